@@ -1,0 +1,48 @@
+# clvcrm — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: demo test lint format bench bench-import run worker clean
+
+demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py demo_login
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev-installed  ## the whole test suite (uses DATABASE_URL / CELERY_BROKER_URL when set)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench-import: $(VENV)/.dev-installed  ## docs/benchmarks.md: 10M order rows into PostgreSQL
+	$(BIN)/python benchmarks/import_orders.py
+
+bench: bench-import
+
+worker: $(VENV)/.main-installed
+	$(BIN)/celery -A clvcrm worker --loglevel=INFO
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.main-installed: requirements/main.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements/main.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	touch $@ $(VENV)/.main-installed
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

@@ -1,0 +1,1 @@
+"""Helpers shared by the apps: enqueueing after commit, permissions, pagination, roles."""

@@ -1,0 +1,30 @@
+"""API permissions: staff users, and Django model permissions for each method."""
+
+from typing import Any
+
+from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.request import Request
+
+
+class StaffModelPermissions(DjangoModelPermissions):
+    """Active staff users holding the model permission that matches the HTTP method.
+
+    Unlike DRF's default, reading also needs the ``view`` permission, so the read-only
+    Analyst role sees data and a user in no group sees none.
+    """
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_staff):
+            return False
+        return super().has_permission(request, view)

@@ -1,0 +1,78 @@
+"""Staff roles as Django groups, and the permissions each one holds.
+
+Migrations call :func:`roles_sync` so the groups exist on every database; later apps add
+their permissions here and ship a migration that calls it again.
+"""
+
+from typing import Any
+
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    # app label -> codenames (``*`` means every permission of that app)
+    "Admin": {
+        "customers": ("*",),
+        "campaigns": ("*",),
+        "feedback": ("*",),
+        "auth": ("view_user", "add_user", "change_user", "view_group"),
+    },
+    "Marketing": {
+        "customers": (
+            "view_customer",
+            "view_order",
+            "view_orderline",
+            "view_product",
+            "view_acquisitionchannel",
+            "change_acquisitionchannel",
+            "export_customer",
+        ),
+    },
+    "Support": {
+        "customers": (
+            "view_customer",
+            "change_customer",
+            "view_order",
+            "view_orderline",
+            "view_product",
+            "view_acquisitionchannel",
+            "import_orders",
+            "view_orderimport",
+            "view_importrejection",
+        ),
+    },
+    "Analyst": {
+        "customers": (
+            "view_customer",
+            "view_order",
+            "view_orderline",
+            "view_product",
+            "view_acquisitionchannel",
+            "view_orderimport",
+            "view_importrejection",
+            "export_customer",
+        ),
+    },
+}
+
+
+def roles_sync(apps: Any, schema_editor: Any) -> None:
+    """Create the role groups and give each exactly the permissions listed in ``ROLES``.
+
+    Runs inside migrations, where permissions of freshly migrated apps do not exist yet,
+    so they are created first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, grants in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codenames in grants.items():
+            perms = permission_model.objects.filter(content_type__app_label=app_label)
+            if codenames != ("*",):
+                perms = perms.filter(codename__in=codenames)
+            wanted.extend(perms)
+        group.permissions.set(wanted)

@@ -1,0 +1,9 @@
+"""Embedded mode for the demo and for development: SQLite, in-process tasks, console email."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "insecure-local-development-key-do-not-use-in-production")
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+from clvcrm.settings.base import *  # noqa: F403

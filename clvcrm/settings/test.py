@@ -1,0 +1,19 @@
+"""Settings for the test suite: fast hashing, in-memory email unless EMAIL_URL is given.
+
+DATABASE_URL and CELERY_BROKER_URL come from the environment like everywhere else, so the
+same suite runs embedded (SQLite, in-process tasks) or against PostgreSQL and Redis (CI).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from clvcrm.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,109 @@
+"""The Django admin for the customers app, tuned for large tables.
+
+Changelists of customers, orders and lines use a capped count and no full-table facets;
+foreign keys are raw ids or autocompletes so no page loads a million options.
+"""
+
+from django.contrib import admin
+
+from clvcrm.core.admin_tools import CappedCountPaginator
+from customers.models import (
+    AcquisitionChannel,
+    Customer,
+    ImportRejection,
+    Order,
+    OrderImport,
+    OrderLine,
+    Product,
+)
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+
+@admin.register(AcquisitionChannel)
+class AcquisitionChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(LargeTableAdmin):
+    list_display = [
+        "external_id",
+        "email",
+        "first_name",
+        "last_name",
+        "country",
+        "acquisition_channel",
+        "acquired_on",
+        "marketing_consent",
+    ]
+    list_select_related = ["acquisition_channel"]
+    search_fields = ["=external_id", "email", "last_name", "first_name"]
+    list_filter = ["marketing_consent", "acquisition_channel", "country", "acquired_on"]
+    autocomplete_fields = ["acquisition_channel"]
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["-id"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    raw_id_fields = ["product"]
+
+
+@admin.register(Order)
+class OrderAdmin(LargeTableAdmin):
+    list_display = ["external_id", "customer", "placed_at", "status", "total", "currency"]
+    list_select_related = ["customer"]
+    search_fields = ["=external_id", "=customer__external_id"]
+    list_filter = ["status", "placed_at"]
+    raw_id_fields = ["customer"]
+    inlines = [OrderLineInline]
+    ordering = ["-id"]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(LargeTableAdmin):
+    list_display = ["order", "line_number", "product", "quantity", "unit_price", "amount"]
+    list_select_related = ["order", "product"]
+    search_fields = ["=order__external_id", "=product__sku"]
+    raw_id_fields = ["order", "product"]
+    ordering = ["-id"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "category"]
+    search_fields = ["sku", "name", "category"]
+    list_filter = ["category"]
+
+
+@admin.register(OrderImport)
+class OrderImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "file_name",
+        "status",
+        "dry_run",
+        "created_by",
+        "created_at",
+        "rows_total",
+        "rows_rejected",
+        "orders_created",
+        "orders_unchanged",
+    ]
+    list_filter = ["status", "dry_run"]
+    search_fields = ["file_name"]
+    readonly_fields = [f.name for f in OrderImport._meta.fields]
+
+
+@admin.register(ImportRejection)
+class ImportRejectionAdmin(LargeTableAdmin):
+    list_display = ["order_import", "row", "order_id", "column", "value", "reason"]
+    list_filter = ["column"]
+    search_fields = ["=order_id"]
+    raw_id_fields = ["order_import"]

@@ -1,0 +1,98 @@
+"""``manage.py import_orders PATH [--dry-run] [--report PATH]``."""
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from customers import services
+from customers.models import OrderImport
+from customers.order_import.errors import ImportFileError, Rejection
+
+
+class Command(BaseCommand):
+    help = "Import orders (and their customers and products) from a CSV file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="the CSV file (format: see README)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate everything, write nothing"
+        )
+        parser.add_argument("--report", type=Path, help="write every rejected row to this CSV file")
+        parser.add_argument("--batch-rows", type=int, default=10_000, help="rows per transaction")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["path"]
+        report_path: Path | None = options["report"]
+        dry_run: bool = options["dry_run"]
+        report = report_path.open("w", newline="", encoding="utf-8") if report_path else None
+        writer = csv.writer(report) if report else None
+        if writer:
+            writer.writerow(Rejection.REPORT_HEADER)
+        bar = tqdm(
+            total=path.stat().st_size if path.is_file() else 0,
+            unit="B",
+            unit_scale=True,
+            desc="Importing",
+            disable=None,
+            file=sys.stderr,
+        )
+
+        def progress(done: int) -> None:
+            bar.update(done - bar.n)
+
+        order_import = (
+            None
+            if dry_run
+            else OrderImport.objects.create(
+                file_name=path.name, status=OrderImport.Status.RUNNING, started_at=timezone.now()
+            )
+        )
+        try:
+            summary = services.orders_import(
+                path=path,
+                dry_run=dry_run,
+                order_import=order_import,
+                on_progress=progress,
+                on_rejection=(lambda r: writer.writerow(r.as_report_row())) if writer else None,
+                batch_rows=options["batch_rows"],
+            )
+        except ImportFileError as exc:
+            if order_import:
+                services.order_import_finish(
+                    order_import, OrderImport.Status.FAILED, error=str(exc)
+                )
+            raise CommandError(f"{path}: {exc}") from exc
+        except BaseException as exc:
+            if order_import:
+                services.order_import_finish(
+                    order_import, OrderImport.Status.FAILED, error=f"interrupted: {exc!r}"
+                )
+            raise
+        finally:
+            bar.close()
+            if report:
+                report.close()
+        if order_import:
+            services.order_import_finish(
+                order_import, OrderImport.Status.SUCCEEDED, ignored=list(summary.ignored_columns)
+            )
+        self._print(summary, report_path)
+
+    def _print(self, summary: services.ImportSummary, report_path: Path | None) -> None:
+        self.stdout.write(summary.describe())
+        rejected = summary.first_rejections
+        if rejected:
+            self.stdout.write("Rejected rows (row, column, reason):")
+            for r in rejected:
+                column = f"{r.column} {r.value!r}" if r.column else "(row)"
+                self.stdout.write(f"  row {r.row}: {column}: {r.reason}")
+            more = summary.counts.rows_rejected - len({r.row for r in rejected})
+            if more > 0:
+                self.stdout.write(f"  ... and {more:,} more rejected row(s).")
+        if report_path:
+            self.stdout.write(f"Report of every rejected row: {report_path}")

@@ -1,0 +1,189 @@
+"""Open an order CSV safely: refuse unreadable files up front, then stream its rows.
+
+Everything that can make the whole file unusable (binary content, an encoding other than
+UTF-8, a header without the required columns) is found here, before a single row is
+written. The check reads the file once in 1 MiB chunks, so memory stays flat.
+"""
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from customers.order_import.errors import ImportFileError
+
+REQUIRED_COLUMNS = ("customer_id", "order_id", "placed_at", "amount")
+OPTIONAL_COLUMNS = (
+    "email",
+    "first_name",
+    "last_name",
+    "country",
+    "channel",
+    "marketing_consent",
+    "currency",
+    "status",
+    "sku",
+    "product_name",
+    "category",
+    "quantity",
+    "unit_price",
+)
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DELIMITERS = (",", ";", "\t", "|")
+CHUNK = 1 << 20
+# Magic numbers of files people upload by mistake instead of a CSV export.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive or an Excel workbook (.xlsx); export it as CSV",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Word file (.xls/.doc); export it as CSV",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive; decompress it first",
+}
+
+csv.field_size_limit(1 << 20)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What the header told us: delimiter, column positions, columns we will ignore."""
+
+    delimiter: str
+    columns: dict[str, int]
+    ignored: tuple[str, ...]
+    size: int
+
+
+def inspect_file(path: Path) -> CsvLayout:
+    """Check that ``path`` is a UTF-8 CSV file with the required columns.
+
+    Raises :class:`ImportFileError` naming the problem. A UTF-8 byte-order mark is allowed.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as raw:
+            _check_bytes(raw)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise ImportFileError("the file is empty: expected a header line with column names")
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        header_line = text.readline()
+    return _layout_from_header(header_line, size)
+
+
+def _check_bytes(raw: io.BufferedReader) -> None:
+    head = raw.read(8)
+    for signature, what in BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise ImportFileError(f"this is not a CSV file: it looks like {what}")
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    lines = 1
+    while chunk := raw.read(CHUNK):
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            line = lines + chunk.count(b"\n", 0, nul)
+            raise ImportFileError(
+                f"this is not a CSV text file: binary data (a NUL byte) at line {line}"
+            )
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            line = lines + chunk.count(b"\n", 0, exc.start)
+            raise ImportFileError(
+                f"the file is not UTF-8 text: byte 0x{chunk[exc.start]:02x} at line {line} "
+                f"(byte offset {offset + exc.start}) cannot be decoded; "
+                "save or export the file as UTF-8 CSV"
+            ) from exc
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            "the file is not UTF-8 text: it ends in the middle of a character; "
+            "save or export the file as UTF-8 CSV"
+        ) from exc
+
+
+def _layout_from_header(header_line: str, size: int) -> CsvLayout:
+    if not header_line.strip():
+        raise ImportFileError("the first line is empty: expected a header line with column names")
+    best: list[str] = []
+    for delimiter in DELIMITERS:
+        names = [_normalise(n) for n in next(csv.reader([header_line], delimiter=delimiter))]
+        if set(REQUIRED_COLUMNS) <= set(names):
+            return _layout(names, delimiter, size)
+        if len(set(names) & set(KNOWN_COLUMNS)) > len(set(best) & set(KNOWN_COLUMNS)):
+            best = names
+    found = ", ".join(n for n in best if n) or header_line.strip()[:200]
+    missing = [c for c in REQUIRED_COLUMNS if c not in best]
+    raise ImportFileError(
+        f"required column(s) missing: {', '.join(missing)}. The first line must name the "
+        f"columns {', '.join(REQUIRED_COLUMNS)} (found: {found})"
+    )
+
+
+def _layout(names: list[str], delimiter: str, size: int) -> CsvLayout:
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicated:
+        raise ImportFileError(f"column(s) named twice in the header: {', '.join(duplicated)}")
+    columns = {name: i for i, name in enumerate(names) if name in KNOWN_COLUMNS}
+    ignored = tuple(n for n in names if n and n not in KNOWN_COLUMNS)
+    return CsvLayout(delimiter=delimiter, columns=columns, ignored=ignored, size=size)
+
+
+def _normalise(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
+class _CountingReader(io.RawIOBase):
+    """A binary reader that remembers how many bytes were read, for the progress display."""
+
+    def __init__(self, raw: io.BufferedReader) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = self._raw.readinto(buffer)
+        self.bytes_read += n or 0
+        return n or 0
+
+
+def iter_records(
+    path: Path, layout: CsvLayout, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Yield ``(row_number, fields)`` for every non-empty data row; the header is row 1.
+
+    A row the CSV parser cannot read yields the :class:`csv.Error` instead of its fields, so
+    the caller can reject that row and go on. ``on_bytes`` is called with the bytes consumed
+    so far, about every 10,000 rows.
+    """
+    with path.open("rb") as raw:
+        counter = _CountingReader(raw)
+        text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, delimiter=layout.delimiter)
+        next(reader)  # the header, checked by inspect_file
+        row_number = 1
+        while True:
+            row_number += 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield row_number, exc
+                continue
+            if on_bytes is not None and row_number % 10_000 == 0:
+                on_bytes(counter.bytes_read)
+            if fields and any(fields):
+                yield row_number, fields
+        if on_bytes is not None:
+            on_bytes(counter.bytes_read)
