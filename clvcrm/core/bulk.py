@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import connection, models
 
-
 _PG_TYPES = {
     "CharField": "text",
     "TextField": "text",

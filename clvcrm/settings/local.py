@@ -7,3 +7,6 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 from clvcrm.settings.base import *  # noqa: F403
+
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -23,8 +23,9 @@ def _refused(path) -> str:
 
 
 def test_latin1_file_is_refused_naming_line_and_byte(write_csv):
-    path = write_csv(HEADER + "C1,O1,2025-01-01,1.00\nC2,O2,2025-01-01,1.00,Müller\n",
-                     encoding="latin-1")
+    path = write_csv(
+        HEADER + "C1,O1,2025-01-01,1.00\nC2,O2,2025-01-01,1.00,Müller\n", encoding="latin-1"
+    )
     message = _refused(path)
     assert message == (
         f"{path}: the file is not UTF-8 text: byte 0xfc at line 3 (byte offset 83) cannot be "
@@ -68,8 +69,7 @@ def test_bom_semicolons_crlf_and_unknown_columns_are_accepted(write_csv):
     out = StringIO()
     call_command("import_orders", str(write_csv(text)), stdout=out)
 
-    assert list(Order.objects.values_list("external_id", "customer__external_id")) == [
-        ("O1", "C1")]
+    assert list(Order.objects.values_list("external_id", "customer__external_id")) == [("O1", "C1")]
     assert "Ignored unknown column(s): note." in out.getvalue()
 
 
@@ -89,8 +89,11 @@ def test_batches_cost_a_fixed_number_of_queries(write_csv):
 
     # 800 rows: under SQLite's 900-parameter chunks, so both files need one query per step.
     small, large = file_with(10, 0), file_with(800, 10_000)
-    call_command("import_orders", str(write_csv(HEADER + "C0,X,2025-01-01,1\n", "warm.csv")),
-                 stdout=StringIO())
+    call_command(
+        "import_orders",
+        str(write_csv(HEADER + "C0,X,2025-01-01,1\n", "warm.csv")),
+        stdout=StringIO(),
+    )
     with CaptureQueriesContext(connection) as few:
         call_command("import_orders", str(small), "--batch-rows", "100000", stdout=StringIO())
     with CaptureQueriesContext(connection) as many:

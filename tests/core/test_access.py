@@ -1,0 +1,79 @@
+"""Every URL refuses anonymous visitors, except the ones meant to be public."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# Public on purpose: the login pages (and logout, which only answers POST).
+PUBLIC = {"login", "logout", "admin:login", "admin:logout"}
+# Sample values for the arguments of each pattern, by argument name.
+SAMPLES = {
+    "pk": "1",
+    "id": "1",
+    "external_id": "C-1",
+    "app_label": "customers",
+    "model_name": "customer",
+    "object_id": "1",
+    "content_type_id": "1",
+    "url": "nowhere",
+    "format": "json",
+}
+
+
+def _patterns(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield namespace + (entry.name or ""), prefix + str(entry.pattern)
+
+
+def _concrete(route: str) -> str:
+    """Turn a route or regex into a URL by filling each argument with a sample value."""
+    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLES[m.group(1)], route)
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLES[m.group(1)], route)
+    route = route.replace("^", "").replace("$", "").replace("\\", "")
+    return "/" + route.replace("(?:", "").replace(")?", "").replace("?", "")
+
+
+def all_urls() -> list[tuple[str, str]]:
+    return sorted({(name, _concrete(route)) for name, route in _patterns(get_resolver())})
+
+
+def test_the_walk_covers_the_apps() -> None:
+    names = {name for name, _ in all_urls()}
+    assert {
+        "home",
+        "customers:list",
+        "customers:detail",
+        "customers:imports",
+        "customers:import_detail",
+        "customers:import_report",
+        "api-customer-list",
+        "api-customer-detail",
+        "api-customer-orders",
+        "admin:index",
+    } <= names
+
+
+@pytest.mark.parametrize(("name", "url"), all_urls())
+def test_anonymous_requests_are_refused(client, name: str, url: str) -> None:
+    if name in PUBLIC:
+        return
+    for method in (client.get, client.post):
+        response = method(url)
+        if response.status_code in (301, 302):
+            location = response["Location"]
+            assert "/login/" in location, f"{name} {url} redirects to {location}"
+        else:
+            assert response.status_code in (401, 403, 405), f"{name} {url}: {response.status_code}"
+
+
+def test_public_pages_are_the_login_pages(client) -> None:
+    assert client.get("/login/").status_code == 200
+    assert client.get("/admin/login/").status_code == 200

@@ -1,0 +1,76 @@
+"""Settings from the environment: production hardening, email over SMTP."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "clvcrm.settings.production",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-that-is-long-and-random-1234567890",
+    "ALLOWED_HOSTS": "crm.example.com",
+    "SITE_URL": "https://crm.example.com",
+    "DATABASE_URL": "sqlite:////tmp/clvcrm-check.sqlite3",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # The test settings put defaults into this process's environment: leave them out.
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL"])
+def test_production_settings_have_no_default_secrets(missing: str) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_email_url_sends_through_a_real_smtp_server() -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "clvcrm.settings.local",
+            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+            "DATABASE_URL": "sqlite:////tmp/clvcrm-mail.sqlite3",
+        }
+        result = _manage("sendtestemail", "ops@example.com", env=env)
+    finally:
+        controller.stop()
+    assert result.returncode == 0, result.stderr
+    assert len(received) == 1
+    assert received[0]["To"] == "ops@example.com"
+    assert received[0]["Subject"].startswith("Test email from")
