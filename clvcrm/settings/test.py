@@ -20,3 +20,8 @@ STORAGES = {
 # Serve static files from the app folders, as in development: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Tasks run in-process in tests, even when CELERY_BROKER_URL is set; the tests that prove
+# the real path start a real worker against the broker (tests/customers/test_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/clvcrm-test-media")  # noqa: F405
