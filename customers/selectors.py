@@ -34,7 +34,7 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
 
     An address with ``@`` is matched exactly (case-insensitive, via the unique index on
     ``lower(email)``); other text matches the customer id exactly or every word against
-    first name, last name or email (trigram-indexed on PostgreSQL).
+    the start of first name, last name or email (prefix-indexed on PostgreSQL).
     """
     qs = Customer.objects.select_related("acquisition_channel")
     q = filters.q.strip()
@@ -45,9 +45,9 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
         words = Q()
         for word in q.split()[:5]:
             words &= (
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
+                Q(first_name__istartswith=word)
+                | Q(last_name__istartswith=word)
+                | Q(email__istartswith=word)
             )
         qs = qs.filter(Q(external_id=q) | words)
     if filters.country:

@@ -3,6 +3,7 @@
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import OrderImport
 from customers.order_import.batches import iter_batches
 from customers.order_import.errors import ImportFileError, Rejection
+from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import Counts, write_batch
@@ -40,7 +42,7 @@ class ImportSummary:
     def describe(self) -> str:
         """A short human summary, as the command prints it and the upload page shows it."""
         c = self.counts
-        verb = "would be" if self.dry_run else "were"
+        verb = "would be" if self.dry_run else "was"
         lines = [
             f"{c.rows:,} row(s) read; {c.rows_rejected:,} rejected.",
             f"Orders: {c.orders_created:,} new, {c.orders_updated:,} status changed, "
@@ -52,7 +54,7 @@ class ImportSummary:
         if self.ignored_columns:
             lines.append(f"Ignored unknown column(s): {', '.join(self.ignored_columns)}.")
         if self.nothing_new and c.rows:
-            lines.append(f"Nothing new: no order or customer {verb} created or changed.")
+            lines.append(f"Nothing new: no order or customer {verb} added or changed.")
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return "\n".join(lines)
@@ -81,8 +83,9 @@ def orders_import(
     records = iter_records(path, layout, on_bytes=on_progress)
     parsed = _parse_records(parser, records)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
-    for batch in iter_batches(parsed, batch_rows):
-        counts = write_batch(batch, dry_run=dry_run, order_import=order_import)
+    batches = iter_batches(parsed, batch_rows)
+    write = partial(write_batch, dry_run=dry_run, order_import=order_import)
+    for batch, counts in write_batches(batches, write):
         summary.counts.add(counts)
         for rejection in sorted(batch.rejections, key=lambda r: r.row):
             if len(summary.first_rejections) < SUMMARY_REJECTIONS:

@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
 
+from clvcrm.core.roles import roles_ensure
+
 REQUIRE_SERVICES = os.environ.get("CLVCRM_REQUIRE_SERVICES") == "1"
 
 
@@ -29,6 +31,8 @@ def make_staff(db) -> Callable[..., User]:
     """Create a staff user holding one role (a group created by the roles migration)."""
 
     def make(role: str, username: str | None = None) -> User:
+        if not Group.objects.filter(name=role).exists():
+            roles_ensure()  # a transactional test before this one flushed the migration's rows
         user = User.objects.create_user(
             username=username or role.lower(), password="secret-pass-123", is_staff=True
         )

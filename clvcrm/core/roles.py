@@ -54,17 +54,25 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def roles_sync(apps: Any, schema_editor: Any) -> None:
+    """Migration entry point: see :func:`roles_ensure`."""
+    roles_ensure(apps=apps, using=schema_editor.connection.alias)
+
+
+def roles_ensure(*, apps: Any = None, using: str = "default") -> None:
     """Create the role groups and give each exactly the permissions listed in ``ROLES``.
 
     Runs inside migrations, where permissions of freshly migrated apps do not exist yet,
-    so they are created first.
+    so they are created first. Safe to run again at any time.
     """
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
+    apps = apps or global_apps
     for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
-        app_config.models_module = None
+        create_permissions(app_config, verbosity=0, apps=apps, using=using)
+        app_config.models_module = models_module
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, grants in ROLES.items():

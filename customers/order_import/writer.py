@@ -7,15 +7,11 @@ batch by batch, so two imports of overlapping files cannot both insert the same 
 """
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime
-from decimal import Decimal
-from functools import lru_cache
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, reset_queries, transaction
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clvcrm.core.bulk import bulk_insert, in_chunks
@@ -28,12 +24,17 @@ from customers.models import (
     OrderLine,
     Product,
 )
-from customers.order_import.batches import WHOLE_ORDER, Batch, OrderDraft
+from customers.order_import.batches import Batch, OrderDraft
+from customers.order_import.customer_plans import CustomerPlan, customer_plans, customer_updates
 from customers.order_import.errors import Rejection
-from customers.order_import.rows import ParsedRow
+from customers.order_import.existing import (
+    CUSTOMER_FIELDS,
+    classify_orders,
+    existing_customers,
+    reject_email_conflicts,
+)
 
 IMPORT_LOCK_KEY = 7_311_042  # any constant shared by every import process
-CUSTOMER_FIELDS = ("email", "first_name", "last_name", "country", "marketing_consent")
 
 
 @dataclass
@@ -54,13 +55,6 @@ class Counts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-@dataclass
-class _CustomerPlan:
-    attrs: dict[str, object]
-    acquired_on: date
-    channel: str
-
-
 def write_batch(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
     """Validate ``batch`` against the database and, unless ``dry_run``, write it.
 
@@ -78,28 +72,36 @@ def write_batch(batch: Batch, *, dry_run: bool, order_import: OrderImport | None
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-        return _plan_and_write(batch, dry_run=False, order_import=order_import)
+                # Don't wait for the WAL flush of each batch: a crash can lose only the
+                # last moments of batches, and a re-run of an import adds exactly those.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        counts = _plan_and_write(batch, dry_run=False, order_import=order_import)
+    if settings.DEBUG and not connection.force_debug_cursor:
+        reset_queries()  # DEBUG keeps every query: thousands of batches would fill memory
+    return counts
 
 
 def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
-    counts = Counts(rows=batch.rows, duplicate_rows=batch.duplicate_rows)
-    existing_customers = _existing_customers({o.customer_id for o in batch.orders})
-    orders = _reject_email_conflicts(batch, batch.orders, existing_customers)
-    new_orders, status_changes, unchanged = _classify_orders(batch, orders)
-    accepted = new_orders + status_changes + unchanged
-    plans = _customer_plans(accepted)
-    to_create = {cid: p for cid, p in plans.items() if cid not in existing_customers}
-    to_update = _customer_updates(plans, existing_customers)
-    counts.orders_created = len(new_orders)
-    counts.orders_updated = len(status_changes)
-    counts.orders_unchanged = len(unchanged)
-    counts.customers_created = len(to_create)
-    counts.customers_updated = len(to_update)
-    counts.rows_rejected = len(batch.rejected_rows)
+    stored_customers = existing_customers({o.customer_id for o in batch.orders})
+    orders = reject_email_conflicts(batch, batch.orders, stored_customers)
+    new_orders, status_changes, unchanged = classify_orders(batch, orders)
+    plans = customer_plans(new_orders + status_changes + unchanged)
+    to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
+    to_update = customer_updates(plans, stored_customers)
+    counts = Counts(
+        rows=batch.rows,
+        rows_rejected=len(batch.rejected_rows),
+        duplicate_rows=batch.duplicate_rows,
+        orders_created=len(new_orders),
+        orders_updated=len(status_changes),
+        orders_unchanged=len(unchanged),
+        customers_created=len(to_create),
+        customers_updated=len(to_update),
+    )
     if dry_run:
         return counts
     channel_ids = _channel_ids({p.channel for p in plans.values() if p.channel})
-    customer_ids = {cid: row["id"] for cid, row in existing_customers.items()}
+    customer_ids = {cid: row["id"] for cid, row in stored_customers.items()}
     customer_ids.update(_create_customers(to_create, channel_ids))
     _update_customers(to_update, channel_ids)
     _create_orders(new_orders, customer_ids)
@@ -107,214 +109,6 @@ def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | 
     if order_import is not None:
         _record(order_import, batch.rejections, counts)
     return counts
-
-
-def _existing_customers(external_ids: set[str]) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for chunk in in_chunks(external_ids):
-        for row in Customer.objects.filter(external_id__any=chunk).values(
-            "id", "external_id", "acquired_on", "acquisition_channel__name", *CUSTOMER_FIELDS
-        ):
-            found[row["external_id"]] = row
-    return found
-
-
-def _reject_email_conflicts(
-    batch: Batch, orders: list[OrderDraft], existing: dict[str, dict]
-) -> list[OrderDraft]:
-    """Reject orders whose rows give a customer an email another customer already has."""
-    claimed: dict[str, str] = {}
-    for draft in orders:
-        for row in draft.rows:
-            if row.email:
-                current = existing.get(draft.customer_id, {}).get("email", "")
-                if row.email.lower() != current.lower():
-                    claimed.setdefault(row.email.lower(), draft.customer_id)
-    owners = {}
-    for chunk in in_chunks(claimed):
-        owners.update(
-            Customer.objects.exclude(email="")
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__any=chunk)
-            .values_list("email_lower", "external_id")
-        )
-    kept = []
-    for draft in orders:
-        conflict = _email_conflict(draft, owners, claimed)
-        if conflict is None:
-            kept.append(draft)
-            continue
-        row, owner = conflict
-        _reject_order(
-            batch, draft, "email", row.email, f"email already belongs to customer {owner}", row.row
-        )
-    return kept
-
-
-def _email_conflict(
-    draft: OrderDraft, owners: dict[str, str], claimed: dict[str, str]
-) -> tuple[ParsedRow, str] | None:
-    for row in draft.rows:
-        email = row.email.lower()
-        if not email:
-            continue
-        owner = owners.get(email) or claimed.get(email)
-        if owner is not None and owner != draft.customer_id:
-            return row, owner
-    return None
-
-
-def _classify_orders(
-    batch: Batch, orders: list[OrderDraft]
-) -> tuple[list[OrderDraft], list[OrderDraft], list[OrderDraft]]:
-    existing = _existing_orders([o.order_id for o in orders])
-    new, status_changes, unchanged = [], [], []
-    for draft in orders:
-        stored = existing.get(draft.order_id)
-        if stored is None:
-            new.append(draft)
-            continue
-        differences = _differences(draft, stored)
-        if not differences:
-            unchanged.append(draft)
-        elif list(differences) == ["status"]:
-            # Orders change status after the fact (a refund): the newer export wins.
-            status_changes.append(draft)
-        else:
-            _reject_order(
-                batch,
-                draft,
-                "order_id",
-                draft.order_id,
-                f"duplicate order id with different content ({_describe(differences)})",
-            )
-    return new, status_changes, unchanged
-
-
-@dataclass(slots=True)
-class _StoredOrder:
-    id: int
-    customer_id: str
-    placed_at: datetime
-    status: str
-    total: Decimal
-    currency: str
-    lines: list[tuple]
-
-
-def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
-    found: dict[str, _StoredOrder] = {}
-    columns = ("external_id", "id", "customer__external_id", "placed_at", "status", "total")
-    for chunk in in_chunks(order_ids):
-        rows = Order.objects.filter(external_id__any=chunk).values_list(*columns, "currency")
-        for external_id, *values in rows:
-            found[external_id] = _StoredOrder(*values, lines=[])
-    by_id = {order.id: order for order in found.values()}
-    for chunk in in_chunks(by_id):
-        for line in (
-            OrderLine.objects.filter(order__id__any=chunk)
-            .order_by("order_id", "line_number")
-            .values_list("order_id", "product__sku", "quantity", "unit_price", "amount")
-        ):
-            by_id[line[0]].lines.append(line[1:])
-    return found
-
-
-def _differences(draft: OrderDraft, stored: _StoredOrder) -> dict[str, tuple[object, object]]:
-    """The columns where the file and the database disagree: ``{name: (file, database)}``."""
-    lines = [(ln.sku, ln.quantity, ln.unit_price, ln.amount) for ln in draft.lines]
-    pairs = {
-        "customer_id": (draft.customer_id, stored.customer_id),
-        "placed_at": (draft.placed_at, stored.placed_at),
-        "total": (draft.total, stored.total),
-        "currency": (draft.currency, stored.currency),
-        "lines": (lines, stored.lines),
-        "status": (draft.status, stored.status),
-    }
-    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
-
-
-def _describe(differences: dict[str, tuple[object, object]]) -> str:
-    parts = []
-    for name, (mine, theirs) in differences.items():
-        if name == "lines":
-            parts.append(f"{len(mine)} line(s) in the file, {len(theirs)} in the database")  # type: ignore[arg-type]
-        elif name == "placed_at":
-            parts.append(
-                f"placed_at {mine.isoformat()} in the file, "  # type: ignore[attr-defined]
-                f"{timezone.localtime(theirs).isoformat()} in the database"
-            )  # type: ignore[arg-type]
-        else:
-            parts.append(f"{name} {mine} in the file, {theirs} in the database")
-    return "; ".join(parts)
-
-
-def _reject_order(
-    batch: Batch, draft: OrderDraft, column: str, value: str, reason: str, culprit: int = 0
-) -> None:
-    for row in draft.rows:
-        if culprit and row.row != culprit:
-            batch.reject(
-                Rejection(
-                    row.row,
-                    "order_id",
-                    draft.order_id,
-                    f"row {culprit} of this order was rejected; {WHOLE_ORDER}",
-                    draft.order_id,
-                )
-            )
-        else:
-            batch.reject(Rejection(row.row, column, value, reason, draft.order_id))
-
-
-def _customer_plans(orders: list[OrderDraft]) -> dict[str, _CustomerPlan]:
-    """Merge the customer columns of every accepted row: the last non-empty value wins."""
-    plans: dict[str, _CustomerPlan] = {}
-    local_day = _local_day_function()
-    for draft in orders:
-        day = local_day(draft.placed_at)
-        plan = plans.get(draft.customer_id)
-        if plan is None:
-            plan = plans[draft.customer_id] = _CustomerPlan({}, day, "")
-        plan.acquired_on = min(plan.acquired_on, day)
-        for row in draft.rows:
-            for name in ("email", "first_name", "last_name", "country"):
-                value = getattr(row, name)
-                if value:
-                    plan.attrs[name] = value
-            if row.marketing_consent is not None:
-                plan.attrs["marketing_consent"] = row.marketing_consent
-            if row.channel:
-                plan.channel = row.channel
-    return plans
-
-
-def _local_day_function() -> Callable[[datetime], date]:
-    tz = timezone.get_current_timezone()
-
-    @lru_cache(maxsize=4096)
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(tz).date()
-
-    return local_day
-
-
-def _customer_updates(
-    plans: dict[str, _CustomerPlan], existing: dict[str, dict]
-) -> dict[int, dict[str, object]]:
-    updates: dict[int, dict[str, object]] = {}
-    for cid, plan in plans.items():
-        stored = existing.get(cid)
-        if stored is None:
-            continue
-        changes = {k: v for k, v in plan.attrs.items() if stored[k] != v}
-        if plan.acquired_on < stored["acquired_on"]:
-            changes["acquired_on"] = plan.acquired_on
-        if plan.channel and plan.channel != stored["acquisition_channel__name"]:
-            changes["channel"] = plan.channel
-        if changes:
-            updates[stored["id"]] = changes
-    return updates
 
 
 def _channel_ids(names: set[str]) -> dict[str, int]:
@@ -326,7 +120,7 @@ def _channel_ids(names: set[str]) -> dict[str, int]:
     return dict(AcquisitionChannel.objects.filter(name__in=names).values_list("name", "id"))
 
 
-def _create_customers(plans: dict[str, _CustomerPlan], channel_ids: dict[str, int]) -> dict:
+def _create_customers(plans: dict[str, CustomerPlan], channel_ids: dict[str, int]) -> dict:
     if not plans:
         return {}
     now = timezone.now()

@@ -1,38 +1,43 @@
 """A staff member logs in, finds a customer and opens their page, in a real browser."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.utils import timezone
 
-from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
+from customers.models import AcquisitionChannel, Customer
+from tests.factories import order_with_coffee
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shop() -> Customer:
+def shop(make_staff) -> Customer:
     channel = AcquisitionChannel.objects.create(name="Referral")
     customers = [
-        Customer(external_id=f"C-{i:03}", email=f"shopper{i}@example.com",
-                 first_name=name, last_name=last, country=country, acquisition_channel=channel,
-                 acquired_on=date(2025, 1, i + 1), marketing_consent=i % 2 == 0)
-        for i, (name, last, country) in enumerate([
-            ("Ada", "Lovelace", "GB"), ("Grace", "Hopper", "US"), ("Alan", "Turing", "GB"),
-            ("Katherine", "Johnson", "US"), ("Tim", "Berners-Lee", "GB"),
-        ])
+        Customer(
+            external_id=f"C-{i:03}",
+            email=f"shopper{i}@example.com",
+            first_name=name,
+            last_name=last,
+            country=country,
+            acquisition_channel=channel,
+            acquired_on=date(2025, 1, i + 1),
+            marketing_consent=i % 2 == 0,
+        )
+        for i, (name, last, country) in enumerate(
+            [
+                ("Ada", "Lovelace", "GB"),
+                ("Grace", "Hopper", "US"),
+                ("Alan", "Turing", "GB"),
+                ("Katherine", "Johnson", "US"),
+                ("Tim", "Berners-Lee", "GB"),
+            ]
+        )
     ]
     Customer.objects.bulk_create(customers)
     ada = Customer.objects.get(external_id="C-000")
-    product = Product.objects.create(sku="COF-1", name="House blend", category="Coffee")
-    order = Order.objects.create(external_id="O-1", customer=ada, placed_at=timezone.now(),
-                                 total=Decimal("25.00"), currency="USD")
-    OrderLine.objects.create(order=order, line_number=1, product=product, quantity=2,
-                             unit_price=Decimal("12.50"), amount=Decimal("25.00"))
-    user = User.objects.create_user("maria", password="a-long-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
+    order_with_coffee(ada)
+    make_staff("Support", "maria")
     return ada
 
 
@@ -45,7 +50,7 @@ def test_login_search_and_customer_page(live_server, page, screenshot, shop):
     assert "didn't match" in page.inner_text(".login-card")
 
     page.fill("#id_username", "maria")
-    page.fill("#id_password", "a-long-password-1")
+    page.fill("#id_password", "secret-pass-123")
     page.click("button[type=submit]")
     page.wait_for_selector("table.grid")
     assert page.inner_text("h1") == "Customers"

@@ -10,7 +10,9 @@ from django.core.management import call_command
 from customers.models import Customer, Order, OrderImport
 from tests.cdnow import cdnow_master_path, cdnow_to_orders_csv
 
-pytestmark = pytest.mark.django_db(transaction=False)
+# Committed transactions, as the command has them in production (on PostgreSQL this is
+# also the path where a second thread writes while the next batches are read).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="module")

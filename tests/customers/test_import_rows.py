@@ -6,9 +6,14 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.validators import validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from customers.models import Customer, ImportRejection, Order, OrderImport, OrderLine, Product
+from customers.order_import.rows import _PLAIN_EMAIL, _email_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +298,22 @@ def test_customer_details_are_updated_by_later_files(write_csv):
     )
     assert customer.acquisition_channel.name == "Social"
     assert "Customers: 0 new, 1 updated." in out.getvalue()
+
+
+@given(
+    st.from_regex(
+        r"[a-zA-Z0-9.!#_+'-]{1,12}@[a-zA-Z0-9._-]{1,14}\.[a-zA-Z0-9-]{1,5}", fullmatch=True
+    )
+)
+@settings(max_examples=500, deadline=None)
+def test_the_fast_email_check_accepts_only_what_django_accepts(email: str) -> None:
+    def django_accepts(value: str) -> bool:
+        try:
+            validate_email(value)
+        except ValidationError:
+            return False
+        return True
+
+    assert _email_ok(email) == django_accepts(email)
+    if _PLAIN_EMAIL.fullmatch(email):
+        assert django_accepts(email)

@@ -5,15 +5,14 @@ import csv
 import io
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from customers.models import AcquisitionChannel, Customer, Order, OrderImport, OrderLine, Product
+from customers.models import AcquisitionChannel, Customer, Order, OrderImport
+from tests.factories import order_with_coffee
 
 pytestmark = pytest.mark.django_db
 
@@ -84,22 +83,7 @@ def test_search_by_id_email_or_name(admin_client, query, expected):
 
 def test_customer_page_shows_profile_and_orders_with_lines(admin_client):
     customer = _customers(1)[0]
-    product = Product.objects.create(sku="COF-1", name="House blend", category="Coffee")
-    order = Order.objects.create(
-        external_id="O1",
-        customer=customer,
-        placed_at=timezone.now(),
-        total=Decimal("25.00"),
-        currency="USD",
-    )
-    OrderLine.objects.create(
-        order=order,
-        line_number=1,
-        product=product,
-        quantity=2,
-        unit_price=Decimal("12.50"),
-        amount=Decimal("25.00"),
-    )
+    order_with_coffee(customer)
 
     with CaptureQueriesContext(connection) as queries:
         page = admin_client.get(f"/customers/{customer.pk}/")

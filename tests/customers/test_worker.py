@@ -34,13 +34,28 @@ def worker():
     celery_app.conf.task_always_eager = False
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
-    env = {**os.environ, "DATABASE_URL": _database_url(),
-           "DJANGO_SETTINGS_MODULE": "clvcrm.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.test",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "clvcrm", "worker", "--pool=solo",
-         "--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clvcrm",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     yield process
     process.terminate()
@@ -62,8 +77,9 @@ def _wait_for(order_import_id: int, status: str, seconds: float = 60) -> OrderIm
 def test_uploaded_file_is_imported_by_a_worker_once(worker, make_staff, client):
     client.force_login(make_staff("Admin"))
     upload = SimpleUploadedFile(
-        "orders.csv", b"customer_id,order_id,placed_at,amount\nC1,O1,2025-01-01,5.00\n"
-        b"C2,O2,2025-01-02,7.00\nC2,O3,nope,1\n"
+        "orders.csv",
+        b"customer_id,order_id,placed_at,amount\nC1,O1,2025-01-01,5.00\n"
+        b"C2,O2,2025-01-02,7.00\nC2,O3,nope,1\n",
     )
 
     response = client.post("/customers/imports/", {"file": upload})
@@ -76,7 +92,6 @@ def test_uploaded_file_is_imported_by_a_worker_once(worker, make_staff, client):
     run_order_import.delay(order_import.pk)
     time.sleep(2)
     again = OrderImport.objects.get(pk=order_import.pk)
-    assert (again.orders_created, again.rows_total, again.finished_at) == (
-        2, 3, done.finished_at)
+    assert (again.orders_created, again.rows_total, again.finished_at) == (2, 3, done.finished_at)
     assert Order.objects.count() == 2
     assert worker.poll() is None

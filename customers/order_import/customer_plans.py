@@ -1,0 +1,67 @@
+"""What each customer of a batch should look like after it: new rows or changed fields."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from django.utils import timezone
+
+from customers.order_import.batches import OrderDraft
+
+
+@dataclass
+class CustomerPlan:
+    attrs: dict[str, object]
+    acquired_on: date
+    channel: str
+
+
+def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
+    """Merge the customer columns of every accepted row: the last non-empty value wins."""
+    plans: dict[str, CustomerPlan] = {}
+    local_day = _local_day_function()
+    for draft in orders:
+        day = local_day(draft.placed_at)
+        plan = plans.get(draft.customer_id)
+        if plan is None:
+            plan = plans[draft.customer_id] = CustomerPlan({}, day, "")
+        plan.acquired_on = min(plan.acquired_on, day)
+        for row in draft.rows:
+            for name in ("email", "first_name", "last_name", "country"):
+                value = getattr(row, name)
+                if value:
+                    plan.attrs[name] = value
+            if row.marketing_consent is not None:
+                plan.attrs["marketing_consent"] = row.marketing_consent
+            if row.channel:
+                plan.channel = row.channel
+    return plans
+
+
+def _local_day_function() -> Callable[[datetime], date]:
+    tz = timezone.get_current_timezone()
+
+    @lru_cache(maxsize=4096)
+    def local_day(moment: datetime) -> date:
+        return moment.astimezone(tz).date()
+
+    return local_day
+
+
+def customer_updates(
+    plans: dict[str, CustomerPlan], existing: dict[str, dict]
+) -> dict[int, dict[str, object]]:
+    updates: dict[int, dict[str, object]] = {}
+    for cid, plan in plans.items():
+        stored = existing.get(cid)
+        if stored is None:
+            continue
+        changes = {k: v for k, v in plan.attrs.items() if stored[k] != v}
+        if plan.acquired_on < stored["acquired_on"]:
+            changes["acquired_on"] = plan.acquired_on
+        if plan.channel and plan.channel != stored["acquisition_channel__name"]:
+            changes["channel"] = plan.channel
+        if changes:
+            updates[stored["id"]] = changes
+    return updates

@@ -1,0 +1,179 @@
+"""Compare a batch with what the database already holds.
+
+Reads the batch's customers and orders (one query each, plus lines when orders with lines
+exist) and sorts each order draft into new, status changed, unchanged or rejected.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from clvcrm.core.bulk import in_chunks
+from customers.models import Customer, Order, OrderLine
+from customers.order_import.batches import WHOLE_ORDER, Batch, OrderDraft
+from customers.order_import.errors import Rejection
+from customers.order_import.rows import ParsedRow
+
+CUSTOMER_FIELDS = ("email", "first_name", "last_name", "country", "marketing_consent")
+
+
+def existing_customers(external_ids: set[str]) -> dict[str, dict]:
+    """The stored fields of the batch's customers that already exist, by external id."""
+    found: dict[str, dict] = {}
+    names = ("id", "external_id", "acquired_on", "acquisition_channel__name", *CUSTOMER_FIELDS)
+    for chunk in in_chunks(external_ids):
+        rows = Customer.objects.filter(external_id__any=chunk).values_list(*names)
+        for row in rows:
+            found[row[1]] = dict(zip(names, row, strict=True))
+    return found
+
+
+def reject_email_conflicts(
+    batch: Batch, orders: list[OrderDraft], existing: dict[str, dict]
+) -> list[OrderDraft]:
+    """Reject orders whose rows give a customer an email another customer already has."""
+    claimed: dict[str, str] = {}
+    for draft in orders:
+        for row in draft.rows:
+            if row.email:
+                current = existing.get(draft.customer_id, {}).get("email", "")
+                if row.email.lower() != current.lower():
+                    claimed.setdefault(row.email.lower(), draft.customer_id)
+    owners = {}
+    for chunk in in_chunks(claimed):
+        owners.update(
+            Customer.objects.exclude(email="")
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower__any=chunk)
+            .values_list("email_lower", "external_id")
+        )
+    kept = []
+    for draft in orders:
+        conflict = _email_conflict(draft, owners, claimed)
+        if conflict is None:
+            kept.append(draft)
+            continue
+        row, owner = conflict
+        _reject_order(
+            batch, draft, "email", row.email, f"email already belongs to customer {owner}", row.row
+        )
+    return kept
+
+
+def _email_conflict(
+    draft: OrderDraft, owners: dict[str, str], claimed: dict[str, str]
+) -> tuple[ParsedRow, str] | None:
+    for row in draft.rows:
+        email = row.email.lower()
+        if not email:
+            continue
+        owner = owners.get(email) or claimed.get(email)
+        if owner is not None and owner != draft.customer_id:
+            return row, owner
+    return None
+
+
+def classify_orders(
+    batch: Batch, orders: list[OrderDraft]
+) -> tuple[list[OrderDraft], list[OrderDraft], list[OrderDraft]]:
+    existing = _existing_orders([o.order_id for o in orders])
+    new, status_changes, unchanged = [], [], []
+    for draft in orders:
+        stored = existing.get(draft.order_id)
+        if stored is None:
+            new.append(draft)
+            continue
+        differences = _differences(draft, stored)
+        if not differences:
+            unchanged.append(draft)
+        elif list(differences) == ["status"]:
+            # Orders change status after the fact (a refund): the newer export wins.
+            status_changes.append(draft)
+        else:
+            _reject_order(
+                batch,
+                draft,
+                "order_id",
+                draft.order_id,
+                f"duplicate order id with different content ({_describe(differences)})",
+            )
+    return new, status_changes, unchanged
+
+
+@dataclass(slots=True)
+class _StoredOrder:
+    id: int
+    customer_id: str
+    placed_at: datetime
+    status: str
+    total: Decimal
+    currency: str
+    lines: list[tuple]
+
+
+def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
+    found: dict[str, _StoredOrder] = {}
+    columns = ("external_id", "id", "customer__external_id", "placed_at", "status", "total")
+    for chunk in in_chunks(order_ids):
+        rows = Order.objects.filter(external_id__any=chunk).values_list(*columns, "currency")
+        for external_id, *values in rows:
+            found[external_id] = _StoredOrder(*values, lines=[])
+    by_id = {order.id: order for order in found.values()}
+    for chunk in in_chunks(by_id):
+        for line in (
+            OrderLine.objects.filter(order__id__any=chunk)
+            .order_by("order_id", "line_number")
+            .values_list("order_id", "product__sku", "quantity", "unit_price", "amount")
+        ):
+            by_id[line[0]].lines.append(line[1:])
+    return found
+
+
+def _differences(draft: OrderDraft, stored: _StoredOrder) -> dict[str, tuple[object, object]]:
+    """The columns where the file and the database disagree: ``{name: (file, database)}``."""
+    lines = [(ln.sku, ln.quantity, ln.unit_price, ln.amount) for ln in draft.lines]
+    pairs = {
+        "customer_id": (draft.customer_id, stored.customer_id),
+        "placed_at": (draft.placed_at, stored.placed_at),
+        "total": (draft.total, stored.total),
+        "currency": (draft.currency, stored.currency),
+        "lines": (lines, stored.lines),
+        "status": (draft.status, stored.status),
+    }
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+
+
+def _describe(differences: dict[str, tuple[object, object]]) -> str:
+    parts = []
+    for name, (mine, theirs) in differences.items():
+        if name == "lines":
+            parts.append(f"{len(mine)} line(s) in the file, {len(theirs)} in the database")  # type: ignore[arg-type]
+        elif name == "placed_at":
+            parts.append(
+                f"placed_at {mine.isoformat()} in the file, "  # type: ignore[attr-defined]
+                f"{timezone.localtime(theirs).isoformat()} in the database"
+            )  # type: ignore[arg-type]
+        else:
+            parts.append(f"{name} {mine} in the file, {theirs} in the database")
+    return "; ".join(parts)
+
+
+def _reject_order(
+    batch: Batch, draft: OrderDraft, column: str, value: str, reason: str, culprit: int = 0
+) -> None:
+    for row in draft.rows:
+        if culprit and row.row != culprit:
+            batch.reject(
+                Rejection(
+                    row.row,
+                    "order_id",
+                    draft.order_id,
+                    f"row {culprit} of this order was rejected; {WHOLE_ORDER}",
+                    draft.order_id,
+                )
+            )
+        else:
+            batch.reject(Rejection(row.row, column, value, reason, draft.order_id))

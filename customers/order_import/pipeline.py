@@ -1,0 +1,74 @@
+"""Write batches on a second thread while the next ones are read and validated.
+
+Reading and validating a batch is Python work; writing it is mostly waiting for the
+database, which runs on another core. Overlapping the two makes a large import about as
+fast as the slower of them instead of their sum. The writer thread has its own database
+connection, so this is only done outside a transaction (a test's, say), where the two
+connections would not see each other's rows; there everything runs on one thread.
+"""
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+
+from django.db import connection
+
+from customers.order_import.batches import Batch
+from customers.order_import.writer import Counts
+
+QUEUE_DEPTH = 2
+_DONE = object()
+
+
+def write_batches(
+    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+) -> Iterator[tuple[Batch, Counts]]:
+    """Call ``write`` on every batch; yield each batch with its counts, in order."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        for batch in batches:
+            yield batch, write(batch)
+        return
+    yield from _in_background(batches, write)
+
+
+def _in_background(
+    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+) -> Iterator[tuple[Batch, Counts]]:
+    todo: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
+    done: queue.Queue = queue.Queue()
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            while (batch := todo.get()) is not _DONE:
+                if not failure:
+                    done.put((batch, write(batch)))
+        except BaseException as exc:  # re-raised on the reading thread
+            failure.append(exc)
+            while todo.get() is not _DONE:  # let the reader finish putting
+                pass
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer, name="order-import-writer", daemon=True)
+    thread.start()
+    try:
+        for batch in batches:
+            if failure:
+                break
+            todo.put(batch)
+            yield from _drain(done)
+    finally:
+        todo.put(_DONE)
+        thread.join()
+    yield from _drain(done)
+    if failure:
+        raise failure[0]
+
+
+def _drain(done: queue.Queue) -> Iterator[tuple[Batch, Counts]]:
+    while True:
+        try:
+            yield done.get_nowait()
+        except queue.Empty:
+            return
