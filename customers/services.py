@@ -3,6 +3,7 @@
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,13 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
-from customers.models import OrderImport
+from customers.models import ClvRun, OrderImport
 from customers.order_import.batches import iter_batches
 from customers.order_import.errors import ImportFileError, Rejection
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import Counts, write_batch
+from customers.scoring.run import default_settings, run_execute, run_start
 
 SUMMARY_REJECTIONS = 100
 
@@ -161,3 +163,23 @@ def order_import_finish(
         OrderImport.objects.filter(pk=order_import.pk).update(
             status=status, error=error, finished_at=timezone.now(), ignored_columns=ignored or []
         )
+
+
+def clv_recalculate(
+    *,
+    as_of: date | None = None,
+    triggered_by: str = "",
+    on_stage: Callable[[str], None] | None = None,
+) -> ClvRun:
+    """Recalculate every customer's CLV as of the end of ``as_of`` (default: yesterday).
+
+    One SQL aggregate, a model fit, vectorised scoring and one bulk write, recorded as a
+    :class:`~customers.models.ClvRun` with parameters and timings. Raises
+    :class:`~customers.scoring.run.ClvRunBusyError` while another run is in progress;
+    any other failure marks the run failed, leaves the previous scores, and re-raises.
+    Re-running the same ``as_of`` over the same orders gives identical numbers.
+    """
+    as_of = as_of or timezone.localdate() - timedelta(days=1)
+    scoring = default_settings()
+    run = run_start(as_of, scoring, triggered_by)
+    return run_execute(run, scoring, on_stage)

@@ -145,3 +145,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# CLV runs (each run records the values it used).
+CLV_MODEL = env.str("CLV_MODEL", default="bgnbd")  # or "mbgnbd"
+CLV_TIME_UNIT = env.str("CLV_TIME_UNIT", default="W")  # "W" weeks or "D" days
+CLV_HORIZON_MONTHS = env.int("CLV_HORIZON_MONTHS", default=12)
+CLV_MONTHLY_DISCOUNT_RATE = env.float("CLV_MONTHLY_DISCOUNT_RATE", default=0.01)
+CLV_MARGIN = env.float("CLV_MARGIN", default=1.0)
+CLV_FIT_SAMPLE_SIZE = env.int("CLV_FIT_SAMPLE_SIZE", default=None)
+CLV_MIN_REPEAT_CUSTOMERS = env.int("CLV_MIN_REPEAT_CUSTOMERS", default=200)

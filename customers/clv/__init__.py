@@ -30,6 +30,7 @@ from customers.clv.gamma_gamma import (
 )
 from customers.clv.rfm import RFMScores, quintile_scores, rfm_scores
 from customers.clv.summary import (
+    DAYS_PER_UNIT,
     RFMSummary,
     TimeUnit,
     day_number,
@@ -44,6 +45,7 @@ from customers.clv.value import (
 )
 
 __all__ = [
+    "DAYS_PER_UNIT",
     "BGNBDFit",
     "BGNBDParams",
     "Backtest",

@@ -1,4 +1,4 @@
-"""Customers, channels, products, orders and order imports.
+"""Customers, channels, products and orders.
 
 Indexes are chosen for a million customers and ten million orders: every list filter and
 sort used by the staff pages has an index ending in ``id`` so keyset pagination stays an
@@ -7,7 +7,6 @@ index range scan.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -161,72 +160,3 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}#{self.line_number}"
-
-
-class OrderImport(models.Model):
-    """One run of the order import, from the command line or the upload page.
-
-    The report of every rejected row lives in :class:`ImportRejection`, so a staff user can
-    download it later and a worker on another machine can write it.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    file_name = models.CharField(max_length=255)
-    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    dry_run = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    rows_total = models.PositiveBigIntegerField(default=0)
-    rows_rejected = models.PositiveBigIntegerField(default=0)
-    orders_created = models.PositiveBigIntegerField(default=0)
-    orders_updated = models.PositiveBigIntegerField(default=0)
-    orders_unchanged = models.PositiveBigIntegerField(default=0)
-    customers_created = models.PositiveBigIntegerField(default=0)
-    customers_updated = models.PositiveBigIntegerField(default=0)
-    bytes_total = models.PositiveBigIntegerField(default=0)
-    bytes_done = models.PositiveBigIntegerField(default=0)
-    ignored_columns = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_status_display()})"
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == self.Status.SUCCEEDED:
-            return 100
-        return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
-
-
-class ImportRejection(models.Model):
-    """A row the import rejected: where, which column and why."""
-
-    # Indexed by rejection_import_row_idx (order_import, row).
-    order_import = models.ForeignKey(
-        OrderImport, on_delete=models.CASCADE, related_name="rejections", db_index=False
-    )
-    row = models.PositiveBigIntegerField()
-    order_id = models.CharField(max_length=64, blank=True, default="")
-    column = models.CharField(max_length=64, blank=True, default="")
-    value = models.CharField(max_length=200, blank=True, default="")
-    reason = models.CharField(max_length=300)
-
-    class Meta:
-        ordering = ["order_import", "row", "id"]
-        indexes = [models.Index(fields=["order_import", "row"], name="rejection_import_row_idx")]
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.column}: {self.reason}"

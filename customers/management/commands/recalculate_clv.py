@@ -1,0 +1,84 @@
+"""``manage.py recalculate_clv [--as-of YYYY-MM-DD] [--json]``."""
+
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from customers import services
+from customers.models import ClvRun
+from customers.scoring.run import STAGES, ClvRunBusyError
+
+
+class Command(BaseCommand):
+    help = "Recalculate every customer's CLV (BG/NBD + Gamma-Gamma), RFM and P(alive)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="ignore orders after this day (default: yesterday)",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the run as JSON on the last line"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bar = tqdm(total=len(STAGES), desc="CLV", unit="stage", disable=None, file=sys.stderr)
+
+        def on_stage(name: str) -> None:
+            bar.set_description(f"CLV: {name}")
+            if name != STAGES[0]:
+                bar.update(1)
+
+        try:
+            run = services.clv_recalculate(
+                as_of=options["as_of"], triggered_by="command", on_stage=on_stage
+            )
+        except ClvRunBusyError as exc:
+            raise CommandError(str(exc)) from exc
+        except Exception as exc:
+            raise CommandError(f"CLV run failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            bar.update(bar.total - bar.n)
+            bar.close()
+        self._report(run)
+        if options["json"]:
+            self.stdout.write(json.dumps(run_as_json(run)))
+
+    def _report(self, run: ClvRun) -> None:
+        self.stdout.write(
+            f"CLV run {run.pk} as of {run.as_of}: {run.customers:,} customers scored "
+            f"({run.repeat_customers:,} repeat buyers) in {run.seconds.get('total', 0):.1f} s."
+        )
+        if run.prediction_skipped:
+            self.stdout.write(f"Prediction skipped: {run.prediction_skipped}.")
+        elif run.has_prediction:
+            unit = run.get_time_unit_display()
+            self.stdout.write(
+                f"{run.get_model_display()}: r={run.r:.4f} alpha={run.alpha:.4f} ({unit}) "
+                f"a={run.a:.4f} b={run.b:.4f}, log-likelihood {run.log_likelihood:.2f}; "
+                f"Gamma-Gamma: p={run.gg_p:.4f} q={run.gg_q:.4f} gamma={run.gg_gamma:.4f}."
+            )
+
+
+def run_as_json(run: ClvRun) -> dict[str, Any]:
+    """The run as the ``--json`` line: as_of, customers, time_unit, parameters, seconds."""
+    return {
+        "id": run.pk,
+        "as_of": run.as_of.isoformat(),
+        "customers": run.customers,
+        "repeat_customers": run.repeat_customers,
+        "model": run.model,
+        "time_unit": run.time_unit,
+        "bgnbd": {"r": run.r, "alpha": run.alpha, "a": run.a, "b": run.b},
+        "gamma_gamma": {"p": run.gg_p, "q": run.gg_q, "gamma": run.gg_gamma},
+        "log_likelihood": run.log_likelihood,
+        "gamma_gamma_log_likelihood": run.gg_log_likelihood,
+        "prediction_skipped": run.prediction_skipped,
+        "seconds": run.seconds,
+    }

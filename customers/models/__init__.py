@@ -1,0 +1,17 @@
+"""Models of the customers app, one module per topic."""
+
+from customers.models.clv import ClvRun, CustomerScore
+from customers.models.imports import ImportRejection, OrderImport
+from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
+
+__all__ = [
+    "AcquisitionChannel",
+    "ClvRun",
+    "Customer",
+    "CustomerScore",
+    "ImportRejection",
+    "Order",
+    "OrderImport",
+    "OrderLine",
+    "Product",
+]
