@@ -1,0 +1,52 @@
+"""Staff pages for customers: the list and the customer page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from clvcrm.core.decorators import staff_required
+from clvcrm.core.pagination import keyset_page
+from customers import selectors
+from customers.forms import CustomerFilterForm
+from customers.models import Customer
+
+
+@staff_required("customers.view_customer")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    channel = data.get("channel")
+    filters = selectors.CustomerFilters(
+        q=data.get("q", ""),
+        country=data.get("country", ""),
+        channel=str(channel.pk) if channel else "",
+        consent=data.get("consent", ""),
+    )
+    sort = data.get("sort") or selectors.DEFAULT_CUSTOMER_SORT
+    page = keyset_page(
+        selectors.customer_search(filters),
+        selectors.CUSTOMER_SORTS[sort],
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    return render(
+        request,
+        "customers/customer_list.html",
+        {"form": form, "page": page, "sort": sort, "query": query.urlencode()},
+    )
+
+
+@staff_required("customers.view_customer", "customers.view_order")
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(Customer.objects.select_related("acquisition_channel"), pk=pk)
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "stats": selectors.customer_order_stats(customer),
+            "orders": selectors.customer_recent_orders(customer),
+        },
+    )
