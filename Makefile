@@ -9,7 +9,8 @@ PORT ?= 8000
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py demo_login
+	$(BIN)/python manage.py recalculate_clv
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py demo_login
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed  ## the whole test suite (uses DATABASE_URL / CELERY_BROKER_URL when set)

@@ -1,11 +1,34 @@
 """Celery tasks of the customers app: ids in, one service call, nothing else."""
 
+import logging
+from datetime import date
+
 from celery import shared_task
 
 from customers import services
+from customers.scoring.run import ClvRunBusyError
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def run_order_import(order_import_id: int) -> None:
     """Run an uploaded order import (safe to deliver twice: the service claims the row)."""
     services.order_import_run(order_import_id=order_import_id)
+
+
+@shared_task(acks_late=True)
+def recalculate_clv(as_of: str | None = None) -> int | None:
+    """Recalculate every customer's CLV (nightly by beat); return the run id.
+
+    A run already in progress wins: this delivery logs it and does nothing, so a
+    redelivered or overlapping schedule never runs twice at once.
+    """
+    try:
+        run = services.clv_recalculate(
+            as_of=date.fromisoformat(as_of) if as_of else None, triggered_by="schedule"
+        )
+    except ClvRunBusyError as exc:
+        logger.warning("CLV recalculation skipped: %s", exc)
+        return None
+    return run.pk

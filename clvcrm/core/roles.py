@@ -13,6 +13,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns": ("*",),
         "feedback": ("*",),
         "auth": ("view_user", "add_user", "change_user", "view_group"),
+        # The nightly CLV schedule and other periodic tasks.
+        "django_celery_beat": ("*",),
     },
     "Marketing": {
         "customers": (

@@ -179,7 +179,8 @@ def historical_clv(
     aov = value / n_orders
 
     exposure = float(lifetime_years.sum())
-    shop_aov = float(value.sum() / n_orders.sum())
+    total_orders = float(n_orders.sum())
+    shop_aov = float(value.sum()) / total_orders if total_orders else float("nan")
     frequency = float(n_orders.sum()) / exposure if exposure > 0 else float("nan")
     n_churned = int(churned.sum())
     churn_rate = n_churned / exposure if exposure > 0 else float("nan")

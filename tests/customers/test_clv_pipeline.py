@@ -1,0 +1,198 @@
+"""The CLV pipeline through the real commands on imported orders."""
+
+import csv
+import json
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from customers import services
+from customers.models import ClvRun, Customer, CustomerScore, Order
+from customers.scoring import run as run_module
+from customers.scoring.run import ClvRunBusyError
+from tests.cdnow import SHARED_DATA, cdnow_to_orders_csv
+
+pytestmark = pytest.mark.django_db
+
+SCORE_FIELDS = ("customer__external_id", "frequency", "recency_days", "age_days", "monetary",
+                "total_spent", "p_alive", "expected_purchases_90d", "predicted_clv",
+                "historical_clv", "rfm_score")
+
+
+@pytest.fixture
+def cdnow_sample(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow_sample.csv"
+    cdnow_to_orders_csv(SHARED_DATA / "CDNOW_sample.txt", path, sample=True)
+    call_command("import_orders", str(path), stdout=StringIO())
+
+
+def _recalculate(*args: str) -> dict:
+    out = StringIO()
+    call_command("recalculate_clv", *args, "--json", stdout=out)
+    return json.loads(out.getvalue().splitlines()[-1])
+
+
+def test_cdnow_calibration_matches_the_published_fit(cdnow_sample):
+    result = _recalculate("--as-of", "1997-09-30")
+
+    assert result["as_of"] == "1997-09-30"
+    assert result["customers"] == 2357
+    assert result["time_unit"] == "W"
+    for name, published in {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}.items():
+        assert result["bgnbd"][name] == pytest.approx(published, rel=0.005), name
+    assert result["log_likelihood"] == pytest.approx(-9582.43, abs=0.05)
+    for name, published in {"p": 6.2496, "q": 3.7442, "gamma": 15.4435}.items():
+        assert result["gamma_gamma"][name] == pytest.approx(published, rel=0.005), name
+    assert result["gamma_gamma_log_likelihood"] == pytest.approx(-4055.92, abs=0.05)
+    assert set(result["seconds"]) == {"aggregate", "fit", "score", "write", "total"}
+
+
+def test_cdnow_scores_follow_the_btyd_summary(cdnow_sample):
+    _recalculate("--as-of", "1997-09-30")
+
+    with (SHARED_DATA / "cdnow_customers_summary.csv").open() as f:
+        published = {row["ID"]: row for row in csv.DictReader(f)}
+    # The sample's ids are zero-padded in the transactions, plain in the summary.
+    scores = {str(int(s.customer.external_id)): s
+              for s in CustomerScore.objects.select_related("customer")}
+    assert len(scores) == len(published) == 2357
+    for external_id, row in published.items():
+        score = scores[external_id]
+        assert score.frequency == int(row["frequency"])
+        assert score.recency_days / 7 == pytest.approx(float(row["recency"]), abs=0.005)
+        assert score.age_days / 7 == pytest.approx(float(row["T"]), abs=0.005)
+    one_timer = scores["3"]  # bought once, in the first week
+    assert (one_timer.frequency, one_timer.p_alive) == (0, 1.0)  # plain BG/NBD's surprise
+    assert all(0 <= s.p_alive <= 1 and s.predicted_clv >= 0 for s in scores.values())
+
+
+def test_a_rerun_gives_identical_numbers_and_ignores_later_orders(cdnow_sample):
+    _recalculate("--as-of", "1997-09-30")
+    first = list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
+    Order.objects.create(external_id="late", customer=Customer.objects.get(external_id="0001"),
+                         placed_at=timezone.make_aware(timezone.datetime(1997, 10, 1)),
+                         total=Decimal("99.00"), currency="USD")
+
+    _recalculate("--as-of", "1997-09-30")
+
+    assert list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS)) == first
+    assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {
+        ClvRun.objects.latest("id").pk}
+
+
+def _shop(customers: int, orders_each: int) -> None:
+    """A small shop: every customer buys ``orders_each`` times, a week apart."""
+    for i in range(customers):
+        customer = Customer.objects.create(external_id=f"C{i}", acquired_on=date(2025, 1, 1))
+        Order.objects.bulk_create(
+            Order(external_id=f"O{i}-{k}", customer=customer,
+                  placed_at=timezone.make_aware(timezone.datetime(2025, 1, 1 + 7 * k, 12)),
+                  total=Decimal("10.00") + k, currency="USD")
+            for k in range(orders_each if i % 2 else 1)
+        )
+
+
+def test_too_little_history_still_gets_historical_clv_and_rfm():
+    _shop(customers=6, orders_each=3)
+
+    result = _recalculate("--as-of", "2025-02-28")
+
+    assert result["prediction_skipped"] == (
+        "only 3 repeat buyers; the models need at least 200")
+    assert result["bgnbd"] == {"r": None, "alpha": None, "a": None, "b": None}
+    repeat = CustomerScore.objects.get(customer__external_id="C1")
+    assert (repeat.frequency, repeat.recency_days, repeat.age_days) == (2, 14, 58)
+    assert (repeat.total_spent, repeat.monetary, repeat.historical_clv) == (
+        Decimal("33.00"), Decimal("11.50"), Decimal("33.00"))
+    assert repeat.p_alive is None
+    assert repeat.predicted_clv is None
+    # Three one-time buyers tie below three repeat buyers: ties share their average rank.
+    assert sorted(CustomerScore.objects.values_list("rfm_score", flat=True)) == [
+        "222", "222", "222", "555", "555", "555"]
+
+
+def test_a_failed_write_keeps_the_previous_scores(monkeypatch):
+    _shop(customers=4, orders_each=2)
+    _recalculate("--as-of", "2025-02-28")
+    before = list(CustomerScore.objects.values_list("customer_id", "run_id", "historical_clv"))
+    real_store = run_module.scores_store
+
+    def store_then_crash(*args, **kwargs):
+        real_store(*args, **kwargs)  # every new score written, then the process "dies"
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(run_module, "scores_store", store_then_crash)
+    with pytest.raises(CommandError, match="CLV run failed: RuntimeError: disk full"):
+        _recalculate("--as-of", "2025-03-31")
+
+    assert list(CustomerScore.objects.values_list("customer_id", "run_id", "historical_clv")) \
+        == before
+    failed = ClvRun.objects.latest("id")
+    assert (failed.status, failed.error) == ("failed", "RuntimeError: disk full")
+    assert set(failed.seconds) == {"aggregate", "fit", "score", "total"}
+
+
+def test_one_run_at_a_time():
+    ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING,
+                          started_at=timezone.now())
+    with pytest.raises(ClvRunBusyError):
+        services.clv_recalculate(as_of=date(2025, 1, 2))
+    with pytest.raises(CommandError, match=r"CLV run \d+ is still running"):
+        call_command("recalculate_clv", stdout=StringIO())
+
+
+def test_a_run_abandoned_for_hours_no_longer_blocks():
+    stale = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING,
+                                  started_at=timezone.now() - timezone.timedelta(hours=7))
+    run = services.clv_recalculate(as_of=date(2025, 1, 2))
+    stale.refresh_from_db()
+    assert (stale.status, run.status) == ("failed", "succeeded")
+
+
+def test_the_pipeline_costs_the_same_queries_for_any_shop_size():
+    def queries_of_a_run() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            services.clv_recalculate(as_of=date(2025, 2, 28))
+        return len(queries)
+
+    _shop(customers=10, orders_each=3)
+    small = queries_of_a_run()
+    _shop_more(start=10, customers=300)
+    large = queries_of_a_run()
+
+    assert CustomerScore.objects.count() == 310
+    assert small == large
+    # claim the run (after freeing abandoned ones), one aggregate, the stage table and the
+    # upsert, stale scores deleted, success recorded, the run read back.
+    assert large <= 16
+
+
+def _shop_more(start: int, customers: int) -> None:
+    for i in range(start, start + customers):
+        customer = Customer.objects.create(external_id=f"C{i}", acquired_on=date(2025, 1, 1))
+        Order.objects.create(external_id=f"O{i}", customer=customer, currency="USD",
+                             placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2)),
+                             total=Decimal("5.00"))
+
+
+def test_the_nightly_task_records_a_scheduled_run():
+    from django_celery_beat.models import PeriodicTask
+
+    from customers.tasks import recalculate_clv
+
+    _shop(customers=3, orders_each=2)
+    run_id = recalculate_clv.delay("2025-02-28").get()
+
+    run = ClvRun.objects.get(pk=run_id)
+    assert (run.triggered_by, run.status, str(run.as_of)) == ("schedule", "succeeded",
+                                                              "2025-02-28")
+    nightly = PeriodicTask.objects.get(name="Nightly CLV recalculation")
+    assert (nightly.task, nightly.crontab.hour, nightly.crontab.minute) == (
+        "customers.tasks.recalculate_clv", "2", "30")
