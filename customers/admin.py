@@ -9,7 +9,9 @@ from django.contrib import admin
 from clvcrm.core.admin_tools import CappedCountPaginator
 from customers.models import (
     AcquisitionChannel,
+    ClvRun,
     Customer,
+    CustomerScore,
     ImportRejection,
     Order,
     OrderImport,
@@ -107,3 +109,52 @@ class ImportRejectionAdmin(LargeTableAdmin):
     list_filter = ["column"]
     search_fields = ["=order_id"]
     raw_id_fields = ["order_import"]
+
+
+@admin.register(ClvRun)
+class ClvRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "as_of",
+        "status",
+        "model",
+        "customers",
+        "repeat_customers",
+        "r",
+        "alpha",
+        "a",
+        "b",
+        "log_likelihood",
+        "triggered_by",
+        "finished_at",
+    ]
+    list_filter = ["status", "model", "triggered_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ClvRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # runs are started by the command or the schedule, never typed in
+
+
+@admin.register(CustomerScore)
+class CustomerScoreAdmin(LargeTableAdmin):
+    list_display = [
+        "customer",
+        "frequency",
+        "recency_days",
+        "age_days",
+        "monetary",
+        "p_alive",
+        "expected_purchases_90d",
+        "predicted_clv",
+        "historical_clv",
+        "rfm_score",
+    ]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__external_id", "customer__email"]
+    list_filter = ["rfm_recency", "rfm_frequency", "rfm_monetary"]
+    raw_id_fields = ["customer", "run"]
+    ordering = ["-predicted_clv"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -26,14 +26,21 @@ def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
         plan = plans.get(draft.customer_id)
         if plan is None:
             plan = plans[draft.customer_id] = CustomerPlan({}, day, "")
-        plan.acquired_on = min(plan.acquired_on, day)
+        elif day < plan.acquired_on:
+            plan.acquired_on = day
         for row in draft.rows:
-            for name in ("email", "first_name", "last_name", "country"):
-                value = getattr(row, name)
-                if value:
-                    plan.attrs[name] = value
+            # Written out rather than looped over names: this runs for every row.
+            attrs = plan.attrs
+            if row.email:
+                attrs["email"] = row.email
+            if row.first_name:
+                attrs["first_name"] = row.first_name
+            if row.last_name:
+                attrs["last_name"] = row.last_name
+            if row.country:
+                attrs["country"] = row.country
             if row.marketing_consent is not None:
-                plan.attrs["marketing_consent"] = row.marketing_consent
+                attrs["marketing_consent"] = row.marketing_consent
             if row.channel:
                 plan.channel = row.channel
     return plans

@@ -42,6 +42,8 @@ def reject_email_conflicts(
                 current = existing.get(draft.customer_id, {}).get("email", "")
                 if row.email.lower() != current.lower():
                     claimed.setdefault(row.email.lower(), draft.customer_id)
+    if not claimed:
+        return orders  # no new addresses in this batch: nothing can conflict
     owners = {}
     for chunk in in_chunks(claimed):
         owners.update(
