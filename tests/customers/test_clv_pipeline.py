@@ -21,9 +21,19 @@ from tests.cdnow import SHARED_DATA, cdnow_to_orders_csv
 
 pytestmark = pytest.mark.django_db
 
-SCORE_FIELDS = ("customer__external_id", "frequency", "recency_days", "age_days", "monetary",
-                "total_spent", "p_alive", "expected_purchases_90d", "predicted_clv",
-                "historical_clv", "rfm_score")
+SCORE_FIELDS = (
+    "customer__external_id",
+    "frequency",
+    "recency_days",
+    "age_days",
+    "monetary",
+    "total_spent",
+    "p_alive",
+    "expected_purchases_90d",
+    "predicted_clv",
+    "historical_clv",
+    "rfm_score",
+)
 
 
 @pytest.fixture
@@ -60,8 +70,10 @@ def test_cdnow_scores_follow_the_btyd_summary(cdnow_sample):
     with (SHARED_DATA / "cdnow_customers_summary.csv").open() as f:
         published = {row["ID"]: row for row in csv.DictReader(f)}
     # The sample's ids are zero-padded in the transactions, plain in the summary.
-    scores = {str(int(s.customer.external_id)): s
-              for s in CustomerScore.objects.select_related("customer")}
+    scores = {
+        str(int(s.customer.external_id)): s
+        for s in CustomerScore.objects.select_related("customer")
+    }
     assert len(scores) == len(published) == 2357
     for external_id, row in published.items():
         score = scores[external_id]
@@ -76,15 +88,20 @@ def test_cdnow_scores_follow_the_btyd_summary(cdnow_sample):
 def test_a_rerun_gives_identical_numbers_and_ignores_later_orders(cdnow_sample):
     _recalculate("--as-of", "1997-09-30")
     first = list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
-    Order.objects.create(external_id="late", customer=Customer.objects.get(external_id="0001"),
-                         placed_at=timezone.make_aware(timezone.datetime(1997, 10, 1)),
-                         total=Decimal("99.00"), currency="USD")
+    Order.objects.create(
+        external_id="late",
+        customer=Customer.objects.get(external_id="0001"),
+        placed_at=timezone.make_aware(timezone.datetime(1997, 10, 1)),
+        total=Decimal("99.00"),
+        currency="USD",
+    )
 
     _recalculate("--as-of", "1997-09-30")
 
     assert list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS)) == first
     assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {
-        ClvRun.objects.latest("id").pk}
+        ClvRun.objects.latest("id").pk
+    }
 
 
 def _shop(customers: int, orders_each: int) -> None:
@@ -92,9 +109,13 @@ def _shop(customers: int, orders_each: int) -> None:
     for i in range(customers):
         customer = Customer.objects.create(external_id=f"C{i}", acquired_on=date(2025, 1, 1))
         Order.objects.bulk_create(
-            Order(external_id=f"O{i}-{k}", customer=customer,
-                  placed_at=timezone.make_aware(timezone.datetime(2025, 1, 1 + 7 * k, 12)),
-                  total=Decimal("10.00") + k, currency="USD")
+            Order(
+                external_id=f"O{i}-{k}",
+                customer=customer,
+                placed_at=timezone.make_aware(timezone.datetime(2025, 1, 1 + 7 * k, 12)),
+                total=Decimal("10.00") + k,
+                currency="USD",
+            )
             for k in range(orders_each if i % 2 else 1)
         )
 
@@ -104,18 +125,26 @@ def test_too_little_history_still_gets_historical_clv_and_rfm():
 
     result = _recalculate("--as-of", "2025-02-28")
 
-    assert result["prediction_skipped"] == (
-        "only 3 repeat buyers; the models need at least 200")
+    assert result["prediction_skipped"] == ("only 3 repeat buyers; the models need at least 200")
     assert result["bgnbd"] == {"r": None, "alpha": None, "a": None, "b": None}
     repeat = CustomerScore.objects.get(customer__external_id="C1")
     assert (repeat.frequency, repeat.recency_days, repeat.age_days) == (2, 14, 58)
     assert (repeat.total_spent, repeat.monetary, repeat.historical_clv) == (
-        Decimal("33.00"), Decimal("11.50"), Decimal("33.00"))
+        Decimal("33.00"),
+        Decimal("11.50"),
+        Decimal("33.00"),
+    )
     assert repeat.p_alive is None
     assert repeat.predicted_clv is None
     # Three one-time buyers tie below three repeat buyers: ties share their average rank.
     assert sorted(CustomerScore.objects.values_list("rfm_score", flat=True)) == [
-        "222", "222", "222", "555", "555", "555"]
+        "222",
+        "222",
+        "222",
+        "555",
+        "555",
+        "555",
+    ]
 
 
 def test_a_failed_write_keeps_the_previous_scores(monkeypatch):
@@ -132,16 +161,18 @@ def test_a_failed_write_keeps_the_previous_scores(monkeypatch):
     with pytest.raises(CommandError, match="CLV run failed: RuntimeError: disk full"):
         _recalculate("--as-of", "2025-03-31")
 
-    assert list(CustomerScore.objects.values_list("customer_id", "run_id", "historical_clv")) \
-        == before
+    assert (
+        list(CustomerScore.objects.values_list("customer_id", "run_id", "historical_clv")) == before
+    )
     failed = ClvRun.objects.latest("id")
     assert (failed.status, failed.error) == ("failed", "RuntimeError: disk full")
     assert set(failed.seconds) == {"aggregate", "fit", "score", "total"}
 
 
 def test_one_run_at_a_time():
-    ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING,
-                          started_at=timezone.now())
+    ClvRun.objects.create(
+        as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING, started_at=timezone.now()
+    )
     with pytest.raises(ClvRunBusyError):
         services.clv_recalculate(as_of=date(2025, 1, 2))
     with pytest.raises(CommandError, match=r"CLV run \d+ is still running"):
@@ -149,8 +180,11 @@ def test_one_run_at_a_time():
 
 
 def test_a_run_abandoned_for_hours_no_longer_blocks():
-    stale = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING,
-                                  started_at=timezone.now() - timezone.timedelta(hours=7))
+    stale = ClvRun.objects.create(
+        as_of=date(2025, 1, 1),
+        status=ClvRun.Status.RUNNING,
+        started_at=timezone.now() - timezone.timedelta(hours=7),
+    )
     run = services.clv_recalculate(as_of=date(2025, 1, 2))
     stale.refresh_from_db()
     assert (stale.status, run.status) == ("failed", "succeeded")
@@ -177,9 +211,13 @@ def test_the_pipeline_costs_the_same_queries_for_any_shop_size():
 def _shop_more(start: int, customers: int) -> None:
     for i in range(start, start + customers):
         customer = Customer.objects.create(external_id=f"C{i}", acquired_on=date(2025, 1, 1))
-        Order.objects.create(external_id=f"O{i}", customer=customer, currency="USD",
-                             placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2)),
-                             total=Decimal("5.00"))
+        Order.objects.create(
+            external_id=f"O{i}",
+            customer=customer,
+            currency="USD",
+            placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2)),
+            total=Decimal("5.00"),
+        )
 
 
 def test_the_nightly_task_records_a_scheduled_run():
@@ -191,8 +229,10 @@ def test_the_nightly_task_records_a_scheduled_run():
     run_id = recalculate_clv.delay("2025-02-28").get()
 
     run = ClvRun.objects.get(pk=run_id)
-    assert (run.triggered_by, run.status, str(run.as_of)) == ("schedule", "succeeded",
-                                                              "2025-02-28")
+    assert (run.triggered_by, run.status, str(run.as_of)) == ("schedule", "succeeded", "2025-02-28")
     nightly = PeriodicTask.objects.get(name="Nightly CLV recalculation")
     assert (nightly.task, nightly.crontab.hour, nightly.crontab.minute) == (
-        "customers.tasks.recalculate_clv", "2", "30")
+        "customers.tasks.recalculate_clv",
+        "2",
+        "30",
+    )
