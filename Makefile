@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv run worker clean
 
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
@@ -28,7 +28,10 @@ format: $(VENV)/.dev-installed
 bench-import: $(VENV)/.dev-installed  ## docs/benchmarks.md: 10M order rows into PostgreSQL
 	$(BIN)/python benchmarks/import_orders.py
 
-bench: bench-import
+bench-clv: $(VENV)/.dev-installed  ## docs/benchmarks.md: CLV recalculation, 1M customers, 10M orders
+	$(BIN)/python benchmarks/clv_recalculation.py
+
+bench: bench-import bench-clv
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --loglevel=INFO

@@ -9,6 +9,7 @@ from django.contrib import admin
 from clvcrm.core.admin_tools import CappedCountPaginator
 from customers.models import (
     AcquisitionChannel,
+    ClvBacktest,
     ClvRun,
     Customer,
     CustomerScore,
@@ -158,3 +159,24 @@ class CustomerScoreAdmin(LargeTableAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(ClvBacktest)
+class ClvBacktestAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "calibration_end",
+        "holdout_end",
+        "model",
+        "customers",
+        "predicted_total",
+        "actual_total",
+        "mean_absolute_error",
+        "correlation",
+        "created_at",
+    ]
+    list_filter = ["model"]
+    readonly_fields = [f.name for f in ClvBacktest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # back-tests come from ``manage.py backtest_clv``

@@ -20,6 +20,7 @@ from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import Counts, write_batch
+from customers.scoring.backtest import clv_backtest  # noqa: F401
 from customers.scoring.run import default_settings, run_execute, run_start
 
 SUMMARY_REJECTIONS = 100

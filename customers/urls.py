@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import customers, imports
+from customers.views import clv, customers, imports
 
 app_name = "customers"
 
@@ -9,5 +9,7 @@ urlpatterns = [
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/rejected-rows.csv", imports.import_report, name="import_report"),
+    path("model/", clv.model_page, name="model"),
+    path("model/scores.csv", clv.score_export, name="score_export"),
     path("<int:pk>/", customers.customer_detail, name="detail"),
 ]

@@ -101,6 +101,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Plotly's own JavaScript, served from the installed package: no chart loads anything from
+# elsewhere, and nothing of plotly is copied into this repository.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "clvcrm.core.static_finders.PlotlyFinder",
+]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 # Uploads above this size are streamed to a temporary file, never held in memory.

@@ -1,11 +1,13 @@
 """Models of the customers app, one module per topic."""
 
+from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
 from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
 
 __all__ = [
     "AcquisitionChannel",
+    "ClvBacktest",
     "ClvRun",
     "Customer",
     "CustomerScore",

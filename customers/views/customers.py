@@ -40,7 +40,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required("customers.view_customer", "customers.view_order")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer.objects.select_related("acquisition_channel"), pk=pk)
+    customer = get_object_or_404(
+        Customer.objects.select_related("acquisition_channel", "score__run"), pk=pk
+    )
     return render(
         request,
         "customers/customer_detail.html",
@@ -48,5 +50,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "stats": selectors.customer_order_stats(customer),
             "orders": selectors.customer_recent_orders(customer),
+            # Loaded with the customer above; None until a run scores their first order.
+            "score": getattr(customer, "score", None),
         },
     )

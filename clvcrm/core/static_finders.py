@@ -1,0 +1,43 @@
+"""Serve plotly's JavaScript from the installed package, and nothing else of it.
+
+Adding plotly's whole ``package_data`` folder to ``STATICFILES_DIRS`` would also publish
+its 20 MB of datasets and widget bundles; the charts need only ``plotly.min.js``.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import plotly
+from django.contrib.staticfiles.finders import BaseFinder
+from django.core.files.storage import FileSystemStorage
+
+PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
+PUBLISHED = {"vendor/plotly/plotly.min.js": "plotly.min.js"}
+
+
+class PlotlyFinder(BaseFinder):
+    """Finds ``vendor/plotly/plotly.min.js`` in the installed plotly package."""
+
+    storage = FileSystemStorage(location=str(PLOTLY_DIR))
+
+    def check(self, **kwargs: Any) -> list:
+        return []
+
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+        name = PUBLISHED.get(path)
+        if name is None:
+            return [] if find_all else ""
+        found = str(PLOTLY_DIR / name)
+        return [found] if find_all else found
+
+    def list(self, ignore_patterns: Any) -> Any:
+        for name in PUBLISHED.values():
+            yield name, _Prefixed(self.storage)
+
+
+class _Prefixed(FileSystemStorage):
+    """The package folder, published under ``vendor/plotly/``."""
+
+    def __init__(self, storage: FileSystemStorage) -> None:
+        super().__init__(location=storage.location)
+        self.prefix = "vendor/plotly"
