@@ -50,19 +50,8 @@ def purchase_history(
     ``since`` ignores earlier orders (for holdout counts); ``id_range`` limits the
     customers to ``lo <= id < hi`` (one slice of a fanned-out run).
     """
-    orders = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(as_of))
-    if since is not None:
-        orders = orders.filter(placed_at__gte=end_of_day(since - timedelta(days=1)))
-    if id_range is not None:
-        orders = orders.filter(customer_id__gte=id_range[0], customer_id__lt=id_range[1])
-    days = (
-        orders.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
-        .values("customer_id", "day")
-        .annotate(value=Sum("total"))
-        .order_by()
-    )
-    inner, params = days.query.sql_with_params()
-    day_number, real = _dialect()
+    inner, params = customer_days_sql(as_of, since=since, id_range=id_range)
+    day_number, real = sql_dialect()
     sql = f"""
         SELECT customer_id, COUNT(*), {day_number.format("MIN(day)")},
                {day_number.format("MAX(day)")}, {real.format("SUM(value)")},
@@ -78,7 +67,29 @@ def purchase_history(
     return _fetch(sql, params)
 
 
-def _dialect() -> tuple[str, str]:
+def customer_days_sql(
+    until: date, *, since: date | None = None, id_range: tuple[int, int] | None = None
+) -> tuple[str, tuple]:
+    """SQL of every customer-day with completed orders up to the end of ``until``.
+
+    Rows are ``(customer_id, day, value)``: one per customer and purchase day in the shop's
+    time zone, value summed. Compiled by Django for the database in use.
+    """
+    orders = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(until))
+    if since is not None:
+        orders = orders.filter(placed_at__gte=end_of_day(since - timedelta(days=1)))
+    if id_range is not None:
+        orders = orders.filter(customer_id__gte=id_range[0], customer_id__lt=id_range[1])
+    days = (
+        orders.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
+        .values("customer_id", "day")
+        .annotate(value=Sum("total"))
+        .order_by()
+    )
+    return days.query.sql_with_params()
+
+
+def sql_dialect() -> tuple[str, str]:
     """SQL templates turning a date into a day number and a number into a float."""
     if connection.vendor == "postgresql":
         return "({} - DATE '1970-01-01')", "CAST({} AS double precision)"

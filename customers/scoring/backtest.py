@@ -12,15 +12,12 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 from numpy.typing import NDArray
 
 from customers import clv
-from customers.models import ClvBacktest, Order
+from customers.models import ClvBacktest
 from customers.scoring import compute
-from customers.scoring.aggregate import _dialect, end_of_day, purchase_history
+from customers.scoring.aggregate import customer_days_sql, purchase_history, sql_dialect
 from customers.scoring.run import default_settings
 
 TIME_UNIT: clv.TimeUnit = "W"
@@ -103,15 +100,8 @@ def weekly_repeat_transactions(
     only customers whose first purchase day is on or before ``calibration_end`` count.
     Returns int64 (weeks,).
     """
-    days = (
-        Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(holdout_end))
-        .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
-        .values("customer_id", "day")
-        .annotate(value=Sum("total"))
-        .order_by()
-    )
-    inner, params = days.query.sql_with_params()
-    day_number, _ = _dialect()
+    inner, params = customer_days_sql(holdout_end)
+    day_number, _ = sql_dialect()
     sql = f"""
         SELECT (day_number - %s) / {DAYS_PER_WEEK} AS week, COUNT(*)
         FROM (
