@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import ClvRun, OrderImport
-from customers.order_import.batches import iter_batches
+from customers.order_import.batches import Batch, iter_batches
+from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
@@ -84,9 +85,9 @@ def orders_import(
     layout = inspect_file(path)
     parser = RowParser(layout.columns, settings.SHOP_CURRENCY, ZoneInfo(settings.TIME_ZONE))
     records = iter_records(path, layout, on_bytes=on_progress)
-    parsed = _parse_records(parser, records)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
-    batches = iter_batches(parsed, batch_rows)
+    chunks = raw_chunks(records, layout.columns["order_id"], batch_rows)
+    batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
     write = partial(write_batch, dry_run=dry_run, order_import=order_import)
     for batch, counts in write_batches(batches, write):
         summary.counts.add(counts)
@@ -96,6 +97,11 @@ def orders_import(
             if on_rejection is not None:
                 on_rejection(rejection)
     return summary
+
+
+def _checked_batch(chunk: list, parser: RowParser) -> Batch:
+    """The chunk validated row by row, naming every problem (the careful lane)."""
+    return next(iter_batches(_parse_records(parser, iter(chunk)), len(chunk) + 1), Batch())
 
 
 def _parse_records(

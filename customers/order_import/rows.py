@@ -77,6 +77,7 @@ class RowParser:
         self.columns = columns
         self.width = max(columns.values()) + 1
         self.base_currency = base_currency
+        self.tz = tz
         self.parse_placed_at = _datetime_parser(tz)
         # A day of slack for shops whose clocks or time zones run ahead of ours.
         self.latest_placed_at = datetime.now(tz) + timedelta(days=1)
