@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from clvcrm.core.gc_tuning import fewer_collections
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import ClvRun, OrderImport
 from customers.order_import.batches import Batch, iter_batches
@@ -89,13 +90,14 @@ def orders_import(
     chunks = raw_chunks(records, layout.columns["order_id"], batch_rows)
     batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
     write = partial(write_batch, dry_run=dry_run, order_import=order_import)
-    for batch, counts in write_batches(batches, write):
-        summary.counts.add(counts)
-        for rejection in sorted(batch.rejections, key=lambda r: r.row):
-            if len(summary.first_rejections) < SUMMARY_REJECTIONS:
-                summary.first_rejections.append(rejection)
-            if on_rejection is not None:
-                on_rejection(rejection)
+    with fewer_collections():
+        for batch, counts in write_batches(batches, write):
+            summary.counts.add(counts)
+            for rejection in sorted(batch.rejections, key=lambda r: r.row):
+                if len(summary.first_rejections) < SUMMARY_REJECTIONS:
+                    summary.first_rejections.append(rejection)
+                if on_rejection is not None:
+                    on_rejection(rejection)
     return summary
 
 

@@ -98,7 +98,9 @@ def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
 
 
 def _identifiers_ok(values: list[str]) -> bool:
-    return all(values) and max(map(len, values)) <= MAX_ID_LENGTH
+    return (
+        all(values) and max(map(len, values)) <= MAX_ID_LENGTH and all(map(str.isprintable, values))
+    )
 
 
 def _moments(values: list[str], parser: RowParser) -> list[datetime] | None:

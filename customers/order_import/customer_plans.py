@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 from django.utils import timezone
 
@@ -49,9 +48,9 @@ def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
 def _local_day_function() -> Callable[[datetime], date]:
     tz = timezone.get_current_timezone()
 
-    @lru_cache(maxsize=4096)
     def local_day(moment: datetime) -> date:
-        return moment.astimezone(tz).date()
+        # Most order times are already in the shop's zone (naive in the file).
+        return moment.date() if moment.tzinfo is tz else moment.astimezone(tz).date()
 
     return local_day
 

@@ -93,7 +93,7 @@ class RowParser:
         """The straight path: ``None`` as soon as anything looks wrong."""
         customer_id = values["customer_id"]
         order_id = values["order_id"]
-        if not customer_id or not order_id or len(customer_id) > 64 or len(order_id) > 64:
+        if not (_plain_identifier(customer_id) and _plain_identifier(order_id)):
             return None
         try:
             placed_at = self.parse_placed_at(values["placed_at"])
@@ -156,6 +156,8 @@ class RowParser:
         sku = values.get("sku", "")
         if len(sku) > MAX_ID_LENGTH:
             reject("sku", f"longer than {MAX_ID_LENGTH} characters")
+        elif not sku.isprintable():
+            reject("sku", "contains a control character")
         if not sku and (values.get("product_name") or values.get("category")):
             reject("sku", "product_name or category given without a sku")
         if (
@@ -227,6 +229,10 @@ class RowParser:
         return code
 
 
+def _plain_identifier(value: str) -> bool:
+    return 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
+
+
 def _optional_ok(optional: dict[str, str]) -> bool:
     """Cheap checks of the optional columns; the detailed path says what is wrong."""
     get = optional.get
@@ -238,6 +244,7 @@ def _optional_ok(optional: dict[str, str]) -> bool:
         and (consent is None or consent.lower() in BOOLEANS)
         and (bool(sku) or not (get("product_name") or get("category")))
         and len(sku) <= MAX_ID_LENGTH
+        and sku.isprintable()
         and (quantity is None or (quantity.isdigit() and int(quantity) >= 1))
         and (unit_price is None or _money_ok(unit_price))
     )
@@ -295,6 +302,8 @@ def _identifier(value: str, column: str, reject) -> str:
         reject(column, "missing")
     elif len(value) > MAX_ID_LENGTH:
         reject(column, f"longer than {MAX_ID_LENGTH} characters")
+    elif not value.isprintable():
+        reject(column, "contains a control character")
     return value
 
 
