@@ -317,3 +317,17 @@ def test_the_fast_email_check_accepts_only_what_django_accepts(email: str) -> No
     assert _email_ok(email) == django_accepts(email)
     if _PLAIN_EMAIL.fullmatch(email):
         assert django_accepts(email)
+
+
+def test_order_lines_reimport_unchanged_and_control_characters_rejected(write_csv):
+    first = write_csv(LINES, "lines.csv")
+    call_command("import_orders", str(first), stdout=StringIO())
+    out = StringIO()
+
+    call_command("import_orders", str(first), stdout=out)
+
+    assert "Orders: 0 new, 0 status changed, 2 already imported (unchanged)." in out.getvalue()
+    bad = write_csv("customer_id,order_id,placed_at,amount\nC\x07,O9,2025-01-01,1\n", "bad.csv")
+    call_command("import_orders", str(bad), stdout=StringIO())
+    rejection = ImportRejection.objects.get(order_id="O9")
+    assert (rejection.column, rejection.reason) == ("customer_id", "contains a control character")
