@@ -129,18 +129,8 @@ SCORE_EXPORT_COLUMNS = (
     "rfm_score",
     "segment",
 )
-_SCORE_EXPORT_FIELDS = (
-    "customer__external_id",
-    "frequency",
-    "recency_days",
-    "age_days",
-    "monetary",
-    "p_alive",
-    "expected_purchases_90d",
-    "predicted_clv",
-    "historical_clv",
-    "rfm_score",
-)
+# The stored fields behind the columns (the segment comes with the segments feature).
+_SCORE_EXPORT_FIELDS = ("customer__external_id", *SCORE_EXPORT_COLUMNS[1:-1])
 
 
 def customer_score_export_rows(chunk_size: int = 5_000) -> Iterator[tuple[Any, ...]]:

@@ -1,22 +1,14 @@
 """``manage.py backtest_clv --calibration-end DATE --holdout-end DATE [--json]``."""
 
-import argparse
 import json
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from clvcrm.core.arguments import iso_date
 from customers import services
 from customers.models import ClvBacktest
 from customers.scoring.backtest import BacktestError
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -28,14 +20,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--calibration-end",
-            type=_iso_date,
+            type=iso_date,
             required=True,
             metavar="YYYY-MM-DD",
             help="last day of the calibration period (the fit sees orders up to this day)",
         )
         parser.add_argument(
             "--holdout-end",
-            type=_iso_date,
+            type=iso_date,
             required=True,
             metavar="YYYY-MM-DD",
             help="last day of the holdout period (must be after the calibration end)",

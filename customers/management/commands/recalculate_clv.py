@@ -2,12 +2,12 @@
 
 import json
 import sys
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from clvcrm.core.arguments import iso_date
 from customers import services
 from customers.models import ClvRun
 from customers.scoring.run import STAGES, ClvRunBusyError
@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--as-of",
-            type=date.fromisoformat,
+            type=iso_date,
             metavar="YYYY-MM-DD",
             help="ignore orders after this day (default: yesterday)",
         )

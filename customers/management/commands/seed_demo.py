@@ -5,7 +5,6 @@ drawn from the same purchase and spend models the CLV calculation fits. The gene
 lives in ``customers.demo``; this command only wires it to the database and the terminal.
 """
 
-import argparse
 import sys
 import time
 from datetime import date
@@ -17,25 +16,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from tqdm import tqdm
 
+from clvcrm.core.arguments import iso_date, positive_int
 from customers.demo.shop import generate_shop
 from customers.demo.store import ShopNotEmptyError, demo_shop_customer_count, demo_shop_write
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -43,14 +26,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--customers", type=_positive_int, default=3000, metavar="N", help="default: 3000"
+            "--customers", type=positive_int, default=3000, metavar="N", help="default: 3000"
         )
         parser.add_argument(
             "--seed", type=int, default=42, help="same seed, same shop (default: 42)"
         )
         parser.add_argument(
             "--as-of",
-            type=_iso_date,
+            type=iso_date,
             metavar="YYYY-MM-DD",
             help="the orders end the day before this date (default: today)",
         )
