@@ -5,6 +5,8 @@ Both paths skip model instances: the caller passes plain tuples in the order of
 goes through the field's ``get_db_prep_value`` so SQLite stores what the ORM would.
 """
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -32,13 +34,28 @@ _PG_TYPES = {
 
 
 def bulk_insert(
-    model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    csv_format: bool = False,
 ) -> None:
-    """Insert ``rows`` into ``model``'s table without building model instances."""
+    """Insert ``rows`` into ``model``'s table without building model instances.
+
+    ``csv_format`` sends the rows as CSV text on PostgreSQL, encoded by the csv module in
+    C: the fastest way for plain rows, but an empty string arrives as NULL, so use it only
+    when no text column may be empty.
+    """
     fields = [model._meta.get_field(name) for name in field_names]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and csv_format:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+            return
         if connection.vendor == "postgresql":
             # Binary COPY with declared types: about 2.5 times less Python work than text.
             sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
@@ -61,7 +78,12 @@ def bulk_insert(
 
 def in_chunks(values: Iterable[Any]) -> Iterable[frozenset[Any]]:
     """Split ``values`` for ``__any`` lookups (SQLite limits the parameters of one query)."""
-    ordered = sorted(set(values))
+    distinct = values if isinstance(values, set | frozenset | dict) else set(values)
     size = 20_000 if connection.vendor == "postgresql" else 900
-    for start in range(0, len(ordered), size):
-        yield frozenset(ordered[start : start + size])
+    if len(distinct) <= size:
+        if distinct:
+            yield frozenset(distinct)
+        return
+    items = list(distinct)
+    for start in range(0, len(items), size):
+        yield frozenset(items[start : start + size])

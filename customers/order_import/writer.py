@@ -190,6 +190,7 @@ def _create_orders(drafts: list[OrderDraft], customer_ids: dict[str, int]) -> No
             )
             for d in drafts
         ),
+        csv_format=True,  # ids, status and currency are never empty
     )
     with_lines = [d for d in drafts if d.lines]
     if not with_lines:
