@@ -4,7 +4,6 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from customers.order_import.errors import ImportFileError, Rejection
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
-from customers.order_import.writer import Counts, write_batch
+from customers.order_import.writer import Counts, statistics_refresh, write_batch
 from customers.scoring.backtest import clv_backtest  # noqa: F401
 from customers.scoring.run import default_settings, run_execute, run_start
 
@@ -89,7 +88,16 @@ def orders_import(
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
     chunks = raw_chunks(records, layout.columns["order_id"], batch_rows)
     batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
-    write = partial(write_batch, dry_run=dry_run, order_import=order_import)
+    written = 0
+
+    def write(batch: Batch) -> Counts:
+        nonlocal written
+        counts = write_batch(batch, dry_run=dry_run, order_import=order_import)
+        written += 1
+        if not dry_run:
+            statistics_refresh(written)
+        return counts
+
     with fewer_collections():
         for batch, counts in write_batches(batches, write):
             summary.counts.add(counts)

@@ -79,36 +79,46 @@ def _email_conflict(
 
 
 def classify_orders(
-    batch: Batch, orders: list[OrderDraft]
+    batch: Batch, orders: list[OrderDraft], customer_pks: dict[str, int]
 ) -> tuple[list[OrderDraft], list[OrderDraft], list[OrderDraft]]:
+    """Sort the drafts into new, status changed and unchanged; reject the conflicting ones.
+
+    ``customer_pks`` maps the batch's stored customers' external ids to primary keys, so
+    the stored orders are read without joining the customers table.
+    """
     existing = _existing_orders([o.order_id for o in orders])
-    new, status_changes, unchanged = [], [], []
+    new, status_changes, unchanged, conflicts = [], [], [], []
     for draft in orders:
         stored = existing.get(draft.order_id)
         if stored is None:
             new.append(draft)
             continue
-        differences = _differences(draft, stored)
+        differences = _differences(draft, stored, customer_pks.get(draft.customer_id))
         if not differences:
             unchanged.append(draft)
         elif list(differences) == ["status"]:
             # Orders change status after the fact (a refund): the newer export wins.
             status_changes.append(draft)
         else:
-            _reject_order(
-                batch,
-                draft,
-                "order_id",
-                draft.order_id,
-                f"duplicate order id with different content ({_describe(differences)})",
-            )
+            conflicts.append((draft, differences))
+    _reject_conflicts(batch, conflicts)
     return new, status_changes, unchanged
+
+
+def _reject_conflicts(batch: Batch, conflicts: list[tuple[OrderDraft, dict]]) -> None:
+    owner_pks = {d["customer_id"][1] for _, d in conflicts if "customer_id" in d}
+    owners = dict(Customer.objects.filter(pk__in=owner_pks).values_list("pk", "external_id"))
+    for draft, differences in conflicts:
+        if "customer_id" in differences:
+            differences["customer_id"] = (draft.customer_id, owners[differences["customer_id"][1]])
+        reason = f"duplicate order id with different content ({_describe(differences)})"
+        _reject_order(batch, draft, "order_id", draft.order_id, reason)
 
 
 @dataclass(slots=True)
 class _StoredOrder:
     id: int
-    customer_id: str
+    customer_pk: int
     placed_at: datetime
     status: str
     total: Decimal
@@ -118,10 +128,11 @@ class _StoredOrder:
 
 def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
     found: dict[str, _StoredOrder] = {}
-    columns = ("external_id", "id", "customer__external_id", "placed_at", "status", "total")
+    columns = ("external_id", "id", "customer_id", "placed_at", "status", "total", "currency")
     for chunk in in_chunks(order_ids):
-        rows = Order.objects.filter(external_id__any=chunk).values_list(*columns, "currency")
-        for external_id, *values in rows:
+        for external_id, *values in Order.objects.filter(external_id__any=chunk).values_list(
+            *columns
+        ):
             found[external_id] = _StoredOrder(*values, lines=[])
     by_id = {order.id: order for order in found.values()}
     for chunk in in_chunks(by_id):
@@ -134,11 +145,16 @@ def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
     return found
 
 
-def _differences(draft: OrderDraft, stored: _StoredOrder) -> dict[str, tuple[object, object]]:
-    """The columns where the file and the database disagree: ``{name: (file, database)}``."""
+def _differences(
+    draft: OrderDraft, stored: _StoredOrder, customer_pk: int | None
+) -> dict[str, tuple[object, object]]:
+    """The columns where the file and the database disagree: ``{name: (file, database)}``.
+
+    A differing customer holds the stored customer's primary key until the message is made.
+    """
     lines = [(ln.sku, ln.quantity, ln.unit_price, ln.amount) for ln in draft.lines]
     pairs = {
-        "customer_id": (draft.customer_id, stored.customer_id),
+        "customer_id": (customer_pk, stored.customer_pk),
         "placed_at": (draft.placed_at, stored.placed_at),
         "total": (draft.total, stored.total),
         "currency": (draft.currency, stored.currency),

@@ -81,10 +81,26 @@ def write_batch(batch: Batch, *, dry_run: bool, order_import: OrderImport | None
     return counts
 
 
+# Batches after which PostgreSQL's statistics are refreshed: a table that grew from
+# nothing to millions of rows within one import would otherwise be planned as empty
+# (autovacuum's analyze lags behind), and a lookup could turn into a full scan.
+ANALYZE_AFTER = frozenset({1, 5, 25, 125, 625})
+
+
+def statistics_refresh(batches_written: int) -> None:
+    """ANALYZE the tables an import grows, after the batches named in ``ANALYZE_AFTER``."""
+    if connection.vendor != "postgresql" or batches_written not in ANALYZE_AFTER:
+        return
+    tables = ", ".join(m._meta.db_table for m in (Customer, Order, OrderLine))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
 def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
     stored_customers = existing_customers({o.customer_id for o in batch.orders})
     orders = reject_email_conflicts(batch, batch.orders, stored_customers)
-    new_orders, status_changes, unchanged = classify_orders(batch, orders)
+    customer_pks = {cid: row["id"] for cid, row in stored_customers.items()}
+    new_orders, status_changes, unchanged = classify_orders(batch, orders, customer_pks)
     plans = customer_plans(new_orders + status_changes + unchanged)
     to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
     to_update = customer_updates(plans, stored_customers)
@@ -101,7 +117,7 @@ def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | 
     if dry_run:
         return counts
     channel_ids = _channel_ids({p.channel for p in plans.values() if p.channel})
-    customer_ids = {cid: row["id"] for cid, row in stored_customers.items()}
+    customer_ids = dict(customer_pks)
     customer_ids.update(_create_customers(to_create, channel_ids))
     _update_customers(to_update, channel_ids)
     _create_orders(new_orders, customer_ids)

@@ -331,3 +331,21 @@ def test_order_lines_reimport_unchanged_and_control_characters_rejected(write_cs
     call_command("import_orders", str(bad), stdout=StringIO())
     rejection = ImportRejection.objects.get(order_id="O9")
     assert (rejection.column, rejection.reason) == ("customer_id", "contains a control character")
+
+
+def test_an_order_id_reused_for_another_customer_is_rejected(write_csv):
+    call_command(
+        "import_orders",
+        str(write_csv("customer_id,order_id,placed_at,amount\nC1,O1,2025-01-01,5.00\n", "a.csv")),
+        stdout=StringIO(),
+    )
+    call_command(
+        "import_orders",
+        str(write_csv("customer_id,order_id,placed_at,amount\nC2,O1,2025-01-01,5.00\n", "b.csv")),
+        stdout=StringIO(),
+    )
+
+    assert ImportRejection.objects.get().reason == (
+        "duplicate order id with different content (customer_id C2 in the file, C1 in the database)"
+    )
+    assert Order.objects.get().customer.external_id == "C1"
