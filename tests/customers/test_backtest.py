@@ -1,6 +1,7 @@
 """The back-test of Fader, Hardie & Lee (2005) on CDNOW, through the real commands."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from customers.models import ClvBacktest
 from tests.cdnow import SHARED_DATA, cdnow_to_orders_csv
@@ -93,3 +95,14 @@ def test_holdout_must_end_after_the_calibration(cdnow_sample):
 def test_a_shop_without_orders_cannot_be_backtested():
     with pytest.raises(CommandError, match="no completed orders on or before 1997-09-30"):
         backtest("--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30")
+
+
+@pytest.mark.django_db
+def test_default_dates_hold_out_the_last_26_weeks_before_yesterday() -> None:
+    call_command("seed_demo", "--customers", "300", "--seed", "5", stdout=StringIO())
+    out = StringIO()
+    call_command("backtest_clv", "--json", stdout=out)
+    result = json.loads(out.getvalue().splitlines()[-1])
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert result["holdout_end"] == yesterday.isoformat()
+    assert result["calibration_end"] == (yesterday - timedelta(weeks=26)).isoformat()

@@ -1,14 +1,18 @@
 """``manage.py backtest_clv --calibration-end DATE --holdout-end DATE [--json]``."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from clvcrm.core.arguments import iso_date
 from customers import services
 from customers.models import ClvBacktest
 from customers.scoring.backtest import BacktestError
+
+DEFAULT_HOLDOUT_WEEKS = 26
 
 
 class Command(BaseCommand):
@@ -21,26 +25,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--calibration-end",
             type=iso_date,
-            required=True,
             metavar="YYYY-MM-DD",
-            help="last day of the calibration period (the fit sees orders up to this day)",
+            help="last day of the calibration period (the fit sees orders up to this day; "
+            f"default: {DEFAULT_HOLDOUT_WEEKS} weeks before the holdout end)",
         )
         parser.add_argument(
             "--holdout-end",
             type=iso_date,
-            required=True,
             metavar="YYYY-MM-DD",
-            help="last day of the holdout period (must be after the calibration end)",
+            help="last day of the holdout period (default: yesterday)",
         )
         parser.add_argument(
             "--json", action="store_true", help="print the back-test as JSON on the last line"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        holdout_end = options["holdout_end"] or timezone.localdate() - timedelta(days=1)
+        calibration_end = options["calibration_end"] or holdout_end - timedelta(
+            weeks=DEFAULT_HOLDOUT_WEEKS
+        )
         try:
-            result = services.clv_backtest(
-                calibration_end=options["calibration_end"], holdout_end=options["holdout_end"]
-            )
+            result = services.clv_backtest(calibration_end=calibration_end, holdout_end=holdout_end)
         except BacktestError as exc:
             raise CommandError(f"cannot back-test: {exc}") from exc
         for line in describe(result):
