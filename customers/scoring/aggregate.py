@@ -1,10 +1,16 @@
-"""One set-based SQL aggregate: every customer's purchase days as of a date.
+"""Every customer's purchase days as of a date: one set-based scan, grouped in numpy.
 
 A transaction in the BTYD sense is a purchase *day* in the shop's time zone (same-day
-orders merge); only completed orders count. The query groups orders into customer-days,
-numbers each customer's days, and returns one row per customer: number of purchase days,
-first and last day (days since 1970-01-01), total value and the value of the first day
-(to get the mean of the *repeat* days). Orders after the as-of date are ignored.
+orders merge); only completed orders count, and orders after the as-of date are ignored.
+One query reads ``(customer, day, value)`` for every such order; numpy sorts and groups
+them into customer-days and then customers: number of purchase days, first and last day
+(days since 1970-01-01), total value and the value of the first day (to get the mean of
+the *repeat* days).
+
+Why not GROUP BY in SQL: grouping ten million orders into nine million customer-days
+makes PostgreSQL spill to disk or walk the table through an index (about 80 s measured on
+our 2-core machine), while a plain scan streamed as binary COPY and sorted by numpy takes
+a few seconds and a few hundred MB.
 """
 
 from dataclasses import dataclass
@@ -17,9 +23,23 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from numpy.typing import NDArray
 
+from clvcrm.core.bulk import copy_logged
 from customers.models import Order
 
 FETCH_ROWS = 50_000
+# Binary COPY of (int8, int4, float8) rows: field count, then length + value per field.
+_COPY_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l0", ">i4"),
+        ("customer", ">i8"),
+        ("l1", ">i4"),
+        ("day", ">i4"),
+        ("l2", ">i4"),
+        ("value", ">f8"),
+    ]
+)
+_COPY_HEADER = 19  # signature, flags and header extension length
 
 
 @dataclass(frozen=True)
@@ -48,23 +68,65 @@ def purchase_history(
     """Read every customer's purchase summary as of the end of ``as_of``, in one query.
 
     ``since`` ignores earlier orders (for holdout counts); ``id_range`` limits the
-    customers to ``lo <= id < hi`` (one slice of a fanned-out run).
+    customers to ``lo <= id < hi``.
     """
-    inner, params = customer_days_sql(as_of, since=since, id_range=id_range)
+    customer, day, value = _completed_orders(as_of, since, id_range)
+    return summarise_orders(customer, day, value)
+
+
+def summarise_orders(
+    customer: NDArray[np.int64], day: NDArray[np.int64], value: NDArray[np.float64]
+) -> PurchaseHistory:
+    """Group orders (arrays (m,): customer id, day number, value) into the per-customer
+    summary, vectorised: sort by customer and day, merge same-day orders, reduce."""
+    if not len(customer):
+        empty = np.empty(0, dtype=np.int64)
+        return PurchaseHistory(empty, empty, empty, empty, np.empty(0), np.empty(0))
+    order = np.lexsort((day, customer))
+    customer, day, value = customer[order], day[order], value[order]
+    new_day = np.ones(len(customer), dtype=bool)
+    new_day[1:] = (customer[1:] != customer[:-1]) | (day[1:] != day[:-1])
+    starts = np.flatnonzero(new_day)
+    day_customer, day_number = customer[starts], day[starts]
+    day_value = np.add.reduceat(value, starts)
+    new_customer = np.ones(len(starts), dtype=bool)
+    new_customer[1:] = day_customer[1:] != day_customer[:-1]
+    first = np.flatnonzero(new_customer)
+    last = np.append(first[1:], len(starts)) - 1
+    return PurchaseHistory(
+        customer_id=day_customer[first],
+        purchase_days=last - first + 1,
+        first_day=day_number[first],
+        last_day=day_number[last],
+        total_value=np.round(np.add.reduceat(day_value, first), 2),
+        first_day_value=np.round(day_value[first], 2),
+    )
+
+
+def _completed_orders(
+    as_of: date, since: date | None, id_range: tuple[int, int] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    orders = _completed(as_of, since, id_range).annotate(
+        day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
+    )
+    inner, params = orders.values_list("customer_id", "day", "total").query.sql_with_params()
     day_number, real = sql_dialect()
-    sql = f"""
-        SELECT customer_id, COUNT(*), {day_number.format("MIN(day)")},
-               {day_number.format("MAX(day)")}, {real.format("SUM(value)")},
-               {real.format("SUM(CASE WHEN nth = 1 THEN value ELSE 0 END)")}
-        FROM (
-            SELECT d.customer_id, d.day, d.value,
-                   ROW_NUMBER() OVER (PARTITION BY d.customer_id ORDER BY d.day) AS nth
-            FROM ({inner}) d
-        ) numbered
-        GROUP BY customer_id
-        ORDER BY customer_id
-    """
-    return _fetch(sql, params)
+    sql = (
+        f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.total')} "
+        f"FROM ({inner}) d"
+    )
+    if connection.vendor == "postgresql":
+        return _copy_binary(sql, params)
+    return _fetch_rows(sql, params)
+
+
+def _completed(as_of: date, since: date | None, id_range: tuple[int, int] | None):
+    orders = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(as_of))
+    if since is not None:
+        orders = orders.filter(placed_at__gte=end_of_day(since - timedelta(days=1)))
+    if id_range is not None:
+        orders = orders.filter(customer_id__gte=id_range[0], customer_id__lt=id_range[1])
+    return orders
 
 
 def customer_days_sql(
@@ -75,13 +137,9 @@ def customer_days_sql(
     Rows are ``(customer_id, day, value)``: one per customer and purchase day in the shop's
     time zone, value summed. Compiled by Django for the database in use.
     """
-    orders = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(until))
-    if since is not None:
-        orders = orders.filter(placed_at__gte=end_of_day(since - timedelta(days=1)))
-    if id_range is not None:
-        orders = orders.filter(customer_id__gte=id_range[0], customer_id__lt=id_range[1])
     days = (
-        orders.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
+        _completed(until, since, id_range)
+        .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
         .values("customer_id", "day")
         .annotate(value=Sum("total"))
         .order_by()
@@ -97,19 +155,31 @@ def sql_dialect() -> tuple[str, str]:
     return "CAST(julianday({}) - 2440587.5 AS INTEGER)", "CAST({} AS REAL)"
 
 
-def _fetch(sql: str, params: tuple) -> PurchaseHistory:
+def _copy_binary(
+    sql: str, params: tuple
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Stream the query as binary COPY straight into numpy (no Python object per row)."""
+    buffer = bytearray()
+    with connection.cursor() as cursor:
+        query = cursor.cursor.mogrify(sql, params)
+        with copy_logged(cursor, f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
+            for block in copy:
+                buffer += block
+    rows = np.frombuffer(memoryview(buffer)[_COPY_HEADER:-2], dtype=_COPY_ROW)
+    return (
+        rows["customer"].astype(np.int64),
+        rows["day"].astype(np.int64),
+        rows["value"].astype(np.float64),
+    )
+
+
+def _fetch_rows(
+    sql: str, params: tuple
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     chunks: list[NDArray[np.float64]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH_ROWS):
             chunks.append(np.array(rows, dtype=np.float64))
-    table = np.concatenate(chunks) if chunks else np.empty((0, 6))
-    as_int = table[:, :4].astype(np.int64)
-    return PurchaseHistory(
-        customer_id=as_int[:, 0],
-        purchase_days=as_int[:, 1],
-        first_day=as_int[:, 2],
-        last_day=as_int[:, 3],
-        total_value=np.round(table[:, 4], 2),
-        first_day_value=np.round(table[:, 5], 2),
-    )
+    table = np.concatenate(chunks) if chunks else np.empty((0, 3))
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]

@@ -13,6 +13,7 @@ import numpy as np
 from django.db import connection
 from numpy.typing import NDArray
 
+from clvcrm.core.bulk import copy_logged
 from clvcrm.core.pgcopy import binary_copy_payload
 from customers.models import CustomerScore
 from customers.scoring.aggregate import PurchaseHistory
@@ -79,7 +80,7 @@ def _load_stage(cursor: Any, columns: Sequence[tuple[str, str, NDArray[Any]]]) -
     names = ", ".join(name for name, _, _ in columns)
     if connection.vendor == "postgresql":
         payload = binary_copy_payload([(pg_type, values) for _, pg_type, values in columns])
-        with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        with copy_logged(cursor, f"COPY {STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(payload)
         return
     rows = zip(*(_python_values(pg_type, values) for _, pg_type, values in columns), strict=True)
