@@ -1,9 +1,10 @@
-"""Write a run's scores in bulk: stage them, then one upsert replaces the old ones.
+"""Write a run's scores in bulk: stage them, then replace the old ones at once.
 
 The scores land in a temporary stage table (binary COPY on PostgreSQL, executemany on
-SQLite), then a single ``INSERT ... ON CONFLICT DO UPDATE`` moves them into
-``CustomerScore`` and scores of customers that no longer qualify are deleted. Run inside
-the caller's transaction, so readers see either every old score or every new one.
+SQLite). On PostgreSQL a fresh copy of the score table is filled from the stage and
+swapped in (``table_swap``); elsewhere one ``INSERT ... ON CONFLICT DO UPDATE`` moves them
+and scores of customers that no longer qualify are deleted. Run inside the caller's
+transaction, so readers see either every old score or every new one.
 """
 
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from clvcrm.core.pgcopy import binary_copy_payload
 from customers.models import CustomerScore
 from customers.scoring.aggregate import PurchaseHistory
 from customers.scoring.compute import Scores
+from customers.scoring.table_swap import table_create_empty_copy, table_swap
 
 STAGE = "clv_score_stage"
 MONEY = ("monetary", "total_spent", "expected_order_value", "predicted_clv", "historical_clv")
@@ -27,12 +29,20 @@ PREDICTIONS = ("p_alive", "expected_purchases_90d", "expected_order_value", "pre
 def scores_store(run_id: int, as_of_day: int, history: PurchaseHistory, scores: Scores) -> int:
     """Replace every CustomerScore with this run's; return the number of rows written."""
     columns = _columns(history, scores, as_of_day)
+    names = [name for name, _, _ in columns]
+    table = CustomerScore._meta.db_table
     with connection.cursor() as cursor:
         _create_stage(cursor, columns)
         _load_stage(cursor, columns)
-        cursor.execute(_upsert_sql([name for name, _, _ in columns]), [run_id])
+        if connection.vendor == "postgresql":
+            new = table_create_empty_copy(cursor, table)
+            cursor.execute(_insert_sql(new, names), [run_id])
+            table_swap(cursor, table, new)
+        else:
+            cursor.execute(_insert_sql(table, names) + _on_conflict_sql(names), [run_id])
         cursor.execute(f"DROP TABLE {STAGE}")
-    CustomerScore.objects.exclude(run_id=run_id).delete()
+    if connection.vendor != "postgresql":
+        CustomerScore.objects.exclude(run_id=run_id).delete()
     return len(history)
 
 
@@ -96,8 +106,7 @@ def _python_values(pg_type: str, values: NDArray[Any]) -> list[Any]:
     return values.tolist()
 
 
-def _upsert_sql(names: list[str]) -> str:
-    table = CustomerScore._meta.db_table
+def _target_and_values(names: list[str]) -> tuple[list[str], list[str]]:
     money = "ROUND(CAST({} AS NUMERIC), 2)" if connection.vendor == "postgresql" else "ROUND({}, 2)"
     target = ["run_id", *names[1:]]
     selected = [money.format(n) if n in MONEY else n for n in names[1:]]
@@ -106,9 +115,18 @@ def _upsert_sql(names: list[str]) -> str:
         if name not in names:
             target.append(name)
             selected.append("NULL")
-    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in target)
+    return target, selected
+
+
+def _insert_sql(table: str, names: list[str]) -> str:
+    target, selected = _target_and_values(names)
     return (
-        f"INSERT INTO {table} (customer_id, {', '.join(target)}) "
-        f"SELECT customer_id, %s, {', '.join(selected)} FROM {STAGE} WHERE true "
-        f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
+        f'INSERT INTO "{table}" (customer_id, {", ".join(target)}) '
+        f"SELECT customer_id, %s, {', '.join(selected)} FROM {STAGE} WHERE true"
     )
+
+
+def _on_conflict_sql(names: list[str]) -> str:
+    target, _ = _target_and_values(names)
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in target)
+    return f" ON CONFLICT (customer_id) DO UPDATE SET {updates}"
