@@ -654,8 +654,11 @@ def aggregate_sql(as_of: date) -> tuple[str, Sequence[Any]]:
     return found[0]
 
 
-def floor_aggregate(query: str, params: Sequence[Any]) -> float:
-    """Server-side execution time of the aggregate (``EXPLAIN ANALYZE``, rows not sent)."""
+def floor_aggregate(query: str, params: Sequence[Any]) -> tuple[float, str]:
+    """Server-side execution time of the aggregate (``EXPLAIN ANALYZE``, rows not sent).
+
+    Returns the seconds and an outline of the plan PostgreSQL chose, from the scan up.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -665,7 +668,29 @@ def floor_aggregate(query: str, params: Sequence[Any]) -> float:
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return (plan[0]["Planning Time"] + plan[0]["Execution Time"]) / 1000
+    seconds = (plan[0]["Planning Time"] + plan[0]["Execution Time"]) / 1000
+    return seconds, plan_outline(plan[0])
+
+
+AGGREGATE_STRATEGIES = {"Sorted": "GroupAggregate", "Hashed": "HashAggregate"}
+
+
+def plan_outline(plan: dict[str, Any]) -> str:
+    """The first-child chain of an ``EXPLAIN (FORMAT JSON)`` plan, from the scan up."""
+    nodes: list[str] = []
+    node: dict[str, Any] | None = plan["Plan"]
+    while node is not None:
+        label = node["Node Type"]
+        if label == "Aggregate":
+            label = AGGREGATE_STRATEGIES.get(node.get("Strategy", ""), label)
+        if "Index Name" in node:
+            label += f" using {node['Index Name']}"
+        if node.get("Workers Planned"):
+            label += f" ({node['Workers Planned']} workers)"
+        nodes.append(label)
+        node = (node.get("Plans") or [None])[0]
+    outline = " → ".join(reversed(nodes))
+    return outline + (" (with JIT)" if plan.get("JIT") else "")
 
 
 def explain_aggregate(query: str, params: Sequence[Any]) -> str:
@@ -1024,6 +1049,7 @@ class Results:
     pg: dict[str, str]
     pipeline: dict[str, Any]
     scores_before: int = 0  # score rows in the database before the first run
+    aggregate_plans: list[str] = field(default_factory=list)
     total_seconds: float = 0.0
 
     @property
@@ -1125,6 +1151,8 @@ def render_section(r: Results) -> str:
         f"| &nbsp;&nbsp;Django start-up, run record, exit (wall − total) | {other:.1f} | "
         f"{_secs([x.seconds - x.stages.get('total', 0) for x in r.runs])} |",
         "",
+        f"The aggregate's plan, as PostgreSQL chose it: {_plans_text(r.aggregate_plans)}.",
+        "",
         f"{_first_run_text(r.scores_before, first.seconds)} (the score table is vacuumed, "
         "untimed, before each run). Process CPU time (user + system) of the full "
         f"runs: {_secs([x.cpu_seconds for x in r.runs])} s; PostgreSQL's own CPU is not in it.",
@@ -1151,6 +1179,13 @@ def render_section(r: Results) -> str:
         f"{LIFETIMES}`), never into `.venv`.",
     ]
     return "\n".join(lines)
+
+
+def _plans_text(plans: Sequence[str]) -> str:
+    distinct = list(dict.fromkeys(plans))
+    if len(distinct) == 1:
+        return f"`{distinct[0]}`"
+    return "; ".join(f"run {plans.index(p) + 1}: `{p}`" for p in distinct)
 
 
 def _first_run_text(scores_before: int, seconds: float) -> str:
@@ -1308,7 +1343,8 @@ def prepare_database(
         if {k: meta.get(k) for k in wanted} == wanted and (
             args.as_of is None or meta.get("as_of") == as_of.isoformat()
         ):
-            say(f"Reusing {args.database} (loaded {meta.get('loaded_at')})")
+            say(f"Reusing {args.database} (loaded {meta.get('loaded_at')}); migrating ...")
+            migrate(server.database_uri(args.database))  # apply any migration added since
             return date.fromisoformat(meta["as_of"]), meta["facts"], meta["load_seconds"]
         say(f"{args.database} holds another shop; loading afresh")
     seconds: dict[str, float] = {}
@@ -1398,12 +1434,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         command += ["--as-of", as_of.isoformat(), "--json"]
         env = django_env(uri)
         aggregates: list[float] = []
+        plans: list[str] = []
         writes: list[float] = []
         runs: list[FullRun] = []
         scores_before = count_rows(database, "customers_customerscore")
         for number in range(1, args.repeat + 1):
             execute(database, "CHECKPOINT")
-            aggregates.append(floor_aggregate(query, params))
+            seconds, plan = floor_aggregate(query, params)
+            aggregates.append(seconds)
+            plans.append(plan)
             columns, n = score_rows(history, as_of_day, args.seed + number)
             writes.append(floor_write(database, columns, n))
             del columns
@@ -1450,6 +1489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "fit_sample": f"a sample of {sample:,}" if sample else "every customer",
             },
             scores_before=scores_before,
+            aggregate_plans=plans,
             total_seconds=time.perf_counter() - began,
         )
         section = render_section(results)
