@@ -47,3 +47,12 @@ def test_rejects_bad_input():
     with pytest.raises(ValueError, match="same length"):
         rfm_scores([1.0, 2.0], [1.0], [1.0, 2.0])
     assert quintile_scores([]).shape == (0,)
+
+
+def test_average_ranks_match_scipy() -> None:
+    from scipy.stats import rankdata
+
+    from customers.clv.rfm import average_ranks
+
+    values = np.random.default_rng(4).integers(0, 50, 5000).astype(np.float64)
+    np.testing.assert_array_equal(average_ranks(values), rankdata(values, method="average"))
