@@ -5,10 +5,10 @@ What is measured, and why (issue 3, "What it must show"):
 * **The floor**, what this machine's PostgreSQL needs at the very least for one
   recalculation, so the pipeline's own cost can be told from the database's:
 
-  - the bare SQL aggregate over the orders: the very query ``customers.scoring.aggregate``
-    runs (captured from ``purchase_history`` with a Django ``execute_wrapper``, so it stays
-    the pipeline's SQL whatever that module becomes), executed server-side with
-    ``EXPLAIN (ANALYZE, TIMING OFF)``: its execution time, without sending the rows;
+  - the bare SQL aggregate over the orders: one row per customer (count, first and last
+    order, spend) of the completed orders up to the as-of date, executed server-side with
+    ``EXPLAIN (ANALYZE, TIMING OFF)``: its execution time, without sending the rows (the
+    pipeline reads the same orders once and groups them into purchase days in numpy);
   - one bulk write of a row per customer: a binary ``COPY`` of a million rows with every
     ``CustomerScore`` column (numeric money columns encoded as binary numerics) into a fresh
     ``CREATE TABLE ... (LIKE customers_customerscore INCLUDING ALL)`` (same indexes and
@@ -68,8 +68,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -628,30 +628,20 @@ def setup_django(database_uri: str) -> None:
 
 
 def aggregate_sql(as_of: date) -> tuple[str, Sequence[Any]]:
-    """The SQL ``purchase_history`` runs, captured (not executed) with an execute wrapper."""
-    from django.db import connection
+    """The bare aggregate over the orders: one row per customer, as the issue's floor.
 
-    from customers.scoring.aggregate import purchase_history
+    Count, first and last order and spend per customer of the completed orders up to the
+    as-of date; the pipeline itself reads the same orders once (``completed_orders_sql``)
+    and groups them into purchase days in numpy.
+    """
+    from customers.scoring.aggregate import end_of_day
 
-    captured: list[tuple[str, Sequence[Any]]] = []
-
-    class CapturedError(Exception):
-        """Stops ``purchase_history`` once its query is captured."""
-
-    def capture(
-        execute: Callable[..., Any], sql_: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        captured.append((sql_, params))
-        if "customers_order" in sql_:
-            raise CapturedError
-        return execute(sql_, params, many, context)
-
-    with connection.execute_wrapper(capture), suppress(CapturedError):
-        purchase_history(as_of)
-    found = [(text, params) for text, params in captured if "customers_order" in text]
-    if not found:
-        raise BenchmarkError(f"could not capture the aggregate query: {captured}")
-    return found[0]
+    query = (
+        "SELECT customer_id, COUNT(*), MIN(placed_at), MAX(placed_at), SUM(total) "
+        "FROM customers_order WHERE status = 'completed' AND placed_at < %s "
+        "GROUP BY customer_id"
+    )
+    return query, [end_of_day(as_of)]
 
 
 def floor_aggregate(query: str, params: Sequence[Any]) -> tuple[float, str]:

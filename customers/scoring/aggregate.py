@@ -103,9 +103,10 @@ def summarise_orders(
     )
 
 
-def _completed_orders(
-    as_of: date, since: date | None, id_range: tuple[int, int] | None
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+def completed_orders_sql(
+    as_of: date, since: date | None = None, id_range: tuple[int, int] | None = None
+) -> tuple[str, tuple]:
+    """The one query of a run: ``(customer_id, day number, value)`` of completed orders."""
     orders = _completed(as_of, since, id_range).annotate(
         day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
     )
@@ -115,6 +116,13 @@ def _completed_orders(
         f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.total')} "
         f"FROM ({inner}) d"
     )
+    return sql, params
+
+
+def _completed_orders(
+    as_of: date, since: date | None, id_range: tuple[int, int] | None
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    sql, params = completed_orders_sql(as_of, since, id_range)
     if connection.vendor == "postgresql":
         return _copy_binary(sql, params)
     return _fetch_rows(sql, params)
