@@ -1125,7 +1125,8 @@ def render_section(r: Results) -> str:
         "",
         "| | median s | every run (s) |",
         "|---|---:|---:|",
-        f"| Floor: the pipeline's aggregate SQL, server-side (`EXPLAIN ANALYZE`, rows not "
+        f"| Floor: the bare per-customer aggregate over the orders, server-side "
+        f"(`EXPLAIN ANALYZE`, rows not "
         f"sent) | {agg:.1f} | {_secs(r.floor_aggregate)} |",
         f"| Floor: binary `COPY` of {s['scored']:,} score rows into an empty "
         f"`LIKE customers_customerscore INCLUDING ALL` | {write:.1f} | "
@@ -1141,7 +1142,7 @@ def render_section(r: Results) -> str:
         f"| &nbsp;&nbsp;Django start-up, run record, exit (wall − total) | {other:.1f} | "
         f"{_secs([x.seconds - x.stages.get('total', 0) for x in r.runs])} |",
         "",
-        f"The aggregate's plan, as PostgreSQL chose it: {_plans_text(r.aggregate_plans)}.",
+        f"The floor aggregate's plan, as PostgreSQL chose it: {_plans_text(r.aggregate_plans)}.",
         "",
         f"{_first_run_text(r.scores_before, first.seconds)} (the score table is vacuumed, "
         "untimed, before each run). Process CPU time (user + system) of the full "
