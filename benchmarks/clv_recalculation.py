@@ -61,7 +61,6 @@ Usage::
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -84,17 +83,9 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the app's modules are imported after Django is set up
+from benchmarks.common import load_average, machine, process_memory, say, write_section  # noqa: E402
 
 DOC_PATH = ROOT / "docs" / "benchmarks.md"
-DOC_TITLE = "# Benchmarks"
-DOC_INTRO = (
-    "Measurements of clvcrm's heavy paths on shop-sized synthetic data. Each section is "
-    "written by the script under `benchmarks/` that it names; rerunning a script replaces "
-    "only its own section. The figures depend on the machine, which each section describes, "
-    "so compare them with a run on your own hardware rather than across machines."
-)
-START_MARKER = "<!-- bench:clv_recalculation:start -->"
-END_MARKER = "<!-- bench:clv_recalculation:end -->"
 
 TARGET_RATIO = 3.0
 TARGET_RSS = 1_500_000_000  # bytes: 1.5 GB
@@ -152,10 +143,6 @@ COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 class BenchmarkError(Exception):
     pass
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
 
 
 @contextmanager
@@ -806,7 +793,7 @@ def run_full(command: list[str], env: dict[str, str], logs: Path, label: str) ->
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
         say("  (cannot reset this process's RSS high-water mark; ru_maxrss may include it)")
-    parent_rss = _memory(os.getpid())[0]
+    parent_rss = process_memory(os.getpid())[0]
     out_path, err_path = logs / f"{label}.stdout", logs / f"{label}.stderr"
     with out_path.open("w") as out, err_path.open("w") as err:
         started = time.perf_counter()
@@ -817,7 +804,7 @@ def run_full(command: list[str], env: dict[str, str], logs: Path, label: str) ->
                 pid, status, usage = os.wait4(process.pid, os.WNOHANG)
                 if pid:
                     break
-                hwm = max(hwm, _memory(process.pid)[1])
+                hwm = max(hwm, process_memory(process.pid)[1])
                 time.sleep(0.05)
         except BaseException:
             process.kill()
@@ -843,20 +830,6 @@ def run_full(command: list[str], env: dict[str, str], logs: Path, label: str) ->
         stages={k: float(v) for k, v in result.get("seconds", {}).items()},
         result=result,
     )
-
-
-def _memory(pid: int) -> tuple[int, int]:
-    """``VmRSS`` and ``VmHWM`` of ``pid`` in bytes (0 once the process is gone)."""
-    found = {"VmRSS:": 0, "VmHWM:": 0}
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                parts = line.split()
-                if parts and parts[0] in found:
-                    found[parts[0]] = int(parts[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return found["VmRSS:"], found["VmHWM:"]
 
 
 # --------------------------------------------------------------------------- the fit
@@ -995,35 +968,6 @@ def _lifetimes_works(python: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- the report
-
-
-def machine() -> dict[str, str]:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = 0
-    with open("/proc/meminfo") as info:
-        for line in info:
-            if line.startswith("MemTotal:"):
-                memory = int(line.split()[1]) * 1024
-                break
-    return {
-        "cpus": str(os.cpu_count()),
-        "cpus_usable": str(len(os.sched_getaffinity(0))),
-        "cpu": cpu,
-        "ram": f"{memory / 2**30:.1f} GiB",
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "load": load_average(),
-    }
-
-
-def load_average() -> str:
-    with open("/proc/loadavg") as info:
-        return info.read().split()[0]
 
 
 @dataclass
@@ -1259,21 +1203,6 @@ def _secs_2(values: Sequence[float]) -> str:
     return " · ".join(f"{v:.2f}" for v in values)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it); keep everything else."""
-    block = f"{START_MARKER}\n{section}\n{END_MARKER}"
-    text = path.read_text() if path.exists() else f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start >= 0 and end > start:
-        text = text[:start] + block + text[end + len(END_MARKER) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -1486,7 +1415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         section = render_section(results)
         say("\n" + section + "\n")
         if not args.no_doc:
-            write_section(args.doc, section)
+            write_section(args.doc, "clv_recalculation", section)
             say(f"Updated {args.doc}")
         missed = (
             results.ratio > TARGET_RATIO

@@ -35,7 +35,6 @@ Usage::
 import argparse
 import math
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -53,16 +52,11 @@ import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: make the repository importable
+from benchmarks.common import load_average, machine, process_memory, say, write_section  # noqa: E402
+
 DOC_PATH = ROOT / "docs" / "benchmarks.md"
-DOC_TITLE = "# Benchmarks"
-DOC_INTRO = (
-    "Measurements of clvcrm's heavy paths on shop-sized synthetic data. Each section is "
-    "written by the script under `benchmarks/` that it names; rerunning a script replaces "
-    "only its own section. The figures depend on the machine, which each section describes, "
-    "so compare them with a run on your own hardware rather than across machines."
-)
-START_MARKER = "<!-- bench:import_orders:start -->"
-END_MARKER = "<!-- bench:import_orders:end -->"
 
 TARGET_ROWS_PER_S = 50_000
 TARGET_RSS_MB = 300
@@ -413,7 +407,7 @@ def run_measured(command: list[str], env: dict[str, str], logs: Path, label: str
                     break
                 now = time.perf_counter()
                 if now >= next_sample:
-                    rss, hwm = _memory(process.pid)
+                    rss, hwm = process_memory(process.pid)
                     if rss:
                         samples.append((now - started, rss))
                     high_water = max(high_water, hwm)
@@ -441,21 +435,9 @@ def _reset_peak_rss() -> None:
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
-        say(f"  (cannot reset the peak RSS; up to {_mb(_memory(os.getpid())[1])} MB is ours)")
-
-
-def _memory(pid: int) -> tuple[int, int]:
-    """``VmRSS`` and ``VmHWM`` of ``pid`` in bytes (0 once the process is gone)."""
-    found = {"VmRSS:": 0, "VmHWM:": 0}
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                name = line.split(None, 1)[0]
-                if name in found:
-                    found[name] = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return found["VmRSS:"], found["VmHWM:"]
+        say(
+            f"  (cannot reset the peak RSS; up to {_mb(process_memory(os.getpid())[1])} MB is ours)"
+        )
 
 
 @dataclass(frozen=True)
@@ -640,36 +622,6 @@ class Results:
 RSS_MARKS = range(10, 101, 10)
 
 
-def machine() -> dict[str, str]:
-    """What the report says about the hardware (like ``nproc``, ``/proc/cpuinfo``)."""
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = 0
-    with open("/proc/meminfo") as info:
-        for line in info:
-            if line.startswith("MemTotal:"):
-                memory = int(line.split()[1]) * 1024
-                break
-    return {
-        "cpus": str(len(os.sched_getaffinity(0))),
-        "cpu": cpu,
-        "ram": f"{memory / 2**30:.1f} GiB",
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-        "load": load_average(),
-    }
-
-
-def load_average() -> str:
-    """The 1-minute load average: other work on the machine slows every figure down."""
-    with open("/proc/loadavg") as info:
-        return info.read().split()[0]
-
-
 def reproduce_command(args: argparse.Namespace) -> str:
     parts = [".venv/bin/python benchmarks/import_orders.py"]
     parts.append(f"--rows {args.rows} --customers {args.customers}")
@@ -762,26 +714,7 @@ def _minutes(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))} min"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or add it); keep everything else."""
-    block = f"{START_MARKER}\n{section}\n{END_MARKER}"
-    text = path.read_text() if path.exists() else f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
-    start, end = text.find(START_MARKER), text.find(END_MARKER)
-    if start >= 0 and end > start:
-        text = text[:start] + block + text[end + len(END_MARKER) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 # --------------------------------------------------------------------------- main
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -841,7 +774,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         section = render_section(args, results, box, pg)
         say("\n" + section + "\n")
         if not args.no_doc:
-            write_section(args.doc, section)
+            write_section(args.doc, "import_orders", section)
             say(f"Updated {args.doc}")
         return 1 if args.strict and not (results.speed_met and results.memory_met) else 0
     except BenchmarkError as exc:
