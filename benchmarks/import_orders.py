@@ -686,7 +686,7 @@ def render_section(
         f"(at every 10 % of the run: {deciles} MB).",
         "",
         "The floor sends the same bytes with `COPY ... FROM STDIN (FORMAT csv)` into a table "
-        "made with `LIKE customers_order INCLUDING ALL` (the same six indexes, unique order id "
+        "made with `LIKE customers_order INCLUDING ALL` (the same indexes, unique order id "
         "and checks) plus four text columns for the customer attributes, without the foreign "
         "key and without writing customers: the least this database needs to store the rows. "
         "On top of that the import parses and validates every row, finds or creates the "
