@@ -8,6 +8,9 @@ import os
 import platform
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
 DOC_TITLE = "# Benchmarks"
 DOC_INTRO = (
     "Measurements of clvcrm's heavy paths on shop-sized synthetic data. Each section is "
@@ -79,3 +82,71 @@ def write_section(path: Path, name: str, section: str) -> None:
 
 def say(message: str) -> None:
     print(message, flush=True)
+
+
+class Server:
+    """The PostgreSQL server, through its maintenance database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def database_url(self, name: str) -> str:
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        info["dbname"] = name
+        return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+
+    def database_uri(self, name: str) -> str:
+        """The same database as a URL, for Django's ``DATABASE_URL``."""
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        user = info.get("user", "postgres")
+        password = f":{info['password']}" if info.get("password") else ""
+        host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+        return f"postgres://{user}{password}@{host}:{port}/{name}"
+
+    def exists(self, name: str) -> bool:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        return row is not None
+
+    def recreate(self, name: str) -> None:
+        self.drop(name)
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop(self, name: str) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+    def comment(self, name: str) -> str:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                [name],
+            ).fetchone()
+        return str(row[0]) if row and row[0] else ""
+
+    def set_comment(self, name: str, text: str) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(text)
+                )
+            )
+
+    def settings(self) -> dict[str, str]:
+        names = (
+            "server_version",
+            "shared_buffers",
+            "work_mem",
+            "max_wal_size",
+            "synchronous_commit",
+            "max_parallel_workers_per_gather",
+        )
+        found: dict[str, str] = {}
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            for name in names:
+                row = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+                found[name] = str(row[0]) if row else "?"
+        return found

@@ -54,7 +54,14 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make the repository importable
-from benchmarks.common import load_average, machine, process_memory, say, write_section  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Server,
+    load_average,
+    machine,
+    process_memory,
+    say,
+    write_section,
+)
 
 DOC_PATH = ROOT / "docs" / "benchmarks.md"
 
@@ -270,41 +277,6 @@ def _weighted(choices: Sequence[tuple[str, int]], unit: np.ndarray) -> np.ndarra
 # --------------------------------------------------------------------------- the database
 
 
-@dataclass(frozen=True)
-class Server:
-    """The PostgreSQL server; ``url`` names the maintenance database to connect to."""
-
-    url: str
-
-    def database_url(self, name: str) -> str:
-        info = psycopg.conninfo.conninfo_to_dict(self.url)
-        user = info.get("user", "postgres")
-        host = info.get("host", "127.0.0.1")
-        port = info.get("port", "5432")
-        password = f":{info['password']}" if info.get("password") else ""
-        return f"postgres://{user}{password}@{host}:{port}/{name}"
-
-    def recreate(self, name: str) -> None:
-        self.drop(name)
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    def drop(self, name: str) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-    def settings(self) -> dict[str, str]:
-        names = ("server_version", "shared_buffers", "max_wal_size", "synchronous_commit")
-        found: dict[str, str] = {}
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            for name in names:
-                row = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-                found[name] = str(row[0]) if row else "?"
-        return found
-
-
 def checkpoint(database_url: str) -> None:
     """Flush dirty pages first, so one phase's writes are not billed to the next."""
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -484,7 +456,7 @@ class BenchmarkError(Exception):
 def run_round(
     args: argparse.Namespace, server: Server, csv_file: CsvFile, logs: Path, number: int
 ) -> Round:
-    database_url = server.database_url(args.database)
+    database_url = server.database_uri(args.database)
     env = _django_env(database_url, debug=args.django_debug)
     python = sys.executable
     say(f"[round {number}] creating database {args.database} and migrating ...")

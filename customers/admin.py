@@ -19,6 +19,7 @@ from customers.models import (
     OrderLine,
     Product,
 )
+from customers.selectors import SCORE_EXPORT_COLUMNS
 
 
 class LargeTableAdmin(admin.ModelAdmin):
@@ -139,18 +140,8 @@ class ClvRunAdmin(admin.ModelAdmin):
 
 @admin.register(CustomerScore)
 class CustomerScoreAdmin(LargeTableAdmin):
-    list_display = [
-        "customer",
-        "frequency",
-        "recency_days",
-        "age_days",
-        "monetary",
-        "p_alive",
-        "expected_purchases_90d",
-        "predicted_clv",
-        "historical_clv",
-        "rfm_score",
-    ]
+    # The columns of the score export, linked to the customer.
+    list_display = ["customer", *SCORE_EXPORT_COLUMNS[1:-1]]
     list_select_related = ["customer"]
     search_fields = ["=customer__external_id", "customer__email"]
     list_filter = ["rfm_recency", "rfm_frequency", "rfm_monetary"]

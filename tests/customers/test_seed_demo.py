@@ -153,7 +153,7 @@ def test_every_order_total_is_the_exact_sum_of_its_lines() -> None:
     assert set(lines_by_order) == set(totals)
     for order_id, lines in lines_by_order.items():
         assert [n for n, *_ in lines] == list(range(1, len(lines) + 1))
-        assert 1 <= len(lines) <= 4
+        assert len(lines) in range(1, 5)
         assert all(amount == quantity * price for _, quantity, price, amount in lines)
         assert sum(amount for *_, amount in lines) == totals[order_id]
         assert totals[order_id] == totals[order_id].quantize(Decimal("0.01"))
