@@ -11,6 +11,7 @@ from customers.models import (
     AcquisitionChannel,
     ClvBacktest,
     ClvRun,
+    ClvRunPart,
     Customer,
     CustomerScore,
     ImportRejection,
@@ -136,6 +137,26 @@ class ClvRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # runs are started by the command or the schedule, never typed in
+
+
+@admin.register(ClvRunPart)
+class ClvRunPartAdmin(admin.ModelAdmin):
+    """The customer-id ranges of fanned-out runs: written by the tasks, read here."""
+
+    list_display = [
+        "run",
+        "number",
+        "first_customer_id",
+        "end_customer_id",
+        "customers",
+        "finished_at",
+    ]
+    list_filter = [("finished_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["run"]
+    readonly_fields = [f.name for f in ClvRunPart._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(CustomerScore)

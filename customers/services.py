@@ -21,6 +21,7 @@ from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import Counts, statistics_refresh, write_batch
+from customers.scoring import fan_out
 from customers.scoring.backtest import clv_backtest  # noqa: F401
 from customers.scoring.run import default_settings, run_execute, run_start
 
@@ -187,6 +188,7 @@ def clv_recalculate(
     as_of: date | None = None,
     triggered_by: str = "",
     on_stage: Callable[[str], None] | None = None,
+    customers_per_part: int | None = None,
 ) -> ClvRun:
     """Recalculate every customer's CLV as of the end of ``as_of`` (default: yesterday).
 
@@ -195,8 +197,19 @@ def clv_recalculate(
     :class:`~customers.scoring.run.ClvRunBusyError` while another run is in progress;
     any other failure marks the run failed, leaves the previous scores, and re-raises.
     Re-running the same ``as_of`` over the same orders gives identical numbers.
+
+    ``customers_per_part`` (default ``CLV_FAN_OUT_CUSTOMERS_PER_PART``; 0 = off) fans the
+    scoring and writing out over Celery workers, that many customers per task: the run
+    returned is then still running unless the tasks ran in-process (no broker), and it
+    ends with the same scores the single-process run would write.
     """
     as_of = as_of or timezone.localdate() - timedelta(days=1)
+    if customers_per_part is None:
+        customers_per_part = settings.CLV_FAN_OUT_CUSTOMERS_PER_PART
     scoring = default_settings()
     run = run_start(as_of, scoring, triggered_by)
+    if customers_per_part > 0:
+        fan_out.run_fan_out(run, scoring, customers_per_part, on_stage)
+        run.refresh_from_db()
+        return run
     return run_execute(run, scoring, on_stage)

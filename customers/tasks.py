@@ -6,6 +6,7 @@ from datetime import date
 from celery import shared_task
 
 from customers import services
+from customers.scoring import fan_out
 from customers.scoring.run import ClvRunBusyError
 
 logger = logging.getLogger(__name__)
@@ -32,3 +33,16 @@ def recalculate_clv(as_of: str | None = None) -> int | None:
         logger.warning("CLV recalculation skipped: %s", exc)
         return None
     return run.pk
+
+
+# Chord parts keep their results: the chord counts them to know when to call back.
+@shared_task(acks_late=True, ignore_result=False)
+def score_clv_part(part_id: int, breakpoints: dict[str, list[float | None]]) -> int:
+    """Score and stage one customer-id range of a fanned-out CLV run (idempotent)."""
+    return fan_out.part_score(part_id, breakpoints)
+
+
+@shared_task(acks_late=True)
+def finish_clv_run(run_id: int) -> None:
+    """The fan-out chord's callback: swap in the staged scores, mark the run succeeded."""
+    fan_out.run_finish(run_id)

@@ -14,10 +14,19 @@ def iso_date(text: str) -> date:
 
 def positive_int(text: str) -> int:
     """A whole number of at least 1."""
+    return _whole_number(text, minimum=1, kind="a positive whole number")
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number of at least 0."""
+    return _whole_number(text, minimum=0, kind="a whole number, 0 or more")
+
+
+def _whole_number(text: str, *, minimum: int, kind: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}")
     return value

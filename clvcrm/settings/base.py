@@ -123,7 +123,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="clvcrm <noreply@loca
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
+# Results are kept only where a chord needs them (the CLV fan-out's parts), in the broker's
+# Redis unless told otherwise; every other task ignores its result.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL) or None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -164,3 +168,6 @@ CLV_MONTHLY_DISCOUNT_RATE = env.float("CLV_MONTHLY_DISCOUNT_RATE", default=0.01)
 CLV_MARGIN = env.float("CLV_MARGIN", default=1.0)
 CLV_FIT_SAMPLE_SIZE = env.int("CLV_FIT_SAMPLE_SIZE", default=None)
 CLV_MIN_REPEAT_CUSTOMERS = env.int("CLV_MIN_REPEAT_CUSTOMERS", default=200)
+# Customers per Celery task when scoring and writing fan out over many workers (a chord over
+# customer-id ranges); 0 keeps the whole run in one process, the default.
+CLV_FAN_OUT_CUSTOMERS_PER_PART = env.int("CLV_FAN_OUT_CUSTOMERS_PER_PART", default=0)

@@ -28,7 +28,15 @@ from customers.clv.gamma_gamma import (
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
 )
-from customers.clv.rfm import RFMScores, quintile_scores, rfm_scores
+from customers.clv.rfm import (
+    RFMBreakpoints,
+    RFMScores,
+    quintile_breakpoints,
+    quintile_scores,
+    quintile_scores_at,
+    rfm_breakpoints,
+    rfm_scores,
+)
 from customers.clv.summary import (
     DAYS_PER_UNIT,
     RFMSummary,
@@ -53,6 +61,7 @@ __all__ = [
     "GammaGammaParams",
     "HistoricalCLV",
     "Model",
+    "RFMBreakpoints",
     "RFMScores",
     "RFMSummary",
     "TimeUnit",
@@ -70,8 +79,11 @@ __all__ = [
     "historical_clv",
     "predicted_clv",
     "probability_alive",
+    "quintile_breakpoints",
     "quintile_scores",
+    "quintile_scores_at",
     "repeat_purchases_per_period",
+    "rfm_breakpoints",
     "rfm_scores",
     "rfm_summary",
 ]

@@ -1,7 +1,7 @@
 """Models of the customers app, one module per topic."""
 
 from customers.models.backtest import ClvBacktest
-from customers.models.clv import ClvRun, CustomerScore
+from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
 from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
 
@@ -9,6 +9,7 @@ __all__ = [
     "AcquisitionChannel",
     "ClvBacktest",
     "ClvRun",
+    "ClvRunPart",
     "Customer",
     "CustomerScore",
     "ImportRejection",

@@ -86,6 +86,36 @@ class ClvRun(models.Model):
         return self.r is not None and not self.prediction_skipped
 
 
+class ClvRunPart(models.Model):
+    """One customer-id range of a fanned-out run, scored and staged by one Celery task.
+
+    The row is the record that the range is done: its task stages the range's scores and
+    sets ``finished_at`` in one transaction, so the run's last step can check that every
+    range is in before it replaces the scores, and a task delivered twice does nothing.
+    """
+
+    run = models.ForeignKey(ClvRun, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    first_customer_id = models.BigIntegerField()
+    end_customer_id = models.BigIntegerField(help_text="The first customer id after the range.")
+    customers = models.PositiveIntegerField(default=0, help_text="Customers scored.")
+    seconds = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="clvrunpart_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(first_customer_id__lt=models.F("end_customer_id")),
+                name="clvrunpart_range_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.number} of CLV run {self.run_id}"
+
+
 class CustomerScore(models.Model):
     """A customer's purchase summary and CLV figures from the latest successful run.
 

@@ -45,6 +45,14 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """The fitted parameters a run predicts with (recorded on its ClvRun)."""
+
+    bgnbd: clv.BGNBDParams
+    gamma_gamma: clv.GammaGammaParams
+
+
+@dataclass(frozen=True)
 class Fits:
     """Fitted models, or why the prediction was skipped (``bgnbd`` may still be set)."""
 
@@ -54,8 +62,10 @@ class Fits:
     fitted_customers: int
 
     @property
-    def predicts(self) -> bool:
-        return not self.skipped
+    def prediction(self) -> Prediction | None:
+        if self.skipped or self.bgnbd is None or self.gamma_gamma is None:
+            return None
+        return Prediction(self.bgnbd.params, self.gamma_gamma.params)
 
 
 @dataclass(frozen=True)
@@ -124,14 +134,36 @@ def _sample(n: int, size: int | None, seed: int) -> NDArray[np.intp] | slice:
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
+def rfm_breakpoints(history: PurchaseHistory, as_of_day: int) -> clv.RFMBreakpoints:
+    """The RFM quintile cut points of every customer in ``history``."""
+    return clv.rfm_breakpoints(*_rfm_inputs(history, as_of_day))
+
+
+def _rfm_inputs(
+    history: PurchaseHistory, as_of_day: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    # Recency: days since the last purchase; monetary: mean value of a purchase day.
+    return (
+        as_of_day - history.last_day,
+        history.purchase_days,
+        history.total_value / history.purchase_days,
+    )
+
+
 def score(
     history: PurchaseHistory,
     summary: Summary,
-    fits: Fits,
+    prediction: Prediction | None,
     settings: ScoringSettings,
     as_of_day: int,
+    breakpoints: clv.RFMBreakpoints | None = None,
 ) -> Scores:
-    """Score every customer: P(alive), expected purchases, predicted and historical CLV, RFM."""
+    """Score every customer: P(alive), expected purchases, predicted and historical CLV, RFM.
+
+    ``prediction`` None scores without the models (historical CLV and RFM only).
+    ``breakpoints`` are the RFM quintiles of the whole customer base when ``history``
+    holds only part of it (a fan-out range); by default the quintiles of ``history``.
+    """
     historical = clv.historical_clv(
         history.first_day,
         history.last_day,
@@ -140,20 +172,13 @@ def score(
         as_of=as_of_day,
         margin=settings.margin,
     )
-    # Recency score: days since the last purchase; monetary: mean value of a purchase day.
-    rfm = clv.rfm_scores(
-        as_of_day - history.last_day,
-        history.purchase_days,
-        history.total_value / history.purchase_days,
-    )
-    if not fits.predicts:
+    rfm = clv.rfm_scores(*_rfm_inputs(history, as_of_day), breakpoints=breakpoints)
+    if prediction is None:
         return Scores(summary, None, None, None, None, historical.value_to_date, rfm)
-    assert fits.bgnbd is not None
-    assert fits.gamma_gamma is not None
     s = summary
-    params = fits.bgnbd.params
+    params = prediction.bgnbd
     order_value = clv.conditional_expected_order_value(
-        fits.gamma_gamma.params, s.frequency, s.monetary
+        prediction.gamma_gamma, s.frequency, s.monetary
     )
     return Scores(
         summary=s,

@@ -6,8 +6,6 @@ leaves the previous scores in place and the run marked failed with its error.
 """
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, timedelta
 
@@ -19,6 +17,13 @@ from customers import clv
 from customers.models import ClvRun
 from customers.scoring import compute
 from customers.scoring.aggregate import purchase_history
+from customers.scoring.run_record import (
+    StageCallback,
+    record_failure,
+    record_fits,
+    record_success,
+    timed_stage,
+)
 from customers.scoring.store import scores_store
 
 STAGES = ("aggregate", "fit", "score", "write")
@@ -68,85 +73,29 @@ def run_start(as_of: date, scoring: compute.ScoringSettings, triggered_by: str) 
 
 
 def run_execute(
-    run: ClvRun, scoring: compute.ScoringSettings, on_stage: Callable[[str], None] | None = None
+    run: ClvRun, scoring: compute.ScoringSettings, on_stage: StageCallback | None = None
 ) -> ClvRun:
-    """Execute a started run; on any failure record it and re-raise."""
+    """Execute a started run in this process; on any failure record it and re-raise."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     as_of_day = clv.day_number(run.as_of)
     try:
-        with _stage("aggregate", seconds, on_stage):
+        with timed_stage("aggregate", seconds, on_stage):
             history = purchase_history(run.as_of)
             summary = compute.summarise(history, as_of_day, scoring.time_unit)
-        with _stage("fit", seconds, on_stage):
+        with timed_stage("fit", seconds, on_stage):
             fits = compute.fit(summary, scoring, seed=run.as_of.toordinal())
-        with _stage("score", seconds, on_stage):
-            scores = compute.score(history, summary, fits, scoring, as_of_day)
+        with timed_stage("score", seconds, on_stage):
+            scores = compute.score(history, summary, fits.prediction, scoring, as_of_day)
         with transaction.atomic():
-            with _stage("write", seconds, on_stage):
+            with timed_stage("write", seconds, on_stage):
                 scores_store(run.pk, as_of_day, history, scores)
             seconds["total"] = round(time.perf_counter() - started, 3)
-            _record_success(
-                run, history_size=len(history), summary=summary, fits=fits, seconds=seconds
-            )
+            record_fits(run, summary=summary, fits=fits, seconds=seconds)
+            record_success(run, customers=len(history), seconds=seconds)
     except BaseException as exc:
         seconds["total"] = round(time.perf_counter() - started, 3)
-        ClvRun.objects.filter(pk=run.pk).update(
-            status=ClvRun.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            seconds=seconds,
-            finished_at=timezone.now(),
-        )
+        record_failure(run.pk, f"{type(exc).__name__}: {exc}", seconds)
         raise
     run.refresh_from_db()
     return run
-
-
-@contextmanager
-def _stage(
-    name: str, seconds: dict[str, float], on_stage: Callable[[str], None] | None
-) -> Iterator[None]:
-    if on_stage is not None:
-        on_stage(name)
-    started = time.perf_counter()
-    yield
-    seconds[name] = round(time.perf_counter() - started, 3)
-
-
-def _record_success(
-    run: ClvRun,
-    *,
-    history_size: int,
-    summary: compute.Summary,
-    fits: compute.Fits,
-    seconds: dict[str, float],
-) -> None:
-    fields: dict[str, object] = {
-        "status": ClvRun.Status.SUCCEEDED,
-        "finished_at": timezone.now(),
-        "customers": history_size,
-        "repeat_customers": summary.repeat_customers,
-        "fitted_customers": fits.fitted_customers,
-        "prediction_skipped": fits.skipped,
-        "seconds": seconds,
-    }
-    if fits.bgnbd is not None:
-        p = fits.bgnbd.params
-        fields.update(
-            r=p.r,
-            alpha=p.alpha,
-            a=p.a,
-            b=p.b,
-            log_likelihood=fits.bgnbd.log_likelihood,
-            converged=fits.bgnbd.converged,
-        )
-    if fits.gamma_gamma is not None:
-        g = fits.gamma_gamma.params
-        fields.update(
-            gg_p=g.p,
-            gg_q=g.q,
-            gg_gamma=g.gamma,
-            gg_log_likelihood=fits.gamma_gamma.log_likelihood,
-            gg_converged=fits.gamma_gamma.converged,
-        )
-    ClvRun.objects.filter(pk=run.pk).update(**fields)

@@ -24,56 +24,80 @@ from customers.scoring.table_swap import table_create_empty_copy, table_swap
 STAGE = "clv_score_stage"
 MONEY = ("monetary", "total_spent", "expected_order_value", "predicted_clv", "historical_clv")
 PREDICTIONS = ("p_alive", "expected_purchases_90d", "expected_order_value", "predicted_clv")
+# (column, PostgreSQL type) of the stage, without and with the prediction.
+BASE_COLUMNS = (
+    ("customer_id", "int8"),
+    ("frequency", "int4"),
+    ("recency_days", "int4"),
+    ("age_days", "int4"),
+    ("monetary", "float8"),
+    ("total_spent", "float8"),
+    ("first_purchase", "date"),
+    ("last_purchase", "date"),
+    ("historical_clv", "float8"),
+    ("rfm_recency", "int2"),
+    ("rfm_frequency", "int2"),
+    ("rfm_monetary", "int2"),
+    ("rfm_score", "text3"),
+)
+PREDICTION_COLUMNS = tuple((name, "float8") for name in PREDICTIONS)
+Column = tuple[str, str, NDArray[Any]]
 
 
 def scores_store(run_id: int, as_of_day: int, history: PurchaseHistory, scores: Scores) -> int:
     """Replace every CustomerScore with this run's; return the number of rows written."""
-    columns = _columns(history, scores, as_of_day)
-    names = [name for name, _, _ in columns]
-    table = CustomerScore._meta.db_table
+    columns = stage_columns(history, scores, as_of_day)
     with connection.cursor() as cursor:
-        _create_stage(cursor, columns)
-        _load_stage(cursor, columns)
-        if connection.vendor == "postgresql":
-            new = table_create_empty_copy(cursor, table)
-            cursor.execute(_insert_sql(new, names), [run_id])
-            table_swap(cursor, table, new)
-        else:
-            cursor.execute(_insert_sql(table, names) + _on_conflict_sql(names), [run_id])
+        stage_create(cursor, STAGE, stage_spec(predicts=scores.p_alive is not None), "TEMPORARY")
+        stage_load(cursor, STAGE, columns)
+        scores_replace(cursor, run_id, STAGE, predicts=scores.p_alive is not None)
         cursor.execute(f"DROP TABLE {STAGE}")
-    if connection.vendor != "postgresql":
-        CustomerScore.objects.exclude(run_id=run_id).delete()
     return len(history)
 
 
-def _columns(
-    history: PurchaseHistory, scores: Scores, as_of_day: int
-) -> list[tuple[str, str, NDArray[Any]]]:
-    """(column, PostgreSQL type, values) for every stage column of this run."""
+def scores_replace(cursor: Any, run_id: int, stage: str, *, predicts: bool) -> None:
+    """Make the rows of ``stage`` every customer's score, attributed to run ``run_id``."""
+    names = [name for name, _ in stage_spec(predicts)]
+    table = CustomerScore._meta.db_table
+    if connection.vendor == "postgresql":
+        new = table_create_empty_copy(cursor, table)
+        cursor.execute(_insert_sql(new, stage, names), [run_id])
+        table_swap(cursor, table, new)
+        return
+    cursor.execute(_insert_sql(table, stage, names) + _on_conflict_sql(names), [run_id])
+    cursor.execute(f'DELETE FROM "{table}" WHERE run_id <> %s', [run_id])
+
+
+def stage_spec(predicts: bool) -> list[tuple[str, str]]:
+    """(column, PostgreSQL type) of a run's stage table."""
+    return [*BASE_COLUMNS, *(PREDICTION_COLUMNS if predicts else ())]
+
+
+def stage_columns(history: PurchaseHistory, scores: Scores, as_of_day: int) -> list[Column]:
+    """(column, PostgreSQL type, values) for every stage column of these scores."""
     s, rfm = scores.summary, scores.rfm
-    columns = [
-        ("customer_id", "int8", history.customer_id),
-        ("frequency", "int4", s.frequency.astype(np.int32)),
-        ("recency_days", "int4", (history.last_day - history.first_day).astype(np.int32)),
-        ("age_days", "int4", (as_of_day - history.first_day).astype(np.int32)),
-        ("monetary", "float8", s.monetary),
-        ("total_spent", "float8", history.total_value),
-        ("first_purchase", "date", history.first_day),
-        ("last_purchase", "date", history.last_day),
-        ("historical_clv", "float8", scores.historical_clv),
-        ("rfm_recency", "int2", rfm.recency.astype(np.int16)),
-        ("rfm_frequency", "int2", rfm.frequency.astype(np.int16)),
-        ("rfm_monetary", "int2", rfm.monetary.astype(np.int16)),
-        ("rfm_score", "text3", rfm.combined.astype("S3")),
-    ]
-    for name in PREDICTIONS:
-        values = getattr(scores, name)
-        if values is not None:
-            columns.append((name, "float8", values))
-    return columns
+    values: dict[str, NDArray[Any] | None] = {
+        "customer_id": history.customer_id,
+        "frequency": s.frequency.astype(np.int32),
+        "recency_days": (history.last_day - history.first_day).astype(np.int32),
+        "age_days": (as_of_day - history.first_day).astype(np.int32),
+        "monetary": s.monetary,
+        "total_spent": history.total_value,
+        "first_purchase": history.first_day,
+        "last_purchase": history.last_day,
+        "historical_clv": scores.historical_clv,
+        "rfm_recency": rfm.recency.astype(np.int16),
+        "rfm_frequency": rfm.frequency.astype(np.int16),
+        "rfm_monetary": rfm.monetary.astype(np.int16),
+        "rfm_score": rfm.combined.astype("S3"),
+        **{name: getattr(scores, name) for name in PREDICTIONS},
+    }
+    spec = stage_spec(predicts=scores.p_alive is not None)
+    return [(name, pg_type, values[name]) for name, pg_type in spec]  # type: ignore[misc]
 
 
-def _create_stage(cursor: Any, columns: Sequence[tuple[str, str, NDArray[Any]]]) -> None:
+def stage_create(cursor: Any, table: str, spec: Sequence[tuple[str, str]], kind: str) -> None:
+    """(Re)create an empty stage table; ``kind`` is TEMPORARY, UNLOGGED (PostgreSQL) or ""."""
     types = {
         "int2": "smallint",
         "int4": "integer",
@@ -81,21 +105,22 @@ def _create_stage(cursor: Any, columns: Sequence[tuple[str, str, NDArray[Any]]])
         "float8": "double precision",
         "date": "date",
     }
-    definition = ", ".join(f"{name} {types.get(pg_type, 'text')}" for name, pg_type, _ in columns)
-    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} ({definition})")
+    definition = ", ".join(f"{name} {types.get(pg_type, 'text')}" for name, pg_type in spec)
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE {kind} TABLE {table} ({definition})")
 
 
-def _load_stage(cursor: Any, columns: Sequence[tuple[str, str, NDArray[Any]]]) -> None:
+def stage_load(cursor: Any, table: str, columns: Sequence[Column]) -> None:
+    """Append the rows to a stage table: binary COPY on PostgreSQL, executemany elsewhere."""
     names = ", ".join(name for name, _, _ in columns)
     if connection.vendor == "postgresql":
         payload = binary_copy_payload([(pg_type, values) for _, pg_type, values in columns])
-        with copy_logged(cursor, f"COPY {STAGE} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        with copy_logged(cursor, f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(payload)
         return
     rows = zip(*(_python_values(pg_type, values) for _, pg_type, values in columns), strict=True)
     placeholders = ", ".join(["%s"] * len(columns))
-    cursor.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({placeholders})", list(rows))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))
 
 
 def _python_values(pg_type: str, values: NDArray[Any]) -> list[Any]:
@@ -118,11 +143,11 @@ def _target_and_values(names: list[str]) -> tuple[list[str], list[str]]:
     return target, selected
 
 
-def _insert_sql(table: str, names: list[str]) -> str:
+def _insert_sql(table: str, stage: str, names: list[str]) -> str:
     target, selected = _target_and_values(names)
     return (
         f'INSERT INTO "{table}" (customer_id, {", ".join(target)}) '
-        f"SELECT customer_id, %s, {', '.join(selected)} FROM {STAGE} WHERE true"
+        f"SELECT customer_id, %s, {', '.join(selected)} FROM {stage} WHERE true"
     )
 
 

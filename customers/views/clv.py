@@ -13,6 +13,9 @@ from customers import charts, selectors
 from customers.models import ClvRun
 from customers.scoring.run import STAGES
 
+# A fanned-out run scores and writes on the workers, then swaps the staged scores in.
+FAN_OUT_STAGES = {"parts": "score + write (workers)", "swap": "swap in"}
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -101,9 +104,14 @@ def _parameters(run: ClvRun) -> list[Parameter]:
 
 def _timings(seconds: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of the timings table: stage, seconds and share of the run's total."""
-    total = float(seconds.get("total") or sum(float(seconds.get(s, 0)) for s in STAGES) or 1)
+    labels = {**{stage: stage for stage in STAGES}, **FAN_OUT_STAGES}
+    total = float(seconds.get("total") or sum(float(seconds.get(s, 0)) for s in labels) or 1)
     return [
-        {"stage": stage, "seconds": float(seconds[stage]), "percent": 100 * seconds[stage] / total}
-        for stage in STAGES
+        {
+            "stage": label,
+            "seconds": float(seconds[stage]),
+            "percent": 100 * seconds[stage] / total,
+        }
+        for stage, label in labels.items()
         if stage in seconds
     ]

@@ -3,7 +3,6 @@
 import json
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,18 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import ClvBacktest
-from tests.cdnow import SHARED_DATA, cdnow_to_orders_csv
 
 pytestmark = pytest.mark.django_db
 
 PUBLISHED = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
-
-
-@pytest.fixture
-def cdnow_sample(tmp_path: Path) -> None:
-    path = tmp_path / "cdnow_sample.csv"
-    cdnow_to_orders_csv(SHARED_DATA / "CDNOW_sample.txt", path, sample=True)
-    call_command("import_orders", str(path), stdout=StringIO())
 
 
 def backtest(*args: str) -> tuple[dict, str]:

@@ -5,7 +5,6 @@ import json
 from datetime import date
 from decimal import Decimal
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -17,7 +16,7 @@ from customers import services
 from customers.models import ClvRun, Customer, CustomerScore, Order
 from customers.scoring import run as run_module
 from customers.scoring.run import ClvRunBusyError
-from tests.cdnow import SHARED_DATA, cdnow_to_orders_csv
+from tests.cdnow import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +33,6 @@ SCORE_FIELDS = (
     "historical_clv",
     "rfm_score",
 )
-
-
-@pytest.fixture
-def cdnow_sample(tmp_path: Path) -> None:
-    path = tmp_path / "cdnow_sample.csv"
-    cdnow_to_orders_csv(SHARED_DATA / "CDNOW_sample.txt", path, sample=True)
-    call_command("import_orders", str(path), stdout=StringIO())
 
 
 def _recalculate(*args: str) -> dict:

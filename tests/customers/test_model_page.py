@@ -151,3 +151,21 @@ def test_customer_page_without_a_score_says_why(admin_client: Client, demo_run: 
         in admin_client.get(f"/customers/{never_bought.pk}/").content.decode()
     )
     assert "Not scored yet" in admin_client.get(f"/customers/{late.pk}/").content.decode()
+
+
+def test_a_fanned_out_run_shows_its_worker_and_swap_timings(analyst_client: Client, settings):
+    settings.CLV_MIN_REPEAT_CUSTOMERS = 100
+    call_command(
+        "seed_demo", "--customers", "400", "--seed", "3", "--as-of", "2026-06-30", stdout=StringIO()
+    )
+    call_command(
+        "recalculate_clv",
+        *("--as-of", "2026-06-29", "--customers-per-part", "150"),
+        stdout=StringIO(),
+    )
+
+    text = analyst_client.get(URL).content.decode()
+
+    for stage in ("aggregate", "fit", "score + write (workers)", "swap in"):
+        assert f"<th>{stage}</th>" in text
+    assert "<th>score</th>" not in text

@@ -1,18 +1,25 @@
-"""An upload imported by a real Celery worker through the real broker (Redis in CI)."""
+"""Real Celery workers through the real broker (Redis in CI): an uploaded import, and a
+CLV run fanned out as a chord over two workers."""
 
 import os
 import subprocess
 import sys
 import time
+from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 
 from clvcrm.celery import app as celery_app
-from customers.models import Order, OrderImport
+from customers import services
+from customers.models import CustomerScore, Order, OrderImport
+from customers.scoring import fan_out
 from customers.tasks import run_order_import
+from tests.customers.test_clv_pipeline import SCORE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -28,18 +35,14 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-@pytest.fixture
-def worker():
+def _start_worker(name: str) -> subprocess.Popen:
     """A real worker process on the test database; tasks are sent, not run in-process."""
-    celery_app.conf.task_always_eager = False
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "DJANGO_SETTINGS_MODULE": "clvcrm.settings.test",
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -47,6 +50,7 @@ def worker():
             "-A",
             "clvcrm",
             "worker",
+            f"--hostname={name}@%h",
             "--pool=solo",
             "--concurrency=1",
             "--without-heartbeat",
@@ -57,10 +61,31 @@ def worker():
         cwd=ROOT,
         env=env,
     )
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+
+
+@pytest.fixture
+def start_workers():
+    """Start ``n`` worker processes sharing the queue; stopped after the test."""
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("celery")
+    processes: list[subprocess.Popen] = []
+
+    def start(n: int) -> list[subprocess.Popen]:
+        processes.extend(_start_worker(f"worker{i}") for i in range(1, n + 1))
+        return processes
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def worker(start_workers):
+    return start_workers(1)[0]
 
 
 def _wait_for(order_import_id: int, status: str, seconds: float = 60) -> OrderImport:
@@ -95,3 +120,22 @@ def test_uploaded_file_is_imported_by_a_worker_once(worker, make_staff, client):
     assert (again.orders_created, again.rows_total, again.finished_at) == (2, 3, done.finished_at)
     assert Order.objects.count() == 2
     assert worker.poll() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clv_run_fans_out_over_two_workers(start_workers, cdnow_sample):
+    out = StringIO()
+    call_command("recalculate_clv", "--as-of", "1997-09-30", stdout=out)
+    single = list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
+    workers = start_workers(2)
+
+    run = services.clv_recalculate(as_of=date(1997, 9, 30), customers_per_part=300)
+    assert run.status == "running"  # the parts are queued for the workers
+    done = fan_out.wait_for(run)
+
+    assert (done.status, done.error, done.customers) == ("succeeded", "", 2357)
+    assert list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS)) == single
+    assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {run.pk}
+    assert list(run.parts.values_list("customers", flat=True)) == [300] * 7 + [257]
+    assert not run.parts.filter(finished_at__isnull=True).exists()
+    assert all(w.poll() is None for w in workers)

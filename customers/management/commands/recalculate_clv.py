@@ -2,14 +2,16 @@
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from clvcrm.core.arguments import iso_date
+from clvcrm.core.arguments import iso_date, non_negative_int
 from customers import services
 from customers.models import ClvRun
+from customers.scoring import fan_out
 from customers.scoring.run import STAGES, ClvRunBusyError
 
 
@@ -26,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", action="store_true", help="print the run as JSON on the last line"
         )
+        parser.add_argument(
+            "--customers-per-part",
+            type=non_negative_int,
+            metavar="N",
+            help="fan scoring and writing out over Celery workers, N customers per task "
+            "(default: CLV_FAN_OUT_CUSTOMERS_PER_PART; 0 = in this process)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bar = tqdm(total=len(STAGES), desc="CLV", unit="stage", disable=None, file=sys.stderr)
@@ -37,8 +46,13 @@ class Command(BaseCommand):
 
         try:
             run = services.clv_recalculate(
-                as_of=options["as_of"], triggered_by="command", on_stage=on_stage
+                as_of=options["as_of"],
+                triggered_by="command",
+                on_stage=on_stage,
+                customers_per_part=options["customers_per_part"],
             )
+            if run.status == ClvRun.Status.RUNNING:  # fanned out to workers: wait for them
+                run = fan_out.wait_for(run, on_progress=self._parts_progress(bar))
         except ClvRunBusyError as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
@@ -46,9 +60,18 @@ class Command(BaseCommand):
         finally:
             bar.update(bar.total - bar.n)
             bar.close()
+        if run.status != ClvRun.Status.SUCCEEDED:
+            raise CommandError(f"CLV run {run.pk} {run.status}: {run.error}")
         self._report(run)
         if options["json"]:
             self.stdout.write(json.dumps(run_as_json(run)))
+
+    @staticmethod
+    def _parts_progress(bar: tqdm) -> Callable[[int, int], None]:
+        def progress(finished: int, total: int) -> None:
+            bar.set_description(f"CLV: parts {finished}/{total}")
+
+        return progress
 
     def _report(self, run: ClvRun) -> None:
         self.stdout.write(

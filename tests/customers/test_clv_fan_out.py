@@ -1,0 +1,186 @@
+"""The CLV run fanned out as a chord over customer-id ranges (tasks in-process here;
+tests/customers/test_worker.py runs it on real workers)."""
+
+from datetime import date
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from customers import services
+from customers.models import ClvRun, ClvRunPart, CustomerScore
+from customers.scoring import compute, fan_out
+from tests.customers.test_clv_pipeline import (
+    SCORE_FIELDS,
+    _recalculate,
+    _shop,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _scores() -> list[tuple]:
+    return list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
+
+
+def _stage_exists(run_id: int) -> bool:
+    return fan_out.stage_table(run_id) in connection.introspection.table_names()
+
+
+def test_ranges_cover_every_customer_in_parts_of_the_given_size():
+    ids = np.array([3, 4, 9, 10, 11, 40, 41], dtype=np.int64)
+    assert fan_out.part_ranges(ids, 3) == [(3, 10), (10, 41), (41, 42)]
+    assert fan_out.part_ranges(ids, 7) == [(3, 42)]
+    assert fan_out.part_ranges(np.array([], dtype=np.int64), 5) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        fan_out.part_ranges(ids, 0)
+
+
+def test_a_fanned_out_run_writes_exactly_the_single_process_scores(cdnow_sample):
+    single = _recalculate("--as-of", "1997-09-30")
+    expected = _scores()
+
+    fanned = _recalculate("--as-of", "1997-09-30", "--customers-per-part", "500")
+
+    assert _scores() == expected
+    assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {fanned["id"]}
+    for key in ("customers", "repeat_customers", "bgnbd", "gamma_gamma", "log_likelihood"):
+        assert fanned[key] == single[key], key
+    assert set(fanned["seconds"]) == {"aggregate", "fit", "parts", "swap", "total"}
+    parts = ClvRunPart.objects.filter(run_id=fanned["id"])
+    assert list(parts.values_list("number", "customers")) == [
+        (1, 500),
+        (2, 500),
+        (3, 500),
+        (4, 500),
+        (5, 357),
+    ]
+    assert all(set(p.seconds) == {"aggregate", "score", "write"} for p in parts)
+    assert not parts.filter(finished_at__isnull=True).exists()
+    assert not _stage_exists(fanned["id"])
+
+
+def test_a_run_without_prediction_fans_out_too():
+    _shop(customers=9, orders_each=3)
+    _recalculate("--as-of", "2025-02-28")
+    expected = _scores()
+
+    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+
+    assert (run.status, run.customers, run.parts.count()) == ("succeeded", 9, 5)
+    assert run.prediction_skipped.startswith("only 4 repeat buyers")
+    assert _scores() == expected
+
+
+def test_a_failing_part_fails_the_run_and_keeps_the_previous_scores(monkeypatch):
+    _shop(customers=9, orders_each=3)
+    first = services.clv_recalculate(as_of=date(2025, 2, 28))
+    before = _scores()
+    real_score = compute.score
+    calls = []
+
+    def score_then_crash_on_the_third_part(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("worker lost its memory")
+        return real_score(*args, **kwargs)
+
+    monkeypatch.setattr(compute, "score", score_then_crash_on_the_third_part)
+    with pytest.raises(CommandError, match="RuntimeError: worker lost its memory"):
+        call_command(
+            "recalculate_clv",
+            "--as-of",
+            "2025-03-31",
+            "--customers-per-part",
+            "2",
+            stdout=StringIO(),
+        )
+
+    failed = ClvRun.objects.latest("id")
+    assert failed.status == "failed"
+    assert failed.error == f"part 3 of CLV run {failed.pk}: RuntimeError: worker lost its memory"
+    assert _scores() == before
+    assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {first.pk}
+    assert not _stage_exists(failed.pk)
+    # Parts 1 and 2 staged their rows; nothing of the run reached the scores.
+    assert list(
+        failed.parts.filter(finished_at__isnull=False).values_list("number", flat=True)
+    ) == [
+        1,
+        2,
+    ]
+
+    monkeypatch.setattr(compute, "score", real_score)
+    again = services.clv_recalculate(as_of=date(2025, 3, 31), customers_per_part=2)
+    assert again.status == "succeeded"
+
+
+def test_parts_and_the_finish_delivered_twice_change_nothing(monkeypatch):
+    _shop(customers=6, orders_each=3)
+    sent = []
+    # Hold the chord back to deliver its tasks by hand, twice each.
+    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
+    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
+    assert run.status == "running"
+    parts, cuts = sent[0]
+
+    staged = [fan_out.part_score(part.pk, cuts) for part in parts]
+    again = [fan_out.part_score(part.pk, cuts) for part in parts]
+    finished = fan_out.run_finish(run.pk)
+    finished_again = fan_out.run_finish(run.pk)
+
+    assert (staged, again) == ([4, 2], [0, 0])
+    assert (finished.status, finished_again.status) == ("succeeded", "succeeded")
+    assert CustomerScore.objects.filter(run=run).count() == 6
+    assert finished_again.finished_at == finished.finished_at
+
+
+def test_the_finish_refuses_a_run_with_a_missing_part(monkeypatch):
+    _shop(customers=6, orders_each=3)
+    sent = []
+    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
+    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
+    parts, cuts = sent[0]
+    fan_out.part_score(parts[0].pk, cuts)
+
+    with pytest.raises(RuntimeError, match="1 of the run's parts did not finish"):
+        fan_out.run_finish(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (
+        "failed",
+        "RuntimeError: 1 of the run's parts did not finish",
+    )
+    assert not CustomerScore.objects.exists()
+    assert not _stage_exists(run.pk)
+    # A late part of the failed run stages nothing.
+    assert fan_out.part_score(parts[1].pk, cuts) == 0
+
+
+def test_fan_out_is_off_by_default(settings):
+    _shop(customers=4, orders_each=2)
+    assert settings.CLV_FAN_OUT_CUSTOMERS_PER_PART == 0
+    run = services.clv_recalculate(as_of=date(2025, 2, 28))
+    assert (run.status, run.parts.count()) == ("succeeded", 0)
+
+    settings.CLV_FAN_OUT_CUSTOMERS_PER_PART = 3
+    run = services.clv_recalculate(as_of=date(2025, 2, 28))
+    assert (run.status, run.parts.count()) == ("succeeded", 2)
+
+
+def test_the_command_refuses_a_negative_part_size():
+    with pytest.raises(CommandError, match="expected a whole number, 0 or more, got '-1'"):
+        call_command("recalculate_clv", "--customers-per-part", "-1", stdout=StringIO())
+
+
+def test_the_next_fanned_out_run_drops_stages_left_behind():
+    _shop(customers=4, orders_each=2)
+    dead = ClvRun.objects.create(as_of=date(2025, 2, 1), status=ClvRun.Status.FAILED)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {fan_out.stage_table(dead.pk)} (customer_id bigint)")
+
+    services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+
+    assert not _stage_exists(dead.pk)
