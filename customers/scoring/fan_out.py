@@ -21,6 +21,7 @@ previous scores stay, as with the single-process path, and tasks of a failed run
 import logging
 import math
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
@@ -34,6 +35,7 @@ from customers.models import ClvRun, ClvRunPart
 from customers.scoring import compute
 from customers.scoring.aggregate import purchase_history
 from customers.scoring.run_record import (
+    StageCallback,
     prediction_of,
     record_failure,
     record_fits,
@@ -76,7 +78,7 @@ def run_fan_out(
     run: ClvRun,
     scoring: compute.ScoringSettings,
     per_part: int,
-    on_stage=None,
+    on_stage: StageCallback | None = None,
 ) -> None:
     """Coordinate a started run: aggregate, fit, plan the ranges, then send the chord.
 
@@ -231,7 +233,11 @@ def stages_drop_leftovers() -> list[str]:
     return leftovers
 
 
-def wait_for(run: ClvRun, on_progress=None, poll: timedelta = timedelta(seconds=1)) -> ClvRun:
+def wait_for(
+    run: ClvRun,
+    on_progress: Callable[[int, int], None] | None = None,
+    poll: timedelta = timedelta(seconds=1),
+) -> ClvRun:
     """Block until a fanned-out run leaves ``running``; report (finished, total) parts."""
     total = run.parts.count()
     while True:

@@ -184,3 +184,10 @@ def test_the_next_fanned_out_run_drops_stages_left_behind():
     services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
 
     assert not _stage_exists(dead.pk)
+
+
+def test_a_shop_without_orders_fans_out_to_an_empty_score_table():
+    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+
+    assert (run.status, run.customers, run.parts.count()) == ("succeeded", 0, 1)
+    assert not CustomerScore.objects.exists()
