@@ -7,6 +7,7 @@ from celery import shared_task
 
 from customers import services
 from customers.scoring.run import ClvRunBusyError
+from customers.segmentation.reassign import SegmentRunError
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +33,16 @@ def recalculate_clv(as_of: str | None = None) -> int | None:
         logger.warning("CLV recalculation skipped: %s", exc)
         return None
     return run.pk
+
+
+@shared_task(acks_late=True)
+def reassign_segments(run_id: int) -> None:
+    """Reassign segments after a CLV run (safe twice: a re-run writes nothing).
+
+    A run replaced by a newer one before this delivery is skipped: the newer run's own
+    reassignment follows it.
+    """
+    try:
+        services.segments_reassign(run_id=run_id)
+    except SegmentRunError as exc:
+        logger.warning("segment reassignment skipped: %s", exc)

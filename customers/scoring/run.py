@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clvcrm.core.tasks import enqueue_on_commit
 from customers import clv
 from customers.models import ClvRun
 from customers.scoring import compute
@@ -89,6 +90,10 @@ def run_execute(
             _record_success(
                 run, history_size=len(history), summary=summary, fits=fits, seconds=seconds
             )
+            from customers.tasks import reassign_segments  # tasks import this module
+
+            # Segments follow the new scores once they are committed.
+            enqueue_on_commit(reassign_segments, run.pk)
     except BaseException as exc:
         seconds["total"] = round(time.perf_counter() - started, 3)
         ClvRun.objects.filter(pk=run.pk).update(
