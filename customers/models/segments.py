@@ -254,8 +254,10 @@ class CustomSegmentMembership(models.Model):
     """A customer matching a custom segment's rules at its latest evaluation."""
 
     id = models.BigAutoField(primary_key=True)
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="custom_memberships"
+    )
     run = models.ForeignKey(
         "customers.ClvRun", on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -25,6 +25,10 @@ def segments_ensure_defaults(*, apps: Any = None) -> dict[str, int]:
     apps = apps or global_apps
     segment_model = apps.get_model("customers", "Segment")
     apps.get_model("customers", "SegmentThresholds").objects.get_or_create(pk=1)
+    defaults = segment_model.objects.filter(code__in=DefaultSegment.values)
+    existing = dict(defaults.values_list("code", "id"))
+    if len(existing) == len(DefaultSegment.values):
+        return existing
     segment_model.objects.bulk_create(
         [
             segment_model(
@@ -38,9 +42,7 @@ def segments_ensure_defaults(*, apps: Any = None) -> dict[str, int]:
         ],
         ignore_conflicts=True,
     )
-    return dict(
-        segment_model.objects.filter(code__in=DefaultSegment.values).values_list("code", "id")
-    )
+    return dict(defaults.values_list("code", "id"))
 
 
 def defaults_sync(apps: Any, schema_editor: Any) -> None:
