@@ -195,4 +195,6 @@ def reason_text(reason: str, t: Thresholds, score: Any) -> str:
 
 
 def _pct(value: float | Decimal | None) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f}".rstrip("0").rstrip(".") + "%"
