@@ -50,8 +50,10 @@ def test_overview_shows_sizes_values_trend_and_flows(
     assert re.search(r"High value</a>.*?<td class=\"num\">12</td>", page)
     assert "648.00 USD" in page  # their total predicted CLV: 12 × 54.00
     assert "54.00 USD" in page
-    assert 'id="flows"' in page and "(first segment)" in page
-    assert "plotly" in page and "Customers per segment, by run" in page
+    assert 'id="flows"' in page
+    assert "(first segment)" in page
+    assert "plotly" in page
+    assert "Customers per segment, by run" in page
 
 
 def test_members_page_sorts_and_pages_by_keyset(
