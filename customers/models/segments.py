@@ -193,24 +193,38 @@ class SegmentTransition(models.Model):
 
     Written in the reassignment's transaction, at most once per customer and run; a
     consumer claims it by setting ``processed_at`` with a conditional UPDATE.
-    ``from_segment`` is empty for a customer's first segment.
+    ``from_segment`` is empty for a customer's first segment. Foreign keys without database
+    constraints, as for :class:`CustomerSegment`.
     """
 
     id = models.BigAutoField(primary_key=True)
     # Indexed by the (customer, run) unique constraint.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     from_segment = models.ForeignKey(
-        Segment, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     to_segment = models.ForeignKey(
-        Segment, on_delete=models.PROTECT, related_name="+", db_index=False
+        Segment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     reason = models.CharField(max_length=20, choices=SegmentReason.choices)
     # Indexed by transition_flow_idx.
     run = models.ForeignKey(
-        "customers.ClvRun", on_delete=models.PROTECT, related_name="+", db_index=False
+        "customers.ClvRun",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -251,15 +265,32 @@ class SegmentStatistic(models.Model):
 
 
 class CustomSegmentMembership(models.Model):
-    """A customer matching a custom segment's rules at its latest evaluation."""
+    """A customer matching a custom segment's rules at its latest evaluation.
+
+    Foreign keys without database constraints, as for :class:`CustomerSegment`.
+    """
 
     id = models.BigAutoField(primary_key=True)
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    # Indexed by the (segment, customer) unique constraint.
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        db_constraint=False,
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="custom_memberships"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="custom_memberships",
+        db_constraint=False,
     )
     run = models.ForeignKey(
-        "customers.ClvRun", on_delete=models.PROTECT, related_name="+", db_index=False
+        "customers.ClvRun",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

@@ -69,6 +69,9 @@ def segments_reassign(*, run_id: int) -> Reassignment:
         thresholds = Thresholds(**record.thresholds) if record else _snapshot(row)
         now = timezone.now()
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Hash joins and sorts over a million customers fit in memory, not on disk.
+                cursor.execute("SET LOCAL work_mem = '128MB'")
             median = median_value()
             stage_fill(cursor, as_of=run.as_of, t=thresholds, median=median, ids=ids)
             cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
