@@ -13,8 +13,10 @@ from django.http import HttpRequest
 from clvcrm.core.admin_tools import CappedCountPaginator
 from customers.models import (
     CustomerSegment,
+    CustomSegmentMembership,
     Segment,
     SegmentReassignment,
+    SegmentStatistic,
     SegmentThresholds,
     SegmentTransition,
 )
@@ -135,3 +137,19 @@ class SegmentReassignmentAdmin(ReadOnlyAdmin):
         "seconds",
         "finished_at",
     ]
+
+
+@admin.register(SegmentStatistic)
+class SegmentStatisticAdmin(ReadOnlyAdmin):
+    list_display = ["run", "segment", "customers", "average_predicted_clv", "total_predicted_clv"]
+    list_select_related = ["segment"]
+    list_filter = ["segment"]
+    raw_id_fields: list[str] = []
+
+
+@admin.register(CustomSegmentMembership)
+class CustomSegmentMembershipAdmin(ReadOnlyAdmin):
+    list_display = ["segment", "customer", "run"]
+    list_select_related = ["segment", "customer"]
+    list_filter = ["segment"]
+    search_fields = ["=customer__external_id"]

@@ -153,14 +153,17 @@ class CustomerSegmentView:
 
 
 def customer_segment_view(customer: Customer) -> CustomerSegmentView:
-    """What the customer page shows about segments, in three queries."""
-    assignment = (
-        CustomerSegment.objects.select_related("segment", "run").filter(customer=customer).first()
-    )
+    """What the customer page shows about segments.
+
+    No query without a segment when the page loaded ``segment_assignment__segment`` with the
+    customer (custom segments only hold segmented customers); two queries with one.
+    """
+    try:
+        assignment = customer.segment_assignment
+    except CustomerSegment.DoesNotExist:
+        return CustomerSegmentView(None, "", [])
     custom = list(Segment.objects.filter(kind=Segment.Kind.CUSTOM, memberships__customer=customer))
-    if assignment is None:
-        return CustomerSegmentView(None, "", custom)
-    latest = reassignment_latest()
+    latest = SegmentReassignment.objects.order_by("-finished_at", "-id").first()
     thresholds = Thresholds(**latest.thresholds) if latest else Thresholds()
     score = getattr(customer, "score", None)
     return CustomerSegmentView(

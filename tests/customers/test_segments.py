@@ -333,3 +333,17 @@ def test_cdnow_master_segments_after_the_real_commands(
     assert SegmentTransition.objects.filter(run=run).count() == 23_570
     assert services.segments_reassign(run_id=run.pk).transitions == 0
     assert SegmentTransition.objects.count() == 23_570
+
+
+def test_the_demo_shop_fills_every_default_segment(django_capture_on_commit_callbacks):
+    # What `make demo` runs: seed the shop, then one CLV run, whose commit queues segments.
+    call_command("seed_demo", "--as-of", "2026-06-30", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recalculate_clv", "--as-of", "2026-06-29", stdout=StringIO())
+
+    sizes = dict(
+        CustomerSegment.objects.values_list("segment__code").annotate(n=Count("*")).order_by()
+    )
+    assert set(sizes) == {"new", "churned", "at_risk", "high_value", "low_value"}
+    assert min(sizes.values()) >= 50
+    assert sum(sizes.values()) == Customer.objects.count() == 3000

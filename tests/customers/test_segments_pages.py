@@ -108,10 +108,14 @@ def test_score_export_names_the_segment(segmented, analyst_client):
     )
 
 
-def test_customer_page_says_which_segment_and_why(segmented, admin_client):
+def test_customer_page_says_which_segment_and_why(
+    segmented, admin_client, django_assert_max_num_queries
+):
     churned = Customer.objects.get(external_id="C001")
 
-    page = admin_client.get(f"/customers/{churned.pk}/").content.decode()
+    # The page's own queries, plus custom segments and the thresholds: two for the card.
+    with django_assert_max_num_queries(10):
+        page = admin_client.get(f"/customers/{churned.pk}/").content.decode()
 
     assert 'id="customer-segment"' in page
     assert "Churned" in page
