@@ -154,6 +154,8 @@ class SegmentReassignment(models.Model):
     customers = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
     transitions = models.PositiveIntegerField(default=0)
+    # [[from segment id or null, to segment id, customers], ...]: the moves of this run.
+    flows = models.JSONField(default=list)
     seconds = models.FloatField(default=0.0)
     finished_at = models.DateTimeField(default=timezone.now)
 
@@ -165,19 +167,33 @@ class SegmentReassignment(models.Model):
 
 
 class CustomerSegment(models.Model):
-    """A customer's current default segment, why, and the run that put them there."""
+    """A customer's current default segment, why, and the run that put them there.
+
+    The foreign keys of the per-customer segment tables (this one, transitions, custom
+    memberships) have no database constraint (``db_constraint=False``): only the
+    reassignment writes them, with ids it reads from those tables in the same transaction,
+    and PostgreSQL's per-row constraint triggers cost about a minute per million rows at
+    commit. Deletes still cascade (or are refused) through Django's ``on_delete``.
+    """
 
     customer = models.OneToOneField(
         "customers.Customer",
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="segment_assignment",
+        db_constraint=False,
     )
     # Indexed by segment_member_idx below.
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     reason = models.CharField(max_length=20, choices=SegmentReason.choices)
     run = models.ForeignKey(
-        "customers.ClvRun", on_delete=models.PROTECT, related_name="+", db_index=False
+        "customers.ClvRun",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     since = models.DateTimeField(help_text="When the customer entered this segment.")
 
@@ -194,7 +210,7 @@ class SegmentTransition(models.Model):
     Written in the reassignment's transaction, at most once per customer and run; a
     consumer claims it by setting ``processed_at`` with a conditional UPDATE.
     ``from_segment`` is empty for a customer's first segment. Foreign keys without database
-    constraints, as for :class:`CustomerSegment`.
+    constraints (see :class:`CustomerSegment`).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -218,7 +234,6 @@ class SegmentTransition(models.Model):
         Segment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     reason = models.CharField(max_length=20, choices=SegmentReason.choices)
-    # Indexed by transition_flow_idx.
     run = models.ForeignKey(
         "customers.ClvRun",
         on_delete=models.PROTECT,
@@ -233,8 +248,9 @@ class SegmentTransition(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "run"], name="transition_once_per_run")
         ]
+        # Flows per run are counted by the reassignment (SegmentReassignment.flows), so
+        # no index on run: every index costs each of a million inserts.
         indexes = [
-            models.Index(fields=["run", "from_segment", "to_segment"], name="transition_flow_idx"),
             models.Index(
                 fields=["id"],
                 condition=models.Q(processed_at__isnull=True),

@@ -29,7 +29,7 @@ from customers.segmentation.classify import (
 from customers.segmentation.custom import custom_segments_evaluate
 from customers.segmentation.defaults import segments_ensure_defaults
 from customers.segmentation.statistics import statistics_write
-from customers.segmentation.write import assignments_write, transitions_write
+from customers.segmentation.write import assignments_write, flows_count, transitions_write
 
 
 class SegmentRunError(Exception):
@@ -47,6 +47,7 @@ class Reassignment:
     median_value: Decimal | None
     high_value_cut: Decimal | None
     seconds: float
+    flows: list[list[int | None]]
 
 
 def segments_reassign(*, run_id: int) -> Reassignment:
@@ -72,6 +73,8 @@ def segments_reassign(*, run_id: int) -> Reassignment:
             if connection.vendor == "postgresql":
                 # Hash joins and sorts over a million customers fit in memory, not on disk.
                 cursor.execute("SET LOCAL work_mem = '128MB'")
+                # A few large statements: compiling them costs more than it saves.
+                cursor.execute("SET LOCAL jit = off")
             median = median_value()
             stage_fill(cursor, as_of=run.as_of, t=thresholds, median=median, ids=ids)
             cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
@@ -86,12 +89,20 @@ def segments_reassign(*, run_id: int) -> Reassignment:
                     f"CLV run {run.pk} was segmented before and would now move customers "
                     "again (orders before its as-of date changed since?); segment a new run"
                 ) from exc
+            flows = flows_count(cursor)
             changed = assignments_write(cursor, run_id=run.pk, now=now)
             custom_ids = custom_segments_evaluate(cursor, run_id=run.pk)
             statistics_write(cursor, run_id=run.pk, segment_ids=[*ids.values(), *custom_ids])
             tables_drop(cursor)
         outcome = Reassignment(
-            run.pk, customers, changed, transitions, median, cut, time.perf_counter() - started
+            run.pk,
+            customers,
+            changed,
+            transitions,
+            median,
+            cut,
+            time.perf_counter() - started,
+            flows,
         )
         if record is None:
             _record(run, thresholds, outcome)
@@ -128,6 +139,7 @@ def _record(run: ClvRun, thresholds: Thresholds, outcome: Reassignment) -> None:
         customers=outcome.customers,
         changed=outcome.changed,
         transitions=outcome.transitions,
+        flows=outcome.flows,
         seconds=round(outcome.seconds, 3),
         finished_at=timezone.now(),
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, FloatField, QuerySet, Value
+from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from customers.models import (
@@ -16,7 +16,6 @@ from customers.models import (
     SegmentReason,
     SegmentReassignment,
     SegmentStatistic,
-    SegmentTransition,
 )
 from customers.segmentation.classify import Thresholds
 from customers.segmentation.rules import rule_describe
@@ -93,17 +92,11 @@ def segment_trend(limit: int = TREND_RUNS) -> tuple[list[ClvRun], list[SegmentSt
 
 
 def segment_flows(latest: SegmentReassignment | None) -> list[Flow]:
-    """Moves between default segments in the latest run, largest first."""
-    if latest is None:
+    """Moves between default segments in the latest run, largest first (counted by it)."""
+    if latest is None or not latest.flows:
         return []
     segments = Segment.objects.in_bulk()
-    counts = (
-        SegmentTransition.objects.filter(run_id=latest.run_id)
-        .values_list("from_segment_id", "to_segment_id")
-        .annotate(n=Count("*"))
-        .order_by("-n")
-    )
-    return [Flow(segments.get(f), segments[t], n) for f, t, n in counts]
+    return [Flow(segments.get(f), segments[t], n) for f, t, n in latest.flows if t in segments]
 
 
 def segment_members(segment: Segment) -> QuerySet[Customer]:

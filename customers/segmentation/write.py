@@ -29,22 +29,42 @@ def transitions_write(cursor: Any, *, run_id: int, now: datetime) -> int:
 
 
 def assignments_write(cursor: Any, *, run_id: int, now: datetime) -> int:
-    """Upsert the changed customers' segment and reason; return how many rows changed.
+    """Write the changed customers' segment and reason; return how many rows changed.
 
-    ``since`` moves only when the segment changes, not when only the reason does.
+    Customers without a segment yet are a plain INSERT (the whole shop on the first run:
+    cheaper than an upsert's speculative insertion); the others one UPDATE. ``since``
+    moves only when the segment changes, not when only the reason does.
     """
     table = CustomerSegment._meta.db_table
+    params = {"run": run_id, "now": connection.ops.adapt_datetimefield_value(now)}
+    cursor.execute(
+        f"INSERT INTO {table} (customer_id, segment_id, reason, run_id, since) "
+        f"SELECT customer_id, segment_id, reason, %(run)s, %(now)s FROM {RESULT} "
+        "WHERE current_id IS NULL",
+        params,
+    )
+    inserted = cursor.rowcount
     cursor.execute(
         f"""
-        INSERT INTO {table} (customer_id, segment_id, reason, run_id, since)
-        SELECT customer_id, segment_id, reason, %(run)s, %(now)s FROM {RESULT} WHERE true
-        ON CONFLICT (customer_id) DO UPDATE SET
-          segment_id = EXCLUDED.segment_id,
-          reason = EXCLUDED.reason,
-          run_id = EXCLUDED.run_id,
-          since = CASE WHEN {table}.segment_id = EXCLUDED.segment_id
-                       THEN {table}.since ELSE EXCLUDED.since END
+        UPDATE {table} SET
+          segment_id = changed.segment_id,
+          reason = changed.reason,
+          run_id = %(run)s,
+          since = CASE WHEN {table}.segment_id = changed.segment_id
+                       THEN {table}.since ELSE %(now)s END
+        FROM {RESULT} changed
+        WHERE changed.customer_id = {table}.customer_id AND changed.current_id IS NOT NULL
         """,
-        {"run": run_id, "now": connection.ops.adapt_datetimefield_value(now)},
+        params,
     )
-    return cursor.rowcount
+    return inserted + cursor.rowcount
+
+
+def flows_count(cursor: Any) -> list[list[int | None]]:
+    """[[from segment id or None, to segment id, customers], ...] of this reassignment."""
+    cursor.execute(
+        f"SELECT current_id, segment_id, COUNT(*) FROM {RESULT} "
+        "WHERE current_id IS NULL OR current_id <> segment_id "
+        "GROUP BY current_id, segment_id ORDER BY COUNT(*) DESC"
+    )
+    return [list(row) for row in cursor.fetchall()]

@@ -158,7 +158,7 @@ def test_without_a_model_churn_is_a_year_without_purchase():
     assert _reasons() == {"C-0": "churned_no_model", "C-1": "high_value", "C-2": "low_value"}
 
 
-def test_rerunning_the_same_run_changes_nothing(django_assert_max_num_queries):
+def test_rerunning_the_same_run_changes_nothing(django_assert_max_num_queries, on_postgres):
     c = _customers(20)
     run = _run()
     for i, customer in enumerate(c):
@@ -167,8 +167,9 @@ def test_rerunning_the_same_run_changes_nothing(django_assert_max_num_queries):
     before = list(CustomerSegment.objects.order_by("pk").values())
     record = SegmentReassignment.objects.get(run=run)
 
-    # A fixed number of statements, whatever the number of customers.
-    with django_assert_max_num_queries(27):
+    # A fixed number of statements, whatever the number of customers (two more on
+    # PostgreSQL: the transaction's work_mem and jit settings).
+    with django_assert_max_num_queries(31 if on_postgres else 29):
         again = services.segments_reassign(run_id=run.pk)
 
     assert first.transitions == 20
