@@ -170,13 +170,12 @@ def render_section(r: Results) -> str:
             f"{_secs(r.rerun)} |",
             "",
             f"Target: under {TARGET_SECONDS:.0f} s for a million customers: {met}. The "
-            "reassignment is one transaction: the spend of the last two 90-day windows (the "
-            "CLV run's binary-COPY scan of those orders, summed per customer in numpy and "
-            "copied into a temporary table), a temporary table of every customer with their "
-            "current segment, score and spend (one hash-joined scan) and the first three "
-            "rules, the high-value cut, a second temporary table of the customers whose "
-            "reason changes, one INSERT of transitions and one write of assignments from it, "
-            "and the run's statistics.",
+            "reassignment is one transaction of set-based statements: a temporary table of "
+            "every customer with their current segment, their score and their spend in the "
+            "two 90-day windows (one hash-joined scan of customers, scores, segments and "
+            "the orders of the last 180 days), the high-value cut, a second temporary table "
+            "of the customers whose reason changes, then one INSERT of transitions and one "
+            "upsert of assignments from it.",
             "",
             "Reproduce: `.venv/bin/python benchmarks/segments_reassign.py` "
             f"(`--customers {r.args.customers} --orders {r.args.orders} --repeat "
