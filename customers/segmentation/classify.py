@@ -18,19 +18,22 @@ the same segment *and* the same reason: reassignment is idempotent.
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+
+from django.db import connection
 
 from customers.models import (
     Customer,
     CustomerScore,
     CustomerSegment,
     DefaultSegment,
+    Order,
     SegmentReason,
 )
 from customers.models.segments import REASON_SEGMENT
-from customers.segmentation.spend import SPEND, spend_drop, spend_fill
+from customers.scoring.aggregate import end_of_day
 
 STAGE = "segment_stage"
 RESULT = "segment_result"
@@ -69,12 +72,11 @@ def median_value() -> Decimal | None:
 def stage_fill(
     cursor: Any, *, as_of: date, t: Thresholds, median: Decimal | None, ids: dict[str, int]
 ) -> None:
-    """Fill ``segment_stage``: every customer, their current segment, the first three rules.
-
-    Spend per window comes from ``segment_spend`` (see ``customers.segmentation.spend``).
-    """
+    """Fill ``segment_stage``: every customer, their current segment, the first three rules."""
     m = t.hysteresis_margin
-    spend_fill(cursor, as_of=as_of, window_days=t.spend_window_days)
+    end = end_of_day(as_of)
+    window = timedelta(days=t.spend_window_days)
+    adapt = connection.ops.adapt_datetimefield_value
     params = {
         "new_days": t.new_customer_days,
         "churn_p": t.churn_p_alive,
@@ -89,6 +91,9 @@ def stage_fill(
         "keep_exit": 1 - t.at_risk_spend_drop * (1 - m),
         "churned": ids[DefaultSegment.CHURNED],
         "at_risk": ids[DefaultSegment.AT_RISK],
+        "end": adapt(end),
+        "recent_start": adapt(end - window),
+        "previous_start": adapt(end - 2 * window),
     }
     r = SegmentReason
     valuable = "s.historical_clv >= CAST(%(median)s AS NUMERIC)"
@@ -120,10 +125,28 @@ def stage_fill(
         FROM {Customer._meta.db_table} c
         LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = c.id
         LEFT JOIN {CustomerSegment._meta.db_table} a ON a.customer_id = c.id
-        LEFT JOIN {SPEND} w ON w.customer_id = c.id
+        LEFT JOIN ({_spend_sql()}) w ON w.customer_id = c.id
         """,
         params,
     )
+
+
+# Spend sums as floats: a million numeric aggregate states are several times slower, and
+# comparing two windows' spend needs no cents.
+_FLOAT = "CAST(total AS DOUBLE PRECISION)"
+
+
+def _spend_sql() -> str:
+    """Completed spend per customer in the last window and the window before it."""
+    return f"""
+        SELECT customer_id,
+               SUM(CASE WHEN placed_at >= %(recent_start)s THEN {_FLOAT} ELSE 0 END) AS recent,
+               SUM(CASE WHEN placed_at < %(recent_start)s THEN {_FLOAT} ELSE 0 END) AS previous
+        FROM {Order._meta.db_table}
+        WHERE status = '{Order.Status.COMPLETED}'
+          AND placed_at >= %(previous_start)s AND placed_at < %(end)s
+        GROUP BY customer_id
+    """
 
 
 def high_value_cut(cursor: Any, t: Thresholds) -> Decimal | None:
@@ -175,4 +198,3 @@ def tables_drop(cursor: Any) -> None:
     """Drop the temporary tables (SQLite keeps them for the connection's life)."""
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     cursor.execute(f"DROP TABLE IF EXISTS {RESULT}")
-    spend_drop(cursor)
