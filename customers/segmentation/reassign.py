@@ -92,7 +92,10 @@ def segments_reassign(*, run_id: int) -> Reassignment:
             flows = flows_count(cursor)
             changed = assignments_write(cursor, run_id=run.pk, now=now)
             custom_ids = custom_segments_evaluate(cursor, run_id=run.pk)
-            statistics_write(cursor, run_id=run.pk, segment_ids=[*ids.values(), *custom_ids])
+            # A re-run that moved nobody leaves the default segments' figures as they are.
+            unchanged = record is not None and not changed
+            defaults = [] if unchanged else list(ids.values())
+            statistics_write(cursor, run_id=run.pk, segment_ids=[*defaults, *custom_ids])
             tables_drop(cursor)
         outcome = Reassignment(
             run.pk,
