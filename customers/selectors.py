@@ -129,8 +129,12 @@ SCORE_EXPORT_COLUMNS = (
     "rfm_score",
     "segment",
 )
-# The stored fields behind the columns (the segment comes with the segments feature).
-_SCORE_EXPORT_FIELDS = ("customer__external_id", *SCORE_EXPORT_COLUMNS[1:-1])
+# The stored fields behind the columns; the segment is the customer's default segment.
+_SCORE_EXPORT_FIELDS = (
+    "customer__external_id",
+    *SCORE_EXPORT_COLUMNS[1:-1],
+    "customer__segment_assignment__segment__code",
+)
 
 
 def customer_score_export_rows(chunk_size: int = 5_000) -> Iterator[tuple[Any, ...]]:
@@ -138,15 +142,15 @@ def customer_score_export_rows(chunk_size: int = 5_000) -> Iterator[tuple[Any, .
 
     Streams with ``.iterator()`` (a server-side cursor on PostgreSQL), so a million rows
     cost constant memory. Probabilities and expected purchases are rounded to 6 places;
-    predictions are empty when the run skipped them. ``segment`` stays empty until
-    customers are segmented.
+    predictions are empty when the run skipped them. ``segment`` is the default segment's
+    code, empty until the run's reassignment has put the customer in one.
     """
     rows = (
         CustomerScore.objects.order_by("customer_id")
         .values_list(*_SCORE_EXPORT_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    for external_id, *figures, p_alive, expected, predicted, historical, rfm in rows:
+    for external_id, *figures, p_alive, expected, predicted, historical, rfm, segment in rows:
         yield (
             external_id,
             *figures,
@@ -155,7 +159,7 @@ def customer_score_export_rows(chunk_size: int = 5_000) -> Iterator[tuple[Any, .
             predicted,
             historical,
             rfm,
-            "",
+            segment or "",
         )
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clvcrm.core.gc_tuning import fewer_collections
 from clvcrm.core.tasks import enqueue_on_commit
-from customers.models import ClvRun, OrderImport
+from customers.models import ClvRun, OrderImport, Segment
 from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
@@ -24,6 +24,9 @@ from customers.order_import.writer import Counts, statistics_refresh, write_batc
 from customers.scoring import fan_out
 from customers.scoring.backtest import clv_backtest  # noqa: F401
 from customers.scoring.run import default_settings, run_execute, run_start
+from customers.segmentation import custom, outbox
+from customers.segmentation.reassign import Reassignment
+from customers.segmentation.reassign import segments_reassign as segmentation_reassign
 
 SUMMARY_REJECTIONS = 100
 
@@ -213,3 +216,22 @@ def clv_recalculate(
         run.refresh_from_db()
         return run
     return run_execute(run, scoring, on_stage)
+
+
+def segments_reassign(*, run_id: int) -> Reassignment:
+    """Put every customer in one default segment for a successful CLV run (set-based SQL).
+
+    One transaction; transitions (the campaigns' outbox) only for customers whose segment
+    changed; re-running the same run writes nothing. See ``customers.segmentation``.
+    """
+    return segmentation_reassign(run_id=run_id)
+
+
+def segment_transition_mark_processed(*, transition_id: int) -> bool:
+    """Claim one segment transition for a consumer: ``True`` only for the one that did."""
+    return outbox.segment_transition_mark_processed(transition_id=transition_id)
+
+
+def custom_segment_save(*, segment: Segment) -> Segment:
+    """Save a custom segment and evaluate its members against the latest segmented run."""
+    return custom.custom_segment_save(segment=segment)

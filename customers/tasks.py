@@ -8,6 +8,7 @@ from celery import shared_task
 from customers import services
 from customers.scoring import fan_out
 from customers.scoring.run import ClvRunBusyError
+from customers.segmentation.reassign import SegmentRunError
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +47,16 @@ def score_clv_part(part_id: int, breakpoints: dict[str, list[float | None]]) -> 
 def finish_clv_run(run_id: int) -> None:
     """The fan-out chord's callback: swap in the staged scores, mark the run succeeded."""
     fan_out.run_finish(run_id)
+
+
+@shared_task(acks_late=True)
+def reassign_segments(run_id: int) -> None:
+    """Reassign segments after a CLV run (safe twice: a re-run writes nothing).
+
+    A run replaced by a newer one before this delivery is skipped: the newer run's own
+    reassignment follows it.
+    """
+    try:
+        services.segments_reassign(run_id=run_id)
+    except SegmentRunError as exc:
+        logger.warning("segment reassignment skipped: %s", exc)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports
+from customers.views import clv, customers, imports, segments
 
 app_name = "customers"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("model/", clv.model_page, name="model"),
     path("model/scores.csv", clv.score_export, name="score_export"),
     path("<int:pk>/", customers.customer_detail, name="detail"),
+    path("segments/", segments.segment_list, name="segments"),
+    path("segments/new/", segments.custom_segment_create, name="segment_create"),
+    path("segments/<int:pk>/", segments.segment_detail, name="segment_detail"),
+    path("segments/<int:pk>/edit/", segments.custom_segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/members.csv", segments.segment_export, name="segment_export"),
 ]

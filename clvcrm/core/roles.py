@@ -25,6 +25,16 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_acquisitionchannel",
             "change_acquisitionchannel",
             "export_customer",
+            # Segments: the pages, the customer page's segment and the outbox (read-only).
+            "view_segment",
+            "view_customersegment",
+            "view_segmenttransition",
+            "view_segmentstatistic",
+            "view_segmentthresholds",
+            "view_customsegmentmembership",
+            "add_segment",
+            "change_segment",
+            "delete_segment",
         ),
     },
     "Support": {
@@ -38,6 +48,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "import_orders",
             "view_orderimport",
             "view_importrejection",
+            "view_segment",
+            "view_customersegment",
         ),
     },
     "Analyst": {
@@ -50,6 +62,13 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_orderimport",
             "view_importrejection",
             "export_customer",
+            # Segments: the pages, the customer page's segment and the outbox (read-only).
+            "view_segment",
+            "view_customersegment",
+            "view_segmenttransition",
+            "view_segmentstatistic",
+            "view_segmentthresholds",
+            "view_customsegmentmembership",
         ),
     },
 }

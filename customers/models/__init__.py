@@ -3,6 +3,17 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
+from customers.models.segments import (
+    CustomerSegment,
+    CustomSegmentMembership,
+    DefaultSegment,
+    Segment,
+    SegmentReason,
+    SegmentReassignment,
+    SegmentStatistic,
+    SegmentThresholds,
+    SegmentTransition,
+)
 from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
 
 __all__ = [
@@ -10,11 +21,20 @@ __all__ = [
     "ClvBacktest",
     "ClvRun",
     "ClvRunPart",
+    "CustomSegmentMembership",
     "Customer",
     "CustomerScore",
+    "CustomerSegment",
+    "DefaultSegment",
     "ImportRejection",
     "Order",
     "OrderImport",
     "OrderLine",
     "Product",
+    "Segment",
+    "SegmentReason",
+    "SegmentReassignment",
+    "SegmentStatistic",
+    "SegmentThresholds",
+    "SegmentTransition",
 ]

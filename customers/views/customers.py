@@ -41,7 +41,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @staff_required("customers.view_customer", "customers.view_order")
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(
-        Customer.objects.select_related("acquisition_channel", "score__run"), pk=pk
+        Customer.objects.select_related(
+            "acquisition_channel", "score__run", "segment_assignment__segment"
+        ),
+        pk=pk,
     )
     return render(
         request,

@@ -10,7 +10,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from customers import services
-from customers.models import ClvRun, ClvRunPart, CustomerScore
+from customers.models import (
+    ClvRun,
+    ClvRunPart,
+    CustomerScore,
+    CustomerSegment,
+    SegmentTransition,
+)
 from customers.scoring import compute, fan_out
 from tests.customers.test_clv_pipeline import (
     SCORE_FIELDS,
@@ -191,3 +197,16 @@ def test_a_shop_without_orders_fans_out_to_an_empty_score_table():
 
     assert (run.status, run.customers, run.parts.count()) == ("succeeded", 0, 1)
     assert not CustomerScore.objects.exists()
+
+
+def test_a_fanned_out_run_hands_over_to_segment_reassignment_once(
+    django_capture_on_commit_callbacks,
+):
+    _shop(customers=9, orders_each=3)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
+
+    assert [c.func.__self__.name for c in callbacks] == ["customers.tasks.reassign_segments"]
+    assert CustomerSegment.objects.filter(run=run).count() == 9
+    assert SegmentTransition.objects.filter(run=run).count() == 9

@@ -1,0 +1,155 @@
+"""Admin of segments: thresholds (one row), segments, the outbox (read-only), members.
+
+Registered from ``customers/admin.py`` with one import, to keep that shared file small.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from clvcrm.core.admin_tools import CappedCountPaginator
+from customers.models import (
+    CustomerSegment,
+    CustomSegmentMembership,
+    Segment,
+    SegmentReassignment,
+    SegmentStatistic,
+    SegmentThresholds,
+    SegmentTransition,
+)
+from customers.segmentation.rules import RULE_FIELDS, rules_clean
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the reassignment: viewable, never typed in or edited.
+
+    A million rows per table: capped counts, raw ids, no full-table facets.
+    """
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    raw_id_fields = ["customer"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SegmentThresholds)
+class SegmentThresholdsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "new_customer_days",
+        "churn_p_alive",
+        "at_risk_p_alive",
+        "high_value_share",
+        "hysteresis_margin",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SegmentThresholds.objects.exists()  # one row, made by the migration
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SegmentForm(forms.ModelForm):
+    class Meta:
+        model = Segment
+        fields = ["code", "name", "kind", "description", "rules", "priority"]
+        help_texts = {
+            "rules": 'Custom segments: [{"field": "predicted_clv", "op": "gte", "value": "100"}]; '
+            f"fields: {', '.join(RULE_FIELDS)}."
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == Segment.Kind.CUSTOM:
+            try:
+                data["rules"] = rules_clean(data.get("rules"))
+            except ValidationError as exc:
+                self.add_error("rules", exc)
+        return data
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    form = SegmentForm
+    list_display = ["name", "code", "kind", "priority", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A default segment's code and kind are what the rules in code refer to.
+        return ["code", "kind", "rules"] if obj is not None and obj.is_default else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(CustomerSegment)
+class CustomerSegmentAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "segment", "reason", "run", "since"]
+    list_select_related = ["customer", "segment"]
+    list_filter = ["segment", "reason"]
+    search_fields = ["=customer__external_id"]
+
+
+@admin.register(SegmentTransition)
+class SegmentTransitionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "customer",
+        "from_segment",
+        "to_segment",
+        "reason",
+        "run",
+        "created_at",
+        "processed_at",
+    ]
+    list_select_related = ["customer", "from_segment", "to_segment"]
+    list_filter = ["to_segment", "from_segment"]
+    search_fields = ["=customer__external_id"]
+    ordering = ["-id"]
+
+
+@admin.register(SegmentReassignment)
+class SegmentReassignmentAdmin(ReadOnlyAdmin):
+    raw_id_fields: list[str] = []
+    list_display = [
+        "run",
+        "customers",
+        "changed",
+        "transitions",
+        "median_value",
+        "high_value_cut",
+        "seconds",
+        "finished_at",
+    ]
+
+
+@admin.register(SegmentStatistic)
+class SegmentStatisticAdmin(ReadOnlyAdmin):
+    list_display = ["run", "segment", "customers", "average_predicted_clv", "total_predicted_clv"]
+    list_select_related = ["segment"]
+    list_filter = ["segment"]
+    raw_id_fields: list[str] = []
+
+
+@admin.register(CustomSegmentMembership)
+class CustomSegmentMembershipAdmin(ReadOnlyAdmin):
+    list_display = ["segment", "customer", "run"]
+    list_select_related = ["segment", "customer"]
+    list_filter = ["segment"]
+    search_fields = ["=customer__external_id"]

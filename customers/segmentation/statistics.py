@@ -1,0 +1,44 @@
+"""Per-run figures of each segment (size, total and average predicted CLV), in SQL."""
+
+from typing import Any
+
+from customers.models import (
+    CustomerScore,
+    CustomerSegment,
+    CustomSegmentMembership,
+    Segment,
+    SegmentStatistic,
+)
+
+
+def statistics_write(cursor: Any, *, run_id: int, segment_ids: list[int]) -> None:
+    """Replace the run's figures of ``segment_ids`` (default or custom), zeros included."""
+    if not segment_ids:
+        return
+    ids = ", ".join(str(int(i)) for i in segment_ids)
+    cursor.execute(
+        f"DELETE FROM {SegmentStatistic._meta.db_table} "
+        f"WHERE run_id = %s AND segment_id IN ({ids})",
+        [run_id],
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {SegmentStatistic._meta.db_table}
+          (run_id, segment_id, customers, total_predicted_clv, average_predicted_clv)
+        SELECT %(run)s, g.id, COUNT(m.customer_id), SUM(s.predicted_clv),
+               ROUND(AVG(s.predicted_clv), 2)
+        FROM {Segment._meta.db_table} g
+        LEFT JOIN ({_members_sql()}) m ON m.segment_id = g.id
+        LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = m.customer_id
+        WHERE g.id IN ({ids})
+        GROUP BY g.id
+        """,
+        {"run": run_id},
+    )
+
+
+def _members_sql() -> str:
+    return (
+        f"SELECT segment_id, customer_id FROM {CustomerSegment._meta.db_table} "
+        f"UNION ALL SELECT segment_id, customer_id FROM {CustomSegmentMembership._meta.db_table}"
+    )

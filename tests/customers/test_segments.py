@@ -1,0 +1,352 @@
+"""Segment reassignment: the rules, hysteresis, idempotency, a killed run, the hand-over."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
+
+from customers import services
+from customers.models import (
+    ClvRun,
+    Customer,
+    CustomerScore,
+    CustomerSegment,
+    Order,
+    SegmentReassignment,
+    SegmentStatistic,
+    SegmentThresholds,
+    SegmentTransition,
+)
+from customers.segmentation import reassign as reassign_module
+from customers.segmentation.reassign import SegmentRunError
+from tests.cdnow import cdnow_master_path, cdnow_to_orders_csv
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = date(2026, 6, 30)
+
+
+def _run(as_of: date = AS_OF, *, predicted: bool = True) -> ClvRun:
+    """A succeeded run, finished after every earlier one (the latest scores)."""
+    return ClvRun.objects.create(
+        as_of=as_of,
+        status=ClvRun.Status.SUCCEEDED,
+        r=1.0 if predicted else None,
+        prediction_skipped="" if predicted else "too few repeat buyers",
+        finished_at=timezone.now(),
+    )
+
+
+def _score(
+    customer: Customer,
+    run: ClvRun,
+    *,
+    p_alive: float | None = 0.9,
+    predicted: str | None = "100",
+    historical: str = "100",
+    frequency: int = 3,
+    age_days: int = 400,
+    recency_days: int = 300,
+) -> None:
+    """Replace the customer's score with these figures for ``run``."""
+    as_of = run.as_of
+    CustomerScore.objects.update_or_create(
+        customer=customer,
+        defaults={
+            "run": run,
+            "frequency": frequency,
+            "recency_days": recency_days,
+            "age_days": age_days,
+            "monetary": Decimal("10"),
+            "total_spent": Decimal(historical),
+            "first_purchase": as_of - timedelta(days=age_days),
+            "last_purchase": as_of - timedelta(days=age_days - recency_days),
+            "p_alive": p_alive,
+            "predicted_clv": None if predicted is None else Decimal(predicted),
+            "historical_clv": Decimal(historical),
+            "rfm_recency": 3,
+            "rfm_frequency": 3,
+            "rfm_monetary": 3,
+            "rfm_score": "333",
+        },
+    )
+
+
+def _customers(n: int) -> list[Customer]:
+    return [Customer.objects.create(external_id=f"C-{i}") for i in range(n)]
+
+
+def _segments() -> dict[str, str]:
+    return dict(CustomerSegment.objects.values_list("customer__external_id", "segment__code"))
+
+
+def _reasons() -> dict[str, str]:
+    return dict(CustomerSegment.objects.values_list("customer__external_id", "reason"))
+
+
+def _order(customer: Customer, day: date, total: str) -> None:
+    Order.objects.create(
+        external_id=f"{customer.external_id}-{day}",
+        customer=customer,
+        placed_at=timezone.make_aware(datetime(day.year, day.month, day.day, 12)),
+        total=Decimal(total),
+        currency="USD",
+    )
+
+
+def test_each_rule_in_priority_order_with_its_reason():
+    c = {x.external_id: x for x in _customers(9)}
+    run = _run()
+    _score(c["C-0"], run, age_days=30, recency_days=0, p_alive=0.01)  # new wins over churned
+    _score(c["C-1"], run, p_alive=0.1)  # churned by P(alive)
+    _score(c["C-2"], run, frequency=0, age_days=400, recency_days=0)  # one-time, over a year
+    _score(c["C-3"], run, p_alive=0.3, historical="500")  # valuable, P(alive) fell
+    _score(c["C-4"], run, p_alive=0.3, historical="1")  # same but below median value
+    _score(c["C-5"], run, historical="500", predicted="900")  # spend dropped (orders below)
+    _score(c["C-6"], run, predicted="800")  # top of the rest
+    _score(c["C-7"], run, predicted="10")
+    # C-8 has no score: no completed purchase.
+    _order(c["C-5"], AS_OF - timedelta(days=120), "200")
+    _order(c["C-5"], AS_OF - timedelta(days=10), "100")  # exactly half: counts as a drop
+
+    outcome = services.segments_reassign(run_id=run.pk)
+
+    assert _segments() == {
+        "C-0": "new",
+        "C-1": "churned",
+        "C-2": "churned",
+        "C-3": "at_risk",
+        "C-4": "low_value",
+        "C-5": "at_risk",
+        "C-6": "high_value",
+        "C-7": "low_value",
+        "C-8": "low_value",
+    }
+    assert _reasons() == {
+        "C-0": "new",
+        "C-1": "churned_p_alive",
+        "C-2": "churned_one_time",
+        "C-3": "at_risk_p_alive",
+        "C-4": "low_value",
+        "C-5": "at_risk_spend_drop",
+        "C-6": "high_value",
+        "C-7": "low_value",
+        "C-8": "no_purchase",
+    }
+    # Median historical value of the 8 scored (lower middle): 100. The rest C-4, C-6, C-7
+    # (3 customers): the top 20% is ceil(0.6) = 1 customer, C-6 at 800.
+    assert outcome.median_value == Decimal("100.00")
+    assert outcome.high_value_cut == Decimal("800.00")
+    assert (outcome.customers, outcome.changed, outcome.transitions) == (9, 9, 9)
+    assert SegmentTransition.objects.filter(from_segment__isnull=True).count() == 9
+
+
+def test_without_a_model_churn_is_a_year_without_purchase():
+    c = _customers(3)
+    run = _run(predicted=False)
+    _score(c[0], run, p_alive=None, predicted=None, age_days=500, recency_days=134)  # 366 d
+    _score(c[1], run, p_alive=None, predicted=None, age_days=500, recency_days=135)  # 365 d
+    _score(c[2], run, p_alive=None, predicted=None, age_days=500, recency_days=400, historical="9")
+
+    services.segments_reassign(run_id=run.pk)
+
+    assert _reasons() == {"C-0": "churned_no_model", "C-1": "high_value", "C-2": "low_value"}
+
+
+def test_rerunning_the_same_run_changes_nothing(django_assert_max_num_queries, on_postgres):
+    c = _customers(20)
+    run = _run()
+    for i, customer in enumerate(c):
+        _score(customer, run, p_alive=i / 20, predicted=str(10 * i), historical=str(i))
+    first = services.segments_reassign(run_id=run.pk)
+    before = list(CustomerSegment.objects.order_by("pk").values())
+    figures = list(SegmentStatistic.objects.order_by("pk").values())
+    record = SegmentReassignment.objects.get(run=run)
+
+    # A fixed number of statements, whatever the number of customers (two more on
+    # PostgreSQL: the transaction's work_mem and jit settings).
+    with django_assert_max_num_queries(29 if on_postgres else 27):
+        again = services.segments_reassign(run_id=run.pk)
+
+    assert first.transitions == 20
+    assert (again.changed, again.transitions) == (0, 0)
+    assert list(CustomerSegment.objects.order_by("pk").values()) == before
+    assert list(SegmentStatistic.objects.order_by("pk").values()) == figures
+    assert SegmentTransition.objects.count() == 20
+    assert SegmentReassignment.objects.get(run=run).finished_at == record.finished_at
+
+
+def test_a_rerun_uses_the_thresholds_its_run_was_first_segmented_with():
+    c = _customers(2)
+    run = _run()
+    _score(c[0], run, p_alive=0.2)
+    _score(c[1], run, p_alive=0.9, predicted="1")
+    services.segments_reassign(run_id=run.pk)
+    SegmentThresholds.objects.filter(pk=1).update(churn_p_alive=0.3)
+
+    assert services.segments_reassign(run_id=run.pk).transitions == 0
+    nxt = _run()
+    CustomerScore.objects.update(run=nxt)
+    services.segments_reassign(run_id=nxt.pk)
+
+    assert _segments()["C-0"] == "churned"  # the new threshold applies from the next run
+
+
+def test_hysteresis_keeps_customers_until_they_pass_the_margin():
+    SegmentThresholds.objects.filter(pk=1).update(at_risk_p_alive=0.0)  # churn only here
+    c = _customers(2)
+    run = _run()
+    _score(c[0], run, p_alive=0.14)  # enters churned below 0.15
+    _score(c[1], run, p_alive=0.16, predicted="1")  # above: not churned
+    services.segments_reassign(run_id=run.pk)
+    assert _segments() == {"C-0": "churned", "C-1": "high_value"}  # the top 20% of one
+
+    # Both now between the entry bar (0.15) and the exit bar (0.15 × 1.1 = 0.165).
+    second = _run()
+    _score(c[0], second, p_alive=0.16)
+    _score(c[1], second, p_alive=0.16, predicted="1")
+    assert services.segments_reassign(run_id=second.pk).transitions == 0
+    assert _segments() == {"C-0": "churned", "C-1": "high_value"}
+
+    third = _run()
+    _score(c[0], third, p_alive=0.166)
+    _score(c[1], third, p_alive=0.16, predicted="1")
+    services.segments_reassign(run_id=third.pk)
+    moved = SegmentTransition.objects.get(run=third, customer=c[0])
+    assert (moved.from_segment.code, moved.to_segment.code) == ("churned", "high_value")
+
+
+def test_high_value_keeps_members_within_the_margin_below_the_cut():
+    c = _customers(10)
+    run = _run()
+    for i, customer in enumerate(c):
+        _score(customer, run, predicted=str(100 + i))  # C-8, C-9 are the top 20%
+    services.segments_reassign(run_id=run.pk)
+    assert {k for k, v in _segments().items() if v == "high_value"} == {"C-8", "C-9"}
+
+    second = _run()
+    for i, customer in enumerate(c):
+        _score(customer, second, predicted=str(100 + i))
+    _score(c[9], second, predicted="98")  # below the new cut, but within 10% of it: stays
+    _score(c[8], second, predicted="90")  # more than 10% below: leaves
+    _score(c[0], second, predicted="200")  # jumps to the top
+    services.segments_reassign(run_id=second.pk)
+
+    # Cut: the 2nd of 200, 107, 106, ... = 107 (C-7 enters); the exit bar is 96.30.
+    assert {k for k, v in _segments().items() if v == "high_value"} == {"C-0", "C-7", "C-9"}
+
+
+def test_a_killed_reassignment_leaves_the_previous_segments_and_no_transitions(monkeypatch):
+    c = _customers(5)
+    run = _run()
+    for customer in c:
+        _score(customer, run, p_alive=0.9)
+    services.segments_reassign(run_id=run.pk)
+    before = _segments()
+    second = _run()
+    for customer in c:
+        _score(customer, second, p_alive=0.05)
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed midway")
+
+    # Transitions are written by then; the assignments would be next.
+    monkeypatch.setattr(reassign_module, "assignments_write", killed)
+    with pytest.raises(RuntimeError, match="killed midway"):
+        services.segments_reassign(run_id=second.pk)
+
+    assert _segments() == before
+    assert not SegmentTransition.objects.filter(run=second).exists()
+    assert not SegmentReassignment.objects.filter(run=second).exists()
+    assert not SegmentStatistic.objects.filter(run=second).exists()
+
+    monkeypatch.undo()
+    assert services.segments_reassign(run_id=second.pk).transitions == 5
+    assert services.segments_reassign(run_id=second.pk).transitions == 0
+    assert set(_segments().values()) == {"churned"}
+    assert SegmentTransition.objects.filter(run=second).count() == 5
+
+
+def test_a_replaced_or_failed_run_is_refused():
+    customer = _customers(1)[0]
+    old = _run()
+    new = _run()
+    _score(customer, new)
+    failed = ClvRun.objects.create(as_of=AS_OF, status=ClvRun.Status.FAILED)
+
+    with pytest.raises(SegmentRunError, match=f"replaced by run {new.pk}"):
+        services.segments_reassign(run_id=old.pk)
+    with pytest.raises(SegmentRunError, match="is failed"):
+        services.segments_reassign(run_id=failed.pk)
+    with pytest.raises(SegmentRunError, match="does not exist"):
+        services.segments_reassign(run_id=999_999)
+    assert not CustomerSegment.objects.exists()
+
+
+def test_statistics_per_run_and_segment():
+    c = _customers(3)
+    run = _run()
+    _score(c[0], run, p_alive=0.1, predicted="10.00")
+    _score(c[1], run, p_alive=0.1, predicted="20.01")
+    _score(c[2], run, predicted="5")
+
+    services.segments_reassign(run_id=run.pk)
+
+    figures = {
+        s.segment.code: (s.customers, s.total_predicted_clv, s.average_predicted_clv)
+        for s in SegmentStatistic.objects.filter(run=run).select_related("segment")
+    }
+    assert figures == {
+        "new": (0, None, None),
+        "churned": (2, Decimal("30.01"), Decimal("15.01")),
+        "at_risk": (0, None, None),
+        "high_value": (1, Decimal("5.00"), Decimal("5.00")),
+        "low_value": (0, None, None),
+    }
+
+
+@pytest.fixture(scope="module")
+def cdnow_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cdnow") / "cdnow_master.csv"
+    cdnow_to_orders_csv(cdnow_master_path(), path)
+    return path
+
+
+def test_cdnow_master_segments_after_the_real_commands(
+    cdnow_csv, django_capture_on_commit_callbacks
+):
+    call_command("import_orders", str(cdnow_csv), stdout=StringIO())
+    # The run queues the reassignment after its commit; tests run tasks eagerly.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("recalculate_clv", "--as-of", "1998-06-30", stdout=StringIO())
+    run = ClvRun.objects.get()
+
+    assert len(callbacks) == 1
+    sizes = dict(
+        CustomerSegment.objects.values_list("segment__code").annotate(n=Count("*")).order_by()
+    )
+    assert Customer.objects.count() == CustomerSegment.objects.count() == 23_570
+    assert set(sizes) == {"churned", "at_risk", "high_value", "low_value"}  # nobody new
+    assert all(n > 0 for n in sizes.values())
+    assert SegmentTransition.objects.filter(run=run).count() == 23_570
+    assert services.segments_reassign(run_id=run.pk).transitions == 0
+    assert SegmentTransition.objects.count() == 23_570
+
+
+def test_the_demo_shop_fills_every_default_segment(django_capture_on_commit_callbacks):
+    # What `make demo` runs: seed the shop, then one CLV run, whose commit queues segments.
+    call_command("seed_demo", "--as-of", "2026-06-30", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recalculate_clv", "--as-of", "2026-06-29", stdout=StringIO())
+
+    sizes = dict(
+        CustomerSegment.objects.values_list("segment__code").annotate(n=Count("*")).order_by()
+    )
+    assert set(sizes) == {"new", "churned", "at_risk", "high_value", "low_value"}
+    assert min(sizes.values()) >= 50
+    assert sum(sizes.values()) == Customer.objects.count() == 3000

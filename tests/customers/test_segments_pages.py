@@ -1,0 +1,182 @@
+"""Segment pages: overview, members (keyset, sorts), CSV export, custom form, customer card."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.test import Client
+
+from customers import services
+from customers.models import Customer, CustomerScore, Segment, SegmentTransition
+from tests.customers.test_segments import _run, _score
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def segmented() -> list[Customer]:
+    """60 customers: 3 churned, the rest ranked by predicted CLV, one with a formula name."""
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"C{i:03}", first_name=f"First{i:03}", email=f"p{i}@example.com")
+        for i in range(60)
+    )
+    Customer.objects.filter(external_id="C010").update(first_name="=HYPERLINK(1)")
+    run = _run()
+    for i, customer in enumerate(customers):
+        _score(customer, run, p_alive=0.1 if i < 3 else 0.9, predicted=f"{i}.50", historical="1")
+    services.segments_reassign(run_id=run.pk)
+    return customers
+
+
+def _segment(code: str) -> Segment:
+    return Segment.objects.get(code=code)
+
+
+def _rows(response) -> list[str]:
+    return re.findall(r'href="/customers/\d+/">([^<]+)</a>', response.content.decode())
+
+
+def test_overview_shows_sizes_values_trend_and_flows(
+    segmented, analyst_client, django_assert_max_num_queries
+):
+    # session, user, permissions; latest run, trend (2), figures (2), flows (2)
+    with django_assert_max_num_queries(11):
+        response = analyst_client.get("/customers/segments/")
+
+    page = re.sub(r"\s+", " ", response.content.decode())
+    assert response.status_code == 200
+    # High value: the top 20% of the 57 left = 12 customers (predicted 48.50 ... 59.50).
+    assert re.search(r"High value</a>.*?<td class=\"num\">12</td>", page)
+    assert "648.00 USD" in page  # their total predicted CLV: 12 × 54.00
+    assert "54.00 USD" in page
+    assert 'id="flows"' in page
+    assert "(first segment)" in page
+    assert "plotly" in page
+    assert "Customers per segment, by run" in page
+
+
+def test_members_page_sorts_and_pages_by_keyset(
+    segmented, analyst_client, django_assert_max_num_queries
+):
+    low = _segment("low_value")  # C003 ... C047: 45 customers
+    with django_assert_max_num_queries(10):
+        first = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "-predicted_clv"})
+    names = _rows(first)
+    assert names[:2] == ["First047", "First046"]
+    assert len(names) == 45
+
+    ascending = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "predicted_clv"})
+    assert _rows(ascending)[0] == "First003"
+
+    Customer.objects.bulk_create(Customer(external_id=f"X{i:03}") for i in range(10))
+    services.segments_reassign(run_id=CustomerScore.objects.first().run_id)
+    paged = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "id"})
+    next_url = re.search(r'href="\?([^"]*after=[^"]+)"', paged.content.decode()).group(1)
+    second = analyst_client.get(f"/customers/segments/{low.pk}/?" + next_url.replace("&amp;", "&"))
+    assert len(_rows(paged)) == 50
+    assert len(_rows(second)) == 5
+    assert not set(_rows(paged)) & set(_rows(second))
+
+
+def test_member_export_streams_safe_cells(segmented, analyst_client, make_staff):
+    response = analyst_client.get(f"/customers/segments/{_segment('low_value').pk}/members.csv")
+
+    assert response.streaming
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 45
+    assert rows[0]["external_id"] == "C003"
+    assert rows[0]["predicted_clv"] == "3.50"
+    assert rows[0]["p_alive"] == "0.9"
+    formula = next(r for r in rows if r["external_id"] == "C010")
+    assert formula["first_name"] == "'=HYPERLINK(1)"
+
+    support = Client()
+    support.force_login(make_staff("Support", "support"))
+    assert support.get(f"/customers/segments/{_segment('new').pk}/members.csv").status_code == 403
+
+
+def test_score_export_names_the_segment(segmented, analyst_client):
+    response = analyst_client.get("/customers/model/scores.csv")
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    segments = {row["external_id"]: row["segment"] for row in rows}
+    assert (segments["C000"], segments["C010"], segments["C059"]) == (
+        "churned",
+        "low_value",
+        "high_value",
+    )
+
+
+def test_customer_page_says_which_segment_and_why(
+    segmented, admin_client, django_assert_max_num_queries
+):
+    churned = Customer.objects.get(external_id="C001")
+
+    # The page's own queries, plus custom segments and the thresholds: two for the card.
+    with django_assert_max_num_queries(10):
+        page = admin_client.get(f"/customers/{churned.pk}/").content.decode()
+
+    assert 'id="customer-segment"' in page
+    assert "Churned" in page
+    assert "P(alive) 10% is below 15% (a churned customer leaves at 16.5% or more)." in page
+
+
+def test_custom_segment_form_saves_and_evaluates(segmented, make_staff, client):
+    client.force_login(make_staff("Marketing"))
+    form = {
+        "name": "Top spenders",
+        "code": "",
+        "description": "",
+        "rules-TOTAL_FORMS": "3",
+        "rules-INITIAL_FORMS": "0",
+        "rules-0-field": "predicted_clv",
+        "rules-0-op": "gte",
+        "rules-0-value": "55",
+        "rules-1-field": "p_alive",
+        "rules-1-op": "gt",
+        "rules-1-value": "0.5",
+        "rules-2-field": "",
+        "rules-2-op": "eq",
+        "rules-2-value": "",
+    }
+    response = client.post("/customers/segments/new/", form)
+
+    segment = Segment.objects.get(code="top-spenders")
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/segments/{segment.pk}/"
+    assert segment.rules == [
+        {"field": "predicted_clv", "op": "gte", "value": "55"},
+        {"field": "p_alive", "op": "gt", "value": "0.5"},
+    ]
+    members = client.get(response["Location"])
+    assert _rows(members) == [f"First{i:03}" for i in range(59, 54, -1)]
+
+    form["rules-0-value"] = "a lot"
+    again = client.post(f"/customers/segments/{segment.pk}/edit/", form)
+    assert again.status_code == 200
+    assert "rule 1: Predicted CLV needs a number, not &#x27;a lot&#x27;" in again.content.decode()
+    assert Segment.objects.get(pk=segment.pk).rules[0]["value"] == "55"
+
+
+def test_default_segments_are_not_edited_by_the_form(segmented, admin_client):
+    assert admin_client.get(f"/customers/segments/{_segment('new').pk}/edit/").status_code == 404
+
+
+def test_roles_on_segment_pages(segmented, make_staff, client):
+    client.force_login(make_staff("Analyst"))
+    assert client.get("/customers/segments/").status_code == 200
+    assert client.get("/customers/segments/new/").status_code == 403
+    client.force_login(make_staff("Marketing", "marketing"))
+    assert client.get("/customers/segments/new/").status_code == 200
+
+
+def test_admin_lists_segment_tables(segmented, admin_client):
+    for model in ("segmentthresholds", "segment", "customersegment", "segmenttransition"):
+        assert admin_client.get(f"/admin/customers/{model}/").status_code == 200, model
+    transition = SegmentTransition.objects.first()
+    # The outbox is read-only in the admin.
+    url = f"/admin/customers/segmenttransition/{transition.pk}/"
+    assert admin_client.get(f"{url}change/").status_code == 200
+    assert admin_client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    assert SegmentTransition.objects.filter(pk=transition.pk).exists()
