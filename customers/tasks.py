@@ -32,3 +32,12 @@ def recalculate_clv(as_of: str | None = None) -> int | None:
         logger.warning("CLV recalculation skipped: %s", exc)
         return None
     return run.pk
+
+
+@shared_task(acks_late=True)
+def refresh_loyalty(as_of: str | None = None) -> None:
+    """Evaluate tiers and run the points jobs (nightly by beat, and after each import).
+
+    Safe to deliver twice: every step is idempotent for the same date.
+    """
+    services.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)

@@ -6,6 +6,15 @@ their permissions here and ship a migration that calls it again.
 
 from typing import Any
 
+LOYALTY_VIEW = (
+    "view_loyaltytier",
+    "view_loyaltysettings",
+    "view_loyaltystatus",
+    "view_loyaltytierchange",
+    "view_pointsentry",
+    "view_pointsbalance",
+)
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -25,6 +34,11 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_acquisitionchannel",
             "change_acquisitionchannel",
             "export_customer",
+            # Marketing runs the loyalty programme: tiers and settings, not the balances.
+            *LOYALTY_VIEW,
+            "add_loyaltytier",
+            "change_loyaltytier",
+            "change_loyaltysettings",
         ),
     },
     "Support": {
@@ -38,6 +52,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "import_orders",
             "view_orderimport",
             "view_importrejection",
+            # Support answers the customers: they redeem points and correct balances.
+            *LOYALTY_VIEW,
+            "redeem_points",
+            "adjust_points",
         ),
     },
     "Analyst": {
@@ -50,6 +68,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_orderimport",
             "view_importrejection",
             "export_customer",
+            *LOYALTY_VIEW,
         ),
     },
 }

@@ -3,6 +3,14 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
+from customers.models.loyalty import (
+    LoyaltySettings,
+    LoyaltyStatus,
+    LoyaltyTier,
+    LoyaltyTierChange,
+    PointsBalance,
+    PointsEntry,
+)
 from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
 
 __all__ = [
@@ -12,8 +20,14 @@ __all__ = [
     "Customer",
     "CustomerScore",
     "ImportRejection",
+    "LoyaltySettings",
+    "LoyaltyStatus",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
     "Order",
     "OrderImport",
     "OrderLine",
+    "PointsBalance",
+    "PointsEntry",
     "Product",
 ]
