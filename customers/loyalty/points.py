@@ -188,12 +188,19 @@ def _stage_and_apply(kind: str, select: str, params: list[Any], as_of: date) -> 
             f"FROM {STAGE} ORDER BY customer_id, order_id, expired_entry_id",
             [kind, stamp],
         )
+        # A row for customers new to the ledger, then one UPDATE moves every balance (an
+        # upsert would check the CHECK against the staged sum alone, before the conflict).
         cursor.execute(
             f"INSERT INTO {balance} (customer_id, balance, updated_at) "
-            f"SELECT customer_id, SUM(points), %s FROM {STAGE} WHERE 1 = 1 "
-            "GROUP BY customer_id "
-            f"ON CONFLICT (customer_id) DO UPDATE SET "
-            f"balance = {balance}.balance + excluded.balance, updated_at = excluded.updated_at",
+            f"SELECT DISTINCT customer_id, 0, %s FROM {STAGE} WHERE 1 = 1 "
+            "ON CONFLICT (customer_id) DO NOTHING",
+            [stamp],
+        )
+        cursor.execute(
+            f"UPDATE {balance} SET balance = {balance}.balance + moved.points, updated_at = %s "
+            f"FROM (SELECT customer_id, SUM(points) AS points FROM {STAGE} "
+            "GROUP BY customer_id) moved "
+            f"WHERE {balance}.customer_id = moved.customer_id AND moved.points <> 0",
             [stamp],
         )
         cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(points), 0) FROM {STAGE}")

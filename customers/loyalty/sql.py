@@ -71,7 +71,8 @@ def plus_months(column: str, months: int) -> str:
     months = int(months)
     if on_postgres():
         return f"({column} + interval '{months} months')"
-    return f"strftime('%Y-%m-%d %H:%M:%f', {column}, '{months:+d} months')"
+    # Doubled %: the statement goes through the driver's parameter formatting.
+    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {column}, '{months:+d} months')"
 
 
 def points_of(amount: str) -> str:
