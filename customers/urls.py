@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports
+from customers.views import clv, customers, imports, loyalty
 
 app_name = "customers"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("model/", clv.model_page, name="model"),
     path("model/scores.csv", clv.score_export, name="score_export"),
     path("<int:pk>/", customers.customer_detail, name="detail"),
+    path("<int:pk>/points/", loyalty.points_change, name="points_change"),
 ]

@@ -57,9 +57,15 @@ class LoyaltyCard:
 def loyalty_card(customer: Customer, as_of: date) -> LoyaltyCard:
     """The customer's tier, 12-month activity, next tier, balance and latest lines.
 
-    A fixed handful of queries: status, activity aggregate, tiers, balance, ledger, history.
+    Five queries: status with balance, activity aggregate, next tier, ledger, history.
     """
-    status = LoyaltyStatus.objects.select_related("tier").filter(customer=customer).first()
+    place = (
+        Customer.objects.filter(pk=customer.pk)
+        .select_related("loyalty__tier", "points_balance")
+        .first()
+    )
+    status: LoyaltyStatus | None = getattr(place, "loyalty", None)
+    balance: PointsBalance | None = getattr(place, "points_balance", None)
     activity = Order.objects.filter(
         customer=customer,
         status=Order.Status.COMPLETED,
@@ -69,7 +75,6 @@ def loyalty_card(customer: Customer, as_of: date) -> LoyaltyCard:
     spend, orders = activity["spend"] or Decimal("0.00"), activity["orders"]
     rank = status.tier.rank if status and status.tier else -1
     upper = LoyaltyTier.objects.filter(rank__gt=rank).order_by("rank").first()
-    balance = PointsBalance.objects.filter(customer=customer).values_list("balance", flat=True)
     ledger = (
         PointsEntry.objects.filter(customer=customer)
         .exclude(points=0)
@@ -87,7 +92,7 @@ def loyalty_card(customer: Customer, as_of: date) -> LoyaltyCard:
         spend_12m=spend,
         orders_12m=orders,
         next_tier=tier_progress(upper, spend, orders) if upper else None,
-        balance=next(iter(balance), 0),
+        balance=balance.balance if balance else 0,
         ledger=list(ledger),
         history=list(history),
     )

@@ -93,6 +93,15 @@ class LoyaltyTier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def multiplier_text(self) -> str:
+        """The multiplier without trailing zeros: ``1.25``, ``2``."""
+        return _plain(self.points_multiplier)
+
+    @property
+    def discount_text(self) -> str:
+        return _plain(self.discount_percent)
+
     def qualifies(self, spend: Decimal, orders: int) -> bool:
         """Whether 12-month ``spend`` and ``orders`` meet this tier (as the SQL decides)."""
         met = [
@@ -100,6 +109,10 @@ class LoyaltyTier(models.Model):
             *([orders >= self.min_orders] if self.min_orders is not None else []),
         ]
         return bool(met) and (all(met) if self.qualify_on == self.QualifyOn.ALL else any(met))
+
+
+def _plain(number: Decimal) -> str:
+    return format(Decimal(number).normalize(), "f")
 
 
 class LoyaltySettings(models.Model):
