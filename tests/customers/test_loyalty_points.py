@@ -1,8 +1,10 @@
 """The points ledger: earning, reversal, expiry oldest first, staff redemptions."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -211,3 +213,19 @@ def test_loyalty_run_queries_do_not_grow_with_customers():
     assert PointsEntry.objects.filter(kind="reverse").count() == 63
     assert PointsEntry.objects.filter(kind="expire").count() == 63  # every unreversed earning
     assert_balances_match_ledger()
+
+
+def test_the_command_runs_the_programme_and_reports_it():
+    make_tiers()
+    ann = customer()
+    buy(ann, date(2025, 1, 10), "40.00")
+    out = StringIO()
+    call_command("refresh_loyalty", "--as-of", "2025-01-10", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Loyalty as of 2025-01-10 in ")
+    assert lines[0].endswith(": 1 upgraded, 0 downgraded, 0 flagged for a downgrade warning.")
+    assert lines[1:] == [
+        "  Points earn: 1 lines, +40 points.",
+        "  Points reverse: 0 lines, +0 points.",
+        "  Points expire: 0 lines, +0 points.",
+    ]
