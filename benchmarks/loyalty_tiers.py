@@ -57,6 +57,7 @@ DOC_PATH = ROOT / "docs" / "benchmarks.md"
 TARGET_SECONDS = 15.0
 GRACE_DAYS = 30
 SCENARIOS = ("first", "nightly", "review")
+LOYALTY_TABLES = ("customers_loyaltytierchange", "customers_loyaltystatus")
 LABELS = {
     "first": "First evaluation (every active customer gets a tier)",
     "nightly": "Next night (steady state)",
@@ -141,7 +142,7 @@ def evaluate(database: str, as_of: date, results: Results, number: int) -> None:
 
     execute(
         database,
-        "TRUNCATE customers_loyaltytierchange, customers_loyaltystatus",
+        f"TRUNCATE {', '.join(LOYALTY_TABLES)}",
         "VACUUM ANALYZE customers_loyaltystatus",
         "CHECKPOINT",
     )
@@ -272,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_of, facts, _ = prepare_database(args, server, tz)
         database = server.database_url(args.database)
         setup_django(server.database_uri(args.database))
+        execute(database, f"TRUNCATE {', '.join(LOYALTY_TABLES)}")  # a reused database's
         tiers = define_tiers(as_of)
         say(f"Tiers: {'; '.join(tiers)}")
         results = Results(args=args, facts=facts, box=box, pg=pg, tiers=tiers)

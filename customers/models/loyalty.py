@@ -192,11 +192,27 @@ class LoyaltyStatus(models.Model):
     behind each change are in the tier history.
     """
 
+    # No database-level foreign keys here or in the tier history: both are written only by
+    # the set-based evaluation, with customer ids read from the orders and tier ids from the
+    # tier table, and a deferred constraint trigger per row cost more than the evaluation
+    # itself at a million customers (benchmarks/loyalty_tiers.py). Django still applies
+    # on_delete: deleting a customer deletes these rows, a tier in use cannot be deleted.
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, primary_key=True, related_name="loyalty"
+        Customer,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="loyalty",
+        db_constraint=False,
     )
+    # Indexed by loyaltystatus_tier_idx (tier, customer).
     tier = models.ForeignKey(
-        LoyaltyTier, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        LoyaltyTier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     tier_since = models.DateField()
     review_on = models.DateField(help_text="When the tier is next reviewed.")
@@ -228,14 +244,31 @@ class LoyaltyTierChange(models.Model):
         DOWNGRADE = "downgrade", "Downgrade"
 
     # Indexed by loyaltytierchange_customer_idx (customer, effective_on).
+    # Foreign keys without database constraints: see LoyaltyStatus.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="tier_changes", db_index=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="tier_changes",
+        db_index=False,
+        db_constraint=False,
     )
     from_tier = models.ForeignKey(
-        LoyaltyTier, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        LoyaltyTier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     to_tier = models.ForeignKey(
-        LoyaltyTier, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        LoyaltyTier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     reason = models.CharField(max_length=10, choices=Reason.choices)
     effective_on = models.DateField()
