@@ -3,14 +3,8 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
-from customers.models.loyalty import (
-    LoyaltySettings,
-    LoyaltyStatus,
-    LoyaltyTier,
-    LoyaltyTierChange,
-    PointsBalance,
-    PointsEntry,
-)
+from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
+from customers.models.points import PointsBalance, PointsEntry
 from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
 
 __all__ = [
