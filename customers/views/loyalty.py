@@ -24,7 +24,7 @@ def points_change(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     if action in PERMISSIONS and not request.user.has_perm(PERMISSIONS[action]):
         raise PermissionDenied
-    back = reverse("customers:detail", args=[pk]) + "#loyalty"
+    back = reverse("customers:detail", args=[pk])  # the message shows at the top
     if not form.is_valid():
         messages.error(request, f"Points not changed. {form.describe_errors()}")
         return redirect(back)

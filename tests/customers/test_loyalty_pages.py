@@ -40,8 +40,9 @@ def test_card_shows_tier_progress_balance_and_ledger(make_staff, silver_ann):
     assert "Earns 1.5× points." in text
     assert "130.00 USD in 2 completed orders" in text
     # Gold needs 500 spend *and* 5 orders: 370 more and 3 more.
-    assert "<strong>Gold</strong>:" in text
-    assert "370.00 USD more spend and 3 more orders" in text
+    assert "<strong>Gold</strong> needs both:" in text
+    assert "Spend 130.00 of 500.00 USD · 370.00 more" in text
+    assert "Orders 2 of 5 · 3 more orders" in text
     assert '<strong id="points-balance">195</strong>' in text  # (50 + 80) x 1.5
     assert text.count("· Earned") == 2
     assert "None → Silver" not in text
@@ -56,7 +57,7 @@ def test_support_redeems_points_with_a_reason(make_staff, silver_ann):
     response = client.post(url, {"action": "redeem", "points": "45", "reason": "Voucher"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/customers/{silver_ann.pk}/#loyalty"
+    assert response["Location"] == f"/customers/{silver_ann.pk}/"
     page = client.get(response["Location"]).content.decode()
     assert "Redeemed 45 points." in page
     assert '<strong id="points-balance">150</strong>' in page
@@ -111,8 +112,8 @@ def test_a_customer_without_orders_has_an_empty_card(admin_client):
     bob = customer()
     text = admin_client.get(f"/customers/{bob.pk}/").content.decode()
     assert "No tier yet" in text
-    assert "<strong>Bronze</strong>:" in text
-    assert "1 more order" in text
+    assert "<strong>Bronze</strong> needs" in text
+    assert "Orders 0 of 1 · 1 more order<" in text
     assert '<strong id="points-balance">0</strong>' in text
 
 
