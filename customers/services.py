@@ -17,7 +17,7 @@ from clvcrm.core.tasks import enqueue_on_commit
 from customers.loyalty.ledger import PointsError, points_change  # noqa: F401
 from customers.loyalty.points import PointsRun, points_earn, points_expire, points_reverse
 from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
-from customers.models import ClvRun, Customer, OrderImport, PointsEntry
+from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsEntry
 from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
@@ -244,10 +244,15 @@ def loyalty_tiers_evaluate(*, as_of: date) -> TierEvaluation:
 
 
 def loyalty_refresh_start() -> None:
-    """Queue a loyalty run after the current transaction commits (after an import)."""
+    """Queue a loyalty run after the current transaction commits (after an import).
+
+    Only when the shop has a loyalty programme (at least one tier): a shop without one,
+    like the import benchmark's, is not made to credit millions of orders after an import.
+    """
     from customers.tasks import refresh_loyalty
 
-    enqueue_on_commit(refresh_loyalty)
+    if LoyaltyTier.objects.exists():
+        enqueue_on_commit(refresh_loyalty)
 
 
 def points_redeem(

@@ -153,9 +153,25 @@ def test_an_upload_runs_the_loyalty_programme_after_the_import(
     )
     # The upload queues the import on commit; the import queues the loyalty run on commit;
     # tasks run in-process here.
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         admin_client.post("/customers/imports/", {"file": upload})
 
+    assert len(callbacks) == 2  # the import, then the loyalty run it queued
     status = LoyaltyStatus.objects.select_related("tier", "customer").get()
     assert (status.customer.external_id, status.tier.name) == ("C9", "Silver")
     assert PointsEntry.objects.get().points == 225  # 150 x 1.5 (Silver)
+
+
+def test_an_upload_leaves_loyalty_alone_when_the_shop_has_no_tiers(
+    admin_client, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate().isoformat()
+    upload = SimpleUploadedFile(
+        "orders.csv", f"customer_id,order_id,placed_at,amount\nC9,O9,{today},150.00\n".encode()
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        admin_client.post("/customers/imports/", {"file": upload})
+
+    assert len(callbacks) == 1  # the import itself, no loyalty run after it
+    assert not PointsEntry.objects.exists()
+    assert not LoyaltyStatus.objects.exists()
