@@ -7,6 +7,7 @@ foreign keys are raw ids or autocompletes so no page loads a million options.
 from django.contrib import admin
 
 from clvcrm.core.admin_tools import CappedCountPaginator
+from customers.loyalty import admin as loyalty_admin  # noqa: F401  (registers its models)
 from customers.models import (
     AcquisitionChannel,
     ClvBacktest,

@@ -8,12 +8,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from clvcrm.core.gc_tuning import fewer_collections
 from clvcrm.core.tasks import enqueue_on_commit
-from customers.models import ClvRun, OrderImport, Segment
+from customers.loyalty.ledger import PointsError, points_change  # noqa: F401
+from customers.loyalty.points import PointsRun, points_earn, points_expire, points_reverse
+from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
+from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsEntry, Segment
 from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
@@ -184,6 +188,8 @@ def order_import_finish(
         OrderImport.objects.filter(pk=order_import.pk).update(
             status=status, error=error, finished_at=timezone.now(), ignored_columns=ignored or []
         )
+        if status == OrderImport.Status.SUCCEEDED and not order_import.dry_run:
+            loyalty_refresh_start()  # new orders may earn points and change tiers
 
 
 def clv_recalculate(
@@ -235,3 +241,74 @@ def segment_transition_mark_processed(*, transition_id: int) -> bool:
 def custom_segment_save(*, segment: Segment) -> Segment:
     """Save a custom segment and evaluate its members against the latest segmented run."""
     return custom.custom_segment_save(segment=segment)
+
+
+# --------------------------------------------------------------------------- loyalty
+
+
+@dataclass(frozen=True)
+class LoyaltyRefresh:
+    """The outcome of one loyalty run: the tier evaluation and each points job."""
+
+    tiers: TierEvaluation
+    earned: PointsRun
+    reversed: PointsRun
+    expired: PointsRun
+
+
+def loyalty_refresh(*, as_of: date | None = None) -> LoyaltyRefresh:
+    """Run the loyalty programme as of the end of ``as_of`` (default: today), idempotently.
+
+    Evaluates every customer's tier, then earns points on new completed orders (at the
+    multiplier of the tier just evaluated), reverses those of refunded or cancelled orders
+    and expires what is due, oldest first; each step is one transaction, set-based, and
+    running it again for the same date writes nothing. Nightly by beat and after imports.
+    """
+    as_of = as_of or timezone.localdate()
+    return LoyaltyRefresh(
+        tiers=loyalty_tiers_evaluate(as_of=as_of),
+        earned=points_earn(as_of),
+        reversed=points_reverse(as_of),
+        expired=points_expire(as_of),
+    )
+
+
+def loyalty_tiers_evaluate(*, as_of: date) -> TierEvaluation:
+    """Upgrade, keep, warn or downgrade every customer's tier as of ``as_of`` (set-based)."""
+    return tiers_evaluate(as_of)
+
+
+def loyalty_refresh_start() -> None:
+    """Queue a loyalty run after the current transaction commits (after an import).
+
+    Only when the shop has a loyalty programme (at least one tier): a shop without one,
+    like the import benchmark's, is not made to credit millions of orders after an import.
+    """
+    from customers.tasks import refresh_loyalty
+
+    if LoyaltyTier.objects.exists():
+        enqueue_on_commit(refresh_loyalty)
+
+
+def points_redeem(
+    *, customer: Customer, points: int, reason: str, staff: AbstractBaseUser | None = None
+) -> PointsEntry:
+    """Redeem ``points`` (> 0) of the customer's balance; :class:`PointsError` if short.
+
+    Locks the balance row, so concurrent redemptions never overdraw it.
+    """
+    return points_change(
+        customer=customer, kind=PointsEntry.Kind.REDEEM, points=-points, reason=reason, staff=staff
+    )
+
+
+def points_adjust(
+    *, customer: Customer, points: int, reason: str, staff: AbstractBaseUser | None = None
+) -> PointsEntry:
+    """Add (or with a negative number take away) points by hand, with a reason.
+
+    A negative adjustment larger than the balance is refused with :class:`PointsError`.
+    """
+    return points_change(
+        customer=customer, kind=PointsEntry.Kind.ADJUST, points=points, reason=reason, staff=staff
+    )

@@ -60,3 +60,12 @@ def reassign_segments(run_id: int) -> None:
         services.segments_reassign(run_id=run_id)
     except SegmentRunError as exc:
         logger.warning("segment reassignment skipped: %s", exc)
+
+
+@shared_task(acks_late=True)
+def refresh_loyalty(as_of: str | None = None) -> None:
+    """Evaluate tiers and run the points jobs (nightly by beat, and after each import).
+
+    Safe to deliver twice: every step is idempotent for the same date.
+    """
+    services.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports, segments
+from customers.views import clv, customers, imports, loyalty, segments
 
 app_name = "customers"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("segments/<int:pk>/", segments.segment_detail, name="segment_detail"),
     path("segments/<int:pk>/edit/", segments.custom_segment_edit, name="segment_edit"),
     path("segments/<int:pk>/members.csv", segments.segment_export, name="segment_export"),
+    path("<int:pk>/points/", loyalty.points_change, name="points_change"),
 ]

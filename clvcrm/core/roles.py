@@ -6,6 +6,15 @@ their permissions here and ship a migration that calls it again.
 
 from typing import Any
 
+LOYALTY_VIEW = (
+    "view_loyaltytier",
+    "view_loyaltysettings",
+    "view_loyaltystatus",
+    "view_loyaltytierchange",
+    "view_pointsentry",
+    "view_pointsbalance",
+)
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -35,6 +44,11 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "add_segment",
             "change_segment",
             "delete_segment",
+            # Marketing runs the loyalty programme: tiers and settings, not the balances.
+            *LOYALTY_VIEW,
+            "add_loyaltytier",
+            "change_loyaltytier",
+            "change_loyaltysettings",
         ),
     },
     "Support": {
@@ -50,6 +64,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_importrejection",
             "view_segment",
             "view_customersegment",
+            # Support answers the customers: they redeem points and correct balances.
+            *LOYALTY_VIEW,
+            "redeem_points",
+            "adjust_points",
         ),
     },
     "Analyst": {
@@ -69,6 +87,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_segmentstatistic",
             "view_segmentthresholds",
             "view_customsegmentmembership",
+            *LOYALTY_VIEW,
         ),
     },
 }

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from clvcrm.core.bulk import bulk_insert
+from customers.demo.loyalty import loyalty_data_delete
 from customers.demo.rows import DemoShop
 from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
 
@@ -73,6 +74,7 @@ def demo_shop_delete() -> None:
     Children first: orders PROTECT their customers and lines their products, so those can
     only go once the orders and lines have (deleting lines first also spares the cascade).
     """
+    loyalty_data_delete()  # the ledger refers to orders
     OrderLine.objects.all().delete()
     Order.objects.all().delete()
     Customer.objects.all().delete()

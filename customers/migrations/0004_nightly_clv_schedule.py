@@ -3,28 +3,24 @@
 from django.db import migrations
 
 from clvcrm.core.roles import roles_sync
+from clvcrm.core.schedules import periodic_task_delete, periodic_task_ensure
 
 TASK_NAME = "Nightly CLV recalculation"
 
 
 def create_schedule(apps, schema_editor):
-    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    crontab, _ = crontab_model.objects.get_or_create(
-        minute="30", hour="2", day_of_week="*", day_of_month="*", month_of_year="*"
-    )
-    task_model.objects.get_or_create(
+    periodic_task_ensure(
+        apps,
         name=TASK_NAME,
-        defaults={
-            "task": "customers.tasks.recalculate_clv",
-            "crontab": crontab,
-            "description": "Recalculate every customer's CLV as of yesterday.",
-        },
+        task="customers.tasks.recalculate_clv",
+        minute="30",
+        hour="2",
+        description="Recalculate every customer's CLV as of yesterday.",
     )
 
 
 def delete_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    periodic_task_delete(apps, name=TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,8 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ImportRejection, OrderImport
+from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
+from customers.models.points import PointsBalance, PointsEntry
 from customers.models.segments import (
     CustomerSegment,
     CustomSegmentMembership,
@@ -27,9 +29,15 @@ __all__ = [
     "CustomerSegment",
     "DefaultSegment",
     "ImportRejection",
+    "LoyaltySettings",
+    "LoyaltyStatus",
+    "LoyaltyTier",
+    "LoyaltyTierChange",
     "Order",
     "OrderImport",
     "OrderLine",
+    "PointsBalance",
+    "PointsEntry",
     "Product",
     "Segment",
     "SegmentReason",

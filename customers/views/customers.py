@@ -2,11 +2,13 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from clvcrm.core.decorators import staff_required
 from clvcrm.core.pagination import keyset_page
 from customers import selectors
 from customers.forms import CustomerFilterForm
+from customers.loyalty.selectors import loyalty_card
 from customers.models import Customer
 
 
@@ -55,5 +57,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "orders": selectors.customer_recent_orders(customer),
             # Loaded with the customer above; None until a run scores their first order.
             "score": getattr(customer, "score", None),
+            "loyalty": loyalty_card(customer, timezone.localdate()),
         },
     )

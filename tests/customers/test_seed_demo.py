@@ -32,6 +32,8 @@ EXPECTED_SUMMARY = [
     "  Order lines: 1,067 over 61 products",
     "  Revenue (completed orders): USD 28,639.90",
     "  Orders placed from 2024-07-06 to 2026-06-28",
+    "  Loyalty: Bronze 172, Silver 59, Gold 20, Platinum 4; 436 tier changes; "
+    "25,068 points outstanding",
 ]
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from clvcrm.core.arguments import iso_date, positive_int
+from customers.demo.loyalty import demo_loyalty_replay, demo_tiers_ensure
 from customers.demo.shop import generate_shop
 from customers.demo.store import ShopNotEmptyError, demo_shop_customer_count, demo_shop_write
 
@@ -78,12 +79,15 @@ class Command(BaseCommand):
                 return
             except (ProtectedError, RestrictedError) as exc:
                 raise CommandError(f"cannot reset the shop: {_referrers(exc)}") from exc
+        demo_tiers_ensure()
+        loyalty = demo_loyalty_replay(as_of)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Seeded the demo shop (seed {options['seed']}, as of {as_of}) in {elapsed:.1f} s:"
         )
         for line in summary.describe(settings.SHOP_CURRENCY):
             self.stdout.write(f"  {line}")
+        self.stdout.write(f"  {loyalty.describe()}")
 
     def _refuse(self, exc: ShopNotEmptyError, *, quietly: bool) -> None:
         if quietly:

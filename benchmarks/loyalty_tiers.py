@@ -1,0 +1,307 @@
+"""Benchmark the loyalty tier evaluation of every customer (default 1M customers, 10M orders).
+
+The shop is the CLV benchmark's (``benchmarks/clv_recalculation.py``: its simulator and its
+binary ``COPY`` loader, imported, not copied): a fresh database (``--database``, dropped
+first unless ``--reuse-db`` finds the same shop there) is migrated and filled, and four
+tiers are defined from the shop's own spend (Bronze: one order in the last 12 months;
+Silver: the top 30% of 12-month spend or 3 orders; Gold: the top 10% or 6 orders;
+Platinum: the top 1% and 10 orders), downgrade policy one step, grace 30 days.
+
+Each repeat, in this process, through ``customers.services.loyalty_tiers_evaluate``
+(the service the nightly task calls), on statuses and history emptied (untimed) first:
+
+* **first evaluation** as of the last order day: every customer who bought in the last
+  12 months gets a tier, so about as many status and history rows are written;
+* **next night**, as of the day after: the steady state, few changes;
+* **review day**, 12 months and the grace period later, with no new orders: every tier
+  is past its review and the customers are downgraded one step (a status update and a
+  history row each).
+
+The floor is the bare 12-month window aggregate the evaluation starts from, executed
+server-side (``EXPLAIN ANALYZE``, rows not sent). Medians of ``--repeat`` runs; the target
+is under 15 s for each evaluation of a million customers. The figures go into the
+"Loyalty tier evaluation" section of ``docs/benchmarks.md``.
+
+Usage::
+
+    .venv/bin/python benchmarks/loyalty_tiers.py [--customers 1000000] [--orders 10000000]
+        [--repeat 3] [--keep-db] [--reuse-db]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the app's modules are imported after Django is set up
+from benchmarks.clv_recalculation import (  # noqa: E402
+    BenchmarkError,
+    execute,
+    floor_aggregate,
+    prepare_database,
+    setup_django,
+)
+from benchmarks.common import Server, load_average, machine, say, write_section  # noqa: E402
+
+DOC_PATH = ROOT / "docs" / "benchmarks.md"
+TARGET_SECONDS = 15.0
+GRACE_DAYS = 30
+SCENARIOS = ("first", "nightly", "review")
+LOYALTY_TABLES = ("customers_loyaltytierchange", "customers_loyaltystatus")
+LABELS = {
+    "first": "First evaluation (every active customer gets a tier)",
+    "nightly": "Next night (steady state)",
+    "review": "Review day + grace (every tier reviewed, downgrades)",
+}
+
+
+@dataclass
+class Results:
+    args: argparse.Namespace
+    facts: dict[str, Any]
+    box: dict[str, str]
+    pg: dict[str, str]
+    tiers: list[str]
+    seconds: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SCENARIOS})
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    floor: list[float] = field(default_factory=list)
+    plan: str = ""
+    total_seconds: float = 0.0
+
+    def median(self, scenario: str) -> float:
+        return statistics.median(self.seconds[scenario])
+
+
+def define_tiers(as_of: date) -> list[str]:
+    """Four tiers from the shop's 12-month spend percentiles; their descriptions."""
+    from django.db import connection
+
+    from customers.loyalty.tiers import window_activity_sql
+    from customers.models import LoyaltySettings, LoyaltyTier
+
+    on_word = {"any": "or", "all": "and"}
+    activity, params = window_activity_sql(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(ARRAY[0.7, 0.9, 0.99]) WITHIN GROUP (ORDER BY spend) "
+            f"FROM ({activity}) a",
+            params,
+        )
+        p70, p90, p99 = (Decimal(round(v)) for v in cursor.fetchone()[0])
+    LoyaltyTier.objects.all().delete()
+    specs = [
+        ("Bronze", 1, None, 1, "any", "1"),
+        ("Silver", 2, p70, 3, "any", "1.25"),
+        ("Gold", 3, p90, 6, "any", "1.5"),
+        ("Platinum", 4, p99, 10, "all", "2"),
+    ]
+    for name, rank, spend, orders, on, multiplier in specs:
+        LoyaltyTier.objects.create(
+            name=name,
+            rank=rank,
+            min_spend=spend,
+            min_orders=orders,
+            qualify_on=on,
+            points_multiplier=Decimal(multiplier),
+        )
+    LoyaltySettings.objects.update_or_create(
+        pk=1, defaults={"downgrade_policy": "one_step", "grace_days": GRACE_DAYS}
+    )
+    return [
+        f"{name}: {f'spend ≥ ${spend} {on_word[on]} ' if spend else ''}≥ {orders} orders"
+        for name, _, spend, orders, on, _ in specs
+    ]
+
+
+def measure_floor(as_of: date) -> tuple[float, str]:
+    """The window aggregate alone, server-side, with the evaluation's work_mem."""
+    from django.db import connection, transaction
+
+    from customers.loyalty.tiers import window_activity_sql
+
+    query, params = window_activity_sql(as_of)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        return floor_aggregate(query, params)
+
+
+def evaluate(database: str, as_of: date, results: Results, number: int) -> None:
+    """One repeat: empty the statuses, then the three evaluations, each timed."""
+    from customers import services
+    from customers.loyalty.sql import add_months
+
+    execute(
+        database,
+        f"TRUNCATE {', '.join(LOYALTY_TABLES)}",
+        "VACUUM ANALYZE customers_loyaltystatus",
+        "CHECKPOINT",
+    )
+    days = {
+        "first": as_of,
+        "nightly": as_of + timedelta(days=1),
+        "review": add_months(as_of, 12) + timedelta(days=GRACE_DAYS),
+    }
+    for scenario, day in days.items():
+        started = time.perf_counter()
+        done = services.loyalty_tiers_evaluate(as_of=day)
+        results.seconds[scenario].append(time.perf_counter() - started)
+        results.counts[scenario] = done.counts
+        if scenario == "first":
+            execute(database, "VACUUM ANALYZE customers_loyaltystatus", "CHECKPOINT")
+    say(
+        f"[{number}/{results.args.repeat}] "
+        + "; ".join(f"{s} {results.seconds[s][-1]:.2f} s {results.counts[s]}" for s in SCENARIOS)
+        + f"; load {load_average()}"
+    )
+
+
+def render_section(r: Results) -> str:
+    a, s, box, pg = r.args, r.facts, r.box, r.pg
+    runs = len(r.floor)
+    floor = statistics.median(r.floor)
+    rows = [
+        f"| {LABELS[name]} | **{r.median(name):.1f}** | "
+        f"{' · '.join(f'{v:.1f}' for v in r.seconds[name])} | "
+        f"{_counts_text(r.counts.get(name, {}))} |"
+        for name in SCENARIOS
+    ]
+    worst = max(r.median(name) for name in SCENARIOS)
+    return "\n".join(
+        [
+            "## Loyalty tier evaluation",
+            "",
+            f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by "
+            f"`benchmarks/loyalty_tiers.py` (medians of {runs} runs; the whole benchmark "
+            f"took {r.total_seconds / 60:.0f} min).",
+            "",
+            f"- **Machine:** {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM, Linux "
+            f"{box['kernel']}; PostgreSQL {pg['server_version']} on the same machine "
+            f"(shared_buffers {pg['shared_buffers']}, work_mem {pg['work_mem']} — the "
+            f"evaluation raises it to 256MB for its transaction —, "
+            f"max_parallel_workers_per_gather {pg['max_parallel_workers_per_gather']}, "
+            f"synchronous_commit {pg['synchronous_commit']}); Python {box['python']}. Load "
+            f"average {box['load']} when the run started, {box['load_end']} when it ended "
+            "(the machine is shared: other work slows every figure down).",
+            f"- **Data:** the CLV benchmark's shop: {s['customers']:,} customers, "
+            f"{s['orders']:,} completed orders over two years up to {s['as_of']} (mean order "
+            f"${s['mean_order']:.2f}), loaded with binary `COPY` (not timed).",
+            f"- **Tiers:** {'; '.join(r.tiers)}; downgrade one step after a "
+            f"{GRACE_DAYS}-day grace period.",
+            "",
+            "| Evaluation (`services.loyalty_tiers_evaluate`, in process) | median s | "
+            "every run (s) | customers changed |",
+            "|---|---:|---:|---|",
+            *rows,
+            f"| Floor: the bare 12-month window aggregate, server-side (`EXPLAIN ANALYZE`) "
+            f"| {floor:.1f} | {' · '.join(f'{v:.1f}' for v in r.floor)} | |",
+            "",
+            f"The window aggregate's plan: {r.plan}.",
+            "",
+            f"**Slowest evaluation: {worst:.1f} s** (target < {TARGET_SECONDS:.0f} s for a "
+            f"million customers): {'**met**' if worst < TARGET_SECONDS else '**not met**'}.",
+            "",
+            "Reproduce (PostgreSQL you may create databases on; the database is dropped at "
+            "the end unless `--keep-db`):",
+            "",
+            "```sh",
+            reproduce_command(a),
+            "```",
+        ]
+    )
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {action}" for action, n in sorted(counts.items())) or "none"
+
+
+def reproduce_command(args: argparse.Namespace) -> str:
+    parts = [".venv/bin/python benchmarks/loyalty_tiers.py"]
+    if (args.customers, args.orders) != (1_000_000, 10_000_000):
+        parts.append(f"--customers {args.customers} --orders {args.orders}")
+    if args.repeat != 3:
+        parts.append(f"--repeat {args.repeat}")
+    return " ".join(parts)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians reported")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of the shop")
+    parser.add_argument("--as-of", type=date.fromisoformat, help="last order day")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="maintenance database URL of the PostgreSQL server (env BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument("--database", default="clvcrm_bench_loyalty", help="scratch database")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="reuse the database if it holds the same shop"
+    )
+    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="report file to update")
+    parser.add_argument("--no-doc", action="store_true", help="print only, do not write --doc")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
+    args = parser.parse_args(argv)
+    if not 1 <= args.customers <= args.orders or args.repeat < 1:
+        parser.error("need 1 <= --customers <= --orders and --repeat >= 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    began = time.perf_counter()
+    server = Server(args.server)
+    box, pg = machine(), server.settings()
+    say(
+        f"Machine: {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM; PostgreSQL "
+        f"{pg['server_version']}; load average {box['load']}"
+    )
+    tz = ZoneInfo(os.environ.get("TIME_ZONE", "UTC"))
+    try:
+        as_of, facts, _ = prepare_database(args, server, tz)
+        database = server.database_url(args.database)
+        setup_django(server.database_uri(args.database))
+        execute(database, f"TRUNCATE {', '.join(LOYALTY_TABLES)}")  # a reused database's
+        tiers = define_tiers(as_of)
+        say(f"Tiers: {'; '.join(tiers)}")
+        results = Results(args=args, facts=facts, box=box, pg=pg, tiers=tiers)
+        for number in range(1, args.repeat + 1):
+            seconds, results.plan = measure_floor(as_of)
+            results.floor.append(seconds)
+            evaluate(database, as_of, results, number)
+        box["load_end"] = load_average()
+        results.total_seconds = time.perf_counter() - began
+        section = render_section(results)
+        say("\n" + section + "\n")
+        if not args.no_doc:
+            write_section(args.doc, "loyalty_tiers", section)
+            say(f"Updated {args.doc}")
+        missed = max(results.median(s) for s in SCENARIOS) >= TARGET_SECONDS
+        return 1 if args.strict and missed else 0
+    except BenchmarkError as exc:
+        say(f"\nBENCHMARK FAILED: {exc}")
+        return 2
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if not args.keep_db:
+            server.drop(args.database)
+            say(f"Dropped {args.database}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

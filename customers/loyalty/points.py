@@ -1,0 +1,217 @@
+"""The points ledger's batch jobs: earn on completed orders, reverse, expire oldest first.
+
+Each job runs in one transaction holding the settings row's lock (so jobs never overlap),
+stages its ledger lines in a temporary table, inserts them and moves every touched
+balance by the staged sum: a fixed number of statements whatever the number of customers.
+Earning and reversing are once per order (partial unique constraints) and the expiry
+job keeps a watermark, so running any job twice writes nothing the second time.
+
+Which points expire (FIFO): a customer's credits are their earnings (less what a reversal
+took back of the same order) and their positive adjustments, in the order they expire
+(earliest first, credits that never expire last). Their debits (redemptions, expiries,
+negative adjustments) use up the credits in that order. The unspent part of an earning
+is ``clamp(credits up to and including it - debits, 0, its amount)``; that is what
+expires when it is due.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from customers.loyalty.sql import (
+    TABLES,
+    add_months,
+    balances_lock,
+    end_of_day,
+    greatest,
+    least,
+    on_postgres,
+    param,
+    plus_months,
+    points_of,
+    settings_lock,
+)
+from customers.models import LoyaltySettings, Order, PointsEntry
+
+STAGE = "loyalty_points_stage"
+ENDED = (Order.Status.REFUNDED.value, Order.Status.CANCELLED.value)
+
+
+@dataclass(frozen=True)
+class PointsRun:
+    """What one batch job wrote: ledger lines and their points (signed)."""
+
+    kind: str
+    entries: int
+    points: int
+
+
+def points_earn(as_of: date) -> PointsRun:
+    """Credit every completed order placed by the end of ``as_of`` not yet credited.
+
+    Points are ``floor(total x base rate x multiplier of the customer's tier)``, and expire
+    ``points_expiry_months`` after the order was placed; orders whose points would already
+    have expired earn nothing. Orders worth no whole point get no line.
+    """
+    with transaction.atomic(durable=True):
+        rules = settings_lock()
+        until = end_of_day(as_of)
+        since = end_of_day(add_months(as_of, -rules.points_expiry_months))
+        o, ledger = TABLES["orders"], TABLES["ledger"]
+        amount = points_of(
+            f"o.total * {rules.points_per_currency_unit:f} * COALESCE(t.points_multiplier, 1)"
+        )
+        select = f"""
+            SELECT customer_id, points, order_id, NULL, expires_at FROM (
+                SELECT o.customer_id, {amount} AS points, o.id AS order_id,
+                       {plus_months("o.placed_at", rules.points_expiry_months)} AS expires_at
+                FROM {o} o
+                LEFT JOIN {TABLES["status"]} s ON s.customer_id = o.customer_id
+                LEFT JOIN {TABLES["tier"]} t ON t.id = s.tier_id
+                WHERE o.status = 'completed' AND o.placed_at >= %s AND o.placed_at < %s
+                  AND NOT EXISTS (SELECT 1 FROM {ledger} e
+                                  WHERE e.order_id = o.id AND e.kind = 'earn')
+            ) credited
+            WHERE points > 0
+        """
+        return _stage_and_apply(PointsEntry.Kind.EARN, select, [param(since), param(until)], as_of)
+
+
+def points_reverse(as_of: date) -> PointsRun:
+    """Take back the points of every credited order since refunded or cancelled.
+
+    A reversal takes back what is left: points the customer already redeemed are not
+    clawed back below a zero balance (a customer's reversals in this run are taken in
+    order id order, each capped by what the ones before it left).
+    """
+    with transaction.atomic(durable=True):
+        settings_lock()
+        ledger = TABLES["ledger"]
+        pending = f"""
+            e.kind = 'earn' AND o.status IN ('{ENDED[0]}', '{ENDED[1]}')
+            AND NOT EXISTS (SELECT 1 FROM {ledger} r
+                            WHERE r.order_id = e.order_id AND r.kind = 'reverse')
+        """
+        earnings = f"{ledger} e JOIN {TABLES['orders']} o ON o.id = e.order_id"
+        balances_lock(f"SELECT e.customer_id FROM {earnings} WHERE {pending}", [])
+        left = greatest("balance - before", "0")
+        select = f"""
+            SELECT customer_id, -{least("earned", left)}, order_id, NULL, NULL FROM (
+                SELECT e.customer_id, e.order_id, e.points AS earned, b.balance,
+                       SUM(e.points) OVER (PARTITION BY e.customer_id ORDER BY e.order_id)
+                           - e.points AS before
+                FROM {earnings} JOIN {TABLES["balance"]} b ON b.customer_id = e.customer_id
+                WHERE {pending}
+            ) reversed
+        """
+        return _stage_and_apply(PointsEntry.Kind.REVERSE, select, [], as_of)
+
+
+def points_expire(as_of: date) -> PointsRun:
+    """Expire the unspent part of every earning due by the end of ``as_of``, oldest first.
+
+    Looks only at earnings due since the previous run's watermark, so a second run over
+    the same date writes nothing; fully spent earnings get no line.
+    """
+    with transaction.atomic(durable=True):
+        rules = settings_lock()
+        until = end_of_day(as_of)
+        since = rules.points_expired_through
+        if since is not None and since >= until:
+            return PointsRun(PointsEntry.Kind.EXPIRE, 0, 0)
+        due, due_params = _due_earnings(since, until)
+        balances_lock(f"SELECT customer_id FROM ({due}) d", due_params)
+        run = _stage_and_apply(PointsEntry.Kind.EXPIRE, *_expiry_select(due, due_params), as_of)
+        LoyaltySettings.objects.filter(pk=1).update(points_expired_through=until)
+        return run
+
+
+def _due_earnings(since: datetime | None, until: datetime) -> tuple[str, list[Any]]:
+    where = "kind = 'earn' AND expires_at < %s"
+    params = [param(until)]
+    if since is not None:
+        where += " AND expires_at >= %s"
+        params.append(param(since))
+    return f"SELECT id, customer_id FROM {TABLES['ledger']} WHERE {where}", params
+
+
+def _expiry_select(due: str, params: list[Any]) -> tuple[str, list[Any]]:
+    ledger = TABLES["ledger"]
+    customers = f"SELECT customer_id FROM ({due}) d"
+    fifo = "e.expires_at IS NULL, e.expires_at, e.id"
+    unspent = least("amount", greatest("through - COALESCE(spent, 0)", "0"))
+    select = f"""
+        SELECT customer_id, -unspent, NULL, id, NULL FROM (
+            SELECT c.id, c.customer_id, {unspent} AS unspent
+            FROM (
+                SELECT e.id, e.customer_id, e.points + COALESCE(r.points, 0) AS amount,
+                       SUM(e.points + COALESCE(r.points, 0))
+                           OVER (PARTITION BY e.customer_id ORDER BY {fifo}) AS through
+                FROM {ledger} e
+                LEFT JOIN {ledger} r ON r.order_id = e.order_id AND r.kind = 'reverse'
+                WHERE (e.kind = 'earn' OR (e.kind = 'adjust' AND e.points > 0))
+                  AND e.customer_id IN ({customers})
+            ) c
+            LEFT JOIN (
+                SELECT customer_id, -SUM(points) AS spent FROM {ledger}
+                WHERE (kind IN ('redeem', 'expire') OR (kind = 'adjust' AND points < 0))
+                  AND customer_id IN ({customers})
+                GROUP BY customer_id
+            ) d ON d.customer_id = c.customer_id
+            WHERE c.id IN (SELECT id FROM ({due}) due)
+        ) expiring
+        WHERE unspent > 0
+    """
+    return select, [*params, *params, *params]
+
+
+def _stage_and_apply(kind: str, select: str, params: list[Any], as_of: date) -> PointsRun:
+    """Stage ``select``'s ledger lines, insert them, and move the balances by their sums.
+
+    ``select`` yields ``(customer_id, points, order_id, expired_entry_id, expires_at)``.
+    The lines are stamped with the end of ``as_of`` or now, whichever is earlier (a run
+    over a past date records its lines on that date).
+    """
+    stamp = param(min(timezone.now(), end_of_day(as_of)))
+    ledger, balance = TABLES["ledger"], TABLES["balance"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(_stage_ddl())
+        cursor.execute(f"INSERT INTO {STAGE} {select}", params)
+        cursor.execute(
+            f"INSERT INTO {ledger} (customer_id, kind, points, order_id, expired_entry_id, "
+            "reason, created_at, expires_at) "
+            f"SELECT customer_id, %s, points, order_id, expired_entry_id, '', %s, expires_at "
+            f"FROM {STAGE} ORDER BY customer_id, order_id, expired_entry_id",
+            [kind, stamp],
+        )
+        # A row for customers new to the ledger, then one UPDATE moves every balance (an
+        # upsert would check the CHECK against the staged sum alone, before the conflict).
+        cursor.execute(
+            f"INSERT INTO {balance} (customer_id, balance, updated_at) "
+            f"SELECT DISTINCT customer_id, 0, %s FROM {STAGE} WHERE 1 = 1 "
+            "ON CONFLICT (customer_id) DO NOTHING",
+            [stamp],
+        )
+        cursor.execute(
+            f"UPDATE {balance} SET balance = {balance}.balance + moved.points, updated_at = %s "
+            f"FROM (SELECT customer_id, SUM(points) AS points FROM {STAGE} "
+            "GROUP BY customer_id) moved "
+            f"WHERE {balance}.customer_id = moved.customer_id AND moved.points <> 0",
+            [stamp],
+        )
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(points), 0) FROM {STAGE}")
+        entries, points = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return PointsRun(kind, int(entries), int(points))
+
+
+def _stage_ddl() -> str:
+    moment = "timestamp with time zone" if on_postgres() else "datetime"
+    return (
+        f"CREATE TEMP TABLE {STAGE} (customer_id bigint NOT NULL, points integer NOT NULL, "
+        f"order_id bigint NULL, expired_entry_id bigint NULL, expires_at {moment} NULL)"
+    )

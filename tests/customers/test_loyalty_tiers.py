@@ -1,0 +1,166 @@
+"""Tier evaluation: upgrades at once, downgrades at the review date after the grace period."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from customers import services
+from customers.models import LoyaltyStatus, LoyaltyTierChange
+from tests.customers.loyalty_builders import buy, configure, customer, make_tiers
+
+pytestmark = pytest.mark.django_db
+
+
+def status_of(who) -> LoyaltyStatus:
+    return LoyaltyStatus.objects.select_related("tier").get(customer=who)
+
+
+def history_of(who) -> list[tuple[str | None, str | None, str, date]]:
+    changes = LoyaltyTierChange.objects.filter(customer=who).order_by("effective_on", "id")
+    return [
+        (c.from_tier and c.from_tier.name, c.to_tier and c.to_tier.name, c.reason, c.effective_on)
+        for c in changes.select_related("from_tier", "to_tier")
+    ]
+
+
+def test_upgrade_happens_as_soon_as_a_customer_qualifies():
+    make_tiers()
+    ann, bob, cid = customer(), customer(), customer()
+    buy(ann, date(2025, 1, 10), "40.00")
+    buy(bob, date(2025, 1, 10), "150.00")  # Silver on spend alone ("any")
+    for day in (5, 6, 7, 8, 9):
+        buy(cid, date(2025, 1, day), "120.00")  # Gold needs 500 *and* 5 orders: both met
+
+    result = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+
+    assert (result.upgraded, result.downgraded, result.flagged) == (3, 0, 0)
+    assert [status_of(c).tier.name for c in (ann, bob, cid)] == ["Bronze", "Silver", "Gold"]
+    ann_status = status_of(ann)
+    assert (ann_status.tier_since, ann_status.review_on) == (date(2025, 1, 10), date(2026, 1, 10))
+    assert history_of(bob) == [(None, "Silver", "upgrade", date(2025, 1, 10))]
+    change = LoyaltyTierChange.objects.get(customer=cid)
+    assert (change.spend_12m, change.orders_12m) == (600, 5)
+
+    # A second Silver purchase a month later lifts Ann straight away, mid-review.
+    buy(ann, date(2025, 2, 10), "70.00")
+    services.loyalty_tiers_evaluate(as_of=date(2025, 2, 10))
+    assert status_of(ann).tier.name == "Silver"
+    assert status_of(ann).review_on == date(2026, 2, 10)
+    assert history_of(ann)[-1] == ("Bronze", "Silver", "upgrade", date(2025, 2, 10))
+
+
+def test_all_thresholds_must_be_met_when_the_tier_says_all():
+    make_tiers()
+    rich = customer()
+    buy(rich, date(2025, 3, 1), "900.00")  # 900 spend but 1 order: not Gold, but Silver
+    services.loyalty_tiers_evaluate(as_of=date(2025, 3, 1))
+    assert status_of(rich).tier.name == "Silver"
+
+
+def test_evaluating_the_same_day_twice_changes_nothing():
+    make_tiers()
+    ann = customer()
+    buy(ann, date(2025, 1, 10), "150.00")
+    services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    again = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    assert again.counts == {}
+    assert LoyaltyTierChange.objects.count() == 1
+
+
+def test_orders_outside_the_window_and_not_completed_do_not_count():
+    make_tiers()
+    ann = customer()
+    buy(ann, date(2024, 1, 10), "900.00")  # more than 12 months before
+    buy(ann, date(2025, 1, 11), "900.00")  # after the as-of day
+    buy(ann, date(2025, 1, 5), "900.00", status="refunded")
+    result = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    assert result.counts == {}
+    assert not LoyaltyStatus.objects.exists()
+
+
+def _silver_who_stops_buying():
+    """Silver from 2025-01-10 (review 2026-01-10); buys nothing after that first order."""
+    tiers = make_tiers()
+    ann = customer()
+    buy(ann, date(2025, 1, 10), "150.00")
+    services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    return tiers, ann
+
+
+@pytest.mark.parametrize(
+    ("policy", "after_grace"),
+    [("one_step", "Bronze"), ("supported", None)],
+)
+def test_downgrade_waits_for_the_review_date_and_grace_period(policy, after_grace):
+    configure(grace_days=30, warning_days=30, review_months=12, downgrade_policy=policy)
+    _, ann = _silver_who_stops_buying()
+
+    # Her only order leaves the window on 2026-01-10, the review date itself: she keeps
+    # Silver through the 30 days of grace and is downgraded on 2026-02-09.
+    for day in (date(2025, 6, 1), date(2026, 1, 10), date(2026, 2, 8)):
+        with time_machine.travel(day, tick=False):
+            services.loyalty_tiers_evaluate(as_of=day)
+        assert status_of(ann).tier.name == "Silver", day
+
+    with time_machine.travel(date(2026, 2, 9), tick=False):
+        result = services.loyalty_tiers_evaluate(as_of=date(2026, 2, 9))
+    assert result.downgraded == 1
+    status = status_of(ann)
+    assert (status.tier and status.tier.name) == after_grace
+    assert (status.tier_since, status.review_on) == (date(2026, 2, 9), date(2027, 2, 9))
+    assert (status.downgrade_on, status.downgrade_flagged_on) == (None, None)
+    assert history_of(ann)[-1] == ("Silver", after_grace, "downgrade", date(2026, 2, 9))
+
+
+def test_customers_due_for_a_downgrade_within_30_days_are_flagged():
+    configure(grace_days=30, warning_days=30)
+    _, ann = _silver_who_stops_buying()
+    # Downgrade due on 2026-02-09 (review 2026-01-10 + 30 days): flagged from 2026-01-10.
+    with time_machine.travel(date(2026, 1, 9), tick=False):
+        assert services.loyalty_tiers_evaluate(as_of=date(2026, 1, 9)).flagged == 0
+    assert status_of(ann).downgrade_on is None
+
+    with time_machine.travel(date(2026, 1, 10), tick=False):
+        assert services.loyalty_tiers_evaluate(as_of=date(2026, 1, 10)).flagged == 1
+    status = status_of(ann)
+    assert (status.downgrade_on, status.downgrade_flagged_on) == (
+        date(2026, 2, 9),
+        date(2026, 1, 10),
+    )
+    # Still flagged the next day; the flag keeps the day it first went up.
+    services.loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
+    assert status_of(ann).downgrade_flagged_on == date(2026, 1, 10)
+
+
+def test_requalifying_during_the_grace_period_keeps_the_tier_and_clears_the_flag():
+    configure(grace_days=30, warning_days=30)
+    _, ann = _silver_who_stops_buying()
+    services.loyalty_tiers_evaluate(as_of=date(2026, 1, 15))
+    assert status_of(ann).downgrade_on == date(2026, 2, 9)
+
+    buy(ann, date(2026, 1, 20), "120.00")
+    result = services.loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
+
+    assert result.counts == {"renew": 1}
+    status = status_of(ann)
+    assert status.tier.name == "Silver"
+    assert (status.tier_since, status.review_on) == (date(2025, 1, 10), date(2027, 1, 20))
+    assert (status.downgrade_on, status.downgrade_flagged_on) == (None, None)
+    assert history_of(ann) == [(None, "Silver", "upgrade", date(2025, 1, 10))]
+
+
+def test_evaluation_queries_do_not_grow_with_customers(django_assert_max_num_queries):
+    make_tiers()
+    for n in range(30):
+        who = customer()
+        for k in range(n % 6):
+            buy(who, date(2025, 1, 1 + k), "60.00")
+    with django_assert_max_num_queries(16):
+        first = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    assert first.upgraded == 25
+    for _ in range(30):
+        buy(customer(), date(2025, 1, 9), "150.00")
+    with django_assert_max_num_queries(16):
+        second = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    assert second.upgraded == 30
