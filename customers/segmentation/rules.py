@@ -2,8 +2,7 @@
 
 A rule is ``{"field": name, "op": operator, "value": text}``; a segment's rules must all
 hold. ``RULE_FIELDS`` maps each field name to an ORM expression relative to ``Customer``:
-adding a field (the loyalty ``tier``, the NPS category) is one entry here, e.g.
-``"tier": RuleField("Loyalty tier", F("loyalty__tier__name"), TEXT)``.
+adding a field (the NPS category, once it exists) is one entry here.
 """
 
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ RULE_FIELDS: dict[str, RuleField] = {
     "country": RuleField("Country code (e.g. DE)", F("country"), TEXT),
     "channel": RuleField("Acquisition channel", F("acquisition_channel__name"), TEXT),
     "segment": RuleField("Default segment code", F("segment_assignment__segment__code"), TEXT),
+    "tier": RuleField("Loyalty tier (e.g. Gold)", F("loyalty__tier__name"), TEXT),
 }
 
 # Operator → (label, ORM lookup); "ne" is the negation of "exact".

@@ -1,6 +1,7 @@
 """The transition outbox (claimed exactly once) and custom segment evaluation."""
 
 import threading
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,12 +11,14 @@ from customers import services
 from customers.models import (
     Customer,
     CustomSegmentMembership,
+    LoyaltyStatus,
     Segment,
     SegmentStatistic,
     SegmentTransition,
 )
 from customers.segmentation.outbox import segment_transitions_process
 from customers.segmentation.rules import rules_clean
+from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_segments import _customers, _run, _score
 
 
@@ -132,20 +135,41 @@ def test_custom_segments_are_evaluated_on_the_run():
     assert (statistic.customers, statistic.total_predicted_clv) == (2, 30)
 
 
+@pytest.mark.django_db
+def test_a_custom_segment_can_select_a_loyalty_tier():
+    customers = _segmented(4)
+    tiers = make_tiers()
+    for customer, tier in zip(customers[1:], [tiers["Gold"], tiers["Silver"], None], strict=True):
+        LoyaltyStatus.objects.create(
+            customer=customer, tier=tier, tier_since=date(2025, 1, 1), review_on=date(2026, 1, 1)
+        )
+    gold = Segment(
+        code="gold",
+        name="Gold or Silver",
+        kind=Segment.Kind.CUSTOM,
+        rules=[{"field": "tier", "op": "in", "value": "Gold, Silver"}],
+    )
+
+    services.custom_segment_save(segment=gold)
+
+    members = CustomSegmentMembership.objects.filter(segment=gold)
+    assert set(members.values_list("customer__external_id", flat=True)) == {"C-1", "C-2"}
+
+
 def test_rules_are_checked_with_a_reason_per_rule():
     with pytest.raises(ValidationError) as error:
         rules_clean(
             [
-                {"field": "tier", "op": "eq", "value": "gold"},
+                {"field": "nps", "op": "eq", "value": "promoter"},
                 {"field": "country", "op": "gt", "value": "DE"},
                 {"field": "p_alive", "op": "in", "value": "0.1, x"},
                 {"field": "p_alive", "op": "lt", "value": ""},
             ]
         )
     assert error.value.messages == [
-        "rule 1: unknown field 'tier' (one of predicted_clv, historical_clv, p_alive, "
+        "rule 1: unknown field 'nps' (one of predicted_clv, historical_clv, p_alive, "
         "expected_purchases_90d, rfm_recency, rfm_frequency, rfm_monetary, rfm_score, country, "
-        "channel, segment)",
+        "channel, segment, tier)",
         "rule 2: Country code (e.g. DE) is text: use =, ≠ or 'is one of'",
         "rule 3: P(alive) needs a number, not 'x'",
         "rule 4: needs a value",
