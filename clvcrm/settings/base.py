@@ -126,6 +126,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Results are kept only where a chord needs them (the CLV fan-out's parts), in the broker's
 # Redis unless told otherwise; every other task ignores its result.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL) or None
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks still pass through a producer that serialises their arguments: give
+    # it kombu's in-memory transport rather than a default AMQP host that is not there.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
