@@ -1,4 +1,4 @@
-"""The default segment rules as set-based SQL over scores, orders and current segments.
+"""The default segment rules as set-based SQL over the scores and current segments.
 
 Two temporary tables, each filled by one ``INSERT ... SELECT``-like statement:
 
@@ -18,22 +18,17 @@ the same segment *and* the same reason: reassignment is idempotent.
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-
-from django.db import connection
 
 from customers.models import (
     Customer,
     CustomerScore,
     CustomerSegment,
     DefaultSegment,
-    Order,
     SegmentReason,
 )
 from customers.models.segments import REASON_SEGMENT
-from customers.scoring.aggregate import end_of_day
 
 STAGE = "segment_stage"
 RESULT = "segment_result"
@@ -51,7 +46,6 @@ class Thresholds:
     no_model_churn_days: int = 365
     at_risk_p_alive: float = 0.5
     at_risk_spend_drop: float = 0.5
-    spend_window_days: int = 90
     high_value_share: float = 0.2
     hysteresis_margin: float = 0.1
 
@@ -69,14 +63,9 @@ def median_value() -> Decimal | None:
     return scores.values_list("historical_clv", flat=True)[(count - 1) // 2]
 
 
-def stage_fill(
-    cursor: Any, *, as_of: date, t: Thresholds, median: Decimal | None, ids: dict[str, int]
-) -> None:
+def stage_fill(cursor: Any, *, t: Thresholds, median: Decimal | None, ids: dict[str, int]) -> None:
     """Fill ``segment_stage``: every customer, their current segment, the first three rules."""
     m = t.hysteresis_margin
-    end = end_of_day(as_of)
-    window = timedelta(days=t.spend_window_days)
-    adapt = connection.ops.adapt_datetimefield_value
     params = {
         "new_days": t.new_customer_days,
         "churn_p": t.churn_p_alive,
@@ -91,14 +80,13 @@ def stage_fill(
         "keep_exit": 1 - t.at_risk_spend_drop * (1 - m),
         "churned": ids[DefaultSegment.CHURNED],
         "at_risk": ids[DefaultSegment.AT_RISK],
-        "end": adapt(end),
-        "recent_start": adapt(end - window),
-        "previous_start": adapt(end - 2 * window),
     }
     r = SegmentReason
     valuable = "s.historical_clv >= CAST(%(median)s AS NUMERIC)"
     stays = "a.segment_id = %(at_risk)s AND s.historical_clv >= CAST(%(median_exit)s AS NUMERIC)"
-    dropped = "w.previous > 0 AND w.recent <= w.previous * {}"
+    # The two spend windows come with the scores (the CLV run sums them from its scan of
+    # the orders), so the reassignment reads no order.
+    dropped = "s.spend_prior_90d > 0 AND s.spend_last_90d <= s.spend_prior_90d * {}"
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     cursor.execute(
         f"""
@@ -125,28 +113,9 @@ def stage_fill(
         FROM {Customer._meta.db_table} c
         LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = c.id
         LEFT JOIN {CustomerSegment._meta.db_table} a ON a.customer_id = c.id
-        LEFT JOIN ({_spend_sql()}) w ON w.customer_id = c.id
         """,
         params,
     )
-
-
-# Spend sums as floats: a million numeric aggregate states are several times slower, and
-# comparing two windows' spend needs no cents.
-_FLOAT = "CAST(total AS DOUBLE PRECISION)"
-
-
-def _spend_sql() -> str:
-    """Completed spend per customer in the last window and the window before it."""
-    return f"""
-        SELECT customer_id,
-               SUM(CASE WHEN placed_at >= %(recent_start)s THEN {_FLOAT} ELSE 0 END) AS recent,
-               SUM(CASE WHEN placed_at < %(recent_start)s THEN {_FLOAT} ELSE 0 END) AS previous
-        FROM {Order._meta.db_table}
-        WHERE status = '{Order.Status.COMPLETED}'
-          AND placed_at >= %(previous_start)s AND placed_at < %(end)s
-        GROUP BY customer_id
-    """
 
 
 def high_value_cut(cursor: Any, t: Thresholds) -> Decimal | None:
