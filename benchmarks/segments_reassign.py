@@ -16,7 +16,8 @@ database, ``DEBUG`` off), and the report shows medians and every run.
 The data: the shop of ``benchmarks/clv_recalculation.py`` (its simulation and binary
 ``COPY`` loaders are imported, not copied): 1M customers, 10M completed orders over two
 years. The scores come from the real recalculation, run once (untimed) unless the database
-already holds a successful run as of the same day (``--reuse-db``).
+already holds a successful run as of the same day whose scores carry the spend windows
+(``--reuse-db``).
 
 Usage::
 
@@ -90,11 +91,12 @@ def segment_tables_reset(database: str) -> None:
 def scored_run(as_of: date) -> tuple[int, float | None]:
     """The run whose scores are current for ``as_of``; recalculate once if there is none."""
     from customers import services
-    from customers.models import ClvRun
+    from customers.models import ClvRun, CustomerScore
     from customers.segmentation.reassign import SegmentRunError, _scored_run
 
     run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED, as_of=as_of).first()
-    if run is not None:
+    # Scores written before the spend windows were stored with them lack the windows.
+    if run is not None and not CustomerScore.objects.filter(spend_last_90d=None).exists():
         try:
             return _scored_run(run.pk).pk, None
         except SegmentRunError:

@@ -131,8 +131,11 @@ def high_value_cut(cursor: Any, t: Thresholds) -> Decimal | None:
     return Decimal(str(cursor.fetchone()[0])).quantize(Decimal("0.01"))
 
 
-def result_fill(cursor: Any, *, cut: Decimal | None, t: Thresholds, ids: dict[str, int]) -> None:
-    """Fill ``segment_result`` with the customers whose reason (and maybe segment) changes."""
+def result_fill(cursor: Any, *, cut: Decimal | None, t: Thresholds, ids: dict[str, int]) -> int:
+    """Fill ``segment_result`` with the customers whose reason (and maybe segment) changes.
+
+    Return how many (the driver's row count: -1 where it does not tell, as on SQLite).
+    """
     r = SegmentReason
     segment_of = " ".join(
         f"WHEN '{reason}' THEN {int(ids[segment])}" for reason, segment in REASON_SEGMENT.items()
@@ -161,6 +164,7 @@ def result_fill(cursor: Any, *, cut: Decimal | None, t: Thresholds, ids: dict[st
             "high_value": ids[DefaultSegment.HIGH_VALUE],
         },
     )
+    return cursor.rowcount
 
 
 def tables_drop(cursor: Any) -> None:

@@ -80,7 +80,7 @@ def segments_reassign(*, run_id: int) -> Reassignment:
             cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
             customers = cursor.fetchone()[0]
             cut = high_value_cut(cursor, thresholds)
-            result_fill(cursor, cut=cut, t=thresholds, ids=ids)
+            changing = result_fill(cursor, cut=cut, t=thresholds, ids=ids)
             try:
                 with transaction.atomic():
                     transitions = transitions_write(cursor, run_id=run.pk, now=now)
@@ -90,7 +90,9 @@ def segments_reassign(*, run_id: int) -> Reassignment:
                     "again (orders before its as-of date changed since?); segment a new run"
                 ) from exc
             flows = flows_count(cursor)
-            changed = assignments_write(cursor, run_id=run.pk, now=now)
+            changed = assignments_write(
+                cursor, run_id=run.pk, now=now, changing=changing, customers=customers
+            )
             custom_ids = custom_segments_evaluate(cursor, run_id=run.pk)
             # A re-run that moved nobody leaves the default segments' figures as they are.
             unchanged = record is not None and not changed

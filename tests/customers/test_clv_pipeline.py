@@ -16,6 +16,7 @@ from customers import services
 from customers.models import ClvRun, Customer, CustomerScore, Order
 from customers.scoring import run as run_module
 from customers.scoring.run import ClvRunBusyError
+from tests.catalog import table_catalog
 from tests.cdnow import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
@@ -275,31 +276,16 @@ def test_the_nightly_task_records_a_scheduled_run():
     )
 
 
-def _catalog(table: str) -> tuple[list, list]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass ORDER BY conname",
-            [table],
-        )
-        return indexes, cursor.fetchall()
-
-
 @pytest.mark.postgres
 def test_swapping_in_new_scores_keeps_every_index_and_constraint_name():
     table = CustomerScore._meta.db_table
-    before = _catalog(table)
+    before = table_catalog(table)
     _shop(customers=5, orders_each=2)
 
     services.clv_recalculate(as_of=date(2025, 2, 28))
     services.clv_recalculate(as_of=date(2025, 3, 31))
 
-    assert _catalog(table) == before
+    assert table_catalog(table) == before
     assert len(before[0]) == 5  # primary key, run, predicted CLV, P(alive), RFM
     assert CustomerScore.objects.count() == 5
     assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {

@@ -23,6 +23,7 @@ from customers.models import (
 )
 from customers.segmentation import reassign as reassign_module
 from customers.segmentation.reassign import SegmentRunError
+from tests.catalog import table_catalog
 from tests.cdnow import cdnow_master_path, cdnow_to_orders_csv
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +343,52 @@ def test_the_demo_shop_fills_every_default_segment(django_capture_on_commit_call
     assert set(sizes) == {"new", "churned", "at_risk", "high_value", "low_value"}
     assert min(sizes.values()) >= 50
     assert sum(sizes.values()) == Customer.objects.count() == 3000
+
+
+def test_moving_most_customers_keeps_the_rest_and_since_of_a_reason_change(on_postgres):
+    # Four of six change (PostgreSQL rebuilds the table then, see assignments_write).
+    c = {x.external_id: x for x in _customers(6)}
+    run = _run()
+    for i, customer in enumerate(c.values()):
+        _score(customer, run, p_alive=0.3 if i == 3 else 0.9, predicted=str(100 * (i + 1)))
+    services.segments_reassign(run_id=run.pk)
+    first = dict(CustomerSegment.objects.values_list("customer__external_id", "since"))
+    table = CustomerSegment._meta.db_table
+    catalog = table_catalog(table) if on_postgres else None
+    nxt = _run()
+    for i, customer in enumerate(c.values()):
+        churns, dropped = i < 3, i == 3
+        _score(
+            customer,
+            nxt,
+            p_alive=0.05 if churns else 0.9,
+            predicted=str(100 * (i + 1)),
+            last_90d="10" if dropped else "50",
+        )
+
+    outcome = services.segments_reassign(run_id=nxt.pk)
+
+    assert (outcome.changed, outcome.transitions) == (4, 3)
+    assert _reasons() == {
+        "C-0": "churned_p_alive",
+        "C-1": "churned_p_alive",
+        "C-2": "churned_p_alive",
+        "C-3": "at_risk_spend_drop",
+        "C-4": "low_value",
+        "C-5": "high_value",
+    }
+    rows = CustomerSegment.objects.values_list("customer__external_id", "since", "run_id")
+    assert {x: (since == first[x], run_id) for x, since, run_id in rows} == {
+        "C-0": (False, nxt.pk),
+        "C-1": (False, nxt.pk),
+        "C-2": (False, nxt.pk),
+        "C-3": (True, nxt.pk),  # only the reason changed: still at risk since the first run
+        "C-4": (True, run.pk),
+        "C-5": (True, run.pk),
+    }
+    if on_postgres:
+        assert table_catalog(table) == catalog
+        assert [name for name, _ in catalog[0]] == [
+            "customers_customersegment_pkey",
+            "segment_member_idx",
+        ]
