@@ -83,7 +83,9 @@ def segments_reassign(*, run_id: int) -> Reassignment:
             changing = result_fill(cursor, cut=cut, t=thresholds, ids=ids)
             try:
                 with transaction.atomic():
-                    transitions = transitions_write(cursor, run_id=run.pk, now=now)
+                    transitions = transitions_write(
+                        cursor, run_id=run.pk, now=now, changing=changing
+                    )
             except IntegrityError as exc:
                 raise SegmentRunError(
                     f"CLV run {run.pk} was segmented before and would now move customers "

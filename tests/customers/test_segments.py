@@ -392,3 +392,23 @@ def test_moving_most_customers_keeps_the_rest_and_since_of_a_reason_change(on_po
             "customers_customersegment_pkey",
             "segment_member_idx",
         ]
+
+
+def test_moving_customers_twice_in_one_run_is_refused_and_changes_nothing(on_postgres):
+    c = _customers(3)
+    run = _run()
+    for customer in c:
+        _score(customer, run, p_alive=0.9)
+    services.segments_reassign(run_id=run.pk)
+    before = (_reasons(), list(SegmentTransition.objects.order_by("pk").values()))
+    table = SegmentTransition._meta.db_table
+    catalog = table_catalog(table) if on_postgres else None
+    CustomerScore.objects.update(p_alive=0.05)  # the same run's scores, changed afterwards
+
+    with pytest.raises(SegmentRunError, match=f"CLV run {run.pk} was segmented before"):
+        services.segments_reassign(run_id=run.pk)
+
+    assert (_reasons(), list(SegmentTransition.objects.order_by("pk").values())) == before
+    if on_postgres:  # the bulk path dropped the unique constraint: it is back, unchanged
+        assert table_catalog(table) == catalog
+        assert "transition_once_per_run" in dict(catalog[1])
