@@ -234,12 +234,18 @@ def test_high_value_keeps_members_within_the_margin_below_the_cut():
     assert {k for k, v in _segments().items() if v == "high_value"} == {"C-0", "C-7", "C-9"}
 
 
-def test_a_killed_reassignment_leaves_the_previous_segments_and_no_transitions(monkeypatch):
-    c = _customers(5)
+def _segmented(n: int) -> tuple[list[Customer], ClvRun]:
+    """``n`` customers scored alike by a run that was segmented."""
+    c = _customers(n)
     run = _run()
     for customer in c:
         _score(customer, run, p_alive=0.9)
     services.segments_reassign(run_id=run.pk)
+    return c, run
+
+
+def test_a_killed_reassignment_leaves_the_previous_segments_and_no_transitions(monkeypatch):
+    c, _ = _segmented(5)
     before = _segments()
     second = _run()
     for customer in c:
@@ -395,11 +401,7 @@ def test_moving_most_customers_keeps_the_rest_and_since_of_a_reason_change(on_po
 
 
 def test_moving_customers_twice_in_one_run_is_refused_and_changes_nothing(on_postgres):
-    c = _customers(3)
-    run = _run()
-    for customer in c:
-        _score(customer, run, p_alive=0.9)
-    services.segments_reassign(run_id=run.pk)
+    _, run = _segmented(3)
     before = (_reasons(), list(SegmentTransition.objects.order_by("pk").values()))
     table = SegmentTransition._meta.db_table
     catalog = table_catalog(table) if on_postgres else None
