@@ -172,12 +172,15 @@ def render_section(r: Results) -> str:
             f"{_secs(r.rerun)} |",
             "",
             f"Target: under {TARGET_SECONDS:.0f} s for a million customers: {met}. The "
-            "reassignment is one transaction of set-based statements: a temporary table of "
-            "every customer with their current segment, their score and their spend in the "
-            "two 90-day windows (one hash-joined scan of customers, scores, segments and "
-            "the orders of the last 180 days), the high-value cut, a second temporary table "
-            "of the customers whose reason changes, then one INSERT of transitions and one "
-            "upsert of assignments from it.",
+            "reassignment is one transaction of set-based statements and reads no order: "
+            "a temporary table of every customer with their current segment and their "
+            "score, which carries the spend of the two 90-day windows summed by the CLV run "
+            "(one hash-joined scan of customers, scores and segments), the median and the "
+            "high-value cut, a second temporary table of the customers whose reason changes, "
+            "then the transitions and the assignments from it. When a third or more of the "
+            "customers change (the first run), the assignment table is rebuilt and swapped "
+            "in, and the transitions' unique constraint and partial index are built after "
+            "the insert instead of maintained row by row.",
             "",
             "Reproduce: `.venv/bin/python benchmarks/segments_reassign.py` "
             f"(`--customers {r.args.customers} --orders {r.args.orders} --repeat "
