@@ -636,6 +636,8 @@ SCORE_COLUMNS = (
     "rfm_frequency",
     "rfm_monetary",
     "rfm_score",
+    "spend_last_90d",
+    "spend_prior_90d",
     "run_id",
 )
 
@@ -674,6 +676,8 @@ def score_rows(history: Any, as_of_day: int, seed: int) -> tuple[list[Column], i
         (">i2", rfm[1]),
         (">i2", rfm[2]),
         ("S3", rfm_score),
+        money(np.rint(history.spend_last_90d * 100).astype(np.int64)),
+        money(np.rint(history.spend_prior_90d * 100).astype(np.int64)),
         (">i8", 1),
     ]
     columns = [

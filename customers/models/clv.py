@@ -148,6 +148,21 @@ class CustomerScore(models.Model):
     rfm_frequency = models.PositiveSmallIntegerField()
     rfm_monetary = models.PositiveSmallIntegerField()
     rfm_score = models.CharField(max_length=3)
+    # NULL only in scores written before these columns existed (until the next run).
+    spend_last_90d = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Completed spend over the 90 days ending on the run's as-of day.",
+    )
+    spend_prior_90d = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Completed spend over the 90 days before those.",
+    )
 
     class Meta:
         indexes = [

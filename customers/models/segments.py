@@ -81,10 +81,7 @@ class SegmentThresholds(models.Model):
         default=0.5,
         validators=SHARE,
         help_text="At risk: a customer of at least median value whose spend over the last "
-        "window fell by this share or more against the window before (0.5 = by half).",
-    )
-    spend_window_days = models.PositiveSmallIntegerField(
-        default=90, validators=[MinValueValidator(1)], help_text="Length of each spend window."
+        "90 days fell by this share or more against the 90 days before (0.5 = by half).",
     )
     high_value_share = models.FloatField(
         default=0.2,

@@ -22,7 +22,15 @@ from customers.scoring.compute import Scores
 from customers.scoring.table_swap import table_create_empty_copy, table_swap
 
 STAGE = "clv_score_stage"
-MONEY = ("monetary", "total_spent", "expected_order_value", "predicted_clv", "historical_clv")
+MONEY = (
+    "monetary",
+    "total_spent",
+    "expected_order_value",
+    "predicted_clv",
+    "historical_clv",
+    "spend_last_90d",
+    "spend_prior_90d",
+)
 PREDICTIONS = ("p_alive", "expected_purchases_90d", "expected_order_value", "predicted_clv")
 # (column, PostgreSQL type) of the stage, without and with the prediction.
 BASE_COLUMNS = (
@@ -39,6 +47,8 @@ BASE_COLUMNS = (
     ("rfm_frequency", "int2"),
     ("rfm_monetary", "int2"),
     ("rfm_score", "text3"),
+    ("spend_last_90d", "float8"),
+    ("spend_prior_90d", "float8"),
 )
 PREDICTION_COLUMNS = tuple((name, "float8") for name in PREDICTIONS)
 Column = tuple[str, str, NDArray[Any]]
@@ -90,6 +100,8 @@ def stage_columns(history: PurchaseHistory, scores: Scores, as_of_day: int) -> l
         "rfm_frequency": rfm.frequency.astype(np.int16),
         "rfm_monetary": rfm.monetary.astype(np.int16),
         "rfm_score": rfm.combined.astype("S3"),
+        "spend_last_90d": history.spend_last_90d,
+        "spend_prior_90d": history.spend_prior_90d,
         **{name: getattr(scores, name) for name in PREDICTIONS},
     }
     spec = stage_spec(predicts=scores.p_alive is not None)

@@ -67,7 +67,7 @@ def segments_reassign(*, run_id: int) -> Reassignment:
         row = SegmentThresholds.objects.select_for_update().get(pk=1)
         run = _scored_run(run_id)
         record = SegmentReassignment.objects.filter(run=run).first()
-        thresholds = Thresholds(**record.thresholds) if record else _snapshot(row)
+        thresholds = _recorded(record.thresholds) if record else _snapshot(row)
         now = timezone.now()
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -76,21 +76,25 @@ def segments_reassign(*, run_id: int) -> Reassignment:
                 # A few large statements: compiling them costs more than it saves.
                 cursor.execute("SET LOCAL jit = off")
             median = median_value()
-            stage_fill(cursor, as_of=run.as_of, t=thresholds, median=median, ids=ids)
+            stage_fill(cursor, t=thresholds, median=median, ids=ids)
             cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
             customers = cursor.fetchone()[0]
             cut = high_value_cut(cursor, thresholds)
-            result_fill(cursor, cut=cut, t=thresholds, ids=ids)
+            changing = result_fill(cursor, cut=cut, t=thresholds, ids=ids)
             try:
                 with transaction.atomic():
-                    transitions = transitions_write(cursor, run_id=run.pk, now=now)
+                    transitions = transitions_write(
+                        cursor, run_id=run.pk, now=now, changing=changing
+                    )
             except IntegrityError as exc:
                 raise SegmentRunError(
                     f"CLV run {run.pk} was segmented before and would now move customers "
                     "again (orders before its as-of date changed since?); segment a new run"
                 ) from exc
             flows = flows_count(cursor)
-            changed = assignments_write(cursor, run_id=run.pk, now=now)
+            changed = assignments_write(
+                cursor, run_id=run.pk, now=now, changing=changing, customers=customers
+            )
             custom_ids = custom_segments_evaluate(cursor, run_id=run.pk)
             # A re-run that moved nobody leaves the default segments' figures as they are.
             unchanged = record is not None and not changed
@@ -127,6 +131,12 @@ def _scored_run(run_id: int) -> ClvRun:
     if latest != run.pk:
         raise SegmentRunError(f"CLV run {run_id} was replaced by run {latest}: its scores are gone")
     return run
+
+
+def _recorded(recorded: dict) -> Thresholds:
+    # Records written before a threshold was retired (spend_window_days) still hold it.
+    names = {f.name for f in dataclasses.fields(Thresholds)}
+    return Thresholds(**{k: v for k, v in recorded.items() if k in names})
 
 
 def _snapshot(row: SegmentThresholds) -> Thresholds:

@@ -17,6 +17,7 @@ from customers.models import (
     SegmentReassignment,
     SegmentStatistic,
 )
+from customers.scoring.aggregate import SPEND_WINDOW_DAYS
 from customers.segmentation.classify import Thresholds
 from customers.segmentation.rules import rule_describe
 
@@ -179,8 +180,8 @@ def reason_text(reason: str, t: Thresholds, score: Any) -> str:
         SegmentReason.AT_RISK_P_ALIVE: "Spent at least the median customer, but P(alive) "
         f"{_pct(p)} is below {_pct(t.at_risk_p_alive)}.",
         SegmentReason.AT_RISK_SPEND_DROP: "Spent at least the median customer, but spend in "
-        f"the last {t.spend_window_days} days fell by {_pct(t.at_risk_spend_drop)} or more "
-        f"against the {t.spend_window_days} days before.",
+        f"the last {SPEND_WINDOW_DAYS} days fell by {_pct(t.at_risk_spend_drop)} or more "
+        f"against the {SPEND_WINDOW_DAYS} days before.",
         SegmentReason.HIGH_VALUE: f"Among the top {_pct(t.high_value_share)} of the remaining "
         "customers by predicted CLV.",
         SegmentReason.LOW_VALUE: "None of the rules above matched (not new, churned, at risk "

@@ -21,17 +21,23 @@ def statistics_write(cursor: Any, *, run_id: int, segment_ids: list[int]) -> Non
         f"WHERE run_id = %s AND segment_id IN ({ids})",
         [run_id],
     )
+    # Aggregated per segment before the join to the segments: joined the other way round,
+    # the planner loops over a freshly rebuilt assignment table it has no statistics of.
     cursor.execute(
         f"""
         INSERT INTO {SegmentStatistic._meta.db_table}
           (run_id, segment_id, customers, total_predicted_clv, average_predicted_clv)
-        SELECT %(run)s, g.id, COUNT(m.customer_id), SUM(s.predicted_clv),
-               ROUND(AVG(s.predicted_clv), 2)
+        SELECT %(run)s, g.id, COALESCE(t.customers, 0), t.total, t.average
         FROM {Segment._meta.db_table} g
-        LEFT JOIN ({_members_sql()}) m ON m.segment_id = g.id
-        LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = m.customer_id
+        LEFT JOIN (
+          SELECT m.segment_id, COUNT(*) AS customers, SUM(s.predicted_clv) AS total,
+                 ROUND(AVG(s.predicted_clv), 2) AS average
+          FROM ({_members_sql()}) m
+          LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = m.customer_id
+          WHERE m.segment_id IN ({ids})
+          GROUP BY m.segment_id
+        ) t ON t.segment_id = g.id
         WHERE g.id IN ({ids})
-        GROUP BY g.id
         """,
         {"run": run_id},
     )

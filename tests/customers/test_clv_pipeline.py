@@ -16,6 +16,7 @@ from customers import services
 from customers.models import ClvRun, Customer, CustomerScore, Order
 from customers.scoring import run as run_module
 from customers.scoring.run import ClvRunBusyError
+from tests.catalog import table_catalog
 from tests.cdnow import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,8 @@ SCORE_FIELDS = (
     "predicted_clv",
     "historical_clv",
     "rfm_score",
+    "spend_last_90d",
+    "spend_prior_90d",
 )
 
 
@@ -139,6 +142,48 @@ def test_too_little_history_still_gets_historical_clv_and_rfm():
     ]
 
 
+def test_spend_windows_are_the_last_90_shop_days_and_the_90_before(settings):
+    # Auckland is 12 hours ahead of UTC in June: an order at 00:30 there is the previous
+    # day in UTC, so only purchase days in the shop's time zone put these in their window.
+    settings.TIME_ZONE = "Pacific/Auckland"
+    as_of = date(2025, 6, 30)
+    shopper = Customer.objects.create(external_id="W", acquired_on=date(2024, 1, 1))
+    old = Customer.objects.create(external_id="Q", acquired_on=date(2024, 1, 1))
+
+    def order(customer: Customer, days_before: int, hour: int, minute: int, total: str, **kw):
+        day = as_of - timezone.timedelta(days=days_before)
+        Order.objects.create(
+            external_id=f"{customer.external_id}-{days_before}-{hour}-{total}",
+            customer=customer,
+            placed_at=timezone.make_aware(
+                timezone.datetime(day.year, day.month, day.day, hour, minute)
+            ),
+            total=Decimal(total),
+            currency="NZD",
+            **kw,
+        )
+
+    order(shopper, 0, 23, 30, "1.01")  # the as-of day: last window
+    order(shopper, 89, 0, 30, "2.02")  # first day of the last window
+    order(shopper, 89, 10, 0, "4.04")  # same day, merged
+    order(shopper, 90, 23, 59, "8.08")  # last day of the prior window
+    order(shopper, 179, 0, 30, "16.16")  # first day of the prior window
+    order(shopper, 180, 23, 30, "32.32")  # before both windows
+    order(shopper, -1, 0, 30, "64.64")  # after the as-of day: ignored
+    order(shopper, 10, 12, 0, "128.00", status=Order.Status.CANCELLED)  # not completed
+    order(old, 400, 12, 0, "50.00")
+
+    _recalculate("--as-of", as_of.isoformat())
+
+    windows = CustomerScore.objects.order_by("customer__external_id").values_list(
+        "customer__external_id", "total_spent", "spend_last_90d", "spend_prior_90d"
+    )
+    assert list(windows) == [
+        ("Q", Decimal("50.00"), Decimal("0.00"), Decimal("0.00")),
+        ("W", Decimal("63.63"), Decimal("7.07"), Decimal("24.24")),
+    ]
+
+
 def test_a_failed_write_keeps_the_previous_scores(monkeypatch):
     _shop(customers=4, orders_each=2)
     _recalculate("--as-of", "2025-02-28")
@@ -231,31 +276,16 @@ def test_the_nightly_task_records_a_scheduled_run():
     )
 
 
-def _catalog(table: str) -> tuple[list, list]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass ORDER BY conname",
-            [table],
-        )
-        return indexes, cursor.fetchall()
-
-
 @pytest.mark.postgres
 def test_swapping_in_new_scores_keeps_every_index_and_constraint_name():
     table = CustomerScore._meta.db_table
-    before = _catalog(table)
+    before = table_catalog(table)
     _shop(customers=5, orders_each=2)
 
     services.clv_recalculate(as_of=date(2025, 2, 28))
     services.clv_recalculate(as_of=date(2025, 3, 31))
 
-    assert _catalog(table) == before
+    assert table_catalog(table) == before
     assert len(before[0]) == 5  # primary key, run, predicted CLV, P(alive), RFM
     assert CustomerScore.objects.count() == 5
     assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {
