@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0007_segments"),
+        ("customers", "0009_loyalty_schedule"),
     ]
 
     operations = [
