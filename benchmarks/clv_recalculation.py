@@ -1149,8 +1149,10 @@ def _secs_2(values: Sequence[float]) -> str:
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+def shop_parser(description: str, *, database: str) -> argparse.ArgumentParser:
+    """The arguments every benchmark on the simulated shop shares (shop, server, database,
+    report); a benchmark adds its own to the parser returned."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians reported")
@@ -1158,20 +1160,36 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--as-of",
         type=date.fromisoformat,
-        help="last day of the orders and the run's as-of day (default: yesterday)",
+        help="last day of the orders and the as-of day (default: yesterday)",
     )
     parser.add_argument(
         "--server",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="maintenance database URL of the PostgreSQL server (env BENCH_POSTGRES_URL)",
     )
-    parser.add_argument("--database", default="clvcrm_bench_clv", help="scratch database")
+    parser.add_argument("--database", default=database, help="scratch database")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument(
         "--reuse-db",
         action="store_true",
         help="reuse the database if a previous --keep-db run loaded the same shop",
     )
+    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="report file to update")
+    parser.add_argument("--no-doc", action="store_true", help="print only, do not write --doc")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    return parser
+
+
+def shop_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse and check the arguments of a ``shop_parser``."""
+    args = parser.parse_args(argv)
+    if not 1 <= args.customers <= args.orders or args.repeat < 1:
+        parser.error("need 1 <= --customers <= --orders and --repeat >= 1")
+    return args
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = shop_parser((__doc__ or "").split("\n\n")[0], database="clvcrm_bench_clv")
     parser.add_argument(
         "--lifetimes-venv", type=Path, default=Path("/tmp/bench-lifetimes-venv"), metavar="DIR"
     )
@@ -1183,13 +1201,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="FILE",
         help="profile one extra full run with py-spy (raw format) into FILE",
     )
-    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="report file to update")
-    parser.add_argument("--no-doc", action="store_true", help="print only, do not write --doc")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    args = parser.parse_args(argv)
-    if not 1 <= args.customers <= args.orders or args.repeat < 1:
-        parser.error("need 1 <= --customers <= --orders and --repeat >= 1")
-    return args
+    return shop_args(parser, argv)
 
 
 def prepare_database(
