@@ -77,6 +77,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import psycopg
+from kombu import Connection
 from numpy.typing import NDArray
 from psycopg import sql
 
@@ -1149,6 +1150,13 @@ def _secs_2(values: Sequence[float]) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def purge_queue(broker: str) -> None:
+    """Drop the tasks the runs queued (nothing consumes them here)."""
+    with Connection(broker) as conn:
+        purged = conn.default_channel.queue_purge("celery") or 0
+    say(f"Purged {purged} queued task(s) from {broker}")
+
+
 def shop_parser(description: str, *, database: str) -> argparse.ArgumentParser:
     """The arguments every benchmark on the simulated shop shares (shop, server, database,
     report); a benchmark adds its own to the parser returned."""
@@ -1195,6 +1203,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-lifetimes", action="store_true", help="skip the lifetimes fit")
     parser.add_argument("--explain", action="store_true", help="print the aggregate's plan")
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12"),
+        help="Redis the runs queue their segment hand-over to (env BENCH_BROKER_URL; purged)",
+    )
     parser.add_argument(
         "--py-spy",
         type=Path,
@@ -1307,7 +1320,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         command = [sys.executable, "manage.py", "recalculate_clv"]
         command += ["--as-of", as_of.isoformat(), "--json"]
-        env = django_env(uri)
+        # As in production, the run hands segment reassignment to a worker through the
+        # broker instead of running it in-process (benchmarks/segments_reassign.py times
+        # that); no worker listens here, and the queued tasks are purged afterwards.
+        env = {**django_env(uri), "CELERY_BROKER_URL": args.broker}
         aggregates: list[float] = []
         plans: list[str] = []
         writes: list[float] = []
@@ -1388,6 +1404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from django.db import connections
 
             connections.close_all()
+        purge_queue(args.broker)
         if not args.keep_db:
             server.drop(args.database)
             say(f"Dropped {args.database}")
