@@ -12,19 +12,17 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from decimal import Decimal
 
-from customers.order_import.batches import Batch, OrderDraft
+from customers.order_import.batches import Batch
 from customers.order_import.rows import (
     BOOLEANS,
-    CENT,
     COUNTRY_CODES,
     MAX_ID_LENGTH,
     STATUSES,
-    ParsedRow,
     RowParser,
     _email_ok,
 )
+from customers.order_import.table import OrderTable
 
 Record = tuple[int, list[str] | csv.Error]
 LINE_COLUMNS = frozenset({"sku", "product_name", "category", "quantity", "unit_price"})
@@ -55,7 +53,7 @@ def _same_order(previous: object, current: object, index: int) -> bool:
 
 
 def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
-    """The chunk as a batch of one-row orders, or ``None`` if it needs the row-by-row path."""
+    """The chunk as one-row orders in ``Batch.table``, or ``None`` for the row-by-row path."""
     if LINE_COLUMNS & parser.columns.keys():
         return None
     records = [fields for _, fields in chunk]
@@ -73,27 +71,17 @@ def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
     extras = _optional_columns(col, len(records), parser)
     if extras is None:
         return None
-    amounts = [Decimal(a).quantize(CENT) for a in col["amount"]]
-    rows = [
-        ParsedRow(
-            n, c, o, p, a, parser.base_currency, s, e, fn, ln, co, ch, consent, "", "", "", 1, None
-        )
-        for n, c, o, p, a, s, e, fn, ln, co, ch, consent in zip(
+    return Batch(
+        rows=len(chunk),
+        table=OrderTable(
             [n for n, _ in chunk],
             customer_ids,
             order_ids,
             placed,
-            amounts,
+            col["amount"],
             *extras,
-            strict=True,
-        )
-    ]
-    orders = [
-        OrderDraft(r.order_id, r.customer_id, r.placed_at, r.status, r.currency, r.amount, [], [r])
-        for r in rows
-    ]
-    return Batch(
-        orders=orders, rows=len(chunk), by_order_id=dict(zip(order_ids, orders, strict=True))
+            currency=parser.base_currency,
+        ),
     )
 
 

@@ -1,0 +1,257 @@
+"""The PostgreSQL writer: a batch goes to stage tables by COPY and is merged in SQL.
+
+Comparing every order and customer with the stored ones row by row in Python cost most of
+an import's time. Here the batch's one-row orders are copied into temporary stage tables
+and a fixed handful of set-based statements does the rest: find email claims that clash,
+find stored orders with the same id and other content, update changed customers, insert
+new ones, apply status changes and insert new orders. Only the clashing rows come back to
+Python, to be reported. Orders with lines keep the row-by-row writer (``writer.py``).
+
+The caller holds the batch's transaction and the import lock; a dry run rolls it back.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from clvcrm.core.bulk import copy_logged
+from customers.order_import.batches import Batch
+from customers.order_import.customer_plans import local_day_function
+from customers.order_import.errors import Rejection
+from customers.order_import.existing import describe_differences
+from customers.order_import.table import OrderTable
+
+STAGE_SETUP = """
+CREATE TEMP TABLE IF NOT EXISTS import_stage_order (
+    idx int4 NOT NULL, external_id text NOT NULL, customer text NOT NULL,
+    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL,
+    currency text NOT NULL
+);
+CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
+    customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
+);
+CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
+    external_id text NOT NULL, email text, first_name text, last_name text, country text,
+    channel text, marketing_consent bool, acquired_on date NOT NULL
+);
+TRUNCATE import_stage_order, import_stage_claim, import_stage_customer;
+SET LOCAL enable_hashjoin TO off;
+SET LOCAL enable_mergejoin TO off
+"""
+# Stage tables carry no statistics; a batch is small next to the stored tables, so every
+# join should probe their indexes. Hash and merge joins are switched off for the batch's
+# transaction because the planner, blind to the stage's size, might scan ten million
+# orders instead.
+
+ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, currency"
+CLAIM_COLUMNS = "customer, email, first_row"
+CUSTOMER_COLUMNS = (
+    "external_id, email, first_name, last_name, country, channel, marketing_consent, acquired_on"
+)
+
+# A claim is an email a row gives its customer that differs (ignoring case) from the one
+# stored. The address belongs to the stored customer holding it, else to the batch's
+# first claimant; every other claimant's orders are rejected.
+EMAIL_CLASHES = """
+WITH claim AS MATERIALIZED (
+    SELECT cl.customer, cl.email, lower(cl.email) AS email_lower, cl.first_row
+    FROM import_stage_claim cl
+    LEFT JOIN customers_customer c ON c.external_id = cl.customer
+    WHERE lower(cl.email) <> lower(coalesce(c.email, ''))
+), first_claim AS (
+    SELECT DISTINCT ON (email_lower) email_lower, customer
+    FROM claim ORDER BY email_lower, first_row
+)
+SELECT claim.customer, claim.email, coalesce(holder.external_id, first_claim.customer)
+FROM claim
+JOIN first_claim USING (email_lower)
+LEFT JOIN customers_customer holder
+    ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
+WHERE coalesce(holder.external_id, first_claim.customer) <> claim.customer
+"""
+
+# Stored orders with a staged id whose content differs beyond the status (a status change
+# is an update, applied later). The stored customer's external id names the difference.
+ORDER_CLASHES = """
+WITH stored AS MATERIALIZED (
+    SELECT s.idx, s.customer, s.placed_at AS file_placed_at, s.total AS file_total,
+           s.currency AS file_currency, o.id, o.customer_id, o.placed_at, o.total,
+           o.currency, o.status
+    FROM import_stage_order s
+    JOIN customers_order o ON o.external_id = s.external_id
+    WHERE NOT s.idx = ANY(%s::int4[])
+), lined AS (
+    SELECT EXISTS (SELECT 1 FROM customers_orderline) AS any_lines
+)
+SELECT stored.idx, owner.external_id, stored.placed_at, stored.total, stored.currency,
+       stored.status,
+       (SELECT count(*) FROM customers_orderline l WHERE l.order_id = stored.id)
+FROM stored
+CROSS JOIN lined
+LEFT JOIN customers_customer c ON c.external_id = stored.customer
+JOIN customers_customer owner ON owner.id = stored.customer_id
+WHERE stored.customer_id IS DISTINCT FROM c.id
+   OR stored.placed_at <> stored.file_placed_at
+   OR stored.total <> stored.file_total
+   OR stored.currency <> stored.file_currency
+   OR (lined.any_lines
+       AND EXISTS (SELECT 1 FROM customers_orderline l WHERE l.order_id = stored.id))
+"""
+
+NEW_CHANNELS = """
+INSERT INTO customers_acquisitionchannel (name, created_at)
+SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer WHERE channel IS NOT NULL
+ON CONFLICT (name) DO NOTHING
+"""
+
+# Empty cells never erase; the earliest order day and the newest channel win.
+CHANGED_CUSTOMERS = """
+UPDATE customers_customer c SET
+    email = coalesce(s.email, c.email),
+    first_name = coalesce(s.first_name, c.first_name),
+    last_name = coalesce(s.last_name, c.last_name),
+    country = coalesce(s.country, c.country),
+    marketing_consent = coalesce(s.marketing_consent, c.marketing_consent),
+    acquired_on = least(s.acquired_on, c.acquired_on),
+    acquisition_channel_id = coalesce(ch.id, c.acquisition_channel_id),
+    updated_at = %s
+FROM import_stage_customer s
+LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
+WHERE c.external_id = s.external_id
+  AND (s.email <> c.email OR s.first_name <> c.first_name OR s.last_name <> c.last_name
+       OR s.country <> c.country OR s.marketing_consent <> c.marketing_consent
+       OR s.acquired_on < c.acquired_on
+       OR ch.id IS DISTINCT FROM c.acquisition_channel_id AND ch.id IS NOT NULL)
+"""
+
+NEW_CUSTOMERS = """
+INSERT INTO customers_customer (
+    external_id, email, first_name, last_name, country, marketing_consent, phone,
+    acquisition_channel_id, acquired_on, created_at, updated_at
+)
+SELECT s.external_id, coalesce(s.email, ''), coalesce(s.first_name, ''),
+       coalesce(s.last_name, ''), coalesce(s.country, ''),
+       coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %s, %s
+FROM import_stage_customer s
+LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
+WHERE NOT EXISTS (SELECT FROM customers_customer c WHERE c.external_id = s.external_id)
+"""
+
+STATUS_CHANGES = """
+UPDATE customers_order o SET status = s.status
+FROM import_stage_order s
+WHERE o.external_id = s.external_id AND o.status <> s.status
+"""
+
+NEW_ORDERS = """
+INSERT INTO customers_order (external_id, customer_id, placed_at, status, total, currency,
+                             created_at)
+SELECT s.external_id, c.id, s.placed_at, s.status, s.total, s.currency, %s
+FROM import_stage_order s
+JOIN customers_customer c ON c.external_id = s.customer
+WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)
+"""
+
+
+@dataclass
+class Merged:
+    """What the statements did to one batch."""
+
+    orders: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    customers_created: int = 0
+    customers_updated: int = 0
+
+
+def batch_merge(batch: Batch, table: OrderTable) -> Merged:
+    """Stage ``table`` and merge it into customers and orders; reject what clashes.
+
+    Rejections are added to ``batch``. Runs a fixed number of statements whatever the
+    batch's size (two more when something is rejected, to stage the rest again).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_SETUP)
+        _copy(cursor, "import_stage_order", ORDER_COLUMNS, _order_rows(table))
+        _copy(cursor, "import_stage_claim", CLAIM_COLUMNS, table.email_claims())
+        cursor.execute(EMAIL_CLASHES)
+        rejected = _reject_email_clashes(batch, table, cursor.fetchall())
+        cursor.execute(ORDER_CLASHES, [sorted(rejected)])
+        rejected |= _reject_order_clashes(batch, table, cursor.fetchall())
+        if rejected:
+            table = table.without(rejected)
+            cursor.execute("TRUNCATE import_stage_order")
+            _copy(cursor, "import_stage_order", ORDER_COLUMNS, _order_rows(table))
+        customers = table.customer_rows(local_day_function())
+        _copy(cursor, "import_stage_customer", CUSTOMER_COLUMNS, customers)
+        now = timezone.now()
+        merged = Merged(orders=len(table))
+        cursor.execute(NEW_CHANNELS, [now])
+        cursor.execute(CHANGED_CUSTOMERS, [now])
+        merged.customers_updated = cursor.rowcount
+        cursor.execute(NEW_CUSTOMERS, [now, now])
+        merged.customers_created = cursor.rowcount
+        cursor.execute(STATUS_CHANGES)
+        merged.orders_updated = cursor.rowcount
+        cursor.execute(NEW_ORDERS, [now])
+        merged.orders_created = cursor.rowcount
+    return merged
+
+
+def _order_rows(table: OrderTable) -> Iterable[tuple]:
+    currency = table.currency
+    return zip(
+        range(len(table)),
+        table.order_ids,
+        table.customer_ids,
+        [p.isoformat() for p in table.placed_at],
+        table.statuses,
+        table.totals,
+        [currency] * len(table),
+        strict=True,
+    )
+
+
+def _copy(cursor, stage: str, columns: str, rows: Iterable[tuple]) -> None:
+    """COPY ``rows`` as CSV, encoded in C; an empty cell or ``None`` arrives as NULL."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    with copy_logged(cursor, f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+def _reject_email_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
+    if not clashes:
+        return set()
+    owners = {(customer, email): owner for customer, email, owner in clashes}
+    rejected = set()
+    for i, pair in enumerate(zip(table.customer_ids, table.emails, strict=True)):
+        owner = owners.get(pair)
+        if owner is not None:
+            rejected.add(i)
+            reason = f"email already belongs to customer {owner}"
+            batch.reject(Rejection(table.rows[i], "email", pair[1], reason, table.order_ids[i]))
+    return rejected
+
+
+def _reject_order_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
+    rejected = set()
+    for i, owner, placed_at, total, currency, status, lines in sorted(clashes):
+        differences = {
+            "customer_id": (table.customer_ids[i], owner),
+            "placed_at": (table.placed_at[i], placed_at),
+            "total": (table.total(i), total),
+            "currency": (table.currency, currency),
+            "lines": ([], [None] * lines),
+            "status": (table.statuses[i], status),
+        }
+        differing = {name: pair for name, pair in differences.items() if pair[0] != pair[1]}
+        reason = f"duplicate order id with different content ({describe_differences(differing)})"
+        order_id = table.order_ids[i]
+        batch.reject(Rejection(table.rows[i], "order_id", order_id, reason, order_id))
+        rejected.add(i)
+    return rejected
