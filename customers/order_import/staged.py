@@ -57,50 +57,53 @@ CUSTOMER_COLUMNS = (
 # stored. The address belongs to the stored customer holding it, else to the batch's
 # first claimant; every other claimant's orders are rejected.
 EMAIL_CLASHES = """
-WITH claim AS MATERIALIZED (
-    SELECT cl.customer, cl.email, lower(cl.email) AS email_lower, cl.first_row
+WITH claim AS (
+    SELECT cl.customer, cl.email, lower(cl.email) AS email_lower,
+           first_value(cl.customer) OVER (
+               PARTITION BY lower(cl.email) ORDER BY cl.first_row
+           ) AS first_claimant
     FROM import_stage_claim cl
     LEFT JOIN customers_customer c ON c.external_id = cl.customer
     WHERE lower(cl.email) <> lower(coalesce(c.email, ''))
-), first_claim AS (
-    SELECT DISTINCT ON (email_lower) email_lower, customer
-    FROM claim ORDER BY email_lower, first_row
 )
-SELECT claim.customer, claim.email, coalesce(holder.external_id, first_claim.customer)
+SELECT claim.customer, claim.email, coalesce(holder.external_id, claim.first_claimant)
 FROM claim
-JOIN first_claim USING (email_lower)
 LEFT JOIN customers_customer holder
     ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
-WHERE coalesce(holder.external_id, first_claim.customer) <> claim.customer
+WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
 """
 
-# Stored orders with a staged id whose content differs beyond the status (a status change
-# is an update, applied later). The stored customer's external id names the difference.
-ORDER_CLASHES = """
+# The staged orders already stored: first a row with their number, then one row for each
+# whose content differs (a status change, to be applied, or a clash, to be rejected). The
+# stored customer's external id tells whether the customer differs and names it.
+STORED_ORDERS = """
 WITH stored AS MATERIALIZED (
-    SELECT s.idx, s.customer, s.placed_at AS file_placed_at, s.total AS file_total,
-           s.currency AS file_currency, o.id, o.customer_id, o.placed_at, o.total,
-           o.currency, o.status
+    SELECT s.idx, s.customer AS file_customer, s.placed_at AS file_placed_at,
+           s.total AS file_total, s.currency AS file_currency, s.status AS file_status,
+           o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status
     FROM import_stage_order s
     JOIN customers_order o ON o.external_id = s.external_id
     WHERE NOT s.idx = ANY(%s::int4[])
 ), lined AS (
-    SELECT EXISTS (SELECT 1 FROM customers_orderline) AS any_lines
+    SELECT EXISTS (SELECT FROM customers_orderline) AS any_lines
 )
+SELECT -1, NULL, NULL, NULL, NULL, NULL, count(*) FROM stored
+UNION ALL
 SELECT stored.idx, owner.external_id, stored.placed_at, stored.total, stored.currency,
        stored.status,
        (SELECT count(*) FROM customers_orderline l WHERE l.order_id = stored.id)
 FROM stored
 CROSS JOIN lined
-LEFT JOIN customers_customer c ON c.external_id = stored.customer
 JOIN customers_customer owner ON owner.id = stored.customer_id
-WHERE stored.customer_id IS DISTINCT FROM c.id
+WHERE stored.status <> stored.file_status
+   OR owner.external_id <> stored.file_customer
    OR stored.placed_at <> stored.file_placed_at
    OR stored.total <> stored.file_total
    OR stored.currency <> stored.file_currency
-   OR (lined.any_lines
-       AND EXISTS (SELECT 1 FROM customers_orderline l WHERE l.order_id = stored.id))
+   OR (lined.any_lines AND EXISTS (SELECT FROM customers_orderline l WHERE l.order_id = stored.id))
 """
+
+DROP_STAGED = "DELETE FROM import_stage_order WHERE idx = ANY(%s::int4[])"
 
 NEW_CHANNELS = """
 INSERT INTO customers_acquisitionchannel (name, created_at)
@@ -144,7 +147,7 @@ WHERE NOT EXISTS (SELECT FROM customers_customer c WHERE c.external_id = s.exter
 STATUS_CHANGES = """
 UPDATE customers_order o SET status = s.status
 FROM import_stage_order s
-WHERE o.external_id = s.external_id AND o.status <> s.status
+WHERE s.idx = ANY(%s::int4[]) AND o.external_id = s.external_id
 """
 
 NEW_ORDERS = """
@@ -153,8 +156,11 @@ INSERT INTO customers_order (external_id, customer_id, placed_at, status, total,
 SELECT s.external_id, c.id, s.placed_at, s.status, s.total, s.currency, %s
 FROM import_stage_order s
 JOIN customers_customer c ON c.external_id = s.customer
-WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)
 """
+# When some staged orders are stored already: insert only the others.
+ONLY_NEW = (
+    " WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)"
+)
 
 
 @dataclass
@@ -171,8 +177,9 @@ class Merged:
 def batch_merge(batch: Batch, table: OrderTable) -> Merged:
     """Stage ``table`` and merge it into customers and orders; reject what clashes.
 
-    Rejections are added to ``batch``. Runs a fixed number of statements whatever the
-    batch's size (two more when something is rejected, to stage the rest again).
+    Rejections are added to ``batch``. The statements run are the same for every batch
+    of a file whatever its size: which ones depends only on whether some of the batch's
+    orders are stored already and whether something is rejected or changes status.
     """
     with connection.cursor() as cursor:
         cursor.execute(STAGE_SETUP)
@@ -180,12 +187,12 @@ def batch_merge(batch: Batch, table: OrderTable) -> Merged:
         _copy(cursor, "import_stage_claim", CLAIM_COLUMNS, table.email_claims())
         cursor.execute(EMAIL_CLASHES)
         rejected = _reject_email_clashes(batch, table, cursor.fetchall())
-        cursor.execute(ORDER_CLASHES, [sorted(rejected)])
-        rejected |= _reject_order_clashes(batch, table, cursor.fetchall())
+        cursor.execute(STORED_ORDERS, [sorted(rejected)])
+        stored, status_changes, clashes = _sort_stored(table, cursor.fetchall())
+        rejected |= _reject_order_clashes(batch, table, clashes)
         if rejected:
+            cursor.execute(DROP_STAGED, [sorted(rejected)])
             table = table.without(rejected)
-            cursor.execute("TRUNCATE import_stage_order")
-            _copy(cursor, "import_stage_order", ORDER_COLUMNS, _order_rows(table))
         customers = table.customer_rows(local_day_function())
         _copy(cursor, "import_stage_customer", CUSTOMER_COLUMNS, customers)
         now = timezone.now()
@@ -195,11 +202,39 @@ def batch_merge(batch: Batch, table: OrderTable) -> Merged:
         merged.customers_updated = cursor.rowcount
         cursor.execute(NEW_CUSTOMERS, [now, now])
         merged.customers_created = cursor.rowcount
-        cursor.execute(STATUS_CHANGES)
-        merged.orders_updated = cursor.rowcount
-        cursor.execute(NEW_ORDERS, [now])
-        merged.orders_created = cursor.rowcount
+        if status_changes:
+            cursor.execute(STATUS_CHANGES, [status_changes])
+            merged.orders_updated = cursor.rowcount
+        unchanged_or_updated = stored - len(clashes)
+        if unchanged_or_updated < len(table):
+            # The usual first import has no stored order: no need to look for one again.
+            cursor.execute(NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else ""), [now])
+            merged.orders_created = cursor.rowcount
     return merged
+
+
+def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int], list[tuple]]:
+    """The number of stored orders, the status changes and the clashes among them."""
+    stored, status_changes, clashes = 0, [], []
+    for i, owner, placed_at, total, currency, status, lines in found:
+        if i < 0:
+            stored = lines
+            continue
+        differences = {
+            "customer_id": (table.customer_ids[i], owner),
+            "placed_at": (table.placed_at[i], placed_at),
+            "total": (table.total(i), total),
+            "currency": (table.currency, currency),
+            "lines": ([], [None] * lines),
+            "status": (table.statuses[i], status),
+        }
+        differing = {name: pair for name, pair in differences.items() if pair[0] != pair[1]}
+        if list(differing) == ["status"]:
+            # Orders change status after the fact (a refund): the newer export wins.
+            status_changes.append(i)
+        elif differing:
+            clashes.append((i, differing))
+    return stored, sorted(status_changes), sorted(clashes, key=lambda c: c[0])
 
 
 def _order_rows(table: OrderTable) -> Iterable[tuple]:
@@ -239,19 +274,8 @@ def _reject_email_clashes(batch: Batch, table: OrderTable, clashes: list[tuple])
 
 
 def _reject_order_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
-    rejected = set()
-    for i, owner, placed_at, total, currency, status, lines in sorted(clashes):
-        differences = {
-            "customer_id": (table.customer_ids[i], owner),
-            "placed_at": (table.placed_at[i], placed_at),
-            "total": (table.total(i), total),
-            "currency": (table.currency, currency),
-            "lines": ([], [None] * lines),
-            "status": (table.statuses[i], status),
-        }
-        differing = {name: pair for name, pair in differences.items() if pair[0] != pair[1]}
+    for i, differing in clashes:
         reason = f"duplicate order id with different content ({describe_differences(differing)})"
         order_id = table.order_ids[i]
         batch.reject(Rejection(table.rows[i], "order_id", order_id, reason, order_id))
-        rejected.add(i)
-    return rejected
+    return {i for i, _ in clashes}
