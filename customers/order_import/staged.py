@@ -28,8 +28,7 @@ from customers.order_import.table import OrderTable
 STAGE_SETUP = """
 CREATE TEMP TABLE IF NOT EXISTS import_stage_order (
     idx int4 NOT NULL, external_id text NOT NULL, customer text NOT NULL,
-    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL,
-    currency text NOT NULL
+    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL
 );
 CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
     customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
@@ -47,7 +46,7 @@ SET LOCAL enable_mergejoin TO off
 # transaction because the planner, blind to the stage's size, might scan ten million
 # orders instead.
 
-ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, currency"
+ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total"
 CLAIM_COLUMNS = "customer, email, first_row"
 CUSTOMER_COLUMNS = (
     "external_id, email, first_name, last_name, country, channel, marketing_consent, acquired_on"
@@ -79,7 +78,7 @@ WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
 STORED_ORDERS = """
 WITH stored AS MATERIALIZED (
     SELECT s.idx, s.customer AS file_customer, s.placed_at AS file_placed_at,
-           s.total AS file_total, s.currency AS file_currency, s.status AS file_status,
+           s.total AS file_total, s.status AS file_status,
            o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status
     FROM import_stage_order s
     JOIN customers_order o ON o.external_id = s.external_id
@@ -99,7 +98,7 @@ WHERE stored.status <> stored.file_status
    OR owner.external_id <> stored.file_customer
    OR stored.placed_at <> stored.file_placed_at
    OR stored.total <> stored.file_total
-   OR stored.currency <> stored.file_currency
+   OR stored.currency <> %s
    OR (lined.any_lines AND EXISTS (SELECT FROM customers_orderline l WHERE l.order_id = stored.id))
 """
 
@@ -153,14 +152,12 @@ WHERE s.idx = ANY(%s::int4[]) AND o.external_id = s.external_id
 NEW_ORDERS = """
 INSERT INTO customers_order (external_id, customer_id, placed_at, status, total, currency,
                              created_at)
-SELECT s.external_id, c.id, s.placed_at, s.status, s.total, s.currency, %s
+SELECT s.external_id, c.id, s.placed_at, s.status, s.total, %s, %s
 FROM import_stage_order s
 JOIN customers_customer c ON c.external_id = s.customer
 """
 # When some staged orders are stored already: insert only the others.
-ONLY_NEW = (
-    " WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)"
-)
+ONLY_NEW = " WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)"
 
 
 @dataclass
@@ -187,7 +184,7 @@ def batch_merge(batch: Batch, table: OrderTable) -> Merged:
         _copy(cursor, "import_stage_claim", CLAIM_COLUMNS, table.email_claims())
         cursor.execute(EMAIL_CLASHES)
         rejected = _reject_email_clashes(batch, table, cursor.fetchall())
-        cursor.execute(STORED_ORDERS, [sorted(rejected)])
+        cursor.execute(STORED_ORDERS, [sorted(rejected), table.currency])
         stored, status_changes, clashes = _sort_stored(table, cursor.fetchall())
         rejected |= _reject_order_clashes(batch, table, clashes)
         if rejected:
@@ -208,7 +205,8 @@ def batch_merge(batch: Batch, table: OrderTable) -> Merged:
         unchanged_or_updated = stored - len(clashes)
         if unchanged_or_updated < len(table):
             # The usual first import has no stored order: no need to look for one again.
-            cursor.execute(NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else ""), [now])
+            sql = NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else "")
+            cursor.execute(sql, [table.currency, now])
             merged.orders_created = cursor.rowcount
     return merged
 
@@ -222,7 +220,7 @@ def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int],
             continue
         differences = {
             "customer_id": (table.customer_ids[i], owner),
-            "placed_at": (table.placed_at[i], placed_at),
+            "placed_at": (table.moment(i), placed_at),
             "total": (table.total(i), total),
             "currency": (table.currency, currency),
             "lines": ([], [None] * lines),
@@ -238,15 +236,16 @@ def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int],
 
 
 def _order_rows(table: OrderTable) -> Iterable[tuple]:
-    currency = table.currency
+    placed_at = table.placed_at
+    if not table.placed_as_text:
+        placed_at = [p.isoformat() for p in placed_at]  # type: ignore[union-attr]
     return zip(
         range(len(table)),
         table.order_ids,
         table.customer_ids,
-        [p.isoformat() for p in table.placed_at],
+        placed_at,
         table.statuses,
         table.totals,
-        [currency] * len(table),
         strict=True,
     )
 

@@ -10,23 +10,28 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress
+from zoneinfo import ZoneInfo
 
 from customers.order_import.batches import OrderDraft
-from customers.order_import.rows import CENT, ParsedRow
+from customers.order_import.rows import CENT, ParsedRow, parse_moment
+
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(slots=True)
 class OrderTable:
     """Aligned columns, one entry per order; every order here has exactly one row.
 
-    ``totals`` are plain decimal strings (``"12.5"``) or Decimals; customer columns hold
-    ``""`` (or ``None`` for the consent) where the file left the cell empty.
+    ``totals`` are plain decimal strings (``"12.5"``) or Decimals; ``placed_at`` holds
+    datetimes or, from the fast lane in a shop on UTC, the file's plain ISO text without
+    offset (see ``columnar._moments_as_text``); customer columns hold ``""`` (or ``None``
+    for the consent) where the file left the cell empty.
     """
 
     rows: list[int]
     customer_ids: list[str]
     order_ids: list[str]
-    placed_at: list[datetime]
+    placed_at: list[datetime] | list[str]
     totals: list
     statuses: list[str]
     emails: list[str]
@@ -79,12 +84,21 @@ class OrderTable:
             strict=True,
         ):
             amount = t if isinstance(t, Decimal) else Decimal(t).quantize(CENT)
+            p = parse_moment(p, UTC) if isinstance(p, str) else p
             currency = self.currency
             row = ParsedRow(
                 n, c, o, p, amount, currency, s, e, fn, ln, co, ch, consent, "", "", "", 1, None
             )
             drafts.append(OrderDraft(o, c, p, s, self.currency, amount, [], [row]))
         return drafts
+
+    @property
+    def placed_as_text(self) -> bool:
+        return bool(self.placed_at) and isinstance(self.placed_at[0], str)
+
+    def moment(self, index: int) -> datetime:
+        value = self.placed_at[index]
+        return parse_moment(value, UTC) if isinstance(value, str) else value
 
     def total(self, index: int) -> Decimal:
         value = self.totals[index]
@@ -123,8 +137,13 @@ class OrderTable:
         countries = {c: v for c, v in zip(ids, self.countries, strict=True) if v}
         channels = {c: v for c, v in zip(ids, self.channels, strict=True) if v}
         consents = {c: v for c, v in zip(ids, self.consents, strict=True) if v is not None}
-        acquired: dict[str, date] = {}
-        for customer, day in zip(ids, map(local_day, self.placed_at), strict=True):
+        # Plain UTC text starts with the day, and ISO days sort as text.
+        if self.placed_as_text:
+            days = [v[:10] for v in self.placed_at]
+        else:
+            days = list(map(local_day, self.placed_at))
+        acquired: dict[str, date | str] = {}
+        for customer, day in zip(ids, days, strict=True):
             known = acquired.get(customer)
             if known is None or day < known:
                 acquired[customer] = day
