@@ -110,38 +110,51 @@ SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer WHERE channe
 ON CONFLICT (name) DO NOTHING
 """
 
-# Empty cells never erase; the earliest order day and the newest channel win.
-CHANGED_CUSTOMERS = """
-UPDATE customers_customer c SET
-    email = coalesce(s.email, c.email),
-    first_name = coalesce(s.first_name, c.first_name),
-    last_name = coalesce(s.last_name, c.last_name),
-    country = coalesce(s.country, c.country),
-    marketing_consent = coalesce(s.marketing_consent, c.marketing_consent),
-    acquired_on = least(s.acquired_on, c.acquired_on),
-    acquisition_channel_id = coalesce(ch.id, c.acquisition_channel_id),
-    updated_at = %s
-FROM import_stage_customer s
-LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
-WHERE c.external_id = s.external_id
-  AND (s.email <> c.email OR s.first_name <> c.first_name OR s.last_name <> c.last_name
-       OR s.country <> c.country OR s.marketing_consent <> c.marketing_consent
-       OR s.acquired_on < c.acquired_on
-       OR ch.id IS DISTINCT FROM c.acquisition_channel_id AND ch.id IS NOT NULL)
-"""
-
-NEW_CUSTOMERS = """
-INSERT INTO customers_customer (
-    external_id, email, first_name, last_name, country, marketing_consent, phone,
-    acquisition_channel_id, acquired_on, created_at, updated_at
+# One probe per customer: insert the new ones; update a stored one where a value differs
+# (empty cells never erase; the earliest order day and the newest channel win). Cells the
+# batch left empty arrive as '' (NULL channel); no given value is ever empty, so '' means
+# "keep". The consent has no such spare value, so customers with and without one in the
+# batch go in two statements (CONSENT_GIVEN is "true" or "false"). A row inserted here
+# carries this batch's created_at, which tells the new customers from the updated ones.
+CUSTOMERS_UPSERT = """
+WITH written AS (
+    INSERT INTO customers_customer AS c (
+        external_id, email, first_name, last_name, country, marketing_consent, phone,
+        acquisition_channel_id, acquired_on, created_at, updated_at
+    )
+    SELECT s.external_id, coalesce(s.email, ''), coalesce(s.first_name, ''),
+           coalesce(s.last_name, ''), coalesce(s.country, ''),
+           coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %(now)s, %(now)s
+    FROM import_stage_customer s
+    LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
+    WHERE s.marketing_consent IS {consent_given}
+    ON CONFLICT (external_id) DO UPDATE SET
+        email = CASE WHEN EXCLUDED.email = '' THEN c.email ELSE EXCLUDED.email END,
+        first_name = CASE WHEN EXCLUDED.first_name = '' THEN c.first_name
+                          ELSE EXCLUDED.first_name END,
+        last_name = CASE WHEN EXCLUDED.last_name = '' THEN c.last_name
+                         ELSE EXCLUDED.last_name END,
+        country = CASE WHEN EXCLUDED.country = '' THEN c.country ELSE EXCLUDED.country END,
+        marketing_consent = {consent},
+        acquired_on = least(EXCLUDED.acquired_on, c.acquired_on),
+        acquisition_channel_id = coalesce(EXCLUDED.acquisition_channel_id,
+                                          c.acquisition_channel_id),
+        updated_at = EXCLUDED.updated_at
+    WHERE (EXCLUDED.email <> '' AND EXCLUDED.email <> c.email)
+       OR (EXCLUDED.first_name <> '' AND EXCLUDED.first_name <> c.first_name)
+       OR (EXCLUDED.last_name <> '' AND EXCLUDED.last_name <> c.last_name)
+       OR (EXCLUDED.country <> '' AND EXCLUDED.country <> c.country)
+       OR {consent} <> c.marketing_consent
+       OR EXCLUDED.acquired_on < c.acquired_on
+       OR EXCLUDED.acquisition_channel_id <> coalesce(c.acquisition_channel_id, 0)
+    RETURNING c.created_at = %(now)s AS created
 )
-SELECT s.external_id, coalesce(s.email, ''), coalesce(s.first_name, ''),
-       coalesce(s.last_name, ''), coalesce(s.country, ''),
-       coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %s, %s
-FROM import_stage_customer s
-LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
-WHERE NOT EXISTS (SELECT FROM customers_customer c WHERE c.external_id = s.external_id)
+SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
 """
+CUSTOMERS_UPSERTS = (
+    CUSTOMERS_UPSERT.format(consent_given="NOT NULL", consent="EXCLUDED.marketing_consent"),
+    CUSTOMERS_UPSERT.format(consent_given="NULL", consent="c.marketing_consent"),
+)
 
 STATUS_CHANGES = """
 UPDATE customers_order o SET status = s.status
@@ -195,10 +208,11 @@ def batch_merge(batch: Batch, table: OrderTable) -> Merged:
         now = timezone.now()
         merged = Merged(orders=len(table))
         cursor.execute(NEW_CHANNELS, [now])
-        cursor.execute(CHANGED_CUSTOMERS, [now])
-        merged.customers_updated = cursor.rowcount
-        cursor.execute(NEW_CUSTOMERS, [now, now])
-        merged.customers_created = cursor.rowcount
+        for upsert in CUSTOMERS_UPSERTS:
+            cursor.execute(upsert, {"now": now})
+            created, updated = cursor.fetchone()
+            merged.customers_created += created
+            merged.customers_updated += updated
         if status_changes:
             cursor.execute(STATUS_CHANGES, [status_changes])
             merged.orders_updated = cursor.rowcount
