@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from django.db import connection
 from django.utils import timezone
@@ -46,6 +47,7 @@ SET LOCAL enable_mergejoin TO off
 # transaction because the planner, blind to the stage's size, might scan ten million
 # orders instead.
 
+COPY_SLICE_ROWS = 5_000
 ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total"
 CLAIM_COLUMNS = "customer, email, first_row"
 CUSTOMER_COLUMNS = (
@@ -265,11 +267,19 @@ def _order_rows(table: OrderTable) -> Iterable[tuple]:
 
 
 def _copy(cursor, stage: str, columns: str, rows: Iterable[tuple]) -> None:
-    """COPY ``rows`` as CSV, encoded in C; an empty cell or ``None`` arrives as NULL."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    """COPY ``rows`` as CSV, encoded in C; an empty cell or ``None`` arrives as NULL.
+
+    Sent in slices, so the text of a whole batch is never held at once.
+    """
+    rows = iter(rows)
     with copy_logged(cursor, f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
+        while True:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(islice(rows, COPY_SLICE_ROWS))
+            text = buffer.getvalue()
+            if not text:
+                return
+            copy.write(text)
 
 
 def _reject_email_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:

@@ -45,7 +45,7 @@ def batch_rows_default() -> int:
     More on PostgreSQL, where a batch costs a fixed set of statements and a commit
     whatever its size; SQLite's row-by-row writer gains nothing from larger batches.
     """
-    return 50_000 if connection.vendor == "postgresql" else 10_000
+    return 20_000 if connection.vendor == "postgresql" else 10_000
 
 
 @dataclass

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-rows",
             type=int,
-            help="rows per transaction (default 50,000 on PostgreSQL, 10,000 otherwise)",
+            help="rows per transaction (default 20,000 on PostgreSQL, 10,000 otherwise)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
