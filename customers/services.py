@@ -24,7 +24,12 @@ from customers.order_import.errors import ImportFileError, Rejection
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
-from customers.order_import.writer import Counts, statistics_refresh, write_batch
+from customers.order_import.writer import (
+    Counts,
+    batch_rows_default,
+    statistics_refresh,
+    write_batch,
+)
 from customers.scoring import fan_out
 from customers.scoring.backtest import clv_backtest  # noqa: F401
 from customers.scoring.run import default_settings, run_execute, run_start
@@ -79,31 +84,32 @@ def orders_import(
     order_import: OrderImport | None = None,
     on_rejection: Callable[[Rejection], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
-    batch_rows: int = 10_000,
+    batch_rows: int | None = None,
 ) -> ImportSummary:
     """Import the orders CSV at ``path``; see the README for the format.
 
     Refuses an unreadable file with :class:`ImportFileError` before writing anything. Then
     streams the rows, validates each, groups them into orders and writes batches of about
-    ``batch_rows`` rows, each in its own transaction. Importing the same file again creates
-    nothing. Every rejected row is passed to ``on_rejection`` (and, with ``order_import``,
-    stored as an :class:`~customers.models.ImportRejection`); the bad rows never block the
-    good ones. ``on_progress`` receives the number of bytes read so far.
+    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction.
+    Importing the same file again creates nothing. Every rejected row is passed to
+    ``on_rejection`` (and, with ``order_import``, stored as an
+    :class:`~customers.models.ImportRejection`); the bad rows never block the good ones.
+    ``on_progress`` receives the number of bytes read so far.
     """
     layout = inspect_file(path)
     parser = RowParser(layout.columns, settings.SHOP_CURRENCY, ZoneInfo(settings.TIME_ZONE))
     records = iter_records(path, layout, on_bytes=on_progress)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
-    chunks = raw_chunks(records, layout.columns["order_id"], batch_rows)
+    chunks = raw_chunks(records, layout.columns["order_id"], batch_rows or batch_rows_default())
     batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
-    written = 0
+    growing = 0
 
     def write(batch: Batch) -> Counts:
-        nonlocal written
+        nonlocal growing
         counts = write_batch(batch, dry_run=dry_run, order_import=order_import)
-        written += 1
-        if not dry_run:
-            statistics_refresh(written)
+        if not dry_run and (counts.orders_created or counts.customers_created):
+            growing += 1  # statistics go stale only while the tables grow
+            statistics_refresh(growing)
         return counts
 
     with fewer_collections():

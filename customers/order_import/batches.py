@@ -9,9 +9,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from customers.order_import.errors import Rejection
 from customers.order_import.rows import ParsedRow
+
+if TYPE_CHECKING:
+    from customers.order_import.table import OrderTable
 
 WHOLE_ORDER = "an order is imported whole or not at all"
 
@@ -52,6 +56,15 @@ class Batch:
     duplicate_rows: int = 0
     rows: int = 0
     by_order_id: dict[str, OrderDraft] = field(default_factory=dict)
+    # The fast lane's orders, column by column, instead of ``orders`` (see ``drafts``).
+    table: "OrderTable | None" = None
+
+    def drafts(self) -> list[OrderDraft]:
+        """The batch's orders as drafts, made from the fast lane's columns on first use."""
+        if self.table is not None and not self.orders:
+            self.orders = self.table.drafts()
+            self.by_order_id = {d.order_id: d for d in self.orders}
+        return self.orders
 
     def add(self, draft: OrderDraft) -> None:
         """Add an order, unless the batch already has one with this id (rows apart)."""

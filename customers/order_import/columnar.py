@@ -11,25 +11,30 @@ exactly the same result.
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from operator import itemgetter
 
-from customers.order_import.batches import Batch, OrderDraft
+from customers.order_import.batches import Batch
 from customers.order_import.rows import (
     BOOLEANS,
-    CENT,
     COUNTRY_CODES,
     MAX_ID_LENGTH,
     STATUSES,
-    ParsedRow,
     RowParser,
     _email_ok,
+    parse_moment,
 )
+from customers.order_import.table import OrderTable
 
 Record = tuple[int, list[str] | csv.Error]
 LINE_COLUMNS = frozenset({"sku", "product_name", "category", "quantity", "unit_price"})
 # Non-negative, at most ten digits before and two after the point: within numeric(12, 2).
 _PLAIN_AMOUNT = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
+# A date, or a date and time without offset, that both Python and PostgreSQL read alike.
+_UTC_MOMENT = re.compile(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?)?"
+)
 
 
 def raw_chunks(records: Iterable[Record], order_id_index: int, size: int) -> Iterator[list]:
@@ -55,45 +60,38 @@ def _same_order(previous: object, current: object, index: int) -> bool:
 
 
 def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
-    """The chunk as a batch of one-row orders, or ``None`` if it needs the row-by-row path."""
+    """The chunk as one-row orders in ``Batch.table``, or ``None`` for the row-by-row path."""
     if LINE_COLUMNS & parser.columns.keys():
         return None
     records = [fields for _, fields in chunk]
     if not all(isinstance(f, list) and len(f) >= parser.width for f in records):
         return None
-    col = {name: [f[i].strip() for f in records] for name, i in parser.columns.items()}
+    col = {
+        name: list(map(str.strip, map(itemgetter(i), records)))
+        for name, i in parser.columns.items()
+    }
     customer_ids, order_ids = col["customer_id"], col["order_id"]
     if not (_identifiers_ok(customer_ids) and _identifiers_ok(order_ids)):
         return None
     if len(set(order_ids)) != len(order_ids):
         return None  # repeated order ids: the row-by-row path sorts out which one wins
-    placed = _moments(col["placed_at"], parser)
+    placed = _moments_as_text(col["placed_at"], parser) or _moments(col["placed_at"], parser)
     if placed is None or not all(map(_PLAIN_AMOUNT.fullmatch, col["amount"])):
         return None
     extras = _optional_columns(col, len(records), parser)
     if extras is None:
         return None
-    amounts = [Decimal(a).quantize(CENT) for a in col["amount"]]
-    rows = [
-        ParsedRow(
-            n, c, o, p, a, parser.base_currency, s, e, fn, ln, co, ch, consent, "", "", "", 1, None
-        )
-        for n, c, o, p, a, s, e, fn, ln, co, ch, consent in zip(
+    return Batch(
+        rows=len(chunk),
+        table=OrderTable(
             [n for n, _ in chunk],
             customer_ids,
             order_ids,
             placed,
-            amounts,
+            col["amount"],
             *extras,
-            strict=True,
-        )
-    ]
-    orders = [
-        OrderDraft(r.order_id, r.customer_id, r.placed_at, r.status, r.currency, r.amount, [], [r])
-        for r in rows
-    ]
-    return Batch(
-        orders=orders, rows=len(chunk), by_order_id=dict(zip(order_ids, orders, strict=True))
+            currency=parser.base_currency,
+        ),
     )
 
 
@@ -101,6 +99,29 @@ def _identifiers_ok(values: list[str]) -> bool:
     return (
         all(values) and max(map(len, values)) <= MAX_ID_LENGTH and all(map(str.isprintable, values))
     )
+
+
+def _moments_as_text(values: list[str], parser: RowParser) -> list[str] | None:
+    """The values themselves, if they are plain UTC times PostgreSQL reads as Python does.
+
+    In a shop on UTC, a date or date-time without offset means the same instant to both,
+    so it can go to the database as it is: parsing ten million of them into datetimes and
+    formatting them again would cost more than the rest of the validation. The calendar
+    dates are checked once per distinct day.
+    """
+    if getattr(parser.tz, "key", None) != "UTC" or not all(map(_UTC_MOMENT.fullmatch, values)):
+        return None
+    days = {v[:10] for v in values}
+    try:
+        for day in days:
+            date.fromisoformat(day)
+    except ValueError:
+        return None
+    last, limit = max(days), parser.latest_placed_at
+    if last < limit.date().isoformat():
+        return values
+    latest = max(parse_moment(v, parser.tz) for v in values if v.startswith(last))
+    return values if latest <= limit else None
 
 
 def _moments(values: list[str], parser: RowParser) -> list[datetime] | None:

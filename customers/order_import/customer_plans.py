@@ -19,7 +19,7 @@ class CustomerPlan:
 def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
     """Merge the customer columns of every accepted row: the last non-empty value wins."""
     plans: dict[str, CustomerPlan] = {}
-    local_day = _local_day_function()
+    local_day = local_day_function()
     for draft in orders:
         day = local_day(draft.placed_at)
         plan = plans.get(draft.customer_id)
@@ -45,7 +45,7 @@ def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
     return plans
 
 
-def _local_day_function() -> Callable[[datetime], date]:
+def local_day_function() -> Callable[[datetime], date]:
     tz = timezone.get_current_timezone()
 
     def local_day(moment: datetime) -> date:

@@ -111,7 +111,7 @@ def _reject_conflicts(batch: Batch, conflicts: list[tuple[OrderDraft, dict]]) ->
     for draft, differences in conflicts:
         if "customer_id" in differences:
             differences["customer_id"] = (draft.customer_id, owners[differences["customer_id"][1]])
-        reason = f"duplicate order id with different content ({_describe(differences)})"
+        reason = f"duplicate order id with different content ({describe_differences(differences)})"
         _reject_order(batch, draft, "order_id", draft.order_id, reason)
 
 
@@ -164,7 +164,7 @@ def _differences(
     return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
 
 
-def _describe(differences: dict[str, tuple[object, object]]) -> str:
+def describe_differences(differences: dict[str, tuple[object, object]]) -> str:
     parts = []
     for name, (mine, theirs) in differences.items():
         if name == "lines":

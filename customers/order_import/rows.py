@@ -286,6 +286,12 @@ def _plain_money(amount: Decimal) -> bool:
     )
 
 
+def parse_moment(value: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 date or date-time; one without offset is in ``tz``."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
 def _datetime_parser(tz: ZoneInfo):
     @lru_cache(maxsize=4096)
     def parse(value: str) -> datetime:

@@ -349,3 +349,29 @@ def test_an_order_id_reused_for_another_customer_is_rejected(write_csv):
         "duplicate order id with different content (customer_id C2 in the file, C1 in the database)"
     )
     assert Order.objects.get().customer.external_id == "C1"
+
+
+def test_consent_and_email_case_follow_later_files_and_empty_cells_keep_them(write_csv):
+    header = "customer_id,order_id,placed_at,amount,email,marketing_consent\n"
+    files = [
+        "C1,O1,2025-01-01,1.00,Ada@Example.com,true\nC2,O2,2025-01-01,1.00,,\n",
+        "C1,O3,2025-01-02,1.00,,\nC2,O4,2025-01-02,1.00,,\n",
+        "C1,O5,2025-01-03,1.00,ada@example.com,false\nC2,O6,2025-01-03,1.00,,\n",
+    ]
+    outputs = []
+    for n, rows in enumerate(files):
+        out = StringIO()
+        call_command("import_orders", str(write_csv(header + rows, f"{n}.csv")), stdout=out)
+        outputs.append(out.getvalue())
+        ada = Customer.objects.get(external_id="C1")
+        outputs.append((ada.email, ada.marketing_consent))
+
+    assert outputs[1::2] == [
+        ("Ada@Example.com", True),
+        ("Ada@Example.com", True),  # empty cells never erase
+        ("ada@example.com", False),
+    ]
+    assert "Customers: 2 new, 0 updated." in outputs[0]
+    assert "Customers: 0 new, 0 updated." in outputs[2]
+    assert "Customers: 0 new, 1 updated." in outputs[4]
+    assert Customer.objects.get(external_id="C2").marketing_consent is False

@@ -1,0 +1,304 @@
+"""The PostgreSQL writer: a batch goes to stage tables by COPY and is merged in SQL.
+
+Comparing every order and customer with the stored ones row by row in Python cost most of
+an import's time. Here the batch's one-row orders are copied into temporary stage tables
+and a fixed handful of set-based statements does the rest: find email claims that clash,
+find stored orders with the same id and other content, update changed customers, insert
+new ones, apply status changes and insert new orders. Only the clashing rows come back to
+Python, to be reported. Orders with lines keep the row-by-row writer (``writer.py``).
+
+The caller holds the batch's transaction and the import lock; a dry run rolls it back.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db import connection
+from django.utils import timezone
+
+from clvcrm.core.bulk import copy_logged
+from customers.order_import.batches import Batch
+from customers.order_import.customer_plans import local_day_function
+from customers.order_import.errors import Rejection
+from customers.order_import.existing import describe_differences
+from customers.order_import.table import OrderTable
+
+STAGE_SETUP = """
+CREATE TEMP TABLE IF NOT EXISTS import_stage_order (
+    idx int4 NOT NULL, external_id text NOT NULL, customer text NOT NULL,
+    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL
+);
+CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
+    customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
+);
+CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
+    external_id text NOT NULL, email text, first_name text, last_name text, country text,
+    channel text, marketing_consent bool, acquired_on date NOT NULL
+);
+TRUNCATE import_stage_order, import_stage_claim, import_stage_customer;
+SET LOCAL enable_hashjoin TO off;
+SET LOCAL enable_mergejoin TO off
+"""
+# Stage tables carry no statistics; a batch is small next to the stored tables, so every
+# join should probe their indexes. Hash and merge joins are switched off for the batch's
+# transaction because the planner, blind to the stage's size, might scan ten million
+# orders instead.
+
+COPY_SLICE_ROWS = 5_000
+ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total"
+CLAIM_COLUMNS = "customer, email, first_row"
+CUSTOMER_COLUMNS = (
+    "external_id, email, first_name, last_name, country, channel, marketing_consent, acquired_on"
+)
+
+# A claim is an email a row gives its customer that differs (ignoring case) from the one
+# stored. The address belongs to the stored customer holding it, else to the batch's
+# first claimant; every other claimant's orders are rejected.
+EMAIL_CLASHES = """
+WITH claim AS (
+    SELECT cl.customer, cl.email, lower(cl.email) AS email_lower,
+           first_value(cl.customer) OVER (
+               PARTITION BY lower(cl.email) ORDER BY cl.first_row
+           ) AS first_claimant
+    FROM import_stage_claim cl
+    LEFT JOIN customers_customer c ON c.external_id = cl.customer
+    WHERE lower(cl.email) <> lower(coalesce(c.email, ''))
+)
+SELECT claim.customer, claim.email, coalesce(holder.external_id, claim.first_claimant)
+FROM claim
+LEFT JOIN customers_customer holder
+    ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
+WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
+"""
+
+# The staged orders already stored: first a row with their number, then one row for each
+# whose content differs (a status change, to be applied, or a clash, to be rejected). The
+# stored customer's external id tells whether the customer differs and names it.
+STORED_ORDERS = """
+WITH stored AS MATERIALIZED (
+    SELECT s.idx, s.customer AS file_customer, s.placed_at AS file_placed_at,
+           s.total AS file_total, s.status AS file_status,
+           o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status
+    FROM import_stage_order s
+    JOIN customers_order o ON o.external_id = s.external_id
+    WHERE NOT s.idx = ANY(%s::int4[])
+), lined AS (
+    SELECT EXISTS (SELECT FROM customers_orderline) AS any_lines
+)
+SELECT -1, NULL, NULL, NULL, NULL, NULL, count(*) FROM stored
+UNION ALL
+SELECT stored.idx, owner.external_id, stored.placed_at, stored.total, stored.currency,
+       stored.status,
+       (SELECT count(*) FROM customers_orderline l WHERE l.order_id = stored.id)
+FROM stored
+CROSS JOIN lined
+JOIN customers_customer owner ON owner.id = stored.customer_id
+WHERE stored.status <> stored.file_status
+   OR owner.external_id <> stored.file_customer
+   OR stored.placed_at <> stored.file_placed_at
+   OR stored.total <> stored.file_total
+   OR stored.currency <> %s
+   OR (lined.any_lines AND EXISTS (SELECT FROM customers_orderline l WHERE l.order_id = stored.id))
+"""
+
+DROP_STAGED = "DELETE FROM import_stage_order WHERE idx = ANY(%s::int4[])"
+
+NEW_CHANNELS = """
+INSERT INTO customers_acquisitionchannel (name, created_at)
+SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer WHERE channel IS NOT NULL
+ON CONFLICT (name) DO NOTHING
+"""
+
+# One probe per customer: insert the new ones; update a stored one where a value differs
+# (empty cells never erase; the earliest order day and the newest channel win). Cells the
+# batch left empty arrive as '' (NULL channel); no given value is ever empty, so '' means
+# "keep". The consent has no such spare value, so customers with and without one in the
+# batch go in two statements (CONSENT_GIVEN is "true" or "false"). A row inserted here
+# carries this batch's created_at, which tells the new customers from the updated ones.
+CUSTOMERS_UPSERT = """
+WITH written AS (
+    INSERT INTO customers_customer AS c (
+        external_id, email, first_name, last_name, country, marketing_consent, phone,
+        acquisition_channel_id, acquired_on, created_at, updated_at
+    )
+    SELECT s.external_id, coalesce(s.email, ''), coalesce(s.first_name, ''),
+           coalesce(s.last_name, ''), coalesce(s.country, ''),
+           coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %(now)s, %(now)s
+    FROM import_stage_customer s
+    LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
+    WHERE s.marketing_consent IS {consent_given}
+    ON CONFLICT (external_id) DO UPDATE SET
+        email = CASE WHEN EXCLUDED.email = '' THEN c.email ELSE EXCLUDED.email END,
+        first_name = CASE WHEN EXCLUDED.first_name = '' THEN c.first_name
+                          ELSE EXCLUDED.first_name END,
+        last_name = CASE WHEN EXCLUDED.last_name = '' THEN c.last_name
+                         ELSE EXCLUDED.last_name END,
+        country = CASE WHEN EXCLUDED.country = '' THEN c.country ELSE EXCLUDED.country END,
+        marketing_consent = {consent},
+        acquired_on = least(EXCLUDED.acquired_on, c.acquired_on),
+        acquisition_channel_id = coalesce(EXCLUDED.acquisition_channel_id,
+                                          c.acquisition_channel_id),
+        updated_at = EXCLUDED.updated_at
+    WHERE (EXCLUDED.email <> '' AND EXCLUDED.email <> c.email)
+       OR (EXCLUDED.first_name <> '' AND EXCLUDED.first_name <> c.first_name)
+       OR (EXCLUDED.last_name <> '' AND EXCLUDED.last_name <> c.last_name)
+       OR (EXCLUDED.country <> '' AND EXCLUDED.country <> c.country)
+       OR {consent} <> c.marketing_consent
+       OR EXCLUDED.acquired_on < c.acquired_on
+       OR EXCLUDED.acquisition_channel_id <> coalesce(c.acquisition_channel_id, 0)
+    RETURNING c.created_at = %(now)s AS created
+)
+SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
+"""
+CUSTOMERS_UPSERTS = (
+    CUSTOMERS_UPSERT.format(consent_given="NOT NULL", consent="EXCLUDED.marketing_consent"),
+    CUSTOMERS_UPSERT.format(consent_given="NULL", consent="c.marketing_consent"),
+)
+
+STATUS_CHANGES = """
+UPDATE customers_order o SET status = s.status
+FROM import_stage_order s
+WHERE s.idx = ANY(%s::int4[]) AND o.external_id = s.external_id
+"""
+
+NEW_ORDERS = """
+INSERT INTO customers_order (external_id, customer_id, placed_at, status, total, currency,
+                             created_at)
+SELECT s.external_id, c.id, s.placed_at, s.status, s.total, %s, %s
+FROM import_stage_order s
+JOIN customers_customer c ON c.external_id = s.customer
+"""
+# When some staged orders are stored already: insert only the others.
+ONLY_NEW = " WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id = s.external_id)"
+
+
+@dataclass
+class Merged:
+    """What the statements did to one batch."""
+
+    orders: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    customers_created: int = 0
+    customers_updated: int = 0
+
+
+def batch_merge(batch: Batch, table: OrderTable) -> Merged:
+    """Stage ``table`` and merge it into customers and orders; reject what clashes.
+
+    Rejections are added to ``batch``. The statements run are the same for every batch
+    of a file whatever its size: which ones depends only on whether some of the batch's
+    orders are stored already and whether something is rejected or changes status.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_SETUP)
+        _copy(cursor, "import_stage_order", ORDER_COLUMNS, _order_rows(table))
+        _copy(cursor, "import_stage_claim", CLAIM_COLUMNS, table.email_claims())
+        cursor.execute(EMAIL_CLASHES)
+        rejected = _reject_email_clashes(batch, table, cursor.fetchall())
+        cursor.execute(STORED_ORDERS, [sorted(rejected), table.currency])
+        stored, status_changes, clashes = _sort_stored(table, cursor.fetchall())
+        rejected |= _reject_order_clashes(batch, table, clashes)
+        if rejected:
+            cursor.execute(DROP_STAGED, [sorted(rejected)])
+            table = table.without(rejected)
+        customers = table.customer_rows(local_day_function())
+        _copy(cursor, "import_stage_customer", CUSTOMER_COLUMNS, customers)
+        now = timezone.now()
+        merged = Merged(orders=len(table))
+        cursor.execute(NEW_CHANNELS, [now])
+        for upsert in CUSTOMERS_UPSERTS:
+            cursor.execute(upsert, {"now": now})
+            created, updated = cursor.fetchone()
+            merged.customers_created += created
+            merged.customers_updated += updated
+        if status_changes:
+            cursor.execute(STATUS_CHANGES, [status_changes])
+            merged.orders_updated = cursor.rowcount
+        unchanged_or_updated = stored - len(clashes)
+        if unchanged_or_updated < len(table):
+            # The usual first import has no stored order: no need to look for one again.
+            sql = NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else "")
+            cursor.execute(sql, [table.currency, now])
+            merged.orders_created = cursor.rowcount
+    return merged
+
+
+def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int], list[tuple]]:
+    """The number of stored orders, the status changes and the clashes among them."""
+    stored, status_changes, clashes = 0, [], []
+    for i, owner, placed_at, total, currency, status, lines in found:
+        if i < 0:
+            stored = lines
+            continue
+        differences = {
+            "customer_id": (table.customer_ids[i], owner),
+            "placed_at": (table.moment(i), placed_at),
+            "total": (table.total(i), total),
+            "currency": (table.currency, currency),
+            "lines": ([], [None] * lines),
+            "status": (table.statuses[i], status),
+        }
+        differing = {name: pair for name, pair in differences.items() if pair[0] != pair[1]}
+        if list(differing) == ["status"]:
+            # Orders change status after the fact (a refund): the newer export wins.
+            status_changes.append(i)
+        elif differing:
+            clashes.append((i, differing))
+    return stored, sorted(status_changes), sorted(clashes, key=lambda c: c[0])
+
+
+def _order_rows(table: OrderTable) -> Iterable[tuple]:
+    placed_at = table.placed_at
+    if not table.placed_as_text:
+        placed_at = [p.isoformat() for p in placed_at]  # type: ignore[union-attr]
+    return zip(
+        range(len(table)),
+        table.order_ids,
+        table.customer_ids,
+        placed_at,
+        table.statuses,
+        table.totals,
+        strict=True,
+    )
+
+
+def _copy(cursor, stage: str, columns: str, rows: Iterable[tuple]) -> None:
+    """COPY ``rows`` as CSV, encoded in C; an empty cell or ``None`` arrives as NULL.
+
+    Sent in slices, so the text of a whole batch is never held at once.
+    """
+    rows = iter(rows)
+    with copy_logged(cursor, f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        while True:
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(islice(rows, COPY_SLICE_ROWS))
+            text = buffer.getvalue()
+            if not text:
+                return
+            copy.write(text)
+
+
+def _reject_email_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
+    if not clashes:
+        return set()
+    owners = {(customer, email): owner for customer, email, owner in clashes}
+    rejected = set()
+    for i, pair in enumerate(zip(table.customer_ids, table.emails, strict=True)):
+        owner = owners.get(pair)
+        if owner is not None:
+            rejected.add(i)
+            reason = f"email already belongs to customer {owner}"
+            batch.reject(Rejection(table.rows[i], "email", pair[1], reason, table.order_ids[i]))
+    return rejected
+
+
+def _reject_order_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
+    for i, differing in clashes:
+        reason = f"duplicate order id with different content ({describe_differences(differing)})"
+        order_id = table.order_ids[i]
+        batch.reject(Rejection(table.rows[i], "order_id", order_id, reason, order_id))
+    return {i for i, _ in clashes}
