@@ -54,6 +54,7 @@ from customers.scoring.store import (
 logger = logging.getLogger(__name__)
 
 Breakpoints = dict[str, list[float | None]]
+LAST_ID = 2**63 - 1  # the largest bigint: the end of the open last range
 
 
 def stage_table(run_id: int) -> str:
@@ -64,14 +65,15 @@ def stage_table(run_id: int) -> str:
 def part_ranges(customer_ids: NDArray[np.int64], per_part: int) -> list[tuple[int, int]]:
     """Split sorted customer ids (n,) into ``[first, end)`` ranges of ``per_part`` customers.
 
-    The last range ends after the largest id; customers who first buy while the run is
-    under way fall into a range like any other.
+    The first range starts at 0 and the last is open-ended, so a customer whose orders up
+    to the as-of day arrive while the run is under way still falls into a range.
     """
     if per_part < 1:
         raise ValueError("per_part must be at least 1")
     starts = customer_ids[::per_part].tolist()
-    ends = [*starts[1:], int(customer_ids[-1]) + 1] if starts else []
-    return list(zip(starts, ends, strict=True))
+    if not starts:
+        return [(0, LAST_ID)]
+    return list(zip([0, *starts[1:]], [*starts[1:], LAST_ID], strict=True))
 
 
 def run_fan_out(
@@ -95,7 +97,7 @@ def run_fan_out(
         with timed_stage("fit", seconds, on_stage):
             fits = compute.fit(summary, scoring, seed=run.as_of.toordinal())
         breakpoints = _encode(compute.rfm_breakpoints(history, as_of_day))
-        ranges = part_ranges(history.customer_id, per_part) or [(0, 1)]
+        ranges = part_ranges(history.customer_id, per_part)
         # Durable: the tasks must see the parts and the stage, so this commits right here.
         with transaction.atomic(durable=True):
             record_fits(run, summary=summary, fits=fits, seconds=seconds)

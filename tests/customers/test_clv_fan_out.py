@@ -22,6 +22,7 @@ from tests.customers.test_clv_pipeline import (
     SCORE_FIELDS,
     _recalculate,
     _shop,
+    _shop_more,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +38,10 @@ def _stage_exists(run_id: int) -> bool:
 
 def test_ranges_cover_every_customer_in_parts_of_the_given_size():
     ids = np.array([3, 4, 9, 10, 11, 40, 41], dtype=np.int64)
-    assert fan_out.part_ranges(ids, 3) == [(3, 10), (10, 41), (41, 42)]
-    assert fan_out.part_ranges(ids, 7) == [(3, 42)]
-    assert fan_out.part_ranges(np.array([], dtype=np.int64), 5) == []
+    last = fan_out.LAST_ID
+    assert fan_out.part_ranges(ids, 3) == [(0, 10), (10, 41), (41, last)]
+    assert fan_out.part_ranges(ids, 7) == [(0, last)]
+    assert fan_out.part_ranges(np.array([], dtype=np.int64), 5) == [(0, last)]
     with pytest.raises(ValueError, match="at least 1"):
         fan_out.part_ranges(ids, 0)
 
@@ -210,3 +212,18 @@ def test_a_fanned_out_run_hands_over_to_segment_reassignment_once(
     assert [c.func.__self__.name for c in callbacks] == ["customers.tasks.reassign_segments"]
     assert CustomerSegment.objects.filter(run=run).count() == 9
     assert SegmentTransition.objects.filter(run=run).count() == 9
+
+
+def test_a_customer_whose_orders_arrive_during_the_run_is_scored_by_the_last_part(monkeypatch):
+    _shop(customers=4, orders_each=2)
+    sent = []
+    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
+    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+    parts, cuts = sent[0]
+    _shop_more(start=100, customers=1)  # imported after the coordinator read the orders
+
+    staged = [fan_out.part_score(part.pk, cuts) for part in parts]
+    fan_out.run_finish(run.pk)
+
+    assert staged == [2, 3]
+    assert CustomerScore.objects.filter(customer__external_id="C100").exists()
