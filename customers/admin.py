@@ -6,7 +6,7 @@ foreign keys are raw ids or autocompletes so no page loads a million options.
 
 from django.contrib import admin
 
-from clvcrm.core.admin_tools import CappedCountPaginator
+from clvcrm.core.admin_tools import LargeTableAdmin
 from customers.loyalty import admin as loyalty_admin  # noqa: F401  (registers its models)
 from customers.models import (
     AcquisitionChannel,
@@ -23,12 +23,6 @@ from customers.models import (
 )
 from customers.segmentation import admin as segmentation_admin  # noqa: F401  (registers)
 from customers.selectors import SCORE_EXPORT_COLUMNS
-
-
-class LargeTableAdmin(admin.ModelAdmin):
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
 
 
 @admin.register(AcquisitionChannel)

@@ -1,6 +1,10 @@
 """Admin helpers for tables with millions of rows."""
 
+from typing import Any
+
+from django.contrib import admin
 from django.core.paginator import Paginator
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from clvcrm.core.pagination import COUNT_CAP
@@ -15,3 +19,25 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[:COUNT_CAP].count()
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """A changelist for a table of millions of rows: capped count, no full-table count."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+
+class ReadOnlyLargeTableAdmin(LargeTableAdmin):
+    """Rows only the application writes (ledgers, assignments, outboxes): viewable, never
+    typed in, edited or deleted by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

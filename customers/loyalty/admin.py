@@ -8,7 +8,7 @@ ledger and the balances in step.
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clvcrm.core.admin_tools import CappedCountPaginator
+from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
 from customers.models import (
     LoyaltySettings,
     LoyaltyStatus,
@@ -79,23 +79,8 @@ class LoyaltySettingsAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
-class ReadOnlyLargeAdmin(admin.ModelAdmin):
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(LoyaltyStatus)
-class LoyaltyStatusAdmin(ReadOnlyLargeAdmin):
+class LoyaltyStatusAdmin(ReadOnlyLargeTableAdmin):
     list_display = [
         "customer",
         "tier",
@@ -112,7 +97,7 @@ class LoyaltyStatusAdmin(ReadOnlyLargeAdmin):
 
 
 @admin.register(LoyaltyTierChange)
-class LoyaltyTierChangeAdmin(ReadOnlyLargeAdmin):
+class LoyaltyTierChangeAdmin(ReadOnlyLargeTableAdmin):
     list_display = [
         "customer",
         "from_tier",
@@ -130,7 +115,7 @@ class LoyaltyTierChangeAdmin(ReadOnlyLargeAdmin):
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(ReadOnlyLargeAdmin):
+class PointsEntryAdmin(ReadOnlyLargeTableAdmin):
     list_display = ["customer", "kind", "points", "order", "reason", "staff", "created_at"]
     list_select_related = ["customer", "order", "staff"]
     list_filter = ["kind"]
@@ -140,7 +125,7 @@ class PointsEntryAdmin(ReadOnlyLargeAdmin):
 
 
 @admin.register(PointsBalance)
-class PointsBalanceAdmin(ReadOnlyLargeAdmin):
+class PointsBalanceAdmin(ReadOnlyLargeTableAdmin):
     list_display = ["customer", "balance", "updated_at"]
     list_select_related = ["customer"]
     search_fields = ["=customer__external_id"]

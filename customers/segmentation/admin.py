@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from clvcrm.core.admin_tools import CappedCountPaginator
+from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
 from customers.models import (
     CustomerSegment,
     CustomSegmentMembership,
@@ -21,26 +21,6 @@ from customers.models import (
     SegmentTransition,
 )
 from customers.segmentation.rules import RULE_FIELDS, rules_clean
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the reassignment: viewable, never typed in or edited.
-
-    A million rows per table: capped counts, raw ids, no full-table facets.
-    """
-
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    raw_id_fields = ["customer"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SegmentThresholds)
@@ -99,7 +79,8 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerSegment)
-class CustomerSegmentAdmin(ReadOnlyAdmin):
+class CustomerSegmentAdmin(ReadOnlyLargeTableAdmin):
+    raw_id_fields = ["customer"]
     list_display = ["customer", "segment", "reason", "run", "since"]
     list_select_related = ["customer", "segment"]
     list_filter = ["segment", "reason"]
@@ -107,7 +88,8 @@ class CustomerSegmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SegmentTransition)
-class SegmentTransitionAdmin(ReadOnlyAdmin):
+class SegmentTransitionAdmin(ReadOnlyLargeTableAdmin):
+    raw_id_fields = ["customer"]
     list_display = [
         "id",
         "customer",
@@ -125,8 +107,7 @@ class SegmentTransitionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SegmentReassignment)
-class SegmentReassignmentAdmin(ReadOnlyAdmin):
-    raw_id_fields: list[str] = []
+class SegmentReassignmentAdmin(ReadOnlyLargeTableAdmin):
     list_display = [
         "run",
         "customers",
@@ -140,15 +121,15 @@ class SegmentReassignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SegmentStatistic)
-class SegmentStatisticAdmin(ReadOnlyAdmin):
+class SegmentStatisticAdmin(ReadOnlyLargeTableAdmin):
     list_display = ["run", "segment", "customers", "average_predicted_clv", "total_predicted_clv"]
     list_select_related = ["segment"]
     list_filter = ["segment"]
-    raw_id_fields: list[str] = []
 
 
 @admin.register(CustomSegmentMembership)
-class CustomSegmentMembershipAdmin(ReadOnlyAdmin):
+class CustomSegmentMembershipAdmin(ReadOnlyLargeTableAdmin):
+    raw_id_fields = ["customer"]
     list_display = ["segment", "customer", "run"]
     list_select_related = ["segment", "customer"]
     list_filter = ["segment"]
