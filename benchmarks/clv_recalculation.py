@@ -85,6 +85,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the app's modules are imported after Django is set up
 from benchmarks.common import (  # noqa: E402
+    DOC_PATH,
     Server,
     load_average,
     machine,
@@ -92,8 +93,6 @@ from benchmarks.common import (  # noqa: E402
     say,
     write_section,
 )
-
-DOC_PATH = ROOT / "docs" / "benchmarks.md"
 
 TARGET_RATIO = 3.0
 TARGET_RSS = 1_500_000_000  # bytes: 1.5 GB

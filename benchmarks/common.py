@@ -19,6 +19,9 @@ DOC_INTRO = (
     "so compare them with a run on your own hardware rather than across machines."
 )
 
+# Every benchmark writes its own section of this report.
+DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
 
 def machine() -> dict[str, str]:
     """What the report says about the hardware (like ``nproc``, ``/proc/cpuinfo``)."""

@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make the repository importable
 from benchmarks.common import (  # noqa: E402
+    DOC_PATH,
     Server,
     load_average,
     machine,
@@ -62,8 +63,6 @@ from benchmarks.common import (  # noqa: E402
     say,
     write_section,
 )
-
-DOC_PATH = ROOT / "docs" / "benchmarks.md"
 
 TARGET_ROWS_PER_S = 50_000
 TARGET_RSS_MB = 300

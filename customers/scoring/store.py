@@ -57,10 +57,11 @@ Column = tuple[str, str, NDArray[Any]]
 def scores_store(run_id: int, as_of_day: int, history: PurchaseHistory, scores: Scores) -> int:
     """Replace every CustomerScore with this run's; return the number of rows written."""
     columns = stage_columns(history, scores, as_of_day)
+    predicts = scores.p_alive is not None
     with connection.cursor() as cursor:
-        stage_create(cursor, STAGE, stage_spec(predicts=scores.p_alive is not None), "TEMPORARY")
+        stage_create(cursor, STAGE, stage_spec(predicts), "TEMPORARY")
         stage_load(cursor, STAGE, columns)
-        scores_replace(cursor, run_id, STAGE, predicts=scores.p_alive is not None)
+        scores_replace(cursor, run_id, STAGE, predicts=predicts)
         cursor.execute(f"DROP TABLE {STAGE}")
     return len(history)
 
