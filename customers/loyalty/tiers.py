@@ -27,7 +27,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
 
 from customers.loyalty.sql import (
     TABLES,
@@ -36,9 +35,9 @@ from customers.loyalty.sql import (
     literal,
     on_postgres,
     param,
-    plus_days,
     settings_lock,
 )
+from customers.loyalty.tier_writes import tier_changes_write
 from customers.models import LoyaltySettings, LoyaltyTier, Order
 
 EVAL = "loyalty_tier_eval"
@@ -79,11 +78,9 @@ def tiers_evaluate(as_of: date) -> TierEvaluation:
             cursor.execute(f"DROP TABLE IF EXISTS {EVAL}")
             sql, params = _eval_sql(as_of, rules, tiers)
             cursor.execute(sql, params)
-            cursor.execute(*_history_sql(as_of, tiers))
-            for statement in _status_sql(as_of, rules, tiers):
-                cursor.execute(*statement)
             cursor.execute(f"SELECT action, COUNT(*) FROM {EVAL} GROUP BY action")
             counts = dict(cursor.fetchall())
+            tier_changes_write(cursor, EVAL, as_of, rules, tiers, counts)
             cursor.execute(f"DROP TABLE {EVAL}")
     return TierEvaluation(as_of, counts)
 
@@ -114,11 +111,6 @@ def _qualified_rank(tiers: list[LoyaltyTier]) -> str:
 
 def _rank_of(column: str, tiers: list[LoyaltyTier]) -> str:
     whens = " ".join(f"WHEN {literal(t.pk)} THEN {literal(t.rank)}" for t in tiers)
-    return f"CASE {column} {whens} END"
-
-
-def _tier_of(column: str, tiers: list[LoyaltyTier]) -> str:
-    whens = " ".join(f"WHEN {literal(t.rank)} THEN {literal(t.pk)}" for t in tiers)
     return f"CASE {column} {whens} END"
 
 
@@ -174,53 +166,3 @@ def _eval_sql(
     """
     params = [param(downgrade_due), param(warn_from), param(as_of), *activity_params]
     return sql, params
-
-
-def _history_sql(as_of: date, tiers: list[LoyaltyTier]) -> tuple[str, list[Any]]:
-    sql = f"""
-        INSERT INTO {TABLES["history"]}
-            (customer_id, from_tier_id, to_tier_id, reason, effective_on, spend_12m,
-             orders_12m, created_at)
-        SELECT customer_id, old_tier_id, {_tier_of("new_rank", tiers)}, action, %s, spend,
-               orders, %s
-        FROM {EVAL} WHERE action IN ('upgrade', 'downgrade')
-    """
-    return sql, [param(as_of), param(timezone.now())]
-
-
-def _status_sql(
-    as_of: date, rules: LoyaltySettings, tiers: list[LoyaltyTier]
-) -> list[tuple[str, list[Any]]]:
-    """Insert the statuses of customers new to the programme, update the others.
-
-    A warned customer's row is rewritten only if the flag would change. (Two plain
-    statements rather than one upsert: at a million new customers the upsert's
-    speculative insertion costs more.)
-    """
-    changed = "action IN ('upgrade', 'downgrade')"
-    due = plus_days("e.review_on", rules.grace_days)
-    review_on = param(add_months(as_of, rules.review_months))
-    tier = _tier_of("e.new_rank", tiers)
-    insert = f"""
-        INSERT INTO {TABLES["status"]}
-            (customer_id, tier_id, tier_since, review_on, downgrade_on, downgrade_flagged_on)
-        SELECT e.customer_id, {tier}, %s, %s, NULL, NULL
-        FROM {EVAL} e WHERE e.tier_since IS NULL
-    """
-    update = f"""
-        UPDATE {TABLES["status"]} SET
-            tier_id = CASE WHEN {changed} THEN {tier} ELSE e.old_tier_id END,
-            tier_since = CASE WHEN {changed} THEN %s ELSE e.tier_since END,
-            review_on = CASE WHEN {changed} OR action = 'renew' THEN %s ELSE e.review_on END,
-            downgrade_on = CASE WHEN action = 'warn' THEN {due} END,
-            downgrade_flagged_on = CASE WHEN action = 'warn'
-                THEN COALESCE(e.downgrade_flagged_on, %s) END
-        FROM {EVAL} e
-        WHERE {TABLES["status"]}.customer_id = e.customer_id AND e.tier_since IS NOT NULL
-          AND NOT (e.action = 'warn' AND e.downgrade_flagged_on IS NOT NULL
-                   AND e.downgrade_on = {due})
-    """
-    return [
-        (insert, [param(as_of), review_on]),
-        (update, [param(as_of), review_on, param(as_of)]),
-    ]

@@ -16,10 +16,10 @@ from numpy.typing import NDArray
 
 from clvcrm.core.bulk import copy_logged
 from clvcrm.core.pgcopy import binary_copy_payload
+from clvcrm.core.table_swap import table_create_empty_copy, table_swap
 from customers.models import CustomerScore
 from customers.scoring.aggregate import PurchaseHistory
 from customers.scoring.compute import Scores
-from customers.scoring.table_swap import table_create_empty_copy, table_swap
 
 STAGE = "clv_score_stage"
 MONEY = (

@@ -5,12 +5,13 @@ from typing import Any
 
 from django.db import connection
 
-from customers.models import CustomerSegment, SegmentTransition
-from customers.scoring.table_swap import (
+from clvcrm.core.table_swap import (
     table_create_empty_copy,
     table_indexes_deferred,
     table_swap,
+    table_write_is_bulk,
 )
+from customers.models import CustomerSegment, SegmentTransition
 from customers.segmentation.classify import RESULT
 
 
@@ -33,19 +34,13 @@ def transitions_write(cursor: Any, *, run_id: int, now: datetime, changing: int)
         WHERE current_id IS NULL OR current_id <> segment_id
         """
     params = {"run": run_id, "now": connection.ops.adapt_datetimefield_value(now)}
-    if connection.vendor != "postgresql" or not changing or not _bulk(cursor, table, changing):
+    if connection.vendor != "postgresql" or not table_write_is_bulk(cursor, table, changing):
         cursor.execute(insert, params)
         return cursor.rowcount
     with table_indexes_deferred(cursor, table):
         cursor.execute(insert, params)
         written = cursor.rowcount
     return written
-
-
-def _bulk(cursor: Any, table: str, rows: int) -> bool:
-    """Whether ``rows`` are at least half of the table's (estimated) rows."""
-    cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
-    return rows * 2 >= cursor.fetchone()[0]
 
 
 def assignments_write(

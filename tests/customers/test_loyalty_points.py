@@ -205,7 +205,8 @@ def test_loyalty_run_queries_do_not_grow_with_customers():
     small = _queries_of_a_full_run(date(2025, 1, 10))
     _shop(60)
     large = _queries_of_a_full_run(date(2025, 1, 11))
-    assert small == large <= 55
+    # (Up to 20 of them drop and build indexes and swap the status table on PostgreSQL.)
+    assert small == large <= 75
     assert PointsEntry.objects.filter(kind="earn").count() == 2 * 63
     Order.objects.filter(placed_at__day=1).update(status=Order.Status.REFUNDED)
     # Reversals and expiries for every customer at once, in the same number of queries.

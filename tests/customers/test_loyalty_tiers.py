@@ -156,11 +156,112 @@ def test_evaluation_queries_do_not_grow_with_customers(django_assert_max_num_que
         who = customer()
         for k in range(n % 6):
             buy(who, date(2025, 1, 1 + k), "60.00")
-    with django_assert_max_num_queries(16):
+    # A fixed number of statements; a bulk write on PostgreSQL adds a fixed number more
+    # (dropping and building indexes, swapping the status table).
+    with django_assert_max_num_queries(36):
         first = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert first.upgraded == 25
     for _ in range(30):
         buy(customer(), date(2025, 1, 9), "150.00")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(36):
         second = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert second.upgraded == 30
+
+
+def _lifecycle() -> tuple[list[tuple], list[tuple], list[dict[str, int]]]:
+    """Upgrades, a warning, a renewal, a cleared flag and downgrades over five evaluations.
+
+    Returns every status, the tier history (without ids and times) and each day's counts.
+    """
+    configure(grace_days=30, warning_days=30, review_months=12)
+    make_tiers()
+    stays, fades, returns, late = customer(), customer(), customer(), customer()
+    for day in (5, 6, 7, 8, 9):
+        buy(stays, date(2025, 1, day), "120.00")
+    buy(fades, date(2025, 1, 10), "150.00")
+    buy(returns, date(2025, 1, 10), "150.00")
+    buy(returns, date(2026, 1, 20), "120.00")
+    buy(late, date(2025, 6, 1), "40.00")
+    counts = []
+    for day in (date(2025, 1, 10), date(2025, 6, 1), date(2026, 1, 15), date(2026, 1, 20)):
+        counts.append(services.loyalty_tiers_evaluate(as_of=day).counts)
+    counts.append(services.loyalty_tiers_evaluate(as_of=date(2026, 2, 9)).counts)
+    statuses = list(
+        LoyaltyStatus.objects.order_by("customer_id").values_list(
+            "customer__external_id",
+            "tier__name",
+            "tier_since",
+            "review_on",
+            "downgrade_on",
+            "downgrade_flagged_on",
+        )
+    )
+    history = list(
+        LoyaltyTierChange.objects.order_by("customer_id", "effective_on").values_list(
+            "customer__external_id",
+            "from_tier__name",
+            "to_tier__name",
+            "reason",
+            "effective_on",
+            "spend_12m",
+            "orders_12m",
+        )
+    )
+    return statuses, history, counts
+
+
+@pytest.mark.postgres
+def test_bulk_writes_give_the_same_statuses_and_history_as_plain_ones(monkeypatch):
+    # PostgreSQL writes a large share of changes by rebuilding the status table and
+    # building the history's indexes afterwards: both must write exactly what the plain
+    # statements write, and leave the tables' indexes as they were.
+    from django.db import connection, transaction
+
+    from customers.loyalty import tier_writes
+
+    def indexes() -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('customers_loyaltystatus', 'customers_loyaltytierchange') ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    results = {}
+    for path, bulk in (("plain", False), ("bulk", True)):
+        monkeypatch.setattr(tier_writes, "table_write_is_bulk", lambda *a, bulk=bulk, **k: bulk)
+        sid = transaction.savepoint()
+        statuses, history, counts = _lifecycle()
+        # The builders number customers across runs: compare without the external ids.
+        results[path] = (
+            [row[1:] for row in statuses],
+            [row[1:] for row in history],
+            counts,
+        )
+        assert indexes() == before, path
+        transaction.savepoint_rollback(sid)
+
+    assert results["bulk"] == results["plain"]
+    statuses, history, counts = results["plain"]
+    assert counts == [
+        {"upgrade": 3},  # stays Gold, fades and returns Silver
+        {"upgrade": 1},  # late Bronze
+        {"warn": 3},  # the first three no longer qualify after their review date
+        {"warn": 2, "renew": 1},  # returns requalifies; the flags stay as they are
+        {"downgrade": 2},  # grace is over: one step down
+    ]
+    assert statuses == [
+        ("Silver", date(2026, 2, 9), date(2027, 2, 9), None, None),
+        ("Bronze", date(2026, 2, 9), date(2027, 2, 9), None, None),
+        ("Silver", date(2025, 1, 10), date(2027, 1, 20), None, None),
+        ("Bronze", date(2025, 6, 1), date(2026, 6, 1), None, None),
+    ]
+    assert history == [
+        (None, "Gold", "upgrade", date(2025, 1, 10), 600, 5),
+        ("Gold", "Silver", "downgrade", date(2026, 2, 9), 0, 0),
+        (None, "Silver", "upgrade", date(2025, 1, 10), 150, 1),
+        ("Silver", "Bronze", "downgrade", date(2026, 2, 9), 0, 0),
+        (None, "Silver", "upgrade", date(2025, 1, 10), 150, 1),
+        (None, "Bronze", "upgrade", date(2025, 6, 1), 40, 1),
+    ]

@@ -69,6 +69,19 @@ def _definitions(cursor: Any, table: str) -> tuple[list[tuple[str, str]], list[t
     return list(cursor.fetchall()), constraints
 
 
+def table_write_is_bulk(cursor: Any, table: str, rows: int, *, share: float = 0.5) -> bool:
+    """Whether writing ``rows`` rows touches at least ``share`` of the table's (estimated) rows.
+
+    Past that share, building indexes once (``table_indexes_deferred``) or rebuilding the
+    table (``table_swap``) costs less than maintaining every index row by row. An empty,
+    never analysed table counts as empty.
+    """
+    if not rows:
+        return False
+    cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
+    return rows >= share * cursor.fetchone()[0]
+
+
 @contextmanager
 def table_indexes_deferred(cursor: Any, table: str) -> Iterator[None]:
     """Drop the table's secondary indexes and unique constraints; rebuild them on exit.
