@@ -208,6 +208,13 @@ def render_section(r: Results) -> str:
             "",
             f"The window aggregate's plan: {r.plan}.",
             "",
+            "Every evaluation is one transaction: the aggregate joined to the statuses fills "
+            "a temporary table of the customers who change, from which the tier history and "
+            "the statuses are written. When the changes are a large share of a table (the "
+            "first evaluation, a review day), the history's indexes are built once after the "
+            "insert and the status table is rebuilt and swapped in, instead of maintaining "
+            "every index entry row by row.",
+            "",
             f"**Slowest evaluation: {worst:.1f} s** (target < {TARGET_SECONDS:.0f} s for a "
             f"million customers): {'**met**' if worst < TARGET_SECONDS else '**not met**'}.",
             "",

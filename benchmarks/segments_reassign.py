@@ -32,7 +32,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -149,6 +149,7 @@ def render_section(r: Results) -> str:
         [
             "## Segment reassignment",
             "",
+            f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by "
             f"`benchmarks/segments_reassign.py` (median of {r.args.repeat} runs each, in one "
             "process with Django set up on the benchmark database, DEBUG off).",
             "",
@@ -157,7 +158,7 @@ def render_section(r: Results) -> str:
             f"(shared_buffers {r.pg['shared_buffers']}, work_mem {r.pg['work_mem']}, "
             f"synchronous_commit {r.pg['synchronous_commit']}); Python {r.box['python']}. "
             f"Load average {r.box['load']} when the run started, {r.load_end} when it ended "
-            "(the machine is shared by four engineers: other work slows every figure).",
+            "(the machine is shared: other work slows every figure down).",
             f"- **Data:** the shop of `benchmarks/clv_recalculation.py`: "
             f"{r.facts['customers']:,} customers, {r.facts['orders']:,} completed orders "
             f"over two years to {r.as_of} (loaded by its binary COPY loaders in "
