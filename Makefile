@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import bench-clv bench-loyalty run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty run worker clean
 
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
@@ -32,10 +32,13 @@ bench-import: $(VENV)/.dev-installed  ## docs/benchmarks.md: 10M order rows into
 bench-clv: $(VENV)/.dev-installed  ## docs/benchmarks.md: CLV recalculation, 1M customers, 10M orders
 	$(BIN)/python benchmarks/clv_recalculation.py
 
+bench-segments: $(VENV)/.dev-installed  ## docs/benchmarks.md: segment reassignment, 1M customers
+	$(BIN)/python benchmarks/segments_reassign.py
+
 bench-loyalty: $(VENV)/.dev-installed  ## docs/benchmarks.md: loyalty tier evaluation, 1M customers
 	$(BIN)/python benchmarks/loyalty_tiers.py
 
-bench: bench-import bench-clv bench-loyalty
+bench: bench-import bench-clv bench-segments bench-loyalty
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --loglevel=INFO

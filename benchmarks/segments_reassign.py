@@ -184,9 +184,10 @@ def render_section(r: Results) -> str:
             "in, and the transitions' unique constraint and partial index are built after "
             "the insert instead of maintained row by row.",
             "",
-            "Reproduce: `.venv/bin/python benchmarks/segments_reassign.py` "
-            f"(`--customers {r.args.customers} --orders {r.args.orders} --repeat "
-            f"{r.args.repeat}`; add `--keep-db`, then `--reuse-db` to skip the load).",
+            "Reproduce: `make bench-segments`, i.e. `.venv/bin/python "
+            f"benchmarks/segments_reassign.py --customers {r.args.customers} --orders "
+            f"{r.args.orders} --repeat {r.args.repeat}` (add `--keep-db`, then `--reuse-db` "
+            "to skip the load).",
         ]
     )
 
