@@ -118,6 +118,11 @@ ON CONFLICT (name) DO NOTHING
 # "keep". The consent has no such spare value, so customers with and without one in the
 # batch go in two statements (CONSENT_GIVEN is "true" or "false"). A row inserted here
 # carries this batch's created_at, which tells the new customers from the updated ones.
+# Only customers that are new or differ are sent to the upsert: ON CONFLICT locks (and so
+# dirties and logs) the stored row even when its WHERE finds nothing to change, and most
+# of a large file's rows name customers already stored and unchanged. The filter is the
+# upsert's own WHERE (stage cells are NULL where the batch gave no value); a customer
+# stored between the filter and the insert still meets ON CONFLICT.
 CUSTOMERS_UPSERT = """
 WITH written AS (
     INSERT INTO customers_customer AS c (
@@ -129,7 +134,16 @@ WITH written AS (
            coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %(now)s, %(now)s
     FROM import_stage_customer s
     LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
+    LEFT JOIN customers_customer stored ON stored.external_id = s.external_id
     WHERE s.marketing_consent IS {consent_given}
+      AND (stored.id IS NULL
+           OR s.email <> stored.email
+           OR s.first_name <> stored.first_name
+           OR s.last_name <> stored.last_name
+           OR s.country <> stored.country
+           OR {stored_consent} <> stored.marketing_consent
+           OR s.acquired_on < stored.acquired_on
+           OR ch.id <> coalesce(stored.acquisition_channel_id, 0))
     ON CONFLICT (external_id) DO UPDATE SET
         email = CASE WHEN EXCLUDED.email = '' THEN c.email ELSE EXCLUDED.email END,
         first_name = CASE WHEN EXCLUDED.first_name = '' THEN c.first_name
@@ -154,8 +168,14 @@ WITH written AS (
 SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
 """
 CUSTOMERS_UPSERTS = (
-    CUSTOMERS_UPSERT.format(consent_given="NOT NULL", consent="EXCLUDED.marketing_consent"),
-    CUSTOMERS_UPSERT.format(consent_given="NULL", consent="c.marketing_consent"),
+    CUSTOMERS_UPSERT.format(
+        consent_given="NOT NULL",
+        consent="EXCLUDED.marketing_consent",
+        stored_consent="s.marketing_consent",
+    ),
+    CUSTOMERS_UPSERT.format(
+        consent_given="NULL", consent="c.marketing_consent", stored_consent="stored.marketing_consent"
+    ),
 )
 
 STATUS_CHANGES = """
