@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsE
 from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
+from customers.order_import.first_load import FirstLoad
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
@@ -103,17 +105,23 @@ def orders_import(
     chunks = raw_chunks(records, layout.columns["order_id"], batch_rows or batch_rows_default())
     batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
     growing = 0
+    first_load = FirstLoad(order_import)
 
     def write(batch: Batch) -> Counts:
         nonlocal growing
-        counts = write_batch(batch, dry_run=dry_run, order_import=order_import)
+        counts = write_batch(
+            batch, dry_run=dry_run, order_import=order_import, record_counts=not first_load.active
+        )
+        if first_load.active:
+            first_load.add(counts)
         if not dry_run and (counts.orders_created or counts.customers_created):
             growing += 1  # statistics go stale only while the tables grow
             statistics_refresh(growing)
         return counts
 
+    session = nullcontext if dry_run else first_load.session
     with fewer_collections():
-        for batch, counts in write_batches(batches, write):
+        for batch, counts in write_batches(batches, write, session):
             summary.counts.add(counts)
             for rejection in sorted(batch.rejections, key=lambda r: r.row):
                 if len(summary.first_rejections) < SUMMARY_REJECTIONS:

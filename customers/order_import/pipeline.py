@@ -10,6 +10,7 @@ connections would not see each other's rows; there everything runs on one thread
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 from django.db import connection
 
@@ -20,19 +21,26 @@ QUEUE_DEPTH = 2
 _DONE = object()
 
 
+Session = Callable[[], AbstractContextManager]
+
+
 def write_batches(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session = nullcontext
 ) -> Iterator[tuple[Batch, Counts]]:
-    """Call ``write`` on every batch; yield each batch with its counts, in order."""
+    """Call ``write`` on every batch; yield each batch with its counts, in order.
+
+    ``session()`` is entered around all the writes, on the thread that makes them.
+    """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        for batch in batches:
-            yield batch, write(batch)
+        with session():
+            for batch in batches:
+                yield batch, write(batch)
         return
-    yield from _in_background(batches, write)
+    yield from _in_background(batches, write, session)
 
 
 def _in_background(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session
 ) -> Iterator[tuple[Batch, Counts]]:
     todo: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
     done: queue.Queue = queue.Queue()
@@ -40,9 +48,10 @@ def _in_background(
 
     def writer() -> None:
         try:
-            while (batch := todo.get()) is not _DONE:
-                if not failure:
-                    done.put((batch, write(batch)))
+            with session():
+                while (batch := todo.get()) is not _DONE:
+                    if not failure:
+                        done.put((batch, write(batch)))
         except BaseException as exc:  # re-raised on the reading thread
             failure.append(exc)
             while todo.get() is not _DONE:  # let the reader finish putting

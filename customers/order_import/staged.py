@@ -174,7 +174,9 @@ CUSTOMERS_UPSERTS = (
         stored_consent="s.marketing_consent",
     ),
     CUSTOMERS_UPSERT.format(
-        consent_given="NULL", consent="c.marketing_consent", stored_consent="stored.marketing_consent"
+        consent_given="NULL",
+        consent="c.marketing_consent",
+        stored_consent="stored.marketing_consent",
     ),
 )
 
