@@ -19,6 +19,11 @@ from customers.order_import.writer import Counts
 
 QUEUE_DEPTH = 2
 _DONE = object()
+_STOP = object()
+
+
+class _ReaderFailedError(Exception):
+    """Raised on the writer thread when the reading thread failed."""
 
 
 Session = Callable[[], AbstractContextManager]
@@ -50,25 +55,32 @@ def _in_background(
         try:
             with session():
                 while (batch := todo.get()) is not _DONE:
-                    if not failure:
-                        done.put((batch, write(batch)))
+                    if batch is _STOP:
+                        raise _ReaderFailedError
+                    done.put((batch, write(batch)))
+        except _ReaderFailedError:
+            pass  # the reader failed, and says so itself; the session rolled back
         except BaseException as exc:  # re-raised on the reading thread
             failure.append(exc)
-            while todo.get() is not _DONE:  # let the reader finish putting
+            while todo.get() not in (_DONE, _STOP):  # let the reader finish putting
                 pass
         finally:
             connection.close()
 
     thread = threading.Thread(target=writer, name="order-import-writer", daemon=True)
     thread.start()
+    read_all = False
     try:
         for batch in batches:
             if failure:
                 break
             todo.put(batch)
             yield from _drain(done)
+        read_all = True
     finally:
-        todo.put(_DONE)
+        # A failure while reading (or of the caller) stops the writer without the
+        # batches still queued, and rolls back a session's transaction.
+        todo.put(_DONE if read_all else _STOP)
         thread.join()
     yield from _drain(done)
     if failure:
