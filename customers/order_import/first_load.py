@@ -62,27 +62,25 @@ class FirstLoad:
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        if connection.vendor != "postgresql" or Order.objects.exists():
-            yield
-            return
-        with transaction.atomic():
-            lock_import()
-            if Order.objects.exists():  # another import got there first
-                yield
-                return
-            self.active = True
-            try:
-                rebuild = _drop_indexes_and_foreign_keys()
-                yield
-                _create(rebuild)
-                if self.order_import is not None:
-                    record_counts(self.order_import, self.counts)
-            finally:
-                self.active = False
+        if connection.vendor == "postgresql" and not Order.objects.exists():
+            with transaction.atomic():
+                lock_import()
+                if not Order.objects.exists():  # else another import got there first
+                    self.active = True
+                    try:
+                        indexes, foreign_keys = _drop_indexes_and_foreign_keys()
+                        yield
+                        _create(indexes, foreign_keys)
+                        if self.order_import is not None:
+                            record_counts(self.order_import, self.counts)
+                    finally:
+                        self.active = False
+                    return
+        yield  # batch by batch, each in its own transaction
 
 
-def _drop_indexes_and_foreign_keys() -> list[str]:
-    """Drop them; return the statements that create them again, indexes first."""
+def _drop_indexes_and_foreign_keys() -> tuple[list[str], list[str]]:
+    """Drop them; return the statements that create them again."""
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(SECONDARY_INDEXES, [list(TABLES)])
@@ -93,14 +91,20 @@ def _drop_indexes_and_foreign_keys() -> list[str]:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    return [sql for _, sql in indexes] + [
+    return [sql for _, sql in indexes], [
         f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {sql}' for table, name, sql in foreign_keys
     ]
 
 
-def _create(statements: list[str]) -> None:
+def _create(indexes: list[str], foreign_keys: list[str]) -> None:
     with connection.cursor() as cursor:
         # A sort per index: more memory than the default 64MB saves merge passes.
         cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
-        for sql in statements:
+        for sql in indexes:
+            cursor.execute(sql)
+        # Statistics of the full tables (and of the expression indexes just made): the
+        # check of each foreign key is one join, planned with them, and so are the next
+        # imports' statements. Autovacuum could only analyze after the commit.
+        cursor.execute(f"ANALYZE {', '.join(TABLES)}")
+        for sql in foreign_keys:
             cursor.execute(sql)

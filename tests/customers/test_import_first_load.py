@@ -7,6 +7,7 @@ are written by a second thread there, inside the first load's transaction).
 from io import StringIO
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 
@@ -125,3 +126,20 @@ def _schema_objects() -> list[tuple]:
             {"tables": list(TABLES)},
         )
         return cursor.fetchall()
+
+
+def test_an_upload_shows_progress_while_its_first_load_runs(write_csv, settings, tmp_path):
+    # More rows than a batch: the reading thread updates the import's progress while the
+    # first load's transaction is open, which must not wait for that transaction.
+    settings.MEDIA_ROOT = tmp_path
+    rows = 25_000
+    path = _file(write_csv, rows, bad=(7,))
+    order_import = OrderImport.objects.create(file_name="orders.csv")
+    order_import.file.save("orders.csv", ContentFile(path.read_bytes()))
+
+    done = services.order_import_run(order_import_id=order_import.pk)
+
+    assert (done.status, done.rows_total, done.rows_rejected) == ("succeeded", rows, 1)
+    assert (done.orders_created, done.customers_created) == (rows - 1, 7)
+    assert done.bytes_done == done.bytes_total == path.stat().st_size
+    assert list(done.rejections.values_list("row", "column")) == [(8, "email")]
