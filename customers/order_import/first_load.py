@@ -80,7 +80,11 @@ class FirstLoad:
 
 
 def _drop_indexes_and_foreign_keys() -> tuple[list[str], list[str]]:
-    """Drop them; return the statements that create them again."""
+    """Drop them; return the statements that create them again.
+
+    Table and index names come from regclass, which quotes them where SQL needs it.
+    """
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")
         cursor.execute(SECONDARY_INDEXES, [list(TABLES)])
@@ -88,12 +92,11 @@ def _drop_indexes_and_foreign_keys() -> tuple[list[str], list[str]]:
         cursor.execute(FOREIGN_KEYS, [list(TABLES)])
         foreign_keys = cursor.fetchall()
         for table, name, _ in foreign_keys:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    return [sql for _, sql in indexes], [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {sql}' for table, name, sql in foreign_keys
-    ]
+    add = "ALTER TABLE {} ADD CONSTRAINT {} {}"
+    return [sql for _, sql in indexes], [add.format(t, quote(n), d) for t, n, d in foreign_keys]
 
 
 def _create(indexes: list[str], foreign_keys: list[str]) -> None:
