@@ -29,6 +29,7 @@ from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import (
     Counts,
     batch_rows_default,
+    prepare,
     statistics_refresh,
     write_batch,
 )
@@ -103,7 +104,9 @@ def orders_import(
     records = iter_records(path, layout, on_bytes=on_progress)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
     chunks = raw_chunks(records, layout.columns["order_id"], batch_rows or batch_rows_default())
-    batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
+    batches = (
+        prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser)) for chunk in chunks
+    )
     growing = 0
     first_load = FirstLoad(order_import)
 

@@ -33,7 +33,7 @@ from customers.order_import.existing import (
     existing_customers,
     reject_email_conflicts,
 )
-from customers.order_import.staged import batch_merge
+from customers.order_import.staged import StageText, batch_merge, stage_text
 from customers.order_import.table import OrderTable
 
 IMPORT_LOCK_KEY = 7_311_042  # any constant shared by every import process
@@ -82,9 +82,9 @@ def write_batch(
     are recorded on ``order_import`` but its counters are left to the caller.
     """
     record = _Record(order_import, record_counts) if order_import is not None else None
-    table = _staged_table(batch)
+    table, text = batch.staged or (_staged_table(batch), None)
     if table is not None:
-        counts = _write_staged(batch, table, dry_run=dry_run, record=record)
+        counts = _write_staged(batch, table, text, dry_run=dry_run, record=record)
     else:
         counts = _write_drafts(batch, dry_run=dry_run, record=record)
     if settings.DEBUG and not connection.force_debug_cursor:
@@ -107,6 +107,14 @@ def _write_drafts(batch: Batch, *, dry_run: bool, record: "_Record | None") -> C
         return _plan_and_write(batch, dry_run=False, record=record)
 
 
+def prepare(batch: Batch) -> Batch:
+    """Do ahead, on the reading thread, the Python work of writing ``batch``."""
+    table = _staged_table(batch)
+    if table is not None:
+        batch.staged = (table, stage_text(table))
+    return batch
+
+
 def _staged_table(batch: Batch) -> OrderTable | None:
     if connection.vendor != "postgresql":
         return None
@@ -118,13 +126,18 @@ def _staged_table(batch: Batch) -> OrderTable | None:
 
 
 def _write_staged(
-    batch: Batch, table: OrderTable, *, dry_run: bool, record: "_Record | None"
+    batch: Batch,
+    table: OrderTable,
+    text: StageText | None,
+    *,
+    dry_run: bool,
+    record: "_Record | None",
 ) -> Counts:
     # Within a caller's transaction (the first load's, a test's) a savepoint would only
     # cost: an error fails the import anyway. A dry run needs one, to roll back its batch.
     with transaction.atomic(savepoint=dry_run):
         lock_import()
-        merged = batch_merge(batch, table)
+        merged = batch_merge(batch, table, text)
         counts = Counts(
             rows=batch.rows,
             rows_rejected=len(batch.rejected_rows),
