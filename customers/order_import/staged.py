@@ -76,7 +76,10 @@ WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
 
 # The staged orders already stored: first a row with their number, then one row for each
 # whose content differs (a status change, to be applied, or a clash, to be rejected). The
-# stored customer's external id tells whether the customer differs and names it.
+# stored customer's external id tells whether the customer differs and names it. When
+# every staged id sorts after the greatest stored one (shops number orders as they come),
+# none can be stored: that test runs once (a one-time filter) and spares the probe of
+# each id.
 STORED_ORDERS = """
 WITH stored AS MATERIALIZED (
     SELECT s.idx, s.customer AS file_customer, s.placed_at AS file_placed_at,
@@ -85,6 +88,8 @@ WITH stored AS MATERIALIZED (
     FROM import_stage_order s
     JOIN customers_order o ON o.external_id = s.external_id
     WHERE NOT s.idx = ANY(%s::int4[])
+      AND ((SELECT min(external_id) FROM import_stage_order)
+           > (SELECT max(external_id) FROM customers_order)) IS NOT TRUE
 ), lined AS (
     SELECT EXISTS (SELECT FROM customers_orderline) AS any_lines
 )
