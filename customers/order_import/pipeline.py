@@ -50,6 +50,7 @@ def _in_background(
     todo: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
     done: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
+    reader_failed = threading.Event()
 
     def writer() -> None:
         try:
@@ -57,7 +58,8 @@ def _in_background(
                 while (batch := todo.get()) is not _DONE:
                     if batch is _STOP:
                         raise _ReaderFailedError
-                    done.put((batch, write(batch)))
+                    if not reader_failed.is_set():  # else skip what is queued until _STOP
+                        done.put((batch, write(batch)))
         except _ReaderFailedError:
             pass  # the reader failed, and says so itself; the session rolled back
         except BaseException as exc:  # re-raised on the reading thread
@@ -80,6 +82,8 @@ def _in_background(
     finally:
         # A failure while reading (or of the caller) stops the writer without the
         # batches still queued, and rolls back a session's transaction.
+        if not read_all:
+            reader_failed.set()
         todo.put(_DONE if read_all else _STOP)
         thread.join()
     yield from _drain(done)
