@@ -93,7 +93,8 @@ def orders_import(
 
     Refuses an unreadable file with :class:`ImportFileError` before writing anything. Then
     streams the rows, validates each, groups them into orders and writes batches of about
-    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction.
+    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction;
+    on PostgreSQL, into a shop without orders, all in one (see ``order_import.first_load``).
     Importing the same file again creates nothing. Every rejected row is passed to
     ``on_rejection`` (and, with ``order_import``, stored as an
     :class:`~customers.models.ImportRejection`); the bad rows never block the good ones.
