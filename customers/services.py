@@ -2,6 +2,7 @@
 
 import csv
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,12 +22,14 @@ from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsE
 from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import fast_batch, raw_chunks
 from customers.order_import.errors import ImportFileError, Rejection
+from customers.order_import.first_load import FirstLoad
 from customers.order_import.pipeline import write_batches
 from customers.order_import.rows import ParsedRow, RowParser
 from customers.order_import.source import inspect_file, iter_records
 from customers.order_import.writer import (
     Counts,
     batch_rows_default,
+    prepare,
     statistics_refresh,
     write_batch,
 )
@@ -90,7 +93,8 @@ def orders_import(
 
     Refuses an unreadable file with :class:`ImportFileError` before writing anything. Then
     streams the rows, validates each, groups them into orders and writes batches of about
-    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction.
+    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction;
+    on PostgreSQL, into a shop without orders, all in one (see ``order_import.first_load``).
     Importing the same file again creates nothing. Every rejected row is passed to
     ``on_rejection`` (and, with ``order_import``, stored as an
     :class:`~customers.models.ImportRejection`); the bad rows never block the good ones.
@@ -101,19 +105,27 @@ def orders_import(
     records = iter_records(path, layout, on_bytes=on_progress)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
     chunks = raw_chunks(records, layout.columns["order_id"], batch_rows or batch_rows_default())
-    batches = (fast_batch(chunk, parser) or _checked_batch(chunk, parser) for chunk in chunks)
+    batches = (
+        prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser)) for chunk in chunks
+    )
     growing = 0
+    first_load = FirstLoad(order_import)
 
     def write(batch: Batch) -> Counts:
         nonlocal growing
-        counts = write_batch(batch, dry_run=dry_run, order_import=order_import)
+        counts = write_batch(
+            batch, dry_run=dry_run, order_import=order_import, record_counts=not first_load.active
+        )
+        if first_load.active:
+            first_load.add(counts)
         if not dry_run and (counts.orders_created or counts.customers_created):
             growing += 1  # statistics go stale only while the tables grow
             statistics_refresh(growing)
         return counts
 
+    session = nullcontext if dry_run else first_load.session
     with fewer_collections():
-        for batch, counts in write_batches(batches, write):
+        for batch, counts in write_batches(batches, write, session):
             summary.counts.add(counts)
             for rejection in sorted(batch.rejections, key=lambda r: r.row):
                 if len(summary.first_rejections) < SUMMARY_REJECTIONS:

@@ -15,6 +15,7 @@ from customers.order_import.errors import Rejection
 from customers.order_import.rows import ParsedRow
 
 if TYPE_CHECKING:
+    from customers.order_import.staged import StageText
     from customers.order_import.table import OrderTable
 
 WHOLE_ORDER = "an order is imported whole or not at all"
@@ -58,6 +59,8 @@ class Batch:
     by_order_id: dict[str, OrderDraft] = field(default_factory=dict)
     # The fast lane's orders, column by column, instead of ``orders`` (see ``drafts``).
     table: "OrderTable | None" = None
+    # What the PostgreSQL writer stages, made ahead on the reading thread (``prepare``).
+    staged: "tuple[OrderTable, StageText] | None" = None
 
     def drafts(self) -> list[OrderDraft]:
         """The batch's orders as drafts, made from the fast lane's columns on first use."""

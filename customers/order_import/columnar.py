@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from itertools import islice
 from operator import itemgetter
 
 from customers.order_import.batches import Batch
@@ -38,15 +39,24 @@ _UTC_MOMENT = re.compile(
 
 
 def raw_chunks(records: Iterable[Record], order_id_index: int, size: int) -> Iterator[list]:
-    """Cut the records into chunks of about ``size``, never between rows of one order."""
-    chunk: list[Record] = []
-    for item in records:
-        if len(chunk) >= size and not _same_order(chunk[-1][1], item[1], order_id_index):
+    """Cut the records into chunks of about ``size``, never between rows of one order.
+
+    A chunk takes ``size`` records at once (``islice`` runs in C: a loop in Python over
+    ten million records costs seconds), then the rest of its last order.
+    """
+    records = iter(records)
+    chunk = list(islice(records, size))
+    while chunk:
+        for item in records:
+            if _same_order(chunk[-1][1], item[1], order_id_index):
+                chunk.append(item)
+                continue
             yield chunk
-            chunk = []
-        chunk.append(item)
-    if chunk:
-        yield chunk
+            chunk = [item, *islice(records, size - 1)]
+            break
+        else:
+            yield chunk
+            return
 
 
 def _same_order(previous: object, current: object, index: int) -> bool:

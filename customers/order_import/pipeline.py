@@ -10,6 +10,7 @@ connections would not see each other's rows; there everything runs on one thread
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 
 from django.db import connection
 
@@ -18,48 +19,72 @@ from customers.order_import.writer import Counts
 
 QUEUE_DEPTH = 2
 _DONE = object()
+_STOP = object()
+
+
+class _ReaderFailedError(Exception):
+    """Raised on the writer thread when the reading thread failed."""
+
+
+Session = Callable[[], AbstractContextManager]
 
 
 def write_batches(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session = nullcontext
 ) -> Iterator[tuple[Batch, Counts]]:
-    """Call ``write`` on every batch; yield each batch with its counts, in order."""
+    """Call ``write`` on every batch; yield each batch with its counts, in order.
+
+    ``session()`` is entered around all the writes, on the thread that makes them.
+    """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        for batch in batches:
-            yield batch, write(batch)
+        with session():
+            for batch in batches:
+                yield batch, write(batch)
         return
-    yield from _in_background(batches, write)
+    yield from _in_background(batches, write, session)
 
 
 def _in_background(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts]
+    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session
 ) -> Iterator[tuple[Batch, Counts]]:
     todo: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
     done: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
+    reader_failed = threading.Event()
 
     def writer() -> None:
         try:
-            while (batch := todo.get()) is not _DONE:
-                if not failure:
-                    done.put((batch, write(batch)))
+            with session():
+                while (batch := todo.get()) is not _DONE:
+                    if batch is _STOP:
+                        raise _ReaderFailedError
+                    if not reader_failed.is_set():  # else skip what is queued until _STOP
+                        done.put((batch, write(batch)))
+        except _ReaderFailedError:
+            pass  # the reader failed, and says so itself; the session rolled back
         except BaseException as exc:  # re-raised on the reading thread
             failure.append(exc)
-            while todo.get() is not _DONE:  # let the reader finish putting
+            while todo.get() not in (_DONE, _STOP):  # let the reader finish putting
                 pass
         finally:
             connection.close()
 
     thread = threading.Thread(target=writer, name="order-import-writer", daemon=True)
     thread.start()
+    read_all = False
     try:
         for batch in batches:
             if failure:
                 break
             todo.put(batch)
             yield from _drain(done)
+        read_all = True
     finally:
-        todo.put(_DONE)
+        # A failure while reading (or of the caller) stops the writer without the
+        # batches still queued, and rolls back a session's transaction.
+        if not read_all:
+            reader_failed.set()
+        todo.put(_DONE if read_all else _STOP)
         thread.join()
     yield from _drain(done)
     if failure:

@@ -171,19 +171,19 @@ def iter_records(
         text = io.TextIOWrapper(io.BufferedReader(counter, CHUNK), encoding="utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=layout.delimiter)
         next(reader)  # the header, checked by inspect_file
-        row_number = 1
+        row_number = 1  # of the last row read
         while True:
-            row_number += 1
+            # enumerate numbers the rows in C; the reader goes on after a bad row.
+            numbered = enumerate(reader, start=row_number + 1)
             try:
-                fields = next(reader)
-            except StopIteration:
+                for row_number, fields in numbered:
+                    if any(fields):  # not a blank line
+                        yield row_number, fields
+                    if on_bytes is not None and not row_number % 10_000:
+                        on_bytes(counter.bytes_read)
                 break
             except csv.Error as exc:
+                row_number += 1
                 yield row_number, exc
-                continue
-            if on_bytes is not None and row_number % 10_000 == 0:
-                on_bytes(counter.bytes_read)
-            if fields and any(fields):
-                yield row_number, fields
         if on_bytes is not None:
             on_bytes(counter.bytes_read)

@@ -5,11 +5,12 @@ object per row; the row-by-row lane's drafts convert into one. Customers and ema
 are derived from the columns with dict comprehensions, which cost a fraction of a loop.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from zoneinfo import ZoneInfo
 
 from customers.order_import.batches import OrderDraft
@@ -116,12 +117,12 @@ class OrderTable:
 
     def email_claims(self) -> Iterator[tuple[str, str, int]]:
         """``(customer_id, email, first row)`` for each distinct pair of the batch."""
-        first: dict[tuple[str, str], int] = {}
-        pairs = zip(self.customer_ids, self.emails, strict=True)
-        for pair, row in zip(pairs, self.rows, strict=True):
-            if pair[1] and pair not in first:
-                first[pair] = row
-        return ((c, e, row) for (c, e), row in first.items())
+        pairs = list(zip(self.customer_ids, self.emails, strict=True))
+        # Built from the end, so each pair's earliest row is the one that stays; the
+        # order of first appearance comes from fromkeys. No Python loop over the rows.
+        first: dict[tuple[str, str], int] = dict.fromkeys(pairs, 0)
+        first.update(zip(reversed(pairs), reversed(self.rows), strict=True))
+        return ((c, e, row) for (c, e), row in first.items() if e)
 
     def customer_rows(self, local_day) -> Iterator[tuple]:
         """One row per customer: the last non-empty value of each column wins.
@@ -131,22 +132,21 @@ class OrderTable:
         earliest local order day.
         """
         ids = self.customer_ids
-        emails = {c: v for c, v in zip(ids, self.emails, strict=True) if v}
-        first_names = {c: v for c, v in zip(ids, self.first_names, strict=True) if v}
-        last_names = {c: v for c, v in zip(ids, self.last_names, strict=True) if v}
-        countries = {c: v for c, v in zip(ids, self.countries, strict=True) if v}
-        channels = {c: v for c, v in zip(ids, self.channels, strict=True) if v}
-        consents = {c: v for c, v in zip(ids, self.consents, strict=True) if v is not None}
+        emails = _last_given(ids, self.emails)
+        first_names = _last_given(ids, self.first_names)
+        last_names = _last_given(ids, self.last_names)
+        countries = _last_given(ids, self.countries)
+        channels = _last_given(ids, self.channels)
+        consents = _last_given(ids, self.consents, map(is_not, self.consents, repeat(None)))
         # Plain UTC text starts with the day, and ISO days sort as text.
         if self.placed_as_text:
             days = [v[:10] for v in self.placed_at]
         else:
             days = list(map(local_day, self.placed_at))
-        acquired: dict[str, date | str] = {}
-        for customer, day in zip(ids, days, strict=True):
-            known = acquired.get(customer)
-            if known is None or day < known:
-                acquired[customer] = day
+        # Customers in order of first appearance, each with its earliest day: the pairs
+        # go in from the latest day to the earliest, so the earliest is written last.
+        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type]
+        acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
         get = dict.get
         return (
             (
@@ -161,3 +161,12 @@ class OrderTable:
             )
             for c, day in acquired.items()
         )
+
+
+def _last_given(ids: list[str], values: list, given: Iterable | None = None) -> dict:
+    """Each customer's last value among those ``given`` (by default: the non-empty ones).
+
+    dict() keeps the last value of each key and compress drops the others, all in C: a
+    loop in Python over the rows would cost more than the database's merge.
+    """
+    return dict(compress(zip(ids, values, strict=True), values if given is None else given))

@@ -33,7 +33,7 @@ from customers.order_import.existing import (
     existing_customers,
     reject_email_conflicts,
 )
-from customers.order_import.staged import batch_merge
+from customers.order_import.staged import StageText, batch_merge, stage_text
 from customers.order_import.table import OrderTable
 
 IMPORT_LOCK_KEY = 7_311_042  # any constant shared by every import process
@@ -66,36 +66,53 @@ class Counts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def write_batch(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
+def write_batch(
+    batch: Batch,
+    *,
+    dry_run: bool,
+    order_import: OrderImport | None,
+    record_counts: bool = True,
+) -> Counts:
     """Validate ``batch`` against the database and, unless ``dry_run``, write it.
 
     Rejections found here are appended to ``batch.rejections``. The whole batch is one
-    transaction: its orders, lines, customers and its rejection rows commit together.
-    On PostgreSQL a batch without order lines is merged in SQL (``staged.py``).
+    transaction: its orders, lines, customers and its rejection rows commit together
+    (or part of the caller's transaction, if it has one). On PostgreSQL a batch without
+    order lines is merged in SQL (``staged.py``). Without ``record_counts`` the rejections
+    are recorded on ``order_import`` but its counters are left to the caller.
     """
-    table = _staged_table(batch)
+    record = _Record(order_import, record_counts) if order_import is not None else None
+    table, text = batch.staged or (_staged_table(batch), None)
     if table is not None:
-        counts = _write_staged(batch, table, dry_run=dry_run, order_import=order_import)
+        counts = _write_staged(batch, table, text, dry_run=dry_run, record=record)
     else:
-        counts = _write_drafts(batch, dry_run=dry_run, order_import=order_import)
+        counts = _write_drafts(batch, dry_run=dry_run, record=record)
     if settings.DEBUG and not connection.force_debug_cursor:
         reset_queries()  # DEBUG keeps every query: thousands of batches would fill memory
     return counts
 
 
-def _write_drafts(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
+def _write_drafts(batch: Batch, *, dry_run: bool, record: "_Record | None") -> Counts:
     batch.drafts()
     if dry_run:
-        counts = _plan_and_write(batch, dry_run=True, order_import=None)
-        if order_import is not None:
+        counts = _plan_and_write(batch, dry_run=True, record=None)
+        if record is not None:
             # A dry run from the upload page keeps its report, never the shop data.
             with transaction.atomic():
-                _record(order_import, batch.rejections, counts)
+                record(batch.rejections, counts)
         return counts
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            _lock_batch()
-        return _plan_and_write(batch, dry_run=False, order_import=order_import)
+            lock_import()
+        return _plan_and_write(batch, dry_run=False, record=record)
+
+
+def prepare(batch: Batch) -> Batch:
+    """Do ahead, on the reading thread, the Python work of writing ``batch``."""
+    table = _staged_table(batch)
+    if table is not None:
+        batch.staged = (table, stage_text(table))
+    return batch
 
 
 def _staged_table(batch: Batch) -> OrderTable | None:
@@ -109,11 +126,18 @@ def _staged_table(batch: Batch) -> OrderTable | None:
 
 
 def _write_staged(
-    batch: Batch, table: OrderTable, *, dry_run: bool, order_import: OrderImport | None
+    batch: Batch,
+    table: OrderTable,
+    text: StageText | None,
+    *,
+    dry_run: bool,
+    record: "_Record | None",
 ) -> Counts:
-    with transaction.atomic():
-        _lock_batch()
-        merged = batch_merge(batch, table)
+    # Within a caller's transaction (the first load's, a test's) a savepoint would only
+    # cost: an error fails the import anyway. A dry run needs one, to roll back its batch.
+    with transaction.atomic(savepoint=dry_run):
+        lock_import()
+        merged = batch_merge(batch, table, text)
         counts = Counts(
             rows=batch.rows,
             rows_rejected=len(batch.rejected_rows),
@@ -127,15 +151,16 @@ def _write_staged(
         if dry_run:
             # Everything above is undone; only the report of an upload's dry run stays.
             transaction.set_rollback(True)
-        elif order_import is not None:
-            _record(order_import, batch.rejections, counts)
-    if dry_run and order_import is not None:
+        elif record is not None:
+            record(batch.rejections, counts)
+    if dry_run and record is not None:
         with transaction.atomic():
-            _record(order_import, batch.rejections, counts)
+            record(batch.rejections, counts)
     return counts
 
 
-def _lock_batch() -> None:
+def lock_import() -> None:
+    """Serialise imports: wait for the other's transaction (a batch or a first load)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
         # Don't wait for the WAL flush of each batch: a crash can lose only the
@@ -158,7 +183,7 @@ def statistics_refresh(batches_written: int) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | None) -> Counts:
+def _plan_and_write(batch: Batch, *, dry_run: bool, record: "_Record | None") -> Counts:
     stored_customers = existing_customers({o.customer_id for o in batch.orders})
     orders = reject_email_conflicts(batch, batch.orders, stored_customers)
     customer_pks = {cid: row["id"] for cid, row in stored_customers.items()}
@@ -184,8 +209,8 @@ def _plan_and_write(batch: Batch, *, dry_run: bool, order_import: OrderImport | 
     _update_customers(to_update, channel_ids)
     _create_orders(new_orders, customer_ids)
     _update_statuses(status_changes)
-    if order_import is not None:
-        _record(order_import, batch.rejections, counts)
+    if record is not None:
+        record(batch.rejections, counts)
     return counts
 
 
@@ -325,15 +350,29 @@ def _product_ids(drafts: list[OrderDraft]) -> dict[str, int]:
     return ids
 
 
-def _record(order_import: OrderImport, rejections: list[Rejection], counts: Counts) -> None:
-    bulk_insert(
-        ImportRejection,
-        ("order_import", "row", "order_id", "column", "value", "reason"),
-        (
-            (order_import.pk, r.row, r.order_id[:64], r.column, r.value[:200], r.reason[:300])
-            for r in rejections
-        ),
-    )
+@dataclass
+class _Record:
+    """Stores a batch's rejections on the import, and its counts if ``counts``."""
+
+    order_import: OrderImport
+    counts: bool
+
+    def __call__(self, rejections: list[Rejection], counts: Counts) -> None:
+        pk = self.order_import.pk
+        bulk_insert(
+            ImportRejection,
+            ("order_import", "row", "order_id", "column", "value", "reason"),
+            (
+                (pk, r.row, r.order_id[:64], r.column, r.value[:200], r.reason[:300])
+                for r in rejections
+            ),
+        )
+        if self.counts:
+            record_counts(self.order_import, counts)
+
+
+def record_counts(order_import: OrderImport, counts: Counts) -> None:
+    """Add ``counts`` to the import's counters."""
     OrderImport.objects.filter(pk=order_import.pk).update(
         rows_total=F("rows_total") + counts.rows,
         rows_rejected=F("rows_rejected") + counts.rows_rejected,

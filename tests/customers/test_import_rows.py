@@ -375,3 +375,30 @@ def test_consent_and_email_case_follow_later_files_and_empty_cells_keep_them(wri
     assert "Customers: 0 new, 0 updated." in outputs[2]
     assert "Customers: 0 new, 1 updated." in outputs[4]
     assert Customer.objects.get(external_id="C2").marketing_consent is False
+
+
+def test_stored_orders_are_found_whether_a_file_ids_sort_before_or_after_them(write_csv):
+    header = "customer_id,order_id,placed_at,amount,status\n"
+    first = write_csv(header + "C1,O5,2025-01-01,1.00,completed\n", "a.csv")
+    call_command("import_orders", str(first), stdout=StringIO())
+    files = [
+        header + "C1,O6,2025-01-02,1.00,completed\n",  # every id sorts after the stored ones
+        header + "C1,O4,2025-01-01,1.00,completed\nC1,O6,2025-01-02,1.00,refunded\n",
+        header + "C1,O5,2025-01-01,1.00,completed\nC1,O6,2025-01-02,1.00,completed\n",
+    ]
+    summaries = []
+    for n, text in enumerate(files):
+        out = StringIO()
+        call_command("import_orders", str(write_csv(text, f"{n}.csv")), stdout=out)
+        summaries.append(out.getvalue().splitlines()[1])
+
+    assert summaries == [
+        "Orders: 1 new, 0 status changed, 0 already imported (unchanged).",
+        "Orders: 1 new, 1 status changed, 0 already imported (unchanged).",
+        "Orders: 0 new, 1 status changed, 1 already imported (unchanged).",
+    ]
+    assert sorted(Order.objects.values_list("external_id", "status")) == [
+        ("O4", "completed"),
+        ("O5", "completed"),
+        ("O6", "completed"),
+    ]
