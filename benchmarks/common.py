@@ -67,6 +67,39 @@ def process_memory(pid: int) -> tuple[int, int]:
     return found["VmRSS:"], found["VmHWM:"]
 
 
+def process_tree_pss(pid: int) -> int:
+    """Proportional set size of ``pid`` and all its descendants, summed, in bytes.
+
+    PSS divides each shared page among the processes sharing it, so the sum counts the
+    pages a forked child shares with its parent once: the memory the whole tree holds.
+    """
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            with open(f"/proc/{member}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return total
+
+
+def _process_tree(pid: int) -> list[int]:
+    tree, todo = [], [pid]
+    while todo:
+        member = todo.pop()
+        tree.append(member)
+        try:
+            for task in os.listdir(f"/proc/{member}/task"):
+                with open(f"/proc/{member}/task/{task}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            pass
+    return tree
+
+
 def write_section(path: Path, name: str, section: str) -> None:
     """Replace the section ``name`` of ``path`` (or add it); keep everything else."""
     start_marker, end_marker = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"

@@ -60,6 +60,7 @@ from benchmarks.common import (  # noqa: E402
     load_average,
     machine,
     process_memory,
+    process_tree_pss,
     say,
     write_section,
 )
@@ -343,7 +344,8 @@ class Measured:
 
     seconds: float
     cpu_seconds: float  # user + system time of the process
-    peak_rss: int  # bytes
+    peak_rss: int  # bytes, of the import process itself
+    peak_tree_pss: int  # bytes, PSS of the import process and its children, summed
     samples: list[tuple[float, int]]  # (seconds since start, RSS bytes)
     returncode: int
     stdout: str
@@ -359,9 +361,12 @@ class Measured:
 def run_measured(command: list[str], env: dict[str, str], logs: Path, label: str) -> Measured:
     """Run ``command``; return its wall time, CPU time, peak RSS and RSS every 0.5 s.
 
-    Linux hands a forked child the parent's RSS high-water mark, and ``exec`` keeps it in
-    the child's ``ru_maxrss``; so this process resets its own mark first (``clear_refs``),
-    and the child's ``VmHWM`` (which starts afresh at ``exec``) is sampled as well.
+    The import reads its file in a forked child process: the PSS of the whole process
+    tree (shared pages counted once) is sampled too, and its peak reported next to the
+    import process's own RSS. Linux hands a forked child the parent's RSS high-water
+    mark, and ``exec`` keeps it in the child's ``ru_maxrss``; so this process resets its
+    own mark first (``clear_refs``), and the child's ``VmHWM`` (which starts afresh at
+    ``exec``) is sampled as well.
     """
     _reset_peak_rss()
     out_path, err_path = logs / f"{label}.stdout", logs / f"{label}.stderr"
@@ -369,7 +374,7 @@ def run_measured(command: list[str], env: dict[str, str], logs: Path, label: str
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
         samples: list[tuple[float, int]] = []
-        high_water = 0
+        high_water = tree_peak = 0
         next_sample = started
         try:
             while True:
@@ -382,6 +387,7 @@ def run_measured(command: list[str], env: dict[str, str], logs: Path, label: str
                     if rss:
                         samples.append((now - started, rss))
                     high_water = max(high_water, hwm)
+                    tree_peak = max(tree_peak, process_tree_pss(process.pid))
                     next_sample += SAMPLE_EVERY_S
                 time.sleep(max(0.0, min(0.05, next_sample - time.perf_counter())))
         except BaseException:
@@ -395,6 +401,7 @@ def run_measured(command: list[str], env: dict[str, str], logs: Path, label: str
         seconds,
         usage.ru_utime + usage.ru_stime,
         peak,
+        tree_peak,
         samples,
         process.returncode,
         out_path.read_text(errors="replace"),
@@ -524,7 +531,8 @@ def _check_ran(run: Measured, what: str) -> None:
         marks = ", ".join(f"{p}% {_mb(run.rss_at(p / 100))}" for p in RSS_MARKS if run.samples)
         raise BenchmarkError(
             f"{what} exited with status {run.returncode}{signal} after {run.seconds:.1f} s "
-            f"({run.cpu_seconds:.1f} s CPU, peak RSS {_mb(run.peak_rss)} MB; RSS (MB) at "
+            f"({run.cpu_seconds:.1f} s CPU, peak RSS {_mb(run.peak_rss)} MB, peak PSS with "
+            f"children {_mb(run.peak_tree_pss)} MB; RSS (MB) at "
             f"{marks}):\n{run.stdout}\n{tail}"
         )
 
@@ -534,7 +542,8 @@ def _describe_run(run: Measured, rows: int) -> str:
     output = "\n".join(f"    | {line}" for line in run.stdout.strip().splitlines())
     return (
         f"  {run.seconds:.1f} s ({run.cpu_seconds:.1f} s CPU), {rows / run.seconds:,.0f} rows/s, "
-        f"peak RSS {_mb(run.peak_rss)} MB\n  RSS (MB) at {marks}\n{output}"
+        f"peak RSS {_mb(run.peak_rss)} MB, peak PSS with children {_mb(run.peak_tree_pss)} MB"
+        f"\n  RSS (MB) at {marks}\n{output}"
     )
 
 
@@ -565,6 +574,7 @@ class Results:
                 "seconds": median(m.seconds for m in runs),
                 "cpu": median(m.cpu_seconds for m in runs),
                 "peak": median(m.peak_rss for m in runs),
+                "tree": median(m.peak_tree_pss for m in runs),
             }
 
         self.first = figures([r.first for r in self.rounds])
@@ -579,7 +589,9 @@ class Results:
 
     @property
     def peak(self) -> float:
-        return max(self.first["peak"], self.second["peak"])
+        """The larger of the import process's RSS and its process tree's PSS, any run."""
+        runs = (self.first, self.second)
+        return max(max(run["peak"], run["tree"]) for run in runs)
 
     @property
     def speed_met(self) -> bool:
@@ -640,19 +652,24 @@ def render_section(
         f"{SPAN_DAYS // 365} years, so each customer's rows are scattered through the file.",
         f"- **Run:** `manage.py import_orders FILE` as a subprocess with {debug} and {batch}, "
         "into a freshly migrated database. Seconds are wall time including Django start-up; "
-        "CPU is the importer process's own user + system time (PostgreSQL's is not in it); "
-        "peak RSS is its `ru_maxrss` and `VmHWM`. MB are 10^6 bytes.",
+        "CPU is the user + system time of the importer and its reading child (PostgreSQL's "
+        "is not in it); peak RSS is the importer process's `ru_maxrss` and `VmHWM` (the "
+        "larger of it and its child's); peak PSS is the proportional set size of the "
+        "importer and its child summed, sampled every 0.5 s: the memory the two hold "
+        "together, pages they share counted once. MB are 10^6 bytes.",
         "",
-        "| | seconds | rows/s | importer CPU s | peak RSS |",
-        "|---|---:|---:|---:|---:|",
+        "| | seconds | rows/s | importer CPU s | peak RSS | peak PSS, with child |",
+        "|---|---:|---:|---:|---:|---:|",
         f"| First import (empty database) | {first['seconds']:,.1f} | "
-        f"{r.rate(first['seconds']):,.0f} | {first['cpu']:,.1f} | {_mb(first['peak'])} MB |",
+        f"{r.rate(first['seconds']):,.0f} | {first['cpu']:,.1f} | {_mb(first['peak'])} MB | "
+        f"{_mb(first['tree'])} MB |",
         f"| Second import of the same file (0 new orders) | {second['seconds']:,.1f} | "
-        f"{r.rate(second['seconds']):,.0f} | {second['cpu']:,.1f} | {_mb(second['peak'])} MB |",
+        f"{r.rate(second['seconds']):,.0f} | {second['cpu']:,.1f} | {_mb(second['peak'])} MB | "
+        f"{_mb(second['tree'])} MB |",
         f"| PostgreSQL floor: bare `COPY` of the file into an empty orders table | "
-        f"{r.floor_seconds:,.1f} | {r.rate(r.floor_seconds):,.0f} | — | — |",
+        f"{r.floor_seconds:,.1f} | {r.rate(r.floor_seconds):,.0f} | — | — | — |",
         "",
-        f"RSS of the first import at 10 % / 50 % / 90 % of the run: {_mb(rss[10])} / "
+        f"RSS of the first import's process at 10 % / 50 % / 90 % of the run: {_mb(rss[10])} / "
         f"{_mb(rss[50])} / {_mb(rss[90])} MB, peak {_mb(first['peak'])} MB "
         f"(at every 10 % of the run: {deciles} MB).",
         "",
@@ -669,8 +686,9 @@ def render_section(
         "",
         f"**Targets:** ≥ {TARGET_ROWS_PER_S:,} rows/s for the first import: "
         f"{met[r.speed_met]} ({r.rate(first['seconds']):,.0f} rows/s; the re-import ran at "
-        f"{r.rate(second['seconds']):,.0f} rows/s). Peak RSS < {TARGET_RSS_MB} MB: "
-        f"{met[r.memory_met]} ({_mb(r.peak)} MB).",
+        f"{r.rate(second['seconds']):,.0f} rows/s). Under {TARGET_RSS_MB} MB resident: "
+        f"{met[r.memory_met]} ({_mb(r.peak)} MB, the larger of the peak RSS and the peak "
+        "PSS with the child).",
         "",
         f"Reproduce (about {_minutes(total)} here; needs {_disk(f.size)} of temporary disk):",
         "",

@@ -102,12 +102,15 @@ def orders_import(
     """
     layout = inspect_file(path)
     parser = RowParser(layout.columns, settings.SHOP_CURRENCY, ZoneInfo(settings.TIME_ZONE))
-    records = iter_records(path, layout, on_bytes=on_progress)
     summary = ImportSummary(Counts(), dry_run, layout.ignored)
-    chunks = raw_chunks(records, layout.columns["order_id"], batch_rows or batch_rows_default())
-    batches = (
-        prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser)) for chunk in chunks
-    )
+
+    def read(on_bytes: Callable[[int], None] | None) -> Iterator[Batch]:
+        records = iter_records(path, layout, on_bytes=on_bytes)
+        rows = batch_rows or batch_rows_default()
+        chunks = raw_chunks(records, layout.columns["order_id"], rows)
+        for chunk in chunks:
+            yield prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser))
+
     growing = 0
     first_load = FirstLoad(order_import)
 
@@ -125,7 +128,7 @@ def orders_import(
 
     session = nullcontext if dry_run else first_load.session
     with fewer_collections():
-        for batch, counts in write_batches(batches, write, session):
+        for batch, counts in write_batches(read, write, session, on_progress):
             summary.counts.add(counts)
             for rejection in sorted(batch.rejections, key=lambda r: r.row):
                 if len(summary.first_rejections) < SUMMARY_REJECTIONS:

@@ -4,7 +4,9 @@ Reading and validating a batch is Python work; writing it is mostly waiting for 
 database, which runs on another core. Overlapping the two makes a large import about as
 fast as the slower of them instead of their sum. The writer thread has its own database
 connection, so this is only done outside a transaction (a test's, say), where the two
-connections would not see each other's rows; there everything runs on one thread.
+connections would not see each other's rows; there everything runs on one thread. The
+reading itself runs in a child process when it can (``reader_process``), so that it does
+not hold the GIL the writer thread needs between its statements.
 """
 
 import queue
@@ -15,6 +17,12 @@ from contextlib import AbstractContextManager, nullcontext
 from django.db import connection
 
 from customers.order_import.batches import Batch
+from customers.order_import.reader_process import (
+    Progress,
+    Reader,
+    batches_from_child,
+    fork_is_safe,
+)
 from customers.order_import.writer import Counts
 
 QUEUE_DEPTH = 2
@@ -30,24 +38,34 @@ Session = Callable[[], AbstractContextManager]
 
 
 def write_batches(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session = nullcontext
+    read: Reader,
+    write: Callable[[Batch], Counts],
+    session: Session = nullcontext,
+    on_progress: Progress | None = None,
 ) -> Iterator[tuple[Batch, Counts]]:
-    """Call ``write`` on every batch; yield each batch with its counts, in order.
+    """Call ``write`` on every batch ``read(on_progress)`` gives; yield each with its counts.
 
-    ``session()`` is entered around all the writes, on the thread that makes them.
+    ``session()`` is entered around all the writes, on the thread that makes them. In
+    the background, the batches are read in a child process where that is safe
+    (``reader_process``), else on this thread.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         with session():
-            for batch in batches:
+            for batch in read(on_progress):
                 yield batch, write(batch)
         return
-    yield from _in_background(batches, write, session)
+    if fork_is_safe():
+        # The child prepares the next batch while one waits here: a deeper queue would
+        # only hold more batches in memory.
+        yield from _in_background(batches_from_child(read, on_progress), write, session, 1)
+    else:
+        yield from _in_background(read(on_progress), write, session, QUEUE_DEPTH)
 
 
 def _in_background(
-    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session
+    batches: Iterable[Batch], write: Callable[[Batch], Counts], session: Session, depth: int
 ) -> Iterator[tuple[Batch, Counts]]:
-    todo: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
+    todo: queue.Queue = queue.Queue(maxsize=depth)
     done: queue.Queue = queue.Queue()
     failure: list[BaseException] = []
     reader_failed = threading.Event()

@@ -37,6 +37,9 @@ class Command(BaseCommand):
         writer = csv.writer(report) if report else None
         if writer:
             writer.writerow(Rejection.REPORT_HEADER)
+        # No monitor thread: the import forks its reader only from a single-threaded
+        # process (customers.order_import.reader_process).
+        tqdm.monitor_interval = 0
         bar = tqdm(
             total=path.stat().st_size if path.is_file() else 0,
             unit="B",
