@@ -50,6 +50,8 @@ def batches_from_child(read: Reader, on_progress: Progress | None) -> Iterator[B
     receiving, sending = Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the child: never returns
+        # A server's handler (gunicorn's, say) must not keep it alive when stopped.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         receiving.close()
         _child(read, sending, report_progress=on_progress is not None)
     sending.close()
