@@ -162,10 +162,13 @@ def _write_staged(
 def lock_import() -> None:
     """Serialise imports: wait for the other's transaction (a batch or a first load)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-        # Don't wait for the WAL flush of each batch: a crash can lose only the
-        # last moments of batches, and a re-run of an import adds exactly those.
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # Don't wait for the WAL flush of each batch: a crash can lose only the last
+        # moments of batches, and a re-run of an import adds exactly those. (set_config
+        # with true is SET LOCAL, here in the same round trip as the lock.)
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s), set_config('synchronous_commit', 'off', true)",
+            [IMPORT_LOCK_KEY],
+        )
 
 
 # Batches after which PostgreSQL's statistics are refreshed: a table that grew from
