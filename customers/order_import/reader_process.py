@@ -41,11 +41,12 @@ def fork_is_safe() -> bool:
 
 
 def batches_from_child(read: Reader, on_progress: Progress | None) -> Iterator[Batch]:
-    """Run ``read`` in a forked child; yield its batches here, in order.
+    """Fork a child that runs ``read`` now; return an iterator of its batches, in order.
 
-    ``on_progress`` is called here with the child's progress. An exception in the child
-    is raised here (as :class:`ReaderProcessError` if it cannot travel). Closing the
-    iterator early stops the child.
+    The fork happens in this call, not at the first ``next``: the caller starts its
+    writer thread afterwards. ``on_progress`` is called here with the child's progress.
+    An exception in the child is raised here (as :class:`ReaderProcessError` if it
+    cannot travel). Closing the iterator early stops the child.
     """
     receiving, sending = Pipe(duplex=False)
     pid = os.fork()
@@ -55,6 +56,10 @@ def batches_from_child(read: Reader, on_progress: Progress | None) -> Iterator[B
         receiving.close()
         _child(read, sending, report_progress=on_progress is not None)
     sending.close()
+    return _received(pid, receiving, on_progress)
+
+
+def _received(pid: int, receiving: Connection, on_progress: Progress | None) -> Iterator[Batch]:
     finished = False
     try:
         while True:

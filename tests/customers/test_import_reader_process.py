@@ -56,9 +56,11 @@ def test_a_child_that_dies_is_reported():
         list(batches_from_child(_batches(5, die_after=1), None))
 
 
-def test_stopping_early_ends_the_child():
+def test_the_child_starts_at_once_and_stopping_early_ends_it():
     children_before = _children()
     batches = batches_from_child(_batches(10_000), None)
+    # Forked by the call, before the caller starts its writer thread.
+    assert len(_children() - children_before) == 1
     assert next(batches).rows == 0
     batches.close()  # the writer failed, say
     assert _children() == children_before
