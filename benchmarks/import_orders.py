@@ -669,6 +669,14 @@ def render_section(
         f"| PostgreSQL floor: bare `COPY` of the file into an empty orders table | "
         f"{r.floor_seconds:,.1f} | {r.rate(r.floor_seconds):,.0f} | — | — | — |",
         "",
+        "Every run (rows/s): first import "
+        + " · ".join(f"{r.rate(x.first.seconds):,.0f}" for x in r.rounds)
+        + "; re-import "
+        + " · ".join(f"{r.rate(x.second.seconds):,.0f}" for x in r.rounds)
+        + "; floor "
+        + " · ".join(f"{r.rate(x.floor_seconds):,.0f}" for x in r.rounds)
+        + ".",
+        "",
         f"RSS of the first import's process at 10 % / 50 % / 90 % of the run: {_mb(rss[10])} / "
         f"{_mb(rss[50])} / {_mb(rss[90])} MB, peak {_mb(first['peak'])} MB "
         f"(at every 10 % of the run: {deciles} MB).",
