@@ -109,9 +109,5 @@ def _create(indexes: list[str], foreign_keys: list[str]) -> None:
         # check of each foreign key is one join, planned with them, and so are the next
         # imports' statements. Autovacuum could only analyze after the commit.
         cursor.execute(f"ANALYZE {', '.join(TABLES)}")
-        # Each batch switched hash and merge joins off for the rest of the transaction
-        # (staged.STAGE_SETUP), which is this whole import: back on, or the check walks
-        # the customers' primary key once per order.
-        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
         for sql in foreign_keys:
             cursor.execute(sql)

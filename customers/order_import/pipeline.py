@@ -102,6 +102,10 @@ def _in_background(
         # batches still queued, and rolls back a session's transaction.
         if not read_all:
             reader_failed.set()
+            # Stop the reading now (a child process, an open file), not at collection.
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
         todo.put(_DONE if read_all else _STOP)
         thread.join()
     yield from _drain(done)

@@ -295,10 +295,7 @@ def parse_moment(value: str, tz: ZoneInfo) -> datetime:
 def _datetime_parser(tz: ZoneInfo):
     @lru_cache(maxsize=4096)
     def parse(value: str) -> datetime:
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=tz)
-        return parsed
+        return parse_moment(value, tz)
 
     return parse
 

@@ -44,8 +44,11 @@ SET LOCAL enable_mergejoin TO off
 """
 # Stage tables carry no statistics; a batch is small next to the stored tables, so every
 # join should probe their indexes. Hash and merge joins are switched off for the batch's
-# transaction because the planner, blind to the stage's size, might scan ten million
-# orders instead.
+# statements because the planner, blind to the stage's size, might scan ten million
+# orders instead; JOINS_RESTORED switches them back when the merge ends, since the
+# transaction may go on (a first load's spans the whole import, and ends with foreign-key
+# checks that need a hash join).
+JOINS_RESTORED = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
 
 CSV_SLICE_ROWS = 1_000
 ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total"
@@ -277,6 +280,7 @@ def batch_merge(batch: Batch, table: OrderTable, text: StageText | None = None) 
             sql = NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else "")
             cursor.execute(sql, [table.currency, now])
             merged.orders_created = cursor.rowcount
+        cursor.execute(JOINS_RESTORED)
     return merged
 
 

@@ -34,8 +34,6 @@ from customers.models.segments import REASON_SEGMENT
 
 STAGE = "segment_stage"
 RESULT = "segment_result"
-# Money parameters arrive as text on SQLite; the stage's computed columns have no type
-# there, and SQLite orders every number before every text: cast them back to numbers.
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,8 @@ def stage_fill(cursor: Any, *, t: Thresholds, median: Decimal | None, ids: dict[
         "at_risk": ids[DefaultSegment.AT_RISK],
     }
     r = SegmentReason
+    # Money parameters arrive as text on SQLite; the stage's computed columns have no type
+    # there, and SQLite orders every number before every text: cast them back to numbers.
     valuable = "s.historical_clv >= CAST(%(median)s AS NUMERIC)"
     stays = "a.segment_id = %(at_risk)s AND s.historical_clv >= CAST(%(median_exit)s AS NUMERIC)"
     # The two spend windows come with the scores (the CLV run sums them from its scan of

@@ -402,3 +402,20 @@ def test_stored_orders_are_found_whether_a_file_ids_sort_before_or_after_them(wr
         ("O5", "completed"),
         ("O6", "completed"),
     ]
+
+
+@pytest.mark.postgres
+def test_a_batch_switches_hash_and_merge_joins_back_on_when_its_merge_ends(write_csv):
+    # The stage statements run with hash and merge joins off; the rest of an enclosing
+    # transaction (a first load's foreign-key checks, here the test's) must not.
+    from django.db import connection
+
+    path = write_csv("customer_id,order_id,placed_at,amount\nC1,O1,2025-01-05,10.00\n")
+    call_command("import_orders", str(path), stdout=StringIO())
+
+    assert Order.objects.count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')"
+        )
+        assert cursor.fetchone() == ("on", "on")
