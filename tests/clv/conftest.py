@@ -1,27 +1,18 @@
-"""Fixtures for the CLV mathematics tests: the CDNOW reference data in shared/data."""
+"""Fixtures for the CLV mathematics tests: the CDNOW reference data in tests/data."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
 from customers.clv import RFMSummary, rfm_summary
+from tests.datasets import data_file
 
 CALIBRATION_END = "1997-09-30"
 HOLDOUT_END = "1998-06-30"
-
-
-def shared_data_dir() -> Path:
-    """shared/data beside the repository, or $CLVCRM_SHARED_DATA."""
-    env = os.environ.get("CLVCRM_SHARED_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @dataclass(frozen=True)
@@ -32,15 +23,8 @@ class Transactions:
 
 
 @pytest.fixture(scope="session")
-def data_dir() -> Path:
-    path = shared_data_dir()
-    assert (path / "CDNOW_sample.txt").is_file(), f"CDNOW data not found in {path}"
-    return path
-
-
-@pytest.fixture(scope="session")
-def cdnow_transactions(data_dir: Path) -> Transactions:
-    raw = np.loadtxt(data_dir / "CDNOW_sample.txt", dtype=str)
+def cdnow_transactions() -> Transactions:
+    raw = np.loadtxt(data_file("CDNOW_sample.txt"), dtype=str)
     dates = np.array([f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in raw[:, 2]], dtype="datetime64[D]")
     return Transactions(raw[:, 1].astype(np.int64), dates, raw[:, 4].astype(np.float64))
 
@@ -60,14 +44,14 @@ def cdnow_summary(cdnow_transactions: Transactions) -> RFMSummary:
 
 
 @pytest.fixture(scope="session")
-def cdnow_reference(data_dir: Path) -> np.ndarray:
+def cdnow_reference() -> np.ndarray:
     """Hardie's published summary: columns ID, x, t_x, T, zbar (weeks, USD)."""
     return np.genfromtxt(
-        data_dir / "cdnow_customers_summary_with_transactions.csv", delimiter=",", names=True
+        data_file("cdnow_customers_summary_with_transactions.csv"), delimiter=",", names=True
     )
 
 
 @pytest.fixture(scope="session")
-def cdnow_reference_plain(data_dir: Path) -> np.ndarray:
+def cdnow_reference_plain() -> np.ndarray:
     """cdnow_customers_summary.csv: columns ID, frequency, recency, T."""
-    return np.genfromtxt(data_dir / "cdnow_customers_summary.csv", delimiter=",", names=True)
+    return np.genfromtxt(data_file("cdnow_customers_summary.csv"), delimiter=",", names=True)

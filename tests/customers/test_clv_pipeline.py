@@ -17,7 +17,7 @@ from customers.models import ClvRun, Customer, CustomerScore, Order
 from customers.scoring import run as run_module
 from customers.scoring.run import ClvRunBusyError
 from tests.catalog import table_catalog
-from tests.cdnow import SHARED_DATA
+from tests.datasets import data_file
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_cdnow_calibration_matches_the_published_fit(cdnow_sample):
 def test_cdnow_scores_follow_the_btyd_summary(cdnow_sample):
     _recalculate("--as-of", "1997-09-30")
 
-    with (SHARED_DATA / "cdnow_customers_summary.csv").open() as f:
+    with data_file("cdnow_customers_summary.csv").open() as f:
         published = {row["ID"]: row for row in csv.DictReader(f)}
     # The sample's ids are zero-padded in the transactions, plain in the summary.
     scores = {

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from customers.models import Customer, Order, OrderImport
-from tests.cdnow import cdnow_master_path, cdnow_to_orders_csv
+from tests.datasets import cdnow_to_orders_csv, data_file
 
 # Committed transactions, as the command has them in production (on PostgreSQL this is
 # also the path where a second thread writes while the next batches are read).
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(scope="module")
 def cdnow_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cdnow") / "cdnow_master.csv"
-    assert cdnow_to_orders_csv(cdnow_master_path(), path) == 69_659
+    assert cdnow_to_orders_csv(data_file("CDNOW_master.txt"), path) == 69_659
     return path
 
 

@@ -24,7 +24,7 @@ from customers.models import (
 from customers.segmentation import reassign as reassign_module
 from customers.segmentation.reassign import SegmentRunError
 from tests.catalog import table_catalog
-from tests.cdnow import cdnow_master_path, cdnow_to_orders_csv
+from tests.datasets import cdnow_to_orders_csv, data_file
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,7 @@ def test_statistics_per_run_and_segment():
 @pytest.fixture(scope="module")
 def cdnow_csv(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cdnow") / "cdnow_master.csv"
-    cdnow_to_orders_csv(cdnow_master_path(), path)
+    cdnow_to_orders_csv(data_file("CDNOW_master.txt"), path)
     return path
 
 

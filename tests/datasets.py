@@ -1,16 +1,17 @@
-"""Convert the CDNOW transaction files in ``shared/data`` to the order CSV format."""
+"""The public datasets in ``tests/data`` (see its README), and the CDNOW files as order CSVs."""
 
 import csv
-import os
 from pathlib import Path
 
-SHARED_DATA = Path(
-    os.environ.get("CLVCRM_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def cdnow_master_path() -> Path:
-    return SHARED_DATA / "CDNOW_master.txt"
+def data_file(name: str) -> Path:
+    """The path of a dataset in ``tests/data``; a missing file fails the test, never skips it."""
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: tests/data holds every file the tests read")
+    return path
 
 
 def cdnow_to_orders_csv(source: Path, target: Path, *, sample: bool = False) -> int:
