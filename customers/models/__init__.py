@@ -16,7 +16,14 @@ from customers.models.segments import (
     SegmentThresholds,
     SegmentTransition,
 )
-from customers.models.shop import AcquisitionChannel, Customer, Order, OrderLine, Product
+from customers.models.shop import (
+    AcquisitionChannel,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    net_revenue,
+)
 
 __all__ = [
     "AcquisitionChannel",
@@ -45,4 +52,5 @@ __all__ = [
     "SegmentStatistic",
     "SegmentThresholds",
     "SegmentTransition",
+    "net_revenue",
 ]

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -99,7 +101,12 @@ class Product(models.Model):
 
 
 class Order(models.Model):
-    """One order of one customer. ``total`` is in the shop currency."""
+    """One order of one customer. ``total`` is in the shop currency.
+
+    Revenue counts completed orders only, net of what was refunded of them:
+    ``total - refunded_amount`` (see :func:`net_revenue`). A refunded or cancelled order
+    counts nothing, whatever its ``refunded_amount``.
+    """
 
     class Status(models.TextChoices):
         COMPLETED = "completed", "Completed"
@@ -115,6 +122,16 @@ class Order(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETED)
     total = models.DecimalField(
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    # What the shop has refunded of this order so far (partial returns), as its latest export,
+    # API call or webhook says; the database default serves the set-based import's INSERTs.
+    refunded_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Amount refunded of this order so far (a partial return); at most the total.",
     )
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -134,11 +151,33 @@ class Order(models.Model):
                 condition=models.Q(status__in=["completed", "refunded", "cancelled"]),
                 name="order_status_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__gte=0, refunded_amount__lte=models.F("total")),
+                name="order_refunded_within_total",
+                violation_error_message="The refunded amount must lie between 0 and the total.",
+            ),
         ]
         permissions = [("import_orders", "Can import orders from CSV files")]
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def net_total(self) -> Decimal:
+        """What this order brings in: the total less refunds, nothing unless completed."""
+        if self.status != self.Status.COMPLETED:
+            return Decimal("0.00")
+        return self.total - self.refunded_amount
+
+
+def net_revenue() -> CombinedExpression:
+    """An order's revenue net of partial refunds, for sums over completed orders only.
+
+    Every figure of value (historical and predicted CLV, RFM, spend windows, loyalty tiers and
+    points) sums this over ``status = 'completed'``; in raw SQL it is
+    ``o.total - o.refunded_amount``.
+    """
+    return F("total") - F("refunded_amount")
 
 
 class OrderLine(models.Model):

@@ -1,0 +1,153 @@
+"""Values from outside, checked against what the database and the code downstream can hold.
+
+One place decides whether a number or a date from a CSV cell, a form field, an API payload or a
+query parameter can be used, so the order import, the segment rules and the API refuse the same
+things with the same words. Python alone is more lenient than the database behind it:
+
+- ``Decimal()`` and ``int()`` read Arabic-Indic digits (``١٢٣``) and underscores (``1_000``),
+  which PostgreSQL's COPY refuses and SQLite stores as a different number; ``'²'.isdigit()`` is
+  true but ``int('²')`` fails;
+- ``Decimal('1e999999')`` is a finite number that overflows PostgreSQL's ``numeric`` in any
+  comparison, and a sum of large ``integer`` columns overflows 32 bits;
+- ``datetime.fromisoformat`` reads year 1, which overflows once moved to UTC from a zone east
+  of it.
+
+Each parser accepts ASCII forms only and values every consumer can store, and raises
+:class:`InputValueError` whose message names what is wrong, worded for the person who sent the
+value: ready to become a row's rejection, a form error or a 400 answer.
+"""
+
+import re
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import DecimalField, Field
+
+INT32_MAX = 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Orders, dates of birth and as-of days all fall in these years; a value outside is a typo or
+# a placeholder (0001-01-01), and keeping away from year 1 and 9999 keeps every conversion
+# between time zones inside what datetime can represent.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+NOT_A_NUMBER = "not a number (use a dot as decimal separator, no currency sign)"
+NOT_A_WHOLE_NUMBER = "not a whole number"
+NOT_A_DATE = "not a date or date-time (use YYYY-MM-DD or ISO 8601)"
+
+# Plain decimal notation with an optional exponent, ASCII digits only; the exponent's length
+# is capped so that no value costs more than a moment to read.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+class InputValueError(ValueError):
+    """A value that cannot be used; ``str(exc)`` says why, without repeating the value."""
+
+
+def decimal_from_text(
+    text: str,
+    *,
+    max_digits: int,
+    decimal_places: int,
+    allow_negative: bool = False,
+    round_places: bool = False,
+) -> Decimal:
+    """The number in ``text`` as it fits a ``numeric(max_digits, decimal_places)`` column.
+
+    More decimal places than the column holds are refused, or rounded half-even to them with
+    ``round_places``. The result always has exactly ``decimal_places`` places.
+    """
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise InputValueError(NOT_A_NUMBER)
+    value = Decimal(text)
+    if value < 0 and not allow_negative:
+        raise InputValueError("negative")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number, by the pattern above
+    if exponent < -decimal_places and not round_places:
+        raise InputValueError(f"more than {decimal_places} decimal places")
+    largest = decimal_largest(max_digits=max_digits, decimal_places=decimal_places)
+    if abs(value) > largest:
+        raise InputValueError(f"larger than {largest}" if value > 0 else f"smaller than -{largest}")
+    return value.quantize(Decimal(1).scaleb(-decimal_places))
+
+
+def decimal_largest(*, max_digits: int, decimal_places: int) -> Decimal:
+    """The largest value of a ``numeric(max_digits, decimal_places)`` column: ``99…9.99``."""
+    return Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
+
+
+def decimal_for_field(text: str, field: Field, **options: bool) -> Decimal:
+    """:func:`decimal_from_text` with the precision of the model's ``DecimalField``."""
+    assert isinstance(field, DecimalField)
+    return decimal_from_text(
+        text, max_digits=field.max_digits, decimal_places=field.decimal_places, **options
+    )
+
+
+def integer_from_text(text: str, *, minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> int:
+    """The whole number in ``text`` (ASCII digits, an optional sign), within the bounds."""
+    text = text.strip()
+    if not _INTEGER.fullmatch(text):
+        raise InputValueError(NOT_A_WHOLE_NUMBER)
+    return integer_within(int(text), minimum=minimum, maximum=maximum)
+
+
+def integer_within(value: int, *, minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> int:
+    """``value`` itself, if it lies within the bounds."""
+    if value < minimum:
+        raise InputValueError(f"must be at least {minimum}")
+    if value > maximum:
+        raise InputValueError(f"must be at most {maximum}")
+    return value
+
+
+def integer_range_of(field: Field) -> tuple[int, int]:
+    """The values an integer model field holds on every database (PostgreSQL's ranges)."""
+    low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+    return low, high
+
+
+def moment_from_text(text: str, tz: tzinfo) -> datetime:
+    """An aware date-time from ISO 8601 text; a date, or a time without offset, is in ``tz``.
+
+    The day (as written, and in UTC) must lie between :data:`EARLIEST_DAY` and
+    :data:`LATEST_DAY`.
+    """
+    text = text.strip()
+    if not text.isascii():
+        raise InputValueError(NOT_A_DATE)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputValueError(NOT_A_DATE) from None
+    day_within(moment.date())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    # Years 1900 to 2999 are far from the edges of datetime: no zone can overflow them.
+    day_within(moment.astimezone(UTC).date())
+    return moment
+
+
+def date_from_text(text: str) -> date:
+    """A calendar day from ``YYYY-MM-DD`` text, between the earliest and latest day."""
+    text = text.strip()
+    if not text.isascii():
+        raise InputValueError("not a date (use YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InputValueError("not a date (use YYYY-MM-DD)") from None
+    return day_within(day)
+
+
+def day_within(day: date) -> date:
+    """``day`` itself, if it lies between :data:`EARLIEST_DAY` and :data:`LATEST_DAY`."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InputValueError(
+            f"outside the supported dates ({EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()})"
+        )
+    return day

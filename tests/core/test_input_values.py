@@ -1,0 +1,160 @@
+"""The one check of outside numbers and dates: ASCII only, within what the columns hold."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clvcrm.core.input_values import (
+    InputValueError,
+    date_from_text,
+    decimal_for_field,
+    decimal_from_text,
+    integer_from_text,
+    integer_range_of,
+    moment_from_text,
+)
+from customers.models import Order, OrderLine
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("١٢٣", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("1_000", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("12,50", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("NaN", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("Infinity", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("$5", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("1e9999999", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("1e999999", "larger than 9999999999.99"),
+        ("10000000000", "larger than 9999999999.99"),
+        ("-0.01", "negative"),
+        ("0.001", "more than 2 decimal places"),
+        ("1e-3", "more than 2 decimal places"),
+    ],
+)
+def test_a_decimal_the_column_cannot_hold_is_refused_with_its_reason(text, reason):
+    with pytest.raises(InputValueError) as refused:
+        decimal_from_text(text, max_digits=12, decimal_places=2)
+    assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", Decimal("0.00")),
+        (" 12.5 ", Decimal("12.50")),
+        (".5", Decimal("0.50")),
+        ("1e3", Decimal("1000.00")),
+        ("9999999999.99", Decimal("9999999999.99")),
+    ],
+)
+def test_a_plain_decimal_comes_back_with_the_columns_places(text, value):
+    parsed = decimal_from_text(text, max_digits=12, decimal_places=2)
+    assert parsed == value
+    assert parsed.as_tuple().exponent == -2
+
+
+def test_negative_values_and_rounding_only_when_asked():
+    assert decimal_from_text("-5", max_digits=12, decimal_places=2, allow_negative=True) == -5
+    with pytest.raises(InputValueError) as refused:
+        decimal_from_text("-1e20", max_digits=12, decimal_places=2, allow_negative=True)
+    assert str(refused.value) == "smaller than -9999999999.99"
+    rounded = decimal_from_text("0.125", max_digits=12, decimal_places=2, round_places=True)
+    assert rounded == Decimal("0.12")  # half-even
+
+
+def test_a_model_field_gives_its_own_precision():
+    assert decimal_for_field("12.34", Order._meta.get_field("total")) == Decimal("12.34")
+    with pytest.raises(InputValueError) as refused:
+        decimal_for_field("1e10", Order._meta.get_field("total"))
+    assert str(refused.value) == "larger than 9999999999.99"
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_number_the_column_holds_or_a_refusal(text):
+    try:
+        value = decimal_from_text(text, max_digits=12, decimal_places=2)
+    except InputValueError:
+        return
+    assert value.is_finite()
+    assert Decimal(0) <= value <= Decimal("9999999999.99")
+    assert value.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("²", "not a whole number"),
+        ("٣", "not a whole number"),
+        ("1.0", "not a whole number"),
+        ("", "not a whole number"),
+        ("9223372036854775808", "must be at most 9223372036854775807"),
+        ("0", "must be at least 1"),
+    ],
+)
+def test_a_whole_number_outside_its_range_is_refused(text, reason):
+    with pytest.raises(InputValueError) as refused:
+        integer_from_text(text, minimum=1)
+    assert str(refused.value) == reason
+
+
+def test_integer_ranges_follow_the_model_field():
+    assert integer_range_of(OrderLine._meta.get_field("quantity")) == (0, 2**31 - 1)
+    assert integer_range_of(Order._meta.get_field("id")) == (-(2**63), 2**63 - 1)
+    assert integer_from_text("+42") == 42
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+05:00",
+        "0001-01-01",
+        "9999-12-31T23:59:59-05:00",
+        "1899-12-31",
+        "1900-01-01T00:00:00+01:00",  # 1899 in UTC
+        "3000-01-01",
+    ],
+)
+def test_a_moment_outside_the_supported_years_is_refused_not_overflowed(text):
+    with pytest.raises(InputValueError) as refused:
+        moment_from_text(text, ZoneInfo("Asia/Kolkata"))
+    assert str(refused.value) == "outside the supported dates (1900-01-01 to 2999-12-31)"
+
+
+@pytest.mark.parametrize(
+    "text", ["２０２５-01-01", "2025-13-01", "yesterday", "", "2025-01-01 25:00"]
+)
+def test_a_moment_that_is_not_iso_8601_ascii_is_refused(text):
+    with pytest.raises(InputValueError) as refused:
+        moment_from_text(text, UTC)
+    assert str(refused.value) == "not a date or date-time (use YYYY-MM-DD or ISO 8601)"
+
+
+def test_a_moment_without_offset_is_in_the_given_zone():
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert moment_from_text("2025-03-01", tokyo) == datetime(2025, 3, 1, tzinfo=tokyo)
+    assert moment_from_text("2025-03-01T10:00:00-05:00", tokyo) == datetime(
+        2025, 3, 1, 10, tzinfo=timezone(timedelta(hours=-5))
+    )
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, ZoneInfo("Pacific/Kiritimati")])))
+def test_any_iso_moment_is_usable_or_refused_never_overflowing(moment):
+    try:
+        parsed = moment_from_text(moment.isoformat(), ZoneInfo("Pacific/Kiritimati"))
+    except InputValueError:
+        return
+    assert parsed == moment
+    assert date(1900, 1, 1) <= parsed.astimezone(UTC).date() <= date(2999, 12, 31)
+
+
+def test_a_day_is_checked_like_a_moment():
+    assert date_from_text("2025-02-28") == date(2025, 2, 28)
+    for text in ("2025-02-30", "0001-01-01", "٢٠٢٥-01-01"):
+        with pytest.raises(InputValueError):
+            date_from_text(text)
