@@ -187,8 +187,9 @@ def test_a_float_just_inside_its_bounds_is_read():
     assert float_from_text("1.7976931348623157e308") == FLOAT_MAX
     assert float_from_text(" -0.25 ") == -0.25
     assert float_from_text("1", minimum=0.0, maximum=1.0) == 1.0
-    with pytest.raises(InputValueError, match="must be at most 1.0"):
+    with pytest.raises(InputValueError) as refused:
         float_from_text("1.0000001", minimum=0.0, maximum=1.0)
+    assert str(refused.value) == "must be at most 1.0"
 
 
 def test_nan_is_never_within_bounds():
@@ -217,7 +218,7 @@ def test_a_number_for_a_field_has_the_fields_type():
     assert number_for_field("-12.5", score("predicted_clv")) == Decimal("-12.50")
     assert number_for_field("0.5", score("p_alive")) == 0.5
     assert number_for_field("5", score("rfm_monetary")) == 5
-    with pytest.raises(InputValueError, match="^not a whole number$"):
-        number_for_field("4.0", score("rfm_monetary"))
-    with pytest.raises(InputValueError, match="^must be at most 5$"):
-        number_for_field("6", score("rfm_monetary"))
+    for text, reason in (("4.0", "not a whole number"), ("6", "must be at most 5")):
+        with pytest.raises(InputValueError) as refused:
+            number_for_field(text, score("rfm_monetary"))
+        assert str(refused.value) == reason
