@@ -21,6 +21,7 @@ from customers.models import (
     Segment,
     SegmentReassignment,
     SegmentStatistic,
+    SegmentThresholds,
     SegmentTransition,
 )
 from customers.segmentation.rules import RULE_FIELDS, rules_clean, rules_queryset
@@ -355,6 +356,112 @@ def test_the_pages_show_a_broken_segment_and_why(analyst_client):
     assert (
         f"could not be evaluated (since {when}): {escaped}. It has no members until its rules "
         "evaluate again" in detail
+    )
+
+
+# ---------------------------------------------------------------- thresholds
+
+THRESHOLDS = {
+    "new_customer_days": "60",
+    "churn_p_alive": "0.15",
+    "one_time_churn_days": "365",
+    "no_model_churn_days": "365",
+    "at_risk_p_alive": "0.5",
+    "at_risk_spend_drop": "0.5",
+    "high_value_share": "0.2",
+    "hysteresis_margin": "0.1",
+}
+SHARE = "; accepted: 0.0 to 1.0"
+DAYS = "; accepted: 0 to 32767"
+
+
+def _thresholds() -> list:
+    return list(SegmentThresholds.objects.values_list(*THRESHOLDS))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [
+        ("high_value_share", "1e308", "must be at most 1.0" + SHARE),
+        ("churn_p_alive", "inf", NOT_A_NUMBER + SHARE),
+        ("at_risk_p_alive", "nan", NOT_A_NUMBER + SHARE),
+        ("at_risk_spend_drop", "٠.٥", NOT_A_NUMBER + SHARE),  # Python's float() reads it
+        ("hysteresis_margin", "0_1", NOT_A_NUMBER + SHARE),  # so does it this
+        ("hysteresis_margin", "-0.01", "must be at least 0.0" + SHARE),
+        ("new_customer_days", "32768", "must be at most 32767" + DAYS),
+        ("one_time_churn_days", "٣٦٥", "not a whole number" + DAYS),
+        ("no_model_churn_days", "1e3", "not a whole number" + DAYS),
+    ],
+)
+def test_the_thresholds_admin_refuses_what_the_columns_cannot_hold(
+    admin_client, name, value, refused
+):
+    SegmentThresholds.objects.get_or_create(pk=1)
+    before = _thresholds()
+
+    response = admin_client.post(
+        "/admin/customers/segmentthresholds/1/change/", {**THRESHOLDS, name: value}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {name: [refused]}
+    assert _thresholds() == before
+
+
+def test_the_thresholds_admin_saves_the_values_at_the_edges(admin_client):
+    SegmentThresholds.objects.get_or_create(pk=1)
+    edges = {
+        **THRESHOLDS,
+        "high_value_share": "1",
+        "hysteresis_margin": "0",
+        "new_customer_days": "32767",
+    }
+
+    response = admin_client.post("/admin/customers/segmentthresholds/1/change/", edges)
+
+    assert response.status_code == 302
+    assert _thresholds() == [(32767, 0.15, 365, 365, 0.5, 0.5, 1.0, 0.0)]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (float("inf"), "must be at most 1.0"),
+        (1e308, "must be at most 1.0"),
+        (-0.5, "must be at least 0.0"),
+        pytest.param(float("nan"), NOT_A_NUMBER, marks=pytest.mark.postgres),  # SQLite: NULL
+    ],
+)
+def test_a_threshold_edited_by_hand_gets_its_default_and_the_run_goes_on(value, reason, caplog):
+    customers = _customers(10)
+    run = _run()
+    for i, customer in enumerate(customers):
+        _score(customer, run, predicted=str(100 + i))
+    SegmentThresholds.objects.update_or_create(pk=1, defaults={"high_value_share": value})
+
+    with caplog.at_level(logging.ERROR, logger="customers.segmentation.classify"):
+        services.segments_reassign(run_id=run.pk)
+
+    high_value = Customer.objects.filter(segment_assignment__segment__code="high_value")
+    assert set(high_value.values_list("external_id", flat=True)) == {"C-8", "C-9"}  # 20%
+    assert SegmentReassignment.objects.get(run=run).thresholds["high_value_share"] == 0.2
+    assert [r.getMessage() for r in caplog.records] == [
+        f"segment threshold high_value_share = {value!r} is unusable ({reason}): "
+        "the default 0.2 applies"
+    ]
+
+
+def test_the_customer_page_explains_with_usable_recorded_thresholds(admin_client):
+    customers = _segmented(3)  # C-0 churned: P(alive) 0.1
+    # A record edited by hand, holding a threshold retired since (spend_window_days).
+    bad = {"churn_p_alive": "lots", "hysteresis_margin": 2.0, "spend_window_days": 90}
+    SegmentReassignment.objects.update(thresholds=bad)
+
+    response = admin_client.get(f"/customers/{customers[0].pk}/")
+
+    assert response.status_code == 200
+    assert "P(alive) 10% is below 15% (a churned customer leaves at 16.5% or more)." in (
+        response.content.decode()
     )
 
 
