@@ -328,6 +328,8 @@ def test_saving_a_corrected_rule_in_the_admin_clears_the_broken_state(admin_clie
     _segmented(6)
     _, bad = _with_bad_segment()
     services.segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
+    change = admin_client.get(f"/admin/customers/segment/{bad.pk}/change/")
+    assert OVERFLOW_REFUSED.replace("'", "&#x27;") in change.content.decode()
 
     rules = json.dumps([{"field": "predicted_clv", "op": "gte", "value": "40"}])
     data = {**_admin_form(rules), "code": "bad"}
