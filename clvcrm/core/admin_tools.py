@@ -1,12 +1,15 @@
-"""Admin helpers for tables with millions of rows."""
+"""Admin helpers: tables with millions of rows, numbers checked like every outside value."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from clvcrm.core.form_fields import column_number_formfield
 from clvcrm.core.pagination import COUNT_CAP
 
 
@@ -41,3 +44,17 @@ class ReadOnlyLargeTableAdmin(LargeTableAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class CheckedNumbersAdmin(admin.ModelAdmin):
+    """Numbers typed in this admin are read by ``clvcrm.core.input_values``: ASCII only,
+    within what the model field holds (its column and its validators)."""
+
+    def formfield_for_dbfield(
+        self, db_field: models.Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if db_field.editable and not db_field.choices and not db_field.primary_key:
+            checked = column_number_formfield(db_field)
+            if checked is not None:
+                return checked
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

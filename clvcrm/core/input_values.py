@@ -18,14 +18,20 @@ value: ready to become a row's rejection, a form error or a 400 answer.
 """
 
 import re
+import sys
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from typing import TypeVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import DecimalField, Field
+from django.db.models import DecimalField, Field, FloatField
 
 INT32_MAX = 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# The largest finite ``double precision``; ``float('1e999')`` is infinite, which no comparison
+# with a real measure means.
+FLOAT_MAX = sys.float_info.max
 # Orders, dates of birth and as-of days all fall in these years; a value outside is a typo or
 # a placeholder (0001-01-01), and keeping away from year 1 and 9999 keeps every conversion
 # between time zones inside what datetime can represent.
@@ -40,6 +46,9 @@ NOT_A_DATE = "not a date or date-time (use YYYY-MM-DD or ISO 8601)"
 # is capped so that no value costs more than a moment to read.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+Number = TypeVar("Number", int, float, Decimal)
 
 
 class InputValueError(ValueError):
@@ -98,11 +107,64 @@ def integer_from_text(text: str, *, minimum: int = INT64_MIN, maximum: int = INT
 
 def integer_within(value: int, *, minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> int:
     """``value`` itself, if it lies within the bounds."""
+    return number_within(value, minimum=minimum, maximum=maximum)
+
+
+def number_within(value: Number, *, minimum: Number, maximum: Number) -> Number:
+    """``value`` itself, if it lies within the bounds (NaN never does)."""
+    if value != value:  # NaN: every comparison with it is false
+        raise InputValueError(NOT_A_NUMBER)
     if value < minimum:
         raise InputValueError(f"must be at least {minimum}")
     if value > maximum:
         raise InputValueError(f"must be at most {maximum}")
     return value
+
+
+def float_from_text(text: str, *, minimum: float = -FLOAT_MAX, maximum: float = FLOAT_MAX) -> float:
+    """The number in ``text`` as a finite float within the bounds (``double precision``)."""
+    text = text.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise InputValueError(NOT_A_NUMBER)
+    # Past FLOAT_MAX float() gives infinity, which lies outside any finite bound.
+    return number_within(float(text), minimum=minimum, maximum=maximum)
+
+
+def number_range_of(field: Field) -> tuple[Decimal | float | int, Decimal | float | int]:
+    """The smallest and largest value a numeric model field holds.
+
+    What its column holds (a decimal's precision, the finite doubles, the integer's width on
+    PostgreSQL), narrowed by the field's ``MinValueValidator`` and ``MaxValueValidator``.
+    """
+    low: Decimal | float | int
+    high: Decimal | float | int
+    if isinstance(field, DecimalField):
+        high = decimal_largest(max_digits=field.max_digits, decimal_places=field.decimal_places)
+        low = -high
+    elif isinstance(field, FloatField):
+        low, high = -FLOAT_MAX, FLOAT_MAX
+    else:
+        low, high = integer_range_of(field)
+    for validator in field.validators:
+        if isinstance(validator, MinValueValidator) and not callable(validator.limit_value):
+            low = max(low, validator.limit_value)
+        elif isinstance(validator, MaxValueValidator) and not callable(validator.limit_value):
+            high = min(high, validator.limit_value)
+    return low, high
+
+
+def number_for_field(text: str, field: Field) -> Decimal | float | int:
+    """The number in ``text`` as the numeric model field holds it (:func:`number_range_of`).
+
+    A decimal field refuses more decimal places than it has; an integer field, a fraction.
+    """
+    low, high = number_range_of(field)
+    if isinstance(field, DecimalField):
+        value = decimal_for_field(text, field, allow_negative=low < 0)
+        return number_within(value, minimum=Decimal(low), maximum=Decimal(high))
+    if isinstance(field, FloatField):
+        return float_from_text(text, minimum=float(low), maximum=float(high))
+    return integer_from_text(text, minimum=int(low), maximum=int(high))
 
 
 def integer_range_of(field: Field) -> tuple[int, int]:

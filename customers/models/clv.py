@@ -5,8 +5,13 @@ parameters, the timings of each stage and its outcome. :class:`CustomerScore` ho
 per customer with purchases, replaced as a whole by each successful run.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+# RFM scores are quintiles, 1 (worst fifth) to 5 (best fifth): customers.clv.rfm.QUINTILES
+# (the models do not import the mathematics; a test keeps the two equal).
+RFM_SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class ClvRun(models.Model):
@@ -144,9 +149,9 @@ class CustomerScore(models.Model):
     )
     predicted_clv = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     historical_clv = models.DecimalField(max_digits=14, decimal_places=2)
-    rfm_recency = models.PositiveSmallIntegerField()
-    rfm_frequency = models.PositiveSmallIntegerField()
-    rfm_monetary = models.PositiveSmallIntegerField()
+    rfm_recency = models.PositiveSmallIntegerField(validators=RFM_SCORE)
+    rfm_frequency = models.PositiveSmallIntegerField(validators=RFM_SCORE)
+    rfm_monetary = models.PositiveSmallIntegerField(validators=RFM_SCORE)
     rfm_score = models.CharField(max_length=3)
     # NULL only in scores written before these columns existed (until the next run).
     spend_last_90d = models.DecimalField(

@@ -123,6 +123,10 @@ class Segment(models.Model):
     priority = models.PositiveSmallIntegerField(
         default=100, help_text="Order on the pages; the default segments' rule priority."
     )
+    # Custom segments whose rules could not be evaluated: skipped (no members) until saved
+    # with rules that evaluate again.
+    broken_reason = models.TextField(blank=True, default="", editable=False)
+    broken_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -135,6 +139,10 @@ class Segment(models.Model):
     @property
     def is_default(self) -> bool:
         return self.kind == self.Kind.DEFAULT
+
+    @property
+    def is_broken(self) -> bool:
+        return self.broken_since is not None
 
 
 class SegmentReassignment(models.Model):

@@ -6,11 +6,11 @@ Registered from ``customers/admin.py`` with one import, to keep that shared file
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
+from clvcrm.core.admin_tools import CheckedNumbersAdmin, ReadOnlyLargeTableAdmin
 from customers.models import (
     CustomerSegment,
     CustomSegmentMembership,
@@ -20,11 +20,12 @@ from customers.models import (
     SegmentThresholds,
     SegmentTransition,
 )
+from customers.segmentation.custom import custom_segment_store
 from customers.segmentation.rules import RULE_FIELDS, rules_clean
 
 
 @admin.register(SegmentThresholds)
-class SegmentThresholdsAdmin(admin.ModelAdmin):
+class SegmentThresholdsAdmin(CheckedNumbersAdmin):
     list_display = [
         "__str__",
         "new_customer_days",
@@ -45,7 +46,7 @@ class SegmentThresholdsAdmin(admin.ModelAdmin):
 class SegmentForm(forms.ModelForm):
     class Meta:
         model = Segment
-        fields = ["code", "name", "kind", "description", "rules", "priority"]
+        fields = ["code", "name", "description", "rules", "priority"]
         help_texts = {
             "rules": 'Custom segments: [{"field": "predicted_clv", "op": "gte", "value": "100"}]; '
             f"fields: {', '.join(RULE_FIELDS)}."
@@ -53,24 +54,37 @@ class SegmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("kind") == Segment.Kind.CUSTOM:
+        # Segments added here are custom (the default ones come with the migration).
+        if not self.instance.is_default and "rules" in data:
             try:
-                data["rules"] = rules_clean(data.get("rules"))
+                data["rules"] = rules_clean(data["rules"])
             except ValidationError as exc:
                 self.add_error("rules", exc)
         return data
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(CheckedNumbersAdmin):
     form = SegmentForm
-    list_display = ["name", "code", "kind", "priority", "updated_at"]
+    list_display = ["name", "code", "kind", "priority", "broken_since", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # A default segment's code and kind are what the rules in code refer to.
-        return ["code", "kind", "rules"] if obj is not None and obj.is_default else []
+        if obj is not None and obj.is_default:
+            return ["code", "kind", "rules"]
+        return ["kind", "broken_reason", "broken_since"]
+
+    def save_model(self, request: HttpRequest, obj: Segment, form: Any, change: bool) -> None:
+        if obj.is_default:
+            super().save_model(request, obj, form, change)
+            return
+        # The same path as the staff form: clears a broken state, evaluates the members.
+        custom_segment_store(segment=obj)
+        if obj.is_broken:
+            message = f"{obj.name} was saved, but its rules could not be evaluated: "
+            self.message_user(request, message + obj.broken_reason, messages.ERROR)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_default:

@@ -16,6 +16,8 @@ one that matches at its exit bar, so a re-run with the new segment as the curren
 the same segment *and* the same reason: reassignment is idempotent.
 """
 
+import dataclasses
+import logging
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,14 +25,18 @@ from typing import Any
 
 from django.db import connection
 
+from clvcrm.core.input_values import InputValueError, number_range_of, number_within
 from customers.models import (
     Customer,
     CustomerScore,
     CustomerSegment,
     DefaultSegment,
     SegmentReason,
+    SegmentThresholds,
 )
 from customers.models.segments import REASON_SEGMENT
+
+logger = logging.getLogger(__name__)
 
 STAGE = "segment_stage"
 RESULT = "segment_result"
@@ -48,6 +54,28 @@ class Thresholds:
     at_risk_spend_drop: float = 0.5
     high_value_share: float = 0.2
     hysteresis_margin: float = 0.1
+
+
+def thresholds_checked(values: dict[str, Any]) -> Thresholds:
+    """The thresholds in ``values``, each within what its ``SegmentThresholds`` field accepts.
+
+    The admin checks what staff type, but a row or record edited by hand (NaN, infinity,
+    1e308, text) must neither stop a run nor reach SQL: such a value gets the field's
+    default, logged as an error; so does a missing one, silently (records older than a
+    threshold). Keys of retired thresholds are ignored.
+    """
+    checked = {}
+    for name in (f.name for f in dataclasses.fields(Thresholds)):
+        field = SegmentThresholds._meta.get_field(name)
+        value = values.get(name, field.default)
+        low, high = number_range_of(field)
+        try:
+            checked[name] = number_within(value, minimum=low, maximum=high)
+        except (InputValueError, TypeError) as exc:
+            checked[name] = field.default
+            message = "segment threshold %s = %r is unusable (%s): the default %s applies"
+            logger.error(message, name, value, exc, field.default)
+    return Thresholds(**checked)
 
 
 def median_value() -> Decimal | None:

@@ -25,6 +25,7 @@ from customers.segmentation.classify import (
     result_fill,
     stage_fill,
     tables_drop,
+    thresholds_checked,
 )
 from customers.segmentation.custom import custom_segments_evaluate
 from customers.segmentation.defaults import segments_ensure_defaults
@@ -67,7 +68,7 @@ def segments_reassign(*, run_id: int) -> Reassignment:
         row = SegmentThresholds.objects.select_for_update().get(pk=1)
         run = _scored_run(run_id)
         record = SegmentReassignment.objects.filter(run=run).first()
-        thresholds = _recorded(record.thresholds) if record else _snapshot(row)
+        thresholds = thresholds_checked(record.thresholds) if record else _snapshot(row)
         now = timezone.now()
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -133,14 +134,10 @@ def _scored_run(run_id: int) -> ClvRun:
     return run
 
 
-def _recorded(recorded: dict) -> Thresholds:
-    # Records written before a threshold was retired (spend_window_days) still hold it.
-    names = {f.name for f in dataclasses.fields(Thresholds)}
-    return Thresholds(**{k: v for k, v in recorded.items() if k in names})
-
-
 def _snapshot(row: SegmentThresholds) -> Thresholds:
-    return Thresholds(**{f.name: getattr(row, f.name) for f in dataclasses.fields(Thresholds)})
+    return thresholds_checked(
+        {f.name: getattr(row, f.name) for f in dataclasses.fields(Thresholds)}
+    )
 
 
 def _record(run: ClvRun, thresholds: Thresholds, outcome: Reassignment) -> None:

@@ -1,47 +1,101 @@
 """Custom segment rules: the fields staff may use, checking a rule list, the matching query.
 
 A rule is ``{"field": name, "op": operator, "value": text}``; a segment's rules must all
-hold. ``RULE_FIELDS`` maps each field name to an ORM expression relative to ``Customer``:
-adding a field (the NPS category, once it exists) is one entry here.
+hold. ``RULE_FIELDS`` maps each field name to a lookup path from ``Customer``: adding a
+field (the NPS category, once it exists) is one entry here. What a rule's value may be
+follows the model field at the end of the path: a number within what its column holds
+(``clvcrm.core.input_values``) or text no longer than the column.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Expression, F, Q, QuerySet
+from django.db import models
+from django.db.models import F, Q, QuerySet
+from django.utils.text import Truncator
 
+from clvcrm.core.input_values import InputValueError, number_for_field, number_range_of
 from customers.models import Customer
 
 NUMBER = "number"
 TEXT = "text"
+NUMERIC_FIELDS = (models.DecimalField, models.FloatField, models.IntegerField)
 
 
 @dataclass(frozen=True)
 class RuleField:
-    """A field rules can test: its label, its expression and whether it is a number."""
+    """A field rules can test: its label and its lookup path from ``Customer``."""
 
     label: str
-    expression: Expression | F
-    kind: str
+    path: str
+
+    @property
+    def expression(self) -> F:
+        return F(self.path)
+
+    @cached_property
+    def column(self) -> models.Field:
+        """The model field the path ends at: it decides the values a rule may compare."""
+        model: Any = Customer
+        *relations, name = self.path.split("__")
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+
+    @property
+    def kind(self) -> str:
+        return NUMBER if isinstance(self.column, NUMERIC_FIELDS) else TEXT
+
+    @cached_property
+    def accepted(self) -> str:
+        """The values the column holds, in words."""
+        column = self.column
+        if self.kind == TEXT:
+            return f"text of at most {column.max_length} characters"
+        low, high = number_range_of(column)
+        if isinstance(column, models.DecimalField):
+            places = column.decimal_places
+            return f"a number from {low} to {high} with at most {places} decimal places"
+        if isinstance(column, models.FloatField):
+            return f"a number from {low!r} to {high!r}"
+        return f"a whole number from {low} to {high}"
+
+    def value_parse(self, text: str) -> Decimal | float | int | str:
+        """``text`` as a value of the column; a :class:`ValidationError` says what it needs."""
+        try:
+            return self._value(text)
+        except InputValueError as exc:
+            shown = Truncator(text).chars(40)
+            message = f"{self.label} needs {self.accepted}, not {shown!r}: {exc}"
+            raise ValidationError(message) from None
+
+    def _value(self, text: str) -> Decimal | float | int | str:
+        if self.kind == NUMBER:
+            return number_for_field(text, self.column)
+        limit = self.column.max_length
+        if limit is not None and len(text) > limit:
+            raise InputValueError(f"{len(text)} characters")
+        return text
 
 
 RULE_FIELDS: dict[str, RuleField] = {
-    "predicted_clv": RuleField("Predicted CLV", F("score__predicted_clv"), NUMBER),
-    "historical_clv": RuleField("Historical CLV", F("score__historical_clv"), NUMBER),
-    "p_alive": RuleField("P(alive)", F("score__p_alive"), NUMBER),
+    "predicted_clv": RuleField("Predicted CLV", "score__predicted_clv"),
+    "historical_clv": RuleField("Historical CLV", "score__historical_clv"),
+    "p_alive": RuleField("P(alive)", "score__p_alive"),
     "expected_purchases_90d": RuleField(
-        "Expected purchases (90 days)", F("score__expected_purchases_90d"), NUMBER
+        "Expected purchases (90 days)", "score__expected_purchases_90d"
     ),
-    "rfm_recency": RuleField("RFM recency (1–5)", F("score__rfm_recency"), NUMBER),
-    "rfm_frequency": RuleField("RFM frequency (1–5)", F("score__rfm_frequency"), NUMBER),
-    "rfm_monetary": RuleField("RFM monetary (1–5)", F("score__rfm_monetary"), NUMBER),
-    "rfm_score": RuleField("RFM score (e.g. 555)", F("score__rfm_score"), TEXT),
-    "country": RuleField("Country code (e.g. DE)", F("country"), TEXT),
-    "channel": RuleField("Acquisition channel", F("acquisition_channel__name"), TEXT),
-    "segment": RuleField("Default segment code", F("segment_assignment__segment__code"), TEXT),
-    "tier": RuleField("Loyalty tier (e.g. Gold)", F("loyalty__tier__name"), TEXT),
+    "rfm_recency": RuleField("RFM recency (1–5)", "score__rfm_recency"),
+    "rfm_frequency": RuleField("RFM frequency (1–5)", "score__rfm_frequency"),
+    "rfm_monetary": RuleField("RFM monetary (1–5)", "score__rfm_monetary"),
+    "rfm_score": RuleField("RFM score (e.g. 555)", "score__rfm_score"),
+    "country": RuleField("Country code (e.g. DE)", "country"),
+    "channel": RuleField("Acquisition channel", "acquisition_channel__name"),
+    "segment": RuleField("Default segment code", "segment_assignment__segment__code"),
+    "tier": RuleField("Loyalty tier (e.g. Gold)", "loyalty__tier__name"),
 }
 
 # Operator → (label, ORM lookup); "ne" is the negation of "exact".
@@ -83,14 +137,11 @@ def _rule_clean(rule: Any) -> dict[str, str]:
     field = RULE_FIELDS[name]
     if field.kind == TEXT and op not in TEXT_OPERATORS:
         raise ValidationError(f"{field.label} is text: use =, ≠ or 'is one of'")
-    if not value:
+    parts = _parts(op, value)
+    if not value or not parts:
         raise ValidationError("needs a value")
-    if field.kind == NUMBER:
-        for part in _parts(op, value):
-            try:
-                Decimal(part)
-            except InvalidOperation:
-                raise ValidationError(f"{field.label} needs a number, not {part!r}") from None
+    for part in parts:
+        field.value_parse(part)
     return {"field": name, "op": op, "value": value}
 
 
@@ -106,10 +157,9 @@ def rules_queryset(rules: list[dict[str, str]]) -> QuerySet[Customer]:
         field = RULE_FIELDS[rule["field"]]
         alias = f"rule_{number}"
         qs = qs.alias(**{alias: field.expression})
-        parts = _parts(rule["op"], rule["value"])
-        values: list[Any] = [Decimal(p) for p in parts] if field.kind == NUMBER else parts
+        values = [field.value_parse(part) for part in _parts(rule["op"], rule["value"])]
         if rule["field"] == "country":
-            values = [v.upper() for v in values]
+            values = [str(v).upper() for v in values]
         lookup = OPERATORS[rule["op"]][1]
         test = Q(**{f"{alias}__{lookup}": values if lookup == "in" else values[0]})
         condition &= ~test if rule["op"] == "ne" else test

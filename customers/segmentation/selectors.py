@@ -18,7 +18,7 @@ from customers.models import (
     SegmentStatistic,
 )
 from customers.scoring.aggregate import SPEND_WINDOW_DAYS
-from customers.segmentation.classify import Thresholds
+from customers.segmentation.classify import Thresholds, thresholds_checked
 from customers.segmentation.rules import rule_describe
 
 TREND_RUNS = 30
@@ -158,7 +158,7 @@ def customer_segment_view(customer: Customer) -> CustomerSegmentView:
         return CustomerSegmentView(None, "", [])
     custom = list(Segment.objects.filter(kind=Segment.Kind.CUSTOM, memberships__customer=customer))
     latest = SegmentReassignment.objects.order_by("-finished_at", "-id").first()
-    thresholds = Thresholds(**latest.thresholds) if latest else Thresholds()
+    thresholds = thresholds_checked(latest.thresholds) if latest else Thresholds()
     score = getattr(customer, "score", None)
     return CustomerSegmentView(
         assignment, reason_text(assignment.reason, thresholds, score), custom

@@ -112,7 +112,14 @@ def _custom_segment_form(request: HttpRequest, segment: Segment) -> HttpResponse
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Saved the segment {segment.name}.")
+            if segment.is_broken:
+                messages.error(
+                    request,
+                    f"Saved the segment {segment.name}, but its rules could not be evaluated: "
+                    f"{segment.broken_reason}",
+                )
+            else:
+                messages.success(request, f"Saved the segment {segment.name}.")
             return redirect("customers:segment_detail", pk=segment.pk)
     return render(
         request, "customers/segment_form.html", {"form": form, "rules": rules, "segment": segment}

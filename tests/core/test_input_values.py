@@ -9,15 +9,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clvcrm.core.input_values import (
+    FLOAT_MAX,
     InputValueError,
     date_from_text,
     decimal_for_field,
     decimal_from_text,
+    float_from_text,
     integer_from_text,
     integer_range_of,
     moment_from_text,
+    number_for_field,
+    number_range_of,
+    number_within,
 )
-from customers.models import Order, OrderLine
+from customers.clv.rfm import QUINTILES
+from customers.models import CustomerScore, Order, OrderLine, SegmentThresholds
 
 
 @pytest.mark.parametrize(
@@ -158,3 +164,61 @@ def test_a_day_is_checked_like_a_moment():
     for text in ("2025-02-30", "0001-01-01", "٢٠٢٥-01-01"):
         with pytest.raises(InputValueError):
             date_from_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1.7976931348623159e308", "must be at most 1.7976931348623157e+308"),  # infinite
+        ("-1e999999", "must be at least -1.7976931348623157e+308"),
+        ("inf", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("nan", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("0_5", "not a number (use a dot as decimal separator, no currency sign)"),
+        ("٠.٥", "not a number (use a dot as decimal separator, no currency sign)"),
+    ],
+)
+def test_a_float_must_be_finite_ascii(text, reason):
+    with pytest.raises(InputValueError) as refused:
+        float_from_text(text)
+    assert str(refused.value) == reason
+
+
+def test_a_float_just_inside_its_bounds_is_read():
+    assert float_from_text("1.7976931348623157e308") == FLOAT_MAX
+    assert float_from_text(" -0.25 ") == -0.25
+    assert float_from_text("1", minimum=0.0, maximum=1.0) == 1.0
+    with pytest.raises(InputValueError) as refused:
+        float_from_text("1.0000001", minimum=0.0, maximum=1.0)
+    assert str(refused.value) == "must be at most 1.0"
+
+
+def test_nan_is_never_within_bounds():
+    with pytest.raises(InputValueError) as refused:
+        number_within(float("nan"), minimum=0.0, maximum=1.0)
+    assert str(refused.value) == "not a number (use a dot as decimal separator, no currency sign)"
+    assert number_within(Decimal("2.5"), minimum=Decimal(0), maximum=Decimal(3)) == Decimal("2.5")
+
+
+def test_ranges_come_from_the_column_and_the_validators():
+    score = CustomerScore._meta.get_field
+    assert number_range_of(score("predicted_clv")) == (
+        Decimal("-999999999999.99"),
+        Decimal("999999999999.99"),
+    )
+    assert number_range_of(score("p_alive")) == (-FLOAT_MAX, FLOAT_MAX)
+    assert number_range_of(score("rfm_recency")) == (1, QUINTILES)  # the quintile scores
+    assert number_range_of(score("frequency")) == (0, 2**31 - 1)
+    thresholds = SegmentThresholds._meta.get_field
+    assert number_range_of(thresholds("churn_p_alive")) == (0.0, 1.0)
+    assert number_range_of(thresholds("new_customer_days")) == (0, 32767)
+
+
+def test_a_number_for_a_field_has_the_fields_type():
+    score = CustomerScore._meta.get_field
+    assert number_for_field("-12.5", score("predicted_clv")) == Decimal("-12.50")
+    assert number_for_field("0.5", score("p_alive")) == 0.5
+    assert number_for_field("5", score("rfm_monetary")) == 5
+    for text, reason in (("4.0", "not a whole number"), ("6", "must be at most 5")):
+        with pytest.raises(InputValueError) as refused:
+            number_for_field(text, score("rfm_monetary"))
+        assert str(refused.value) == reason
