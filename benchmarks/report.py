@@ -1,15 +1,20 @@
-"""What the benchmark scripts share: the machine's description, memory readings, the report.
+"""The report writer: each benchmark's section of ``docs/benchmarks.md`` and its common lines.
 
-Each script owns one section of ``docs/benchmarks.md`` between its own markers and rewrites
-only that section, so the scripts can run in any order.
+Each benchmark owns one section of the report between its own markers
+(``<!-- bench:NAME:start -->`` / ``<!-- bench:NAME:end -->``) and rewrites only that
+section, so the benchmarks can run in any order. What every section says the same way
+(the machine, seconds of every run, whether a target is met, how to reproduce) is
+rendered here.
 """
 
+import argparse
 import os
 import platform
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
+from benchmarks import ROOT
+from benchmarks.database import Server
 
 DOC_TITLE = "# Benchmarks"
 DOC_INTRO = (
@@ -18,9 +23,44 @@ DOC_INTRO = (
     "only its own section. The figures depend on the machine, which each section describes, "
     "so compare them with a run on your own hardware rather than across machines."
 )
+DOC_PATH = ROOT / "docs" / "benchmarks.md"
+SHARED_MACHINE = "the machine is shared: other work slows every figure down"
+MB = 1_000_000  # the reports' MB are 10^6 bytes
 
-# Every benchmark writes its own section of this report.
-DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--doc``, ``--no-doc`` and ``--strict``: where the section goes, and the exit status."""
+    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="report file to update")
+    parser.add_argument("--no-doc", action="store_true", help="print only, do not write --doc")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+
+
+def section_publish(args: argparse.Namespace, name: str, section: str) -> None:
+    """Print the section; write it into ``args.doc`` unless ``args.no_doc``."""
+    say("\n" + section + "\n")
+    if not args.no_doc:
+        section_write(args.doc, name, section)
+        say(f"Updated the {name} section of {args.doc}")
+
+
+def section_write(path: Path, name: str, section: str) -> None:
+    """Replace the section ``name`` of ``path`` (or add it); keep everything else."""
+    start_marker, end_marker = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    block = f"{start_marker}\n{section}\n{end_marker}"
+    text = path.read_text() if path.exists() else f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
+    start, end = text.find(start_marker), text.find(end_marker)
+    if start >= 0 and end > start:
+        text = text[:start] + block + text[end + len(end_marker) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
 def machine() -> dict[str, str]:
@@ -47,142 +87,65 @@ def machine() -> dict[str, str]:
     }
 
 
+def machine_announce(server: Server) -> tuple[dict[str, str], dict[str, str]]:
+    """The machine (``machine()``) and the server's settings, said once as a run starts."""
+    box, pg = machine(), server.settings()
+    say(
+        f"Machine: {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM; PostgreSQL "
+        f"{pg['server_version']}; load average {box['load']}"
+    )
+    return box, pg
+
+
 def load_average() -> str:
     """The 1-minute load average: other work on the machine slows every figure down."""
     with open("/proc/loadavg") as info:
         return info.read().split()[0]
 
 
-def process_memory(pid: int) -> tuple[int, int]:
-    """``VmRSS`` and ``VmHWM`` of ``pid`` in bytes (0 once the process is gone)."""
-    found = {"VmRSS:": 0, "VmHWM:": 0}
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                name = line.split(None, 1)[0]
-                if name in found:
-                    found[name] = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return found["VmRSS:"], found["VmHWM:"]
+def machine_line(
+    box: Mapping[str, str],
+    pg: Mapping[str, str],
+    settings: Sequence[str],
+    *,
+    why: str = SHARED_MACHINE,
+    notes: Mapping[str, str] | None = None,
+) -> str:
+    """The section's "Machine" bullet: hardware, PostgreSQL and the named ``settings``.
 
-
-def process_tree_pss(pid: int) -> int:
-    """Proportional set size of ``pid`` and all its descendants, summed, in bytes.
-
-    PSS divides each shared page among the processes sharing it, so the sum counts the
-    pages a forked child shares with its parent once: the memory the whole tree holds.
+    ``box`` is ``machine()`` plus ``load_end``, the load average when the run ended;
+    ``notes`` adds a remark after a setting's value; ``why`` ends the line.
     """
-    total = 0
-    for member in _process_tree(pid):
-        try:
-            with open(f"/proc/{member}/smaps_rollup") as rollup:
-                for line in rollup:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except (OSError, ValueError, IndexError):
-            pass  # gone meanwhile
-    return total
+    shown = ", ".join(
+        f"{name} {pg[name]}" + (f" {notes[name]}" if notes and name in notes else "")
+        for name in settings
+    )
+    return (
+        f"- **Machine:** {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM, Linux "
+        f"{box['kernel']}; PostgreSQL {pg['server_version']} on the same machine ({shown}); "
+        f"Python {box['python']}. Load average {box['load']} when the run started, "
+        f"{box['load_end']} when it ended ({why})."
+    )
 
 
-def _process_tree(pid: int) -> list[int]:
-    tree, todo = [], [pid]
-    while todo:
-        member = todo.pop()
-        tree.append(member)
-        try:
-            for task in os.listdir(f"/proc/{member}/task"):
-                with open(f"/proc/{member}/task/{task}/children") as children:
-                    todo.extend(int(child) for child in children.read().split())
-        except (OSError, ValueError):
-            pass
-    return tree
+def seconds_list(values: Sequence[float], digits: int = 1) -> str:
+    """Every run's figure, in order: ``1.0 · 2.0 · 3.0``."""
+    return " · ".join(f"{value:.{digits}f}" for value in values)
 
 
-def write_section(path: Path, name: str, section: str) -> None:
-    """Replace the section ``name`` of ``path`` (or add it); keep everything else."""
-    start_marker, end_marker = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
-    block = f"{start_marker}\n{section}\n{end_marker}"
-    text = path.read_text() if path.exists() else f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
-    start, end = text.find(start_marker), text.find(end_marker)
-    if start >= 0 and end > start:
-        text = text[:start] + block + text[end + len(end_marker) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+def medians_text(count: int, what: str = "run") -> str:
+    return f"medians of {count} {what}s" if count > 1 else f"one {what}"
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
+def megabytes(value: float | None) -> str:
+    """Bytes as whole MB with thousands separators (``?``: not measured)."""
+    return "?" if value is None else f"{value / MB:,.0f}"
 
 
-class Server:
-    """The PostgreSQL server, through its maintenance database."""
+def met(ok: bool | None) -> str:
+    return {True: "**met**", False: "**not met**", None: "**not measured**"}[ok]
 
-    def __init__(self, url: str) -> None:
-        self.url = url
 
-    def database_url(self, name: str) -> str:
-        info = psycopg.conninfo.conninfo_to_dict(self.url)
-        info["dbname"] = name
-        return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
-
-    def database_uri(self, name: str) -> str:
-        """The same database as a URL, for Django's ``DATABASE_URL``."""
-        info = psycopg.conninfo.conninfo_to_dict(self.url)
-        user = info.get("user", "postgres")
-        password = f":{info['password']}" if info.get("password") else ""
-        host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
-        return f"postgres://{user}{password}@{host}:{port}/{name}"
-
-    def exists(self, name: str) -> bool:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        return row is not None
-
-    def recreate(self, name: str) -> None:
-        self.drop(name)
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    def drop(self, name: str) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-    def comment(self, name: str) -> str:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                [name],
-            ).fetchone()
-        return str(row[0]) if row and row[0] else ""
-
-    def set_comment(self, name: str, text: str) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                    sql.Identifier(name), sql.Literal(text)
-                )
-            )
-
-    def settings(self) -> dict[str, str]:
-        names = (
-            "server_version",
-            "shared_buffers",
-            "work_mem",
-            "max_wal_size",
-            "synchronous_commit",
-            "max_parallel_workers_per_gather",
-        )
-        found: dict[str, str] = {}
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            for name in names:
-                row = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-                found[name] = str(row[0]) if row else "?"
-        return found
+def command_line(module: str, *options: str) -> str:
+    """The command that reproduces a run: ``.venv/bin/python -m benchmarks.MODULE ...``."""
+    return " ".join([f".venv/bin/python -m benchmarks.{module}", *options])
