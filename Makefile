@@ -27,16 +27,16 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 
 bench-import: $(VENV)/.dev-installed  ## docs/benchmarks.md: 10M order rows into PostgreSQL
-	$(BIN)/python benchmarks/import_orders.py
+	$(BIN)/python -m benchmarks.import_orders
 
 bench-clv: $(VENV)/.dev-installed  ## docs/benchmarks.md: CLV recalculation, 1M customers, 10M orders
-	$(BIN)/python benchmarks/clv_recalculation.py
+	$(BIN)/python -m benchmarks.clv_recalculation
 
 bench-segments: $(VENV)/.dev-installed  ## docs/benchmarks.md: segment reassignment, 1M customers
-	$(BIN)/python benchmarks/segments_reassign.py
+	$(BIN)/python -m benchmarks.segments_reassign
 
 bench-loyalty: $(VENV)/.dev-installed  ## docs/benchmarks.md: loyalty tier evaluation, 1M customers
-	$(BIN)/python benchmarks/loyalty_tiers.py
+	$(BIN)/python -m benchmarks.loyalty_tiers
 
 bench: bench-import bench-clv bench-segments bench-loyalty
 

@@ -1,6 +1,6 @@
 """Benchmark the BG/NBD fit on 1,000,000 simulated customers (T in days).
 
-Run from the repository root:  .venv/bin/python benchmarks/clv_fit.py [--customers N]
+Run from the repository root:  .venv/bin/python -m benchmarks.clv_fit [--customers N]
 
 Prints the median of 3 fits for customers.clv.fit_bgnbd and, when the optional
 ``lifetimes`` package is importable (it is not a dependency of this project:
@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from customers.clv import bgnbd_log_likelihood, fit_bgnbd
 

@@ -1,7 +1,7 @@
 """Benchmark the loyalty tier evaluation of every customer (default 1M customers, 10M orders).
 
-The shop is the CLV benchmark's (``benchmarks/clv_recalculation.py``: its simulator and its
-binary ``COPY`` loader, imported, not copied): a fresh database (``--database``, dropped
+The shop is the CLV benchmark's (``benchmarks.shop``, loaded with binary ``COPY`` by
+``benchmarks.shop_load``): a fresh database (``--database``, dropped
 first unless ``--reuse-db`` finds the same shop there) is migrated and filled, and four
 tiers are defined from the shop's own spend (Bronze: one order in the last 12 months;
 Silver: the top 30% of 12-month spend or 3 orders; Gold: the top 10% or 6 orders;
@@ -24,12 +24,11 @@ is under 15 s for each evaluation of a million customers. The figures go into th
 
 Usage::
 
-    .venv/bin/python benchmarks/loyalty_tiers.py [--customers 1000000] [--orders 10000000]
-        [--repeat 3] [--keep-db] [--reuse-db]
+    .venv/bin/python -m benchmarks.loyalty_tiers [--customers 1000000] [--orders 10000000]
+        [--repeat 3] [--keep-db] [--reuse-db] [--no-doc]
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -37,27 +36,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # the app's modules are imported after Django is set up
-from benchmarks.clv_recalculation import (  # noqa: E402
-    BenchmarkError,
-    execute,
-    floor_aggregate,
-    prepare_database,
-    setup_django,
-    shop_args,
-    shop_parser,
+from benchmarks.database import BenchmarkError, Server, execute, server_side_seconds, setup_django
+from benchmarks.report import (
+    command_line,
+    load_average,
+    machine_announce,
+    machine_line,
+    met,
+    say,
+    seconds_list,
+    section_publish,
 )
-from benchmarks.common import Server, load_average, machine, say, write_section  # noqa: E402
+from benchmarks.shop import shop_time_zone
+from benchmarks.shop_load import prepare_database, shop_args, shop_options, shop_parser
 
+SECTION = "loyalty_tiers"
 TARGET_SECONDS = 15.0
 GRACE_DAYS = 30
 SCENARIOS = ("first", "nightly", "review")
+PG_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "max_parallel_workers_per_gather",
+    "synchronous_commit",
+)
+WORK_MEM_NOTE = "— the evaluation raises it to 256MB for its transaction —"
 LOYALTY_TABLES = ("customers_loyaltytierchange", "customers_loyaltystatus")
 LABELS = {
     "first": "First evaluation (every active customer gets a tier)",
@@ -133,7 +138,7 @@ def measure_floor(as_of: date) -> tuple[float, str]:
     query, params = window_activity_sql(as_of)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        return floor_aggregate(query, params)
+        return server_side_seconds(query, params)
 
 
 def evaluate(database: str, as_of: date, results: Results, number: int) -> None:
@@ -172,7 +177,7 @@ def render_section(r: Results) -> str:
     floor = statistics.median(r.floor)
     rows = [
         f"| {LABELS[name]} | **{r.median(name):.1f}** | "
-        f"{' · '.join(f'{v:.1f}' for v in r.seconds[name])} | "
+        f"{seconds_list(r.seconds[name])} | "
         f"{_counts_text(r.counts.get(name, {}))} |"
         for name in SCENARIOS
     ]
@@ -185,14 +190,7 @@ def render_section(r: Results) -> str:
             f"`benchmarks/loyalty_tiers.py` (medians of {runs} runs; the whole benchmark "
             f"took {r.total_seconds / 60:.0f} min).",
             "",
-            f"- **Machine:** {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM, Linux "
-            f"{box['kernel']}; PostgreSQL {pg['server_version']} on the same machine "
-            f"(shared_buffers {pg['shared_buffers']}, work_mem {pg['work_mem']} — the "
-            f"evaluation raises it to 256MB for its transaction —, "
-            f"max_parallel_workers_per_gather {pg['max_parallel_workers_per_gather']}, "
-            f"synchronous_commit {pg['synchronous_commit']}); Python {box['python']}. Load "
-            f"average {box['load']} when the run started, {box['load_end']} when it ended "
-            "(the machine is shared: other work slows every figure down).",
+            machine_line(box, pg, PG_SETTINGS, notes={"work_mem": WORK_MEM_NOTE}),
             f"- **Data:** the CLV benchmark's shop: {s['customers']:,} customers, "
             f"{s['orders']:,} completed orders over two years up to {s['as_of']} (mean order "
             f"${s['mean_order']:.2f}), loaded with binary `COPY` (not timed).",
@@ -204,7 +202,7 @@ def render_section(r: Results) -> str:
             "|---|---:|---:|---|",
             *rows,
             f"| Floor: the bare 12-month window aggregate, server-side (`EXPLAIN ANALYZE`) "
-            f"| {floor:.1f} | {' · '.join(f'{v:.1f}' for v in r.floor)} | |",
+            f"| {floor:.1f} | {seconds_list(r.floor)} | |",
             "",
             f"The window aggregate's plan: {r.plan}.",
             "",
@@ -216,7 +214,7 @@ def render_section(r: Results) -> str:
             "every index entry row by row.",
             "",
             f"**Slowest evaluation: {worst:.1f} s** (target < {TARGET_SECONDS:.0f} s for a "
-            f"million customers): {'**met**' if worst < TARGET_SECONDS else '**not met**'}.",
+            f"million customers): {met(worst < TARGET_SECONDS)}.",
             "",
             "Reproduce (PostgreSQL you may create databases on; the database is dropped at "
             "the end unless `--keep-db`):",
@@ -233,12 +231,7 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def reproduce_command(args: argparse.Namespace) -> str:
-    parts = [".venv/bin/python benchmarks/loyalty_tiers.py"]
-    if (args.customers, args.orders) != (1_000_000, 10_000_000):
-        parts.append(f"--customers {args.customers} --orders {args.orders}")
-    if args.repeat != 3:
-        parts.append(f"--repeat {args.repeat}")
-    return " ".join(parts)
+    return command_line("loyalty_tiers", *shop_options(args))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -250,12 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
     server = Server(args.server)
-    box, pg = machine(), server.settings()
-    say(
-        f"Machine: {box['cpus']} CPUs ({box['cpu']}), {box['ram']} RAM; PostgreSQL "
-        f"{pg['server_version']}; load average {box['load']}"
-    )
-    tz = ZoneInfo(os.environ.get("TIME_ZONE", "UTC"))
+    box, pg = machine_announce(server)
+    tz = shop_time_zone()
     try:
         as_of, facts, _ = prepare_database(args, server, tz)
         database = server.database_url(args.database)
@@ -270,11 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             evaluate(database, as_of, results, number)
         box["load_end"] = load_average()
         results.total_seconds = time.perf_counter() - began
-        section = render_section(results)
-        say("\n" + section + "\n")
-        if not args.no_doc:
-            write_section(args.doc, "loyalty_tiers", section)
-            say(f"Updated {args.doc}")
+        section_publish(args, SECTION, render_section(results))
         missed = max(results.median(s) for s in SCENARIOS) >= TARGET_SECONDS
         return 1 if args.strict and missed else 0
     except BenchmarkError as exc:

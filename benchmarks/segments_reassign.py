@@ -13,44 +13,43 @@ What is measured (issue 4: "reassignment of 1 million customers ... under 15 s")
 Both run ``--repeat`` times, interleaved, in this process (Django set up on the benchmark
 database, ``DEBUG`` off), and the report shows medians and every run.
 
-The data: the shop of ``benchmarks/clv_recalculation.py`` (its simulation and binary
-``COPY`` loaders are imported, not copied): 1M customers, 10M completed orders over two
-years. The scores come from the real recalculation, run once (untimed) unless the database
-already holds a successful run as of the same day whose scores carry the spend windows
+The data: the shop of the CLV benchmark (``benchmarks.shop``, loaded with binary ``COPY``
+by ``benchmarks.shop_load``): 1M customers, 10M completed orders over two years. The
+scores come from the real recalculation, run once (untimed) unless the database already
+holds a successful run as of the same day whose scores carry the spend windows
 (``--reuse-db``).
 
 Usage::
 
-    .venv/bin/python benchmarks/segments_reassign.py [--customers 1000000]
-        [--orders 10000000] [--repeat 3] [--keep-db] [--reuse-db]
+    .venv/bin/python -m benchmarks.segments_reassign [--customers 1000000]
+        [--orders 10000000] [--repeat 3] [--keep-db] [--reuse-db] [--no-doc]
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-from benchmarks.clv_recalculation import (  # noqa: E402
-    execute,
-    prepare_database,
-    setup_django,
-    shop_args,
-    shop_parser,
+from benchmarks.database import Server, execute, setup_django
+from benchmarks.report import (
+    command_line,
+    load_average,
+    machine_announce,
+    machine_line,
+    say,
+    seconds_list,
+    section_publish,
 )
-from benchmarks.common import Server, load_average, machine, say, write_section  # noqa: E402
+from benchmarks.shop import shop_time_zone
+from benchmarks.shop_load import prepare_database, shop_args, shop_parser
 
 SECTION = "segments-reassign"
 TARGET_SECONDS = 15.0
+PG_SETTINGS = ("shared_buffers", "work_mem", "synchronous_commit")
 SEGMENT_TABLES = (
     "customers_segmenttransition",
     "customers_customersegment",
@@ -76,7 +75,6 @@ class Results:
     sizes: dict[str, int] = field(default_factory=dict)
     median_value: Any = None
     high_value_cut: Any = None
-    load_end: str = ""
 
 
 def segment_tables_reset(database: str) -> None:
@@ -153,12 +151,7 @@ def render_section(r: Results) -> str:
             f"`benchmarks/segments_reassign.py` (median of {r.args.repeat} runs each, in one "
             "process with Django set up on the benchmark database, DEBUG off).",
             "",
-            f"- **Machine:** {r.box['cpus']} CPUs ({r.box['cpu']}), {r.box['ram']} RAM, "
-            f"Linux {r.box['kernel']}; PostgreSQL {r.pg['server_version']} on the same machine "
-            f"(shared_buffers {r.pg['shared_buffers']}, work_mem {r.pg['work_mem']}, "
-            f"synchronous_commit {r.pg['synchronous_commit']}); Python {r.box['python']}. "
-            f"Load average {r.box['load']} when the run started, {r.load_end} when it ended "
-            "(the machine is shared: other work slows every figure down).",
+            machine_line(r.box, r.pg, PG_SETTINGS),
             f"- **Data:** the shop of `benchmarks/clv_recalculation.py`: "
             f"{r.facts['customers']:,} customers, {r.facts['orders']:,} completed orders "
             f"over two years to {r.as_of} (loaded by its binary COPY loaders in "
@@ -169,9 +162,9 @@ def render_section(r: Results) -> str:
             "| | median s | every run (s) |",
             "|---|---:|---|",
             f"| First reassignment: everyone classified, {r.transitions:,} assignments and "
-            f"transitions written | {first:.2f} | {_secs(r.first)} |",
+            f"transitions written | {first:.2f} | {seconds_list(r.first, 2)} |",
             f"| Re-run of the same run: everyone classified, nothing written | {rerun:.2f} | "
-            f"{_secs(r.rerun)} |",
+            f"{seconds_list(r.rerun, 2)} |",
             "",
             f"Target: under {TARGET_SECONDS:.0f} s for a million customers: {met}. The "
             "reassignment is one transaction of set-based statements and reads no order: "
@@ -184,16 +177,15 @@ def render_section(r: Results) -> str:
             "in, and the transitions' unique constraint and partial index are built after "
             "the insert instead of maintained row by row.",
             "",
-            "Reproduce: `make bench-segments`, i.e. `.venv/bin/python "
-            f"benchmarks/segments_reassign.py --customers {r.args.customers} --orders "
-            f"{r.args.orders} --repeat {r.args.repeat}` (add `--keep-db`, then `--reuse-db` "
-            "to skip the load).",
+            f"Reproduce: `make bench-segments`, i.e. `{reproduce_command(r.args)}` (add "
+            "`--keep-db`, then `--reuse-db` to skip the load).",
         ]
     )
 
 
-def _secs(values: Sequence[float]) -> str:
-    return " · ".join(f"{v:.2f}" for v in values)
+def reproduce_command(args: argparse.Namespace) -> str:
+    sizes = f"--customers {args.customers} --orders {args.orders} --repeat {args.repeat}"
+    return command_line("segments_reassign", sizes)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -204,9 +196,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     server = Server(args.server)
-    box, pg = machine(), server.settings()
-    say(f"Machine: {box['cpus']} CPUs, load average {box['load']}")
-    tz = ZoneInfo(os.environ.get("TIME_ZONE", "UTC"))
+    box, pg = machine_announce(server)
+    tz = shop_time_zone()
     try:
         as_of, facts, load_seconds = prepare_database(args, server, tz)
         setup_django(server.database_uri(args.database))
@@ -214,18 +205,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         r.run_id, r.recalculation_seconds = scored_run(as_of)
         say(f"Reassigning the segments of run {r.run_id}, {args.repeat} times ...")
         measure(r, server.database_url(args.database))
-        r.load_end = load_average()
+        box["load_end"] = load_average()
     finally:
         from django.db import connections
 
         connections.close_all()
         if not args.keep_db:
             server.drop(args.database)
-    section = render_section(r)
-    say(section)
-    if not args.no_doc:
-        write_section(args.doc, SECTION, section)
-        say(f"Wrote the {SECTION} section of {args.doc}")
+    section_publish(args, SECTION, render_section(r))
     missed = max(statistics.median(r.first), statistics.median(r.rerun)) >= TARGET_SECONDS
     return 1 if args.strict and missed else 0
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from clvcrm.core.bulk import copy_logged
+from clvcrm.core.pgcopy import binary_copy_read
 from customers import clv
 from customers.models import Order
 
@@ -33,19 +34,6 @@ FETCH_ROWS = 50_000
 # as_of), "prior" the 90 days before those (as_of - 179 .. as_of - 90), in the shop's
 # time zone like every purchase day.
 SPEND_WINDOW_DAYS = 90
-# Binary COPY of (int8, int4, float8) rows: field count, then length + value per field.
-_COPY_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l0", ">i4"),
-        ("customer", ">i8"),
-        ("l1", ">i4"),
-        ("day", ">i4"),
-        ("l2", ">i4"),
-        ("value", ">f8"),
-    ]
-)
-_COPY_HEADER = 19  # signature, flags and header extension length
 
 
 @dataclass(frozen=True)
@@ -200,13 +188,9 @@ def _copy_binary(
         with copy_logged(cursor, f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
             for block in copy:
                 buffer += block
-    rows = np.frombuffer(memoryview(buffer)[_COPY_HEADER:-2], dtype=_COPY_ROW)
-    columns = (
-        rows["customer"].astype(np.int64),
-        rows["day"].astype(np.int64),
-        rows["value"].astype(np.float64),
-    )
-    del rows, buffer  # 30 bytes a row: free them before the sort needs its copies
+    customer, day, value = binary_copy_read(buffer, ("int8", "int4", "float8"))
+    columns = (customer.astype(np.int64), day.astype(np.int64), value.astype(np.float64))
+    del customer, day, value, buffer  # 30 bytes a row: free them before the sort needs its copies
     return columns
 
 
