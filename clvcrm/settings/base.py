@@ -6,12 +6,12 @@ build on this module and only change defaults and hardening.
 
 from pathlib import Path
 
-import environ
+from clvcrm.settings.environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+env = StrictEnv()
+StrictEnv.read_env(BASE_DIR / ".env")
 
 SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)

@@ -1,4 +1,4 @@
-"""Settings from the environment: production hardening, email over SMTP."""
+"""Settings from the environment: production hardening, safe defaults, strict values, SMTP."""
 
 import os
 import socket
@@ -78,3 +78,85 @@ def test_email_url_sends_through_a_real_smtp_server() -> None:
     assert len(received) == 1
     assert received[0]["To"] == "ops@example.com"
     assert received[0]["Subject"].startswith("Test email from")
+
+
+SHOW_SETTINGS = "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DEBUG)"
+ENTRY_POINTS = {
+    "manage.py": ["manage.py", "shell", "-c", SHOW_SETTINGS],
+    "clvcrm.wsgi": ["-c", f"import clvcrm.wsgi; {SHOW_SETTINGS}"],
+    "clvcrm.asgi": ["-c", f"import clvcrm.asgi; {SHOW_SETTINGS}"],
+    "clvcrm.celery": ["-c", f"import clvcrm.celery; {SHOW_SETTINGS}"],
+}
+
+
+def _python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+    }
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_every_entry_point_defaults_to_the_production_settings(entry_point: str) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = _python(ENTRY_POINTS[entry_point], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "clvcrm.settings.production False"
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str) -> None:
+    # A worker started without DJANGO_SETTINGS_MODULE used to run with DEBUG and a known key.
+    result = _python(ENTRY_POINTS[entry_point], env={})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set the SECRET_KEY environment variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        ("DEBUG", "ture", "expected true or false (or yes/no, on/off, 1/0)"),
+        ("CONN_MAX_AGE", "abc", "invalid literal for int() with base 10: 'abc'"),
+        ("DATABASE_URL", "postgress//db", "expected a database URL (postgres://… or sqlite:///…)"),
+    ],
+)
+def test_a_malformed_value_stops_the_start_and_names_the_variable(
+    variable: str, value: str, reason: str
+) -> None:
+    result = _manage("check", env={**PRODUCTION_ENV, variable: value})
+    assert result.returncode != 0
+    assert (
+        f"ImproperlyConfigured: The environment variable {variable}={value!r} is invalid: {reason}"
+        in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("Yes", True),
+        ("on", True),
+        ("1", True),
+        ("false", False),
+        (" no ", False),
+        ("off", False),
+        ("0", False),
+    ],
+)
+def test_booleans_are_read_exactly(value: str, expected: bool) -> None:
+    from clvcrm.settings.environment import StrictEnv
+
+    env = StrictEnv()
+    env.ENVIRON = {"DEBUG": value}
+    assert env.bool("DEBUG") is expected
