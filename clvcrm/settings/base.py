@@ -4,6 +4,7 @@ Each variable is documented in ``.env.example``. ``local``, ``test`` and ``produ
 build on this module and only change defaults and hardening.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from clvcrm.settings.environment import StrictEnv
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_countries",
     "django_celery_beat",
+    "axes",
     "clvcrm.core",
     "customers",
     "campaigns",
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a login refused by the throttle into the lockout page; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clvcrm.urls"
@@ -86,6 +90,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The throttle's backend refuses a locked-out client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
@@ -144,13 +153,29 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "clvcrm.core.login_throttle.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clvcrm.core.permissions.StaffModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
 }
+
+# Login throttling (django-axes; clvcrm/core/login_throttle.py): failures per account and per
+# client address, in the database so every web worker shares them, remembered for 24 hours.
+LOGIN_FAILURE_LIMIT = env.int_at_least("LOGIN_FAILURE_LIMIT", 1, default=5)
+LOGIN_LOCKOUT_MINUTES = env.int_at_least("LOGIN_LOCKOUT_MINUTES", 1, default=15)
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For;
+# 0 means clients connect directly and REMOTE_ADDR is their address.
+TRUSTED_PROXY_COUNT = env.int_at_least("TRUSTED_PROXY_COUNT", 0, default=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(hours=24)
+AXES_HANDLER = "clvcrm.core.login_throttle.BackoffDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "clvcrm.core.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "clvcrm.core.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")

@@ -128,6 +128,8 @@ def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str
         ("DEBUG", "ture", "expected true or false (or yes/no, on/off, 1/0)"),
         ("CONN_MAX_AGE", "abc", "invalid literal for int() with base 10: 'abc'"),
         ("DATABASE_URL", "postgress//db", "expected a database URL (postgres://… or sqlite:///…)"),
+        ("LOGIN_FAILURE_LIMIT", "0", "must be at least 1"),
+        ("TRUSTED_PROXY_COUNT", "-1", "must be at least 0"),
     ],
 )
 def test_a_malformed_value_stops_the_start_and_names_the_variable(
