@@ -119,6 +119,9 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Uploaded order files hold customer data: a nightly task deletes them this many days after
+# the upload (the import, its counts and its rejected rows stay).
+UPLOAD_RETENTION_DAYS = env.int_at_least("UPLOAD_RETENTION_DAYS", 1, default=30)
 # Uploads above this size are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
