@@ -180,6 +180,10 @@ AXES_LOCKOUT_CALLABLE = "clvcrm.core.login_throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command
 
+# `seed_demo --reset` deletes every customer and order: only the local and test settings
+# allow it.
+DEMO_RESET_ALLOWED = False
+
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()

@@ -18,13 +18,13 @@ PRODUCTION_ENV = {
 }
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    # The test settings put defaults into this process's environment: leave them out.
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
+# What the test settings put into this process's environment: never passed to a child.
+TEST_ONLY = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``manage.py`` in a child process with ``env`` on top of this one's environment."""
+    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -37,7 +37,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_production_settings_pass_the_deploy_check() -> None:
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -45,7 +45,7 @@ def test_production_settings_pass_the_deploy_check() -> None:
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL"])
 def test_production_settings_have_no_default_secrets(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
-    result = _manage("check", env=env)
+    result = run_manage("check", env=env)
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
 
@@ -71,7 +71,7 @@ def test_email_url_sends_through_a_real_smtp_server() -> None:
             "EMAIL_URL": f"smtp://127.0.0.1:{port}",
             "DATABASE_URL": "sqlite:////tmp/clvcrm-mail.sqlite3",
         }
-        result = _manage("sendtestemail", "ops@example.com", env=env)
+        result = run_manage("sendtestemail", "ops@example.com", env=env)
     finally:
         controller.stop()
     assert result.returncode == 0, result.stderr
@@ -135,7 +135,7 @@ def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str
 def test_a_malformed_value_stops_the_start_and_names_the_variable(
     variable: str, value: str, reason: str
 ) -> None:
-    result = _manage("check", env={**PRODUCTION_ENV, variable: value})
+    result = run_manage("check", env={**PRODUCTION_ENV, variable: value})
     assert result.returncode != 0
     assert (
         f"ImproperlyConfigured: The environment variable {variable}={value!r} is invalid: {reason}"
