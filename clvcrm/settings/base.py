@@ -7,6 +7,8 @@ build on this module and only change defaults and hardening.
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from clvcrm.settings.environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_celery_beat",
     "axes",
+    "csp",
     "clvcrm.core",
     "customers",
     "campaigns",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,10 +71,29 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clvcrm.core.context_processors.shop",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
+
+# Content-Security-Policy (django-csp): everything from this site only; scripts only from
+# our static files or carrying the page's nonce (a fresh one per response, and only on
+# pages that use it); no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # The embedded default is an SQLite file next to the code; production sets DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
