@@ -5,11 +5,8 @@ event (and a console error); the pages are visited as staff and as a superuser, 
 must be drawn (plotly's SVG), and nothing may be reported on any of them.
 """
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from customers.models import Customer, OrderImport, Segment
@@ -30,25 +27,12 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def shop(settings, make_staff) -> Customer:
-    # 600 demo customers hold fewer than the default 200 repeat buyers needed to predict.
-    settings.CLV_MIN_REPEAT_CUSTOMERS = 100
-    call_command(
-        "seed_demo", "--customers", "600", "--seed", "3", "--as-of", "2026-06-30", stdout=StringIO()
-    )
-    for as_of in ("2026-05-31", "2026-06-29"):  # two runs: the segment trend has two points
-        call_command("recalculate_clv", "--as-of", as_of, stdout=StringIO())
-    call_command(
-        "backtest_clv",
-        "--calibration-end",
-        "2025-12-31",
-        "--holdout-end",
-        "2026-06-29",
-        stdout=StringIO(),
-    )
+def shop(scored_shop, make_staff) -> Customer:
+    """The scored demo shop, its Admin ``alice`` and superuser ``root``; a customer on the
+    way to a higher loyalty tier."""
     make_staff("Admin", "alice")
     User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    return Customer.objects.filter(loyalty__tier__isnull=False).first()
+    return Customer.objects.filter(loyalty__tier__name="Bronze").order_by("pk").first()
 
 
 @pytest.fixture

@@ -22,11 +22,11 @@ PRODUCTION_ENV = {
 TEST_ONLY = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
-def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """``manage.py`` in a child process with ``env`` on top of this one's environment."""
+def run_python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Python in a child process, in the repository, with ``env`` on top of this one's."""
     base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -34,6 +34,11 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``manage.py`` in a child process with ``env`` on top of this one's environment."""
+    return run_python("manage.py", *args, env=env)
 
 
 def test_production_settings_pass_the_deploy_check() -> None:
@@ -89,27 +94,10 @@ ENTRY_POINTS = {
 }
 
 
-def _python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV and k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_every_entry_point_defaults_to_the_production_settings(entry_point: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}
-    result = _python(ENTRY_POINTS[entry_point], env=env)
+    result = run_python(*ENTRY_POINTS[entry_point], env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "clvcrm.settings.production False"
 
@@ -117,7 +105,7 @@ def test_every_entry_point_defaults_to_the_production_settings(entry_point: str)
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str) -> None:
     # A worker started without DJANGO_SETTINGS_MODULE used to run with DEBUG and a known key.
-    result = _python(ENTRY_POINTS[entry_point], env={})
+    result = run_python(*ENTRY_POINTS[entry_point], env={})
     assert result.returncode != 0
     assert "ImproperlyConfigured: Set the SECRET_KEY environment variable" in result.stderr
 
