@@ -113,7 +113,7 @@ def lock_seconds_left(request: Any, credentials: dict | None = None) -> int:
 
 def lockout_message(seconds: int) -> str:
     """What a locked-out client is told, with the wait rounded up."""
-    minutes = math.ceil(seconds / 60)
+    minutes = max(1, math.ceil(seconds / 60))
     if minutes <= 120:
         wait = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
     else:

@@ -102,6 +102,18 @@ def test_staff_pages_and_charts_work_under_the_policy(live_server, watched, scre
     assert watched.evaluate("window.cspViolations") == []
     assert watched.problems == []
 
+    # The lockout page too: five failed logins from this address.
+    watched.context.clear_cookies()
+    for _ in range(5):
+        _visit(watched, f"{base}/login/")
+        watched.fill("#id_username", "nobody")
+        watched.fill("#id_password", "wrong")
+        watched.click("button[type=submit]")
+        watched.wait_for_load_state("networkidle")
+    assert "Too many failed logins" in watched.inner_text("#locked-out")
+    screenshot("csp-locked-out")
+    assert watched.evaluate("window.cspViolations") == []
+
 
 def test_the_admin_works_under_the_policy(live_server, watched, screenshot, shop):
     base = live_server.url

@@ -211,7 +211,7 @@ def test_lockout_duration_doubles_every_limit_up_to_a_day(failures: int, minutes
 
 @pytest.mark.parametrize(
     ("seconds", "wait"),
-    [(1, "1 minute"), (61, "2 minutes"), (7200, "120 minutes"), (7201, "3 hours")],
+    [(0, "1 minute"), (1, "1 minute"), (61, "2 minutes"), (7200, "120 minutes"), (7201, "3 hours")],
 )
 def test_lockout_message(seconds: int, wait: str) -> None:
     assert lockout_message(seconds) == LOCKED.format(wait)
