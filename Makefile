@@ -6,6 +6,10 @@ PORT ?= 8000
 
 .PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty run worker clean
 
+# manage.py, wsgi.py and the Celery app default to the production settings; the development
+# targets say they want the local ones (SQLite, in-process tasks, a development key).
+demo worker: export DJANGO_SETTINGS_MODULE := clvcrm.settings.local
+
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty

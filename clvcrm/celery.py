@@ -8,7 +8,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clvcrm.settings.local")
+# The same safe default as manage.py and wsgi.py: production unless told otherwise.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clvcrm.settings.production")
 
 app = Celery("clvcrm")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -6,6 +6,7 @@ from datetime import date
 from celery import shared_task
 
 from customers import services
+from customers.order_import import retention
 from customers.scoring import fan_out
 from customers.scoring.run import ClvRunBusyError
 from customers.segmentation.reassign import SegmentRunError
@@ -69,3 +70,14 @@ def refresh_loyalty(as_of: str | None = None) -> None:
     Safe to deliver twice: every step is idempotent for the same date.
     """
     services.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task(acks_late=True)
+def order_import_files_expire() -> None:
+    """Delete uploaded order files past ``UPLOAD_RETENTION_DAYS`` (nightly by beat).
+
+    Safe to deliver twice: a file deleted once is not looked for again, its import is
+    marked once; a file that could not be deleted is tried again the next night.
+    """
+    outcome = retention.order_import_files_expire()
+    logger.info("upload files deleted: %d of imports, %d orphaned", outcome.files, outcome.orphans)

@@ -21,7 +21,16 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "customers": ("*",),
         "campaigns": ("*",),
         "feedback": ("*",),
+        # Staff accounts, within limits the user admin enforces (clvcrm/core/admin.py): no
+        # superuser flag, no permissions outside the roles, no change to a superuser.
         "auth": ("view_user", "add_user", "change_user", "view_group"),
+        # The login throttle's records: deleting an access attempt lifts its lock.
+        "axes": (
+            "view_accessattempt",
+            "delete_accessattempt",
+            "view_accesslog",
+            "view_accessfailurelog",
+        ),
         # The nightly CLV schedule and other periodic tasks.
         "django_celery_beat": ("*",),
     },

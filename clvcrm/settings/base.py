@@ -4,14 +4,17 @@ Each variable is documented in ``.env.example``. ``local``, ``test`` and ``produ
 build on this module and only change defaults and hardening.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
-import environ
+from csp.constants import NONCE, NONE, SELF
+
+from clvcrm.settings.environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+env = StrictEnv()
+StrictEnv.read_env(BASE_DIR / ".env")
 
 SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
@@ -30,6 +33,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_countries",
     "django_celery_beat",
+    "axes",
+    "csp",
     "clvcrm.core",
     "customers",
     "campaigns",
@@ -38,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -46,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a login refused by the throttle into the lockout page; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clvcrm.urls"
@@ -63,10 +71,29 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clvcrm.core.context_processors.shop",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
+
+# Content-Security-Policy (django-csp): everything from this site only; scripts only from
+# our static files or carrying the page's nonce (a fresh one per response, and only on
+# pages that use it); no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # The embedded default is an SQLite file next to the code; production sets DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -86,6 +113,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The throttle's backend refuses a locked-out client before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:list"
@@ -110,6 +142,9 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Uploaded order files hold customer data: a nightly task deletes them this many days after
+# the upload (the import, its counts and its rejected rows stay).
+UPLOAD_RETENTION_DAYS = env.int_at_least("UPLOAD_RETENTION_DAYS", 1, default=30)
 # Uploads above this size are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -144,13 +179,33 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "clvcrm.core.login_throttle.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clvcrm.core.permissions.StaffModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
 }
+
+# Login throttling (django-axes; clvcrm/core/login_throttle.py): failures per account and per
+# client address, in the database so every web worker shares them, remembered for 24 hours.
+LOGIN_FAILURE_LIMIT = env.int_at_least("LOGIN_FAILURE_LIMIT", 1, default=5)
+LOGIN_LOCKOUT_MINUTES = env.int_at_least("LOGIN_LOCKOUT_MINUTES", 1, default=15)
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For;
+# 0 means clients connect directly and REMOTE_ADDR is their address.
+TRUSTED_PROXY_COUNT = env.int_at_least("TRUSTED_PROXY_COUNT", 0, default=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(hours=24)
+AXES_HANDLER = "clvcrm.core.login_throttle.BackoffDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "clvcrm.core.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "clvcrm.core.login_throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
+
+# `seed_demo --reset` deletes every customer and order: only the local and test settings
+# allow it.
+DEMO_RESET_ALLOWED = False
 
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")

@@ -8,5 +8,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 from clvcrm.settings.base import *  # noqa: F403
 
+DEMO_RESET_ALLOWED = True
+
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -20,6 +20,9 @@ class OrderImport(models.Model):
 
     file_name = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    # Uploads hold customer data: the file goes after UPLOAD_RETENTION_DAYS; the row, its
+    # counts and its rejected rows stay (customers.order_import.retention).
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True, default="")

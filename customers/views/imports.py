@@ -1,5 +1,6 @@
 """Staff pages for order imports: upload, progress and the rejected-rows report."""
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "customers/import_detail.html",
-        {"import": order_import, "rejections": rejections},
+        {
+            "import": order_import,
+            "rejections": rejections,
+            "retention_days": settings.UPLOAD_RETENTION_DAYS,
+        },
     )
 
 

@@ -2,9 +2,13 @@
 
 import os
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+
+from customers.models import CustomerScore
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -55,3 +59,24 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def scored_shop(settings, make_staff) -> CustomerScore:
+    """A seeded demo shop with a CLV run, its segments and a back-test; Analyst ``ana``."""
+    # 600 demo customers hold fewer than the default 200 repeat buyers needed to predict.
+    settings.CLV_MIN_REPEAT_CUSTOMERS = 100
+    call_command(
+        "seed_demo", "--customers", "600", "--seed", "3", "--as-of", "2026-06-30", stdout=StringIO()
+    )
+    call_command("recalculate_clv", "--as-of", "2026-06-29", stdout=StringIO())
+    call_command(
+        "backtest_clv",
+        "--calibration-end",
+        "2025-12-31",
+        "--holdout-end",
+        "2026-06-29",
+        stdout=StringIO(),
+    )
+    make_staff("Analyst", "ana")
+    return CustomerScore.objects.filter(frequency__gte=3).order_by("-predicted_clv").first()

@@ -1,33 +1,8 @@
 """An analyst opens the model page and a customer's value card, in a real browser."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-
-from customers.models import CustomerScore
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def scored_shop(settings, make_staff) -> CustomerScore:
-    # 600 demo customers hold fewer than the default 200 repeat buyers needed to predict.
-    settings.CLV_MIN_REPEAT_CUSTOMERS = 100
-    call_command(
-        "seed_demo", "--customers", "600", "--seed", "3", "--as-of", "2026-06-30", stdout=StringIO()
-    )
-    call_command("recalculate_clv", "--as-of", "2026-06-29", stdout=StringIO())
-    call_command(
-        "backtest_clv",
-        "--calibration-end",
-        "2025-12-31",
-        "--holdout-end",
-        "2026-06-29",
-        stdout=StringIO(),
-    )
-    make_staff("Analyst", "ana")
-    return CustomerScore.objects.filter(frequency__gte=3).order_by("-predicted_clv").first()
 
 
 def test_model_page_draws_the_charts(live_server, page, screenshot, scored_shop):

@@ -4,7 +4,10 @@ The pinned numbers come from numpy's PCG64 stream for seed 7; a numpy release th
 its Gamma or Beta samplers would change them (and nothing else should).
 """
 
+import os
+import pty
 import re
+import sys
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -23,6 +26,7 @@ from customers.clv.summary import rfm_summary
 from customers.demo.behaviour import POPULATION
 from customers.demo.shop import generate_shop
 from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
+from tests.core.test_settings import PRODUCTION_ENV, ROOT, TEST_ONLY, run_manage
 
 AS_OF = date(2026, 6, 30)
 ARGS = ("--customers", "300", "--seed", "7", "--as-of", "2026-06-30")
@@ -257,7 +261,7 @@ def test_reset_replaces_the_shop_with_an_identical_one() -> None:
     before = snapshot()
     first_ids = set(Customer.objects.values_list("id", flat=True))
 
-    out = seed("--reset")
+    out = seed("--reset", "--no-input")
 
     assert snapshot() == before
     assert counts() == (300, 607, 1067, 61, 7)
@@ -270,10 +274,89 @@ def test_reset_replaces_a_different_shop_and_a_new_seed_gives_a_different_one() 
     seed()
     before = snapshot()
 
-    call_command("seed_demo", "--customers", "50", "--seed", "8", "--reset", stdout=StringIO())
+    call_command(
+        "seed_demo", "--customers", "50", "--seed", "8", "--reset", "--no-input", stdout=StringIO()
+    )
 
     assert Customer.objects.count() == 50
     assert snapshot() != before
+
+
+@pytest.mark.django_db
+def test_reset_off_a_terminal_needs_no_input_and_deletes_nothing() -> None:
+    seed()
+    before = snapshot()
+    with pytest.raises(CommandError) as excinfo:
+        seed("--reset")
+    assert str(excinfo.value) == (
+        "--reset deletes every order, customer, product and channel of this shop: "
+        "confirm it on a terminal, or pass --no-input"
+    )
+    assert snapshot() == before
+
+
+def test_reset_is_refused_under_the_production_settings() -> None:
+    result = run_manage("seed_demo", "--reset", "--no-input", env=PRODUCTION_ENV)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "CommandError: --reset deletes every order, customer, product and channel of this "
+        "shop: refused under these settings (clvcrm.settings.production)"
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory) -> dict[str, str]:
+    """A migrated SQLite file with a seeded shop, for commands run on a real terminal."""
+    path = tmp_path_factory.mktemp("terminal") / "db.sqlite3"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.local",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "CELERY_BROKER_URL": "",  # the embedded mode, whatever this test run uses
+    }
+    for command in (("migrate", "-v0"), ("seed_demo", "--customers", "40", "--seed", "5")):
+        assert run_manage(*command, env=env).returncode == 0
+    return env
+
+
+def _on_a_terminal(env: dict[str, str], answer: str) -> tuple[int, str]:
+    """Run ``seed_demo --reset`` with a pseudo-terminal as stdin, answering its question."""
+    command = [sys.executable, "manage.py", "seed_demo", "--customers", "30", "--reset"]
+    child_env = {**{k: v for k, v in os.environ.items() if k not in TEST_ONLY}, **env}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: stdin, stdout and stderr are the terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, command, child_env)
+    output = b""
+    while b"Type 'yes' to go on:" not in output:
+        output += os.read(terminal, 1024)
+    os.write(terminal, answer.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def _customer_count(env: dict[str, str]) -> str:
+    code = "from customers.models import Customer; print(Customer.objects.count())"
+    return run_manage("shell", "--no-imports", "-c", code, env=env).stdout.strip()
+
+
+def test_reset_asks_on_a_terminal(demo_database: dict[str, str]) -> None:
+    code, output = _on_a_terminal(demo_database, "no")
+    assert code == 1
+    assert "CommandError: reset cancelled: nothing was deleted" in output
+    assert _customer_count(demo_database) == "40"
+
+    code, output = _on_a_terminal(demo_database, "yes")
+    assert code == 0, output
+    assert "Seeded the demo shop" in output
+    assert _customer_count(demo_database) == "30"
 
 
 @pytest.mark.django_db

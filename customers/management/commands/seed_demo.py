@@ -1,8 +1,10 @@
-"""``manage.py seed_demo [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--reset | --if-empty]``.
+"""``manage.py seed_demo [--customers N] [--seed S] [--as-of DAY] [--reset | --if-empty]``.
 
 Fills an empty shop with a believable demo: customers, products and two years of orders
 drawn from the same purchase and spend models the CLV calculation fits. The generation
 lives in ``customers.demo``; this command only wires it to the database and the terminal.
+``--reset`` deletes the whole shop first: refused under settings that do not allow it (the
+production ones), asked for on a terminal, and needing ``--no-input`` anywhere else.
 """
 
 import sys
@@ -20,6 +22,8 @@ from clvcrm.core.arguments import iso_date, positive_int
 from customers.demo.loyalty import demo_loyalty_replay, demo_tiers_ensure
 from customers.demo.shop import generate_shop
 from customers.demo.store import ShopNotEmptyError, demo_shop_customer_count, demo_shop_write
+
+RESET_DELETES = "--reset deletes every order, customer, product and channel of this shop"
 
 
 class Command(BaseCommand):
@@ -49,8 +53,17 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (successfully) if the shop already has customers",
         )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help="with --reset: do not ask for confirmation (for scripts)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["reset"]:
+            self._confirm_reset(interactive=options["interactive"])
         started = time.perf_counter()
         as_of: date = options["as_of"] or timezone.localdate()
         count = demo_shop_customer_count()
@@ -88,6 +101,19 @@ class Command(BaseCommand):
         for line in summary.describe(settings.SHOP_CURRENCY):
             self.stdout.write(f"  {line}")
         self.stdout.write(f"  {loyalty.describe()}")
+
+    def _confirm_reset(self, *, interactive: bool) -> None:
+        if not settings.DEMO_RESET_ALLOWED:
+            raise CommandError(
+                f"{RESET_DELETES}: refused under these settings ({settings.SETTINGS_MODULE})"
+            )
+        if not interactive:
+            return
+        if not sys.stdin.isatty():
+            raise CommandError(f"{RESET_DELETES}: confirm it on a terminal, or pass --no-input")
+        answer = input(f"{RESET_DELETES}. Type 'yes' to go on: ")
+        if answer.strip().lower() != "yes":
+            raise CommandError("reset cancelled: nothing was deleted")
 
     def _refuse(self, exc: ShopNotEmptyError, *, quietly: bool) -> None:
         if quietly:
