@@ -30,7 +30,7 @@ def delete_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0011_order_refunded_amount"),
+        ("customers", "0014_segment_broken_state"),
         ("axes", "0010_accessattemptexpiration"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
