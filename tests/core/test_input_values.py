@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clvcrm.core.input_values import (
+    INTEGER_KINDS,
     InputValueError,
     date_from_text,
     decimal_for_field,
@@ -16,6 +17,7 @@ from clvcrm.core.input_values import (
     integer_from_text,
     integer_range_of,
     moment_from_text,
+    text_within,
 )
 from customers.models import Order, OrderLine
 
@@ -158,3 +160,30 @@ def test_a_day_is_checked_like_a_moment():
     for text in ("2025-02-30", "0001-01-01", "٢٠٢٥-01-01"):
         with pytest.raises(InputValueError):
             date_from_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "max_length", "reason"),
+    [
+        ("a\x00b", None, "contains a NUL character"),
+        ("\x00", 10, "contains a NUL character"),
+        ("abcd", 3, "longer than 3 characters"),
+    ],
+)
+def test_text_a_column_cannot_hold_or_compare_is_refused(text, max_length, reason):
+    with pytest.raises(InputValueError) as refused:
+        text_within(text, max_length=max_length)
+    assert str(refused.value) == reason
+
+
+def test_text_a_column_holds_comes_back_unchanged():
+    assert text_within("Ünïcode ²", max_length=9) == "Ünïcode ²"
+    assert text_within("x" * 10_000) == "x" * 10_000
+
+
+def test_integer_kinds_are_the_fields_with_a_range():
+    assert {"AutoField", "BigAutoField", "IntegerField", "PositiveSmallIntegerField"} <= (
+        INTEGER_KINDS
+    )
+    assert "FloatField" not in INTEGER_KINDS
+    assert "DecimalField" not in INTEGER_KINDS
