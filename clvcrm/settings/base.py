@@ -147,7 +147,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clvcrm.core.permissions.StaffModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "clvcrm.core.api_pagination.CheckedCursorPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
 }
