@@ -3,9 +3,10 @@
 Django's admin turns most bad query parameters into its "invalid lookup" page, but not all:
 an empty ``?_to_field=`` names no field on the change and delete pages, a date hierarchy year
 of 9999 overflows the year after it, a search of thousands of words builds a query SQLite
-cannot parse, and an object id beyond 64 bits cannot be bound by SQLite. The site wraps each
-model admin registered on it (ours and other apps' alike, so an app added later is covered)
-in :class:`CheckedParametersAdmin`, which refuses those the way the admin refuses the others.
+cannot parse, and SQLite can bind neither an id beyond 64 bits nor a moment before year 1
+in UTC (midnight of 0001-01-01 east of UTC). The site wraps each model admin registered on
+it (ours and other apps' alike, so an app added later is covered) in
+:class:`CheckedParametersAdmin`, which refuses those the way the admin refuses the others.
 """
 
 from functools import cache
@@ -68,12 +69,13 @@ class CheckedChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         try:
             super().get_results(request)
-        except OverflowError as exc:  # SQLite binds integers of at most 64 bits
+        except OverflowError as exc:  # SQLite: an integer past 64 bits, a moment before year 1
             raise IncorrectLookupParameters(exc) from exc
 
 
 @cache
 def _checked_changelist(changelist: type[ChangeList]) -> type[ChangeList]:
+    """``changelist`` with the checks of :class:`CheckedChangeList` (one class per kind)."""
     if issubclass(changelist, CheckedChangeList):
         return changelist
     return type(f"Checked{changelist.__name__}", (CheckedChangeList, changelist), {})

@@ -130,3 +130,18 @@ def test_an_autocomplete_of_a_term_longer_than_200_characters_finds_nothing(root
 
     assert long.json() == {"results": [], "pagination": {"more": False}}
     assert [r["text"] for r in short.json()["results"]] == ["a"]
+
+
+def test_a_date_filter_of_year_1_east_of_utc_is_refused_or_finds_nothing(
+    root_client, settings, on_postgres
+) -> None:
+    settings.TIME_ZONE = "Asia/Kolkata"  # midnight of year 1 here is still year 0 in UTC
+
+    response = root_client.get("/admin/customers/order/", {"placed_at__lt": "0001-01-01"})
+
+    if on_postgres:  # PostgreSQL holds years before 1
+        assert response.status_code == 200
+        assert response.context_data["cl"].result_count == 0
+    else:  # SQLite cannot convert it to UTC (OverflowError, a 500)
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/customers/order/?e=1"
