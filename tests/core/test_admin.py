@@ -1,6 +1,7 @@
 """Every model of ours is in the Django admin, and every changelist opens."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -8,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,7 +39,7 @@ def test_every_changelist_and_search_opens(client) -> None:
 
 
 @pytest.fixture
-def root_client(client):
+def root_client(client: Client) -> Client:
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-123456"))
     return client
 
@@ -48,7 +50,7 @@ def test_every_model_admin_checks_its_parameters() -> None:
     assert isinstance(admin.site._registry[User], UserAdmin)  # other apps' admins kept
 
 
-def test_an_empty_to_field_opens_the_change_and_delete_pages(root_client) -> None:
+def test_an_empty_to_field_opens_the_change_and_delete_pages(root_client: Client) -> None:
     # Django checks a non-empty _to_field only, then looked up a field named "" (a 500).
     customer = Customer.objects.create(external_id="C-1")
     for page in ("change", "delete"):
@@ -67,13 +69,15 @@ def test_an_empty_to_field_opens_the_change_and_delete_pages(root_client) -> Non
         {"created_at__year": "2025", "created_at__month": "13"},
     ],
 )
-def test_a_date_hierarchy_day_off_the_calendar_is_an_invalid_lookup(root_client, query) -> None:
+def test_a_date_hierarchy_day_off_the_calendar_is_an_invalid_lookup(
+    root_client: Client, query: dict[str, str]
+) -> None:
     response = root_client.get("/admin/customers/clvrun/", query)
 
     assert (response.status_code, response["Location"]) == (302, "/admin/customers/clvrun/?e=1")
 
 
-def test_a_date_hierarchy_day_on_the_calendar_filters(root_client) -> None:
+def test_a_date_hierarchy_day_on_the_calendar_filters(root_client: Client) -> None:
     ClvRun.objects.create(as_of=date(2025, 1, 1))
     query = {"created_at__year": str(timezone.now().year)}
 
@@ -83,7 +87,7 @@ def test_a_date_hierarchy_day_on_the_calendar_filters(root_client) -> None:
     assert response.context_data["cl"].result_count == 1
 
 
-def test_an_object_id_beyond_64_bits_names_no_object(root_client) -> None:
+def test_an_object_id_beyond_64_bits_names_no_object(root_client: Client) -> None:
     # A one-to-one primary key: SQLite could not bind the id (OverflowError, a 500).
     response = root_client.get("/admin/customers/customerscore/99999999999999999999/change/")
 
@@ -93,7 +97,9 @@ def test_an_object_id_beyond_64_bits_names_no_object(root_client) -> None:
     ]
 
 
-def test_a_changelist_lookup_beyond_64_bits_finds_nothing(root_client, on_postgres) -> None:
+def test_a_changelist_lookup_beyond_64_bits_finds_nothing(
+    root_client: Client, on_postgres: bool
+) -> None:
     response = root_client.get("/admin/customers/customerscore/", {"pk": "99999999999999999999"})
 
     if on_postgres:  # PostgreSQL compares the id with the number: no row
@@ -104,7 +110,7 @@ def test_a_changelist_lookup_beyond_64_bits_finds_nothing(root_client, on_postgr
         assert response["Location"] == "/admin/customers/customerscore/?e=1"
 
 
-def test_a_search_longer_than_200_characters_is_refused_with_a_message(root_client) -> None:
+def test_a_search_longer_than_200_characters_is_refused_with_a_message(root_client: Client) -> None:
     Customer.objects.create(external_id="C-1")
 
     response = root_client.get("/admin/customers/customer/", {"q": "a " * 5_000})
@@ -116,7 +122,9 @@ def test_a_search_longer_than_200_characters_is_refused_with_a_message(root_clie
     ]
 
 
-def test_an_autocomplete_of_a_term_longer_than_200_characters_finds_nothing(root_client) -> None:
+def test_an_autocomplete_of_a_term_longer_than_200_characters_finds_nothing(
+    root_client: Client,
+) -> None:
     # Five thousand words: an expression tree SQLite refused to parse (a 500).
     AcquisitionChannel.objects.create(name="a")
     query = {
@@ -133,7 +141,7 @@ def test_an_autocomplete_of_a_term_longer_than_200_characters_finds_nothing(root
 
 
 def test_a_date_filter_of_year_1_east_of_utc_is_refused_or_finds_nothing(
-    root_client, settings, on_postgres
+    root_client: Client, settings: Any, on_postgres: bool
 ) -> None:
     settings.TIME_ZONE = "Asia/Kolkata"  # midnight of year 1 here is still year 0 in UTC
 

@@ -170,18 +170,20 @@ def test_a_day_is_checked_like_a_moment():
         ("abcd", 3, "longer than 3 characters"),
     ],
 )
-def test_text_a_column_cannot_hold_or_compare_is_refused(text, max_length, reason):
+def test_text_a_column_cannot_hold_or_compare_is_refused(
+    text: str, max_length: int | None, reason: str
+) -> None:
     with pytest.raises(InputValueError) as refused:
         text_within(text, max_length=max_length)
     assert str(refused.value) == reason
 
 
-def test_text_a_column_holds_comes_back_unchanged():
+def test_text_a_column_holds_comes_back_unchanged() -> None:
     assert text_within("Ünïcode ²", max_length=9) == "Ünïcode ²"
     assert text_within("x" * 10_000) == "x" * 10_000
 
 
-def test_integer_kinds_are_the_fields_with_a_range():
+def test_integer_kinds_are_the_fields_with_a_range() -> None:
     assert {"AutoField", "BigAutoField", "IntegerField", "PositiveSmallIntegerField"} <= (
         INTEGER_KINDS
     )

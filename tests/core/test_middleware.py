@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
         "/login/?next=/%00",
     ],
 )
-def test_a_nul_character_in_the_path_or_query_is_refused(url):
+def test_a_nul_character_in_the_path_or_query_is_refused(url: str) -> None:
     client = Client()
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-123"))
     Customer.objects.create(external_id="C-1")
@@ -36,7 +36,7 @@ def test_a_nul_character_in_the_path_or_query_is_refused(url):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
-def test_a_nul_character_is_refused_before_the_login_is_asked_for(client):
+def test_a_nul_character_is_refused_before_the_login_is_asked_for(client: Client) -> None:
     response = client.get("/customers/?q=%00")
 
     assert (response.status_code, response.content.decode()) == (400, NUL_REFUSED)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Coalesce
+from django.test import Client
 
 from clvcrm.core.pagination import keyset_page
 from customers.models import Customer
@@ -36,7 +37,9 @@ def _ids(response: Any) -> list[str]:
 FIRST_PAGE = [f"C{i:03}" for i in range(59, 9, -1)]  # newest acquired first
 
 
-def test_the_tampered_cursor_of_the_finding_gives_the_first_page(admin_client, customers):
+def test_the_tampered_cursor_of_the_finding_gives_the_first_page(
+    admin_client: Client, customers: list[Customer]
+) -> None:
     # [{"t": "date"}, 5]: a date without its value raised KeyError (a 500).
     response = admin_client.get("/customers/", {"after": "W3sidCI6ICJkYXRlIn0sIDVd"})
 
@@ -71,15 +74,17 @@ def test_the_tampered_cursor_of_the_finding_gives_the_first_page(admin_client, c
 )
 @pytest.mark.parametrize("direction", ["after", "before"])
 def test_any_cursor_not_made_for_the_list_gives_the_first_page(
-    admin_client, customers, cursor, direction
-):
+    admin_client: Client, customers: list[Customer], cursor: str, direction: str
+) -> None:
     response = admin_client.get("/customers/", {direction: cursor})
 
     assert response.status_code == 200
     assert _ids(response) == FIRST_PAGE
 
 
-def test_a_cursor_of_another_sort_gives_that_sorts_first_page(admin_client, customers):
+def test_a_cursor_of_another_sort_gives_that_sorts_first_page(
+    admin_client: Client, customers: list[Customer]
+) -> None:
     # Acquisition day and creation moment both make two-value cursors: a date then an id.
     first = admin_client.get("/customers/", {"sort": "acquired"})
     cursor = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
@@ -89,7 +94,9 @@ def test_a_cursor_of_another_sort_gives_that_sorts_first_page(admin_client, cust
     assert _ids(by_created) == [f"C{i:03}" for i in range(50)]
 
 
-def test_a_real_cursor_still_pages_both_ways(admin_client, customers):
+def test_a_real_cursor_still_pages_both_ways(
+    admin_client: Client, customers: list[Customer]
+) -> None:
     first = admin_client.get("/customers/")
     after = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
     second = admin_client.get("/customers/", {"after": after})
@@ -99,7 +106,9 @@ def test_a_real_cursor_still_pages_both_ways(admin_client, customers):
     assert _ids(admin_client.get("/customers/", {"before": before})) == FIRST_PAGE
 
 
-def test_a_bad_before_with_a_good_after_pages_forward(admin_client, customers):
+def test_a_bad_before_with_a_good_after_pages_forward(
+    admin_client: Client, customers: list[Customer]
+) -> None:
     first = admin_client.get("/customers/")
     after = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
 
@@ -108,7 +117,7 @@ def test_a_bad_before_with_a_good_after_pages_forward(admin_client, customers):
     assert _ids(response) == [f"C{i:03}" for i in range(9, -1, -1)]
 
 
-def test_annotated_float_keys_refuse_infinity_and_text(customers):
+def test_annotated_float_keys_refuse_infinity_and_text(customers: list[Customer]) -> None:
     scored = Customer.objects.annotate(
         sort_value=Coalesce(F("score__p_alive"), Value(-1.0), output_field=FloatField())
     )
@@ -123,7 +132,7 @@ def test_annotated_float_keys_refuse_infinity_and_text(customers):
         assert [c.pk for c in page.objects] == [c.pk for c in customers[:5]]
 
 
-def test_text_keys_refuse_nul_and_values_longer_than_the_column(customers):
+def test_text_keys_refuse_nul_and_values_longer_than_the_column(customers: list[Customer]) -> None:
     by_name = ("last_name",)  # max_length 150
     for bad in ["a\x00", "x" * 151]:
         page = keyset_page(Customer.objects.all(), by_name, after=_cursor([bad, 1]), per_page=3)

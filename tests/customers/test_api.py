@@ -1,9 +1,11 @@
 """The read API: login and the view permission required, cursor pagination."""
 
 import base64
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -49,7 +51,7 @@ def test_api_lists_customers_and_their_orders(make_staff):
 
 
 @pytest.fixture
-def api_client(make_staff) -> APIClient:
+def api_client(make_staff: Callable[..., User]) -> APIClient:
     client = APIClient()
     client.force_authenticate(make_staff("Analyst"))
     return client
@@ -76,7 +78,9 @@ INVALID = "Invalid cursor ({}); start again from the first page, without it."
     ],
 )
 @pytest.mark.parametrize("url", ["/api/customers/", "/api/customers/C0/orders/"])
-def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(api_client, url, cursor, reason):
+def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(
+    api_client: APIClient, url: str, cursor: str, reason: str
+) -> None:
     Customer.objects.create(external_id="C0")
 
     response = api_client.get(url, {"cursor": cursor})
@@ -85,7 +89,9 @@ def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(api_client, url, curso
     assert response.json() == {"cursor": [INVALID.format(reason)]}
 
 
-def test_the_api_still_pages_with_its_own_cursors(api_client, monkeypatch):
+def test_the_api_still_pages_with_its_own_cursors(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ByIdCursor, "page_size", 2)
     Customer.objects.bulk_create(Customer(external_id=f"C{i}") for i in range(5))
 

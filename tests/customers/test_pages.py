@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import AcquisitionChannel, Customer, Order, OrderImport
@@ -192,7 +193,9 @@ def test_roles(make_staff, client):
     assert client.get("/customers/").status_code == 403
 
 
-def test_list_filters_by_channel_and_reports_a_channel_that_is_no_choice(admin_client):
+def test_list_filters_by_channel_and_reports_a_channel_that_is_no_choice(
+    admin_client: Client,
+) -> None:
     _customers(30)
     channel = AcquisitionChannel.objects.get(name="Referral")
 
