@@ -3,8 +3,8 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 
+from clvcrm.core.api_pagination import CheckedCursorPagination
 from customers.models import Customer, Order, OrderLine
 
 
@@ -49,7 +49,7 @@ class OrderOutput(serializers.ModelSerializer):
         fields = ["id", "external_id", "placed_at", "status", "total", "currency", "lines"]
 
 
-class ByIdCursor(CursorPagination):
+class ByIdCursor(CheckedCursorPagination):
     ordering = "-id"
 
 

@@ -1,15 +1,33 @@
 """Forms of the staff pages."""
 
-from django import forms
+from typing import Any
 
+from django import forms
+from django.db.models import Model
+
+from clvcrm.core.input_values import InputValueError, integer_from_text
 from customers.models import AcquisitionChannel
 from customers.selectors import CUSTOMER_SORTS, DEFAULT_CUSTOMER_SORT
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of row by its id, written in ASCII digits (``int()`` also reads ``١``)."""
+
+    def to_python(self, value: Any) -> Model | None:
+        if value not in self.empty_values:
+            try:
+                integer_from_text(str(value), minimum=1)
+            except InputValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice"
+                ) from None
+        return super().to_python(value)
 
 
 class CustomerFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=200)
     country = forms.CharField(required=False, max_length=2)
-    channel = forms.ModelChoiceField(
+    channel = IdChoiceField(
         queryset=AcquisitionChannel.objects.all(), required=False, empty_label="Any channel"
     )
     consent = forms.ChoiceField(

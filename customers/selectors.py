@@ -44,11 +44,11 @@ DEFAULT_CUSTOMER_SORT = "-acquired"
 
 @dataclass(frozen=True)
 class CustomerFilters:
-    """The filters of the customer list; empty strings mean "any"."""
+    """The filters of the customer list; empty strings and ``None`` mean "any"."""
 
     q: str = ""
     country: str = ""
-    channel: str = ""
+    channel_id: int | None = None
     consent: str = ""
 
 
@@ -75,8 +75,8 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
         qs = qs.filter(Q(external_id=q) | words)
     if filters.country:
         qs = qs.filter(country=filters.country.upper())
-    if filters.channel.isdigit():
-        qs = qs.filter(acquisition_channel_id=int(filters.channel))
+    if filters.channel_id is not None:
+        qs = qs.filter(acquisition_channel_id=filters.channel_id)
     if filters.consent in ("yes", "no"):
         qs = qs.filter(marketing_consent=filters.consent == "yes")
     return qs

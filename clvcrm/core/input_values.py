@@ -32,6 +32,8 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The largest finite ``double precision``; ``float('1e999')`` is infinite, which no comparison
 # with a real measure means.
 FLOAT_MAX = sys.float_info.max
+# The internal types of the integer model fields (auto fields included), as Django names them.
+INTEGER_KINDS = frozenset(BaseDatabaseOperations.integer_field_ranges)
 # Orders, dates of birth and as-of days all fall in these years; a value outside is a typo or
 # a placeholder (0001-01-01), and keeping away from year 1 and 9999 keeps every conversion
 # between time zones inside what datetime can represent.
@@ -213,3 +215,16 @@ def day_within(day: date) -> date:
             f"outside the supported dates ({EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()})"
         )
     return day
+
+
+def text_within(text: str, *, max_length: int | None = None) -> str:
+    """``text`` itself, if a text column can hold it and a query can compare with it.
+
+    PostgreSQL refuses the NUL character in any text (psycopg raises before the query is
+    sent), so it is refused here for every database.
+    """
+    if "\x00" in text:
+        raise InputValueError("contains a NUL character")
+    if max_length is not None and len(text) > max_length:
+        raise InputValueError(f"longer than {max_length} characters")
+    return text

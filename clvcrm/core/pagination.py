@@ -8,13 +8,26 @@ up to a cap.
 
 import base64
 import json
+import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
+
+from clvcrm.core.input_values import (
+    INTEGER_KINDS,
+    date_from_text,
+    integer_range_of,
+    integer_within,
+    moment_from_text,
+    text_within,
+)
 
 COUNT_CAP = 10_000
+# A cursor holds a few sort keys (two names of at most 150 characters, escaped, at most);
+# anything longer was not made here and is not worth decoding.
+MAX_CURSOR_LENGTH = 4_096
 
 
 @dataclass(frozen=True)
@@ -38,14 +51,17 @@ def keyset_page(
 ) -> Page:
     """Return the page of ``queryset`` after (or before) a cursor, in ``ordering`` order.
 
-    ``ordering`` lists model fields, each optionally prefixed by ``-``; ``id`` is appended
-    so the order is total. Columns in ``ordering`` must not be NULL.
+    ``ordering`` lists model fields or annotations, each optionally prefixed by ``-``; ``id``
+    is appended so the order is total. Columns in ``ordering`` must not be NULL. A cursor
+    that is not one this ordering made (from another sort, tampered with, truncated) is
+    ignored: the page is the first one.
     """
     keys = (*ordering, "-id" if ordering and ordering[0].startswith("-") else "id")
-    backwards = before is not None
-    cursor = _decode(before if backwards else after)
-    if cursor is not None and len(cursor) != len(keys):
-        cursor = None  # a cursor from another sort order: start at the first page
+    columns = [_column(queryset, key) for key in keys]
+    cursor = _decode(before, columns)
+    backwards = cursor is not None
+    if cursor is None:
+        cursor = _decode(after, columns)
     qs = queryset
     if cursor is not None:
         qs = qs.filter(_seek(keys, cursor, backwards))
@@ -65,6 +81,15 @@ def keyset_page(
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,
     )
+
+
+def _column(queryset: QuerySet, key: str) -> Field:
+    """The model field, or the annotation's output field, that ``key`` sorts by."""
+    name = key.lstrip("-")
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    return queryset.model._meta.get_field(name)
 
 
 def _flip(key: str) -> str:
@@ -96,21 +121,52 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _decode(cursor: str | None) -> list[Any] | None:
-    if not cursor:
+def _decode(cursor: str | None, columns: list[Field]) -> list[Any] | None:
+    """The key values in ``cursor`` if it is exactly what :func:`_encode` makes for
+    ``columns``, each a value its column holds; ``None`` for anything else.
+
+    Cursors are not signed: one only says where a page starts in a list the user may read
+    anyway, so a forged cursor that passes these checks is just another valid position.
+    """
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
+        text = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True)
+        values = json.loads(text)
+        if not isinstance(values, list) or len(values) != len(columns):
+            return None
+        return [_typed(value, column) for value, column in zip(values, columns, strict=True)]
+    except (ValueError, RecursionError):  # InputValueError is a ValueError
         return None
-    if not isinstance(values, list):
-        return None
-    return [_typed(v) for v in values]
 
 
-def _typed(value: Any) -> Any:
-    if isinstance(value, dict) and value.get("t") == "datetime":
-        return datetime.fromisoformat(value["v"])
-    if isinstance(value, dict) and value.get("t") == "date":
-        return date.fromisoformat(value["v"])
-    return value
+def _typed(value: Any, column: Field) -> Any:
+    """``value`` from a cursor as its column's Python type; ``ValueError`` if it cannot be."""
+    kind = column.get_internal_type()
+    if kind == "DateTimeField":
+        text = _tagged(value, "datetime")
+        moment = moment_from_text(text, UTC)
+        if datetime.fromisoformat(text).tzinfo is None:  # _encode writes aware moments
+            raise ValueError("a moment without its offset")
+        return moment
+    if kind == "DateField":
+        return date_from_text(_tagged(value, "date"))
+    if kind in INTEGER_KINDS and type(value) is int:
+        low, high = integer_range_of(column)
+        return integer_within(value, minimum=low, maximum=high)
+    if kind == "FloatField" and type(value) is float and math.isfinite(value):
+        return value
+    if kind in ("CharField", "TextField") and type(value) is str:
+        return text_within(value, max_length=column.max_length)
+    if kind == "BooleanField" and type(value) is bool:
+        return value
+    raise ValueError(f"not a value of a {kind}")
+
+
+def _tagged(value: Any, tag: str) -> str:
+    """The text of a ``{"t": tag, "v": text}`` value, as :func:`_plain` writes it."""
+    if not (isinstance(value, dict) and value.keys() == {"t", "v"} and value["t"] == tag):
+        raise ValueError(f"not a tagged {tag}")
+    if type(value["v"]) is not str:
+        raise ValueError(f"a tagged {tag} without its text")
+    return value["v"]

@@ -20,7 +20,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.CustomerFilters(
         q=data.get("q", ""),
         country=data.get("country", ""),
-        channel=str(channel.pk) if channel else "",
+        channel_id=channel.pk if channel else None,
         consent=data.get("consent", ""),
     )
     sort = data.get("sort") or selectors.DEFAULT_CUSTOMER_SORT

@@ -1,10 +1,8 @@
 """Every URL refuses anonymous visitors, except the ones meant to be public."""
 
-import re
-from collections.abc import Iterator
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.url_patterns import url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,25 +22,13 @@ SAMPLES = {
 }
 
 
-def _patterns(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _patterns(entry, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern):
-            yield namespace + (entry.name or ""), prefix + str(entry.pattern)
-
-
-def _concrete(route: str) -> str:
-    """Turn a route or regex into a URL by filling each argument with a sample value."""
-    route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLES[m.group(1)], route)
-    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: SAMPLES[m.group(1)], route)
-    route = route.replace("^", "").replace("$", "").replace("\\", "")
-    return "/" + route.replace("(?:", "").replace(")?", "").replace("?", "")
-
-
 def all_urls() -> list[tuple[str, str]]:
-    return sorted({(name, _concrete(route)) for name, route in _patterns(get_resolver())})
+    return sorted(
+        {
+            (route.name, route.url({name: SAMPLES[name] for name in route.arguments}))
+            for route in url_routes()
+        }
+    )
 
 
 def test_the_walk_covers_the_apps() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from clvcrm.core.input_values import (
     FLOAT_MAX,
+    INTEGER_KINDS,
     InputValueError,
     date_from_text,
     decimal_for_field,
@@ -21,6 +22,7 @@ from clvcrm.core.input_values import (
     number_for_field,
     number_range_of,
     number_within,
+    text_within,
 )
 from customers.clv.rfm import QUINTILES
 from customers.models import CustomerScore, Order, OrderLine, SegmentThresholds
@@ -224,3 +226,32 @@ def test_a_number_for_a_field_has_the_fields_type():
         with pytest.raises(InputValueError) as refused:
             number_for_field(text, score("rfm_monetary"))
         assert str(refused.value) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "max_length", "reason"),
+    [
+        ("a\x00b", None, "contains a NUL character"),
+        ("\x00", 10, "contains a NUL character"),
+        ("abcd", 3, "longer than 3 characters"),
+    ],
+)
+def test_text_a_column_cannot_hold_or_compare_is_refused(
+    text: str, max_length: int | None, reason: str
+) -> None:
+    with pytest.raises(InputValueError) as refused:
+        text_within(text, max_length=max_length)
+    assert str(refused.value) == reason
+
+
+def test_text_a_column_holds_comes_back_unchanged() -> None:
+    assert text_within("Ünïcode ²", max_length=9) == "Ünïcode ²"
+    assert text_within("x" * 10_000) == "x" * 10_000
+
+
+def test_integer_kinds_are_the_fields_with_a_range() -> None:
+    assert {"AutoField", "BigAutoField", "IntegerField", "PositiveSmallIntegerField"} <= (
+        INTEGER_KINDS
+    )
+    assert "FloatField" not in INTEGER_KINDS
+    assert "DecimalField" not in INTEGER_KINDS

@@ -1,11 +1,15 @@
 """The read API: login and the view permission required, cursor pagination."""
 
+import base64
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from customers.api import ByIdCursor
 from customers.models import Customer, Order
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +48,57 @@ def test_api_lists_customers_and_their_orders(make_staff):
         ("O1", "12.30", [])
     ]
     assert client.post("/api/customers/", {}).status_code == 403  # read-only role
+
+
+@pytest.fixture
+def api_client(make_staff: Callable[..., User]) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(make_staff("Analyst"))
+    return client
+
+
+INVALID = "Invalid cursor ({}); start again from the first page, without it."
+
+
+@pytest.mark.parametrize(
+    ("cursor", "reason"),
+    [
+        # "p=1e999": DRF compared the position with the id column (a 500).
+        ("cD0xZTk5OQ==", "position: not a whole number"),
+        (
+            base64.b64encode(b"p=9223372036854775808").decode(),
+            "position: must be at most 9223372036854775807",
+        ),
+        (base64.b64encode("p=١٢٣".encode()).decode(), "not a cursor of this list"),
+        (base64.b64encode(b"p=%00").decode(), "position: not a whole number"),
+        (base64.b64encode(b"o=-1").decode(), "not a cursor of this list"),
+        (base64.b64encode(b"r=x").decode(), "not a cursor of this list"),
+        ("!!!", "not a cursor of this list"),
+        ("١٢٣", "not a cursor of this list"),
+    ],
+)
+@pytest.mark.parametrize("url", ["/api/customers/", "/api/customers/C0/orders/"])
+def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(
+    api_client: APIClient, url: str, cursor: str, reason: str
+) -> None:
+    Customer.objects.create(external_id="C0")
+
+    response = api_client.get(url, {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json() == {"cursor": [INVALID.format(reason)]}
+
+
+def test_the_api_still_pages_with_its_own_cursors(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ByIdCursor, "page_size", 2)
+    Customer.objects.bulk_create(Customer(external_id=f"C{i}") for i in range(5))
+
+    first = api_client.get("/api/customers/").json()
+    second = api_client.get(first["next"]).json()
+    back = api_client.get(second["previous"]).json()
+
+    assert [c["external_id"] for c in first["results"]] == ["C4", "C3"]
+    assert [c["external_id"] for c in second["results"]] == ["C2", "C1"]
+    assert back["results"] == first["results"]

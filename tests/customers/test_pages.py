@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import AcquisitionChannel, Customer, Order, OrderImport
@@ -190,3 +191,19 @@ def test_roles(make_staff, client):
     nobody.groups.clear()
     client.force_login(nobody)
     assert client.get("/customers/").status_code == 403
+
+
+def test_list_filters_by_channel_and_reports_a_channel_that_is_no_choice(
+    admin_client: Client,
+) -> None:
+    _customers(30)
+    channel = AcquisitionChannel.objects.get(name="Referral")
+
+    by_channel = admin_client.get("/customers/", {"channel": str(channel.pk)})
+    garbage = [admin_client.get("/customers/", {"channel": v}) for v in ("²", "١", "9" * 30)]
+
+    assert sorted(_ids(by_channel)) == [f"C{i:03}" for i in range(0, 30, 3)]
+    for response in garbage:
+        assert response.status_code == 200
+        assert len(_ids(response)) == 30  # the filters are dropped, the error shown
+        assert "Select a valid choice." in response.content.decode()

@@ -1,0 +1,79 @@
+"""Cursor pagination for every API list: a cursor it did not make is a 400, never a 500.
+
+DRF's own ``CursorPagination`` answers an undecodable cursor with 404 and passes the
+position inside a decodable one straight into ``WHERE <ordering field> > position``: a
+position such as ``1e999`` then fails in the query (500), and one beyond the column's range
+is compared as if it meant something. Here the position is read as a value of the ordering
+field's column first.
+"""
+
+import base64
+from typing import Any
+
+from django.db.models import Field, Model, QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
+
+from clvcrm.core.input_values import (
+    INTEGER_KINDS,
+    InputValueError,
+    date_from_text,
+    integer_from_text,
+    integer_range_of,
+    moment_from_text,
+    text_within,
+)
+
+NOT_MADE_HERE = "not a cursor of this list"
+
+
+class CheckedCursorPagination(CursorPagination):
+    """DRF's cursor pagination that checks a cursor's position against the ordering field."""
+
+    model: type[Model]
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.model = queryset.model  # decode_cursor reads the ordering field's type from it
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        try:
+            if encoded is not None:  # DRF's decoding skips characters outside base64
+                base64.b64decode(encoded.encode("ascii"), validate=True)
+            cursor = super().decode_cursor(request)
+        except (ValueError, NotFound):  # binascii.Error and UnicodeError are ValueErrors
+            raise _invalid(NOT_MADE_HERE) from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        name = self.ordering[0].lstrip("-")
+        try:
+            position = _position(cursor.position, self.model._meta.get_field(name))
+        except InputValueError as exc:
+            raise _invalid(f"position: {exc}") from None
+        return cursor._replace(position=position)
+
+
+def _position(text: str, field: Field) -> Any:
+    """A cursor's position as a value of ``field``'s column, or :class:`InputValueError`."""
+    kind = field.get_internal_type()
+    if kind in INTEGER_KINDS:
+        low, high = integer_range_of(field)
+        return integer_from_text(text, minimum=low, maximum=high)
+    if kind == "DateTimeField":
+        return moment_from_text(text, timezone.get_current_timezone())
+    if kind == "DateField":
+        return date_from_text(text)
+    if kind in ("CharField", "TextField"):
+        return text_within(text, max_length=field.max_length)
+    raise InputValueError(f"cannot order this list by a {kind}")
+
+
+def _invalid(reason: str) -> ValidationError:
+    return ValidationError(
+        {"cursor": [f"Invalid cursor ({reason}); start again from the first page, without it."]}
+    )
