@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import django.test.client
 import pytest
+from axes.models import AccessFailureLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
@@ -146,6 +147,10 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     services.custom_segment_save(segment=custom)
     run = ClvRun.objects.get()
     ClvRunPart.objects.create(run=run, number=0, first_customer_id=0, end_customer_id=10)
+    # A failed login makes the throttle's attempt row; its failure log is off by default.
+    failed = Client().post("/login/", {"username": "uploader", "password": "wrong"})
+    assert failed.status_code == 200
+    AccessFailureLog.objects.create(username="uploader", ip_address="127.0.0.1", locked_out=False)
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0)
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
