@@ -6,6 +6,11 @@ balance by the staged sum: a fixed number of statements whatever the number of c
 Earning and reversing are once per order (partial unique constraints) and the expiry
 job keeps a watermark, so running any job twice writes nothing the second time.
 
+Points are 64-bit. One order earns at most about 10**16 points (the settings' bounds), so
+only a balance within a run's earnings of the limit (9.2 * 10**18) needs care: earnings are
+then credited in order id order for as long as they fit, and an order with no room left
+gets no line (it earns once there is room again, while its points have not expired).
+
 Which points expire (FIFO): a customer's credits are their earnings (less what a reversal
 took back of the same order) and their positive adjustments, in the order they expire
 (earliest first, credits that never expire last). Their debits (redemptions, expiries,
@@ -18,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
+from clvcrm.core.input_values import INT64_MAX
 from customers.loyalty.sql import (
     TABLES,
     add_months,
@@ -56,6 +62,15 @@ def points_earn(as_of: date) -> PointsRun:
     ``points_expiry_months`` after the order was placed; orders whose points would already
     have expired earn nothing. Orders worth no whole point get no line.
     """
+    try:
+        return _earn(as_of, careful=False)
+    except DataError:
+        # A staff adjustment committed between this run's check of the balances and their
+        # update, and took one past the 64-bit limit: again, with the balances locked first.
+        return _earn(as_of, careful=True)
+
+
+def _earn(as_of: date, *, careful: bool) -> PointsRun:
     with transaction.atomic(durable=True):
         rules = settings_lock()
         until = end_of_day(as_of)
@@ -77,7 +92,8 @@ def points_earn(as_of: date) -> PointsRun:
             ) credited
             WHERE points > 0
         """
-        return _stage_and_apply(PointsEntry.Kind.EARN, select, [param(since), param(until)], as_of)
+        params = [param(since), param(until)]
+        return _stage_and_apply(PointsEntry.Kind.EARN, select, params, as_of, careful=careful)
 
 
 def points_reverse(as_of: date) -> PointsRun:
@@ -168,19 +184,26 @@ def _expiry_select(due: str, params: list[Any]) -> tuple[str, list[Any]]:
     return select, [*params, *params, *params]
 
 
-def _stage_and_apply(kind: str, select: str, params: list[Any], as_of: date) -> PointsRun:
+def _stage_and_apply(
+    kind: str, select: str, params: list[Any], as_of: date, *, careful: bool = False
+) -> PointsRun:
     """Stage ``select``'s ledger lines, insert them, and move the balances by their sums.
 
     ``select`` yields ``(customer_id, points, order_id, expired_entry_id, expires_at)``.
     The lines are stamped with the end of ``as_of`` or now, whichever is earlier (a run
-    over a past date records its lines on that date).
+    over a past date records its lines on that date). Earnings are fitted under the
+    balances' limit when the check says they might not fit, or when ``careful``.
     """
     stamp = param(min(timezone.now(), end_of_day(as_of)))
     ledger, balance = TABLES["ledger"], TABLES["balance"]
+    earning = kind == PointsEntry.Kind.EARN
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(_stage_ddl())
         cursor.execute(f"INSERT INTO {STAGE} {select}", params)
+        entries, points, largest = _staged_totals(cursor, with_largest_balance=earning)
+        if earning and (careful or not _balances_have_room(points, largest)):
+            entries, points = _earnings_fit(cursor)
         cursor.execute(
             f"INSERT INTO {ledger} (customer_id, kind, points, order_id, expired_entry_id, "
             "reason, created_at, expires_at) "
@@ -203,15 +226,50 @@ def _stage_and_apply(kind: str, select: str, params: list[Any], as_of: date) -> 
             f"WHERE {balance}.customer_id = moved.customer_id AND moved.points <> 0",
             [stamp],
         )
-        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(points), 0) FROM {STAGE}")
-        entries, points = cursor.fetchone()
         cursor.execute(f"DROP TABLE {STAGE}")
-    return PointsRun(kind, int(entries), int(points))
+    return PointsRun(kind, entries, points)
+
+
+def _staged_totals(cursor: Any, *, with_largest_balance: bool) -> tuple[int, int, int]:
+    """Lines and points staged, and (if asked) the largest balance of any customer."""
+    largest = "0"
+    if with_largest_balance:
+        # Every balance, not only the staged customers': a scan of a narrow table is
+        # cheaper than a join with a first run's millions of earnings.
+        largest = f"(SELECT COALESCE(MAX(balance), 0) FROM {TABLES['balance']})"
+    cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(points), 0), {largest} FROM {STAGE}")
+    entries, points, largest_balance = cursor.fetchone()
+    return int(entries), int(points), int(largest_balance)
+
+
+def _balances_have_room(staged_points: int, largest_balance: int) -> bool:
+    """Whether every balance can take all the staged earnings at once (then none needs care)."""
+    return largest_balance + staged_points <= INT64_MAX
+
+
+def _earnings_fit(cursor: Any) -> tuple[int, int]:
+    """Cut the staged earnings down to what fits under the limit, in order id order.
+
+    The staged customers' balances are locked first, so no staff change moves them until
+    the run commits. Returns the lines and points left.
+    """
+    balances_lock(f"SELECT customer_id FROM {STAGE}", [])
+    before = "SUM(s.points) OVER (PARTITION BY s.customer_id ORDER BY s.order_id) - s.points"
+    room = greatest(f"{INT64_MAX} - COALESCE(b.balance, 0) - ({before})", "0")
+    cursor.execute(
+        f"UPDATE {STAGE} SET points = fitted.points FROM ("
+        f"SELECT s.order_id, {least('s.points', room)} AS points FROM {STAGE} s "
+        f"LEFT JOIN {TABLES['balance']} b ON b.customer_id = s.customer_id) fitted "
+        f"WHERE {STAGE}.order_id = fitted.order_id"
+    )
+    cursor.execute(f"DELETE FROM {STAGE} WHERE points = 0")
+    entries, points, _ = _staged_totals(cursor, with_largest_balance=False)
+    return entries, points
 
 
 def _stage_ddl() -> str:
     moment = "timestamp with time zone" if on_postgres() else "datetime"
     return (
-        f"CREATE TEMP TABLE {STAGE} (customer_id bigint NOT NULL, points integer NOT NULL, "
+        f"CREATE TEMP TABLE {STAGE} (customer_id bigint NOT NULL, points bigint NOT NULL, "
         f"order_id bigint NULL, expired_entry_id bigint NULL, expires_at {moment} NULL)"
     )

@@ -76,9 +76,9 @@ def plus_months(column: str, months: int) -> str:
 
 
 def points_of(amount: str) -> str:
-    """Whole points of a non-negative ``amount`` expression, rounded down."""
+    """Whole points of a non-negative ``amount`` expression, rounded down (64-bit)."""
     if on_postgres():
-        return f"CAST(FLOOR({amount}) AS integer)"
+        return f"CAST(FLOOR({amount}) AS bigint)"
     # SQLite keeps money as binary floats: 0.29 * 100 is 28.999...; nudge before truncating.
     return f"CAST(({amount}) + 0.000001 AS integer)"
 

@@ -2,7 +2,8 @@
 
 The balance of a customer's points lives in :class:`PointsBalance`, a row kept in step with
 the ledger in the same transaction as every ledger write, with a ``CHECK (balance >= 0)``:
-the database itself refuses a balance below zero, whatever the application does.
+the database itself refuses a balance below zero, whatever the application does. Points
+and balances are 64-bit integers.
 """
 
 from django.conf import settings
@@ -33,7 +34,7 @@ class PointsEntry(models.Model):
         Customer, on_delete=models.CASCADE, related_name="points_entries", db_index=False
     )
     kind = models.CharField(max_length=7, choices=Kind.choices)
-    points = models.IntegerField(help_text="Signed: positive adds to the balance.")
+    points = models.BigIntegerField(help_text="Signed: positive adds to the balance.")
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
@@ -111,12 +112,16 @@ class PointsEntry(models.Model):
 
 
 class PointsBalance(models.Model):
-    """A customer's points balance: the sum of their ledger, never below zero."""
+    """A customer's points balance: the sum of their ledger, never below zero.
+
+    64-bit, like the ledger's lines: no run and no staff change takes it past the column's
+    limit (earnings stop there, an adjustment past it is refused).
+    """
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="points_balance"
     )
-    balance = models.IntegerField(default=0)
+    balance = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
