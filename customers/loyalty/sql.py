@@ -83,6 +83,27 @@ def points_of(amount: str) -> str:
     return f"CAST(({amount}) + 0.000001 AS integer)"
 
 
+def order_net(alias: str) -> str:
+    """SQL of order ``alias``'s net revenue: total less refunds if completed, else 0.
+
+    The raw-SQL form of :func:`customers.models.net_revenue` with its status rule.
+    """
+    net = f"({alias}.total - {alias}.refunded_amount)"
+    if not on_postgres():
+        net = f"ROUND({net}, 2)"  # SQLite subtracts binary floats: keep whole cents
+    return f"CASE WHEN {alias}.status = 'completed' THEN {net} ELSE 0 END"
+
+
+def points_share(points: str, part: str, whole: str) -> str:
+    """Whole points of ``points x part / whole`` (non-negative terms), rounded down.
+
+    Exact on PostgreSQL (integer division of numerics); on SQLite as :func:`points_of`.
+    """
+    if on_postgres():
+        return f"DIV({points} * ({part}), {whole})"
+    return points_of(f"{points} * ({part}) / {whole}")
+
+
 def literal(value: Decimal | int) -> str:
     """A number from the database, inlined as a SQL literal (no text ever reaches SQL)."""
     if isinstance(value, int):

@@ -17,9 +17,12 @@ from customers.models.shop import Customer, Order
 class PointsEntry(models.Model):
     """One line of the points ledger; a customer's balance is the sum of their lines.
 
-    Earning and reversing are at most once per order (partial unique constraints), and an
-    earning expires at most once (unique ``expired_entry``), so every batch job can be run
-    again without writing anything twice.
+    An order earns once (partial unique constraint) on its net revenue, recorded in
+    ``order_net``. Each later refund of it writes one reversal carrying the net revenue left
+    after it; the net only falls, so reversals are unique per order and net (a second
+    partial refund has a new net, a repeated run finds its reversal written). An earning
+    expires at most once (unique ``expired_entry``). So every batch job can be run again
+    without writing anything twice.
     """
 
     class Kind(models.TextChoices):
@@ -37,6 +40,15 @@ class PointsEntry(models.Model):
     points = models.BigIntegerField(help_text="Signed: positive adds to the balance.")
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    order_net = models.DecimalField(
+        "order's net revenue",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Earnings and reversals: the order's net revenue the line accounts for (what "
+        "it earned on, or what was left of it after a refund).",
     )
     expired_entry = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
@@ -71,7 +83,9 @@ class PointsEntry(models.Model):
                 fields=["order"], condition=Q(kind="earn"), name="pointsentry_earn_once"
             ),
             models.UniqueConstraint(
-                fields=["order"], condition=Q(kind="reverse"), name="pointsentry_reverse_once"
+                fields=["order", "order_net"],
+                condition=Q(kind="reverse"),
+                name="pointsentry_reverse_once_per_net",
             ),
             models.UniqueConstraint(
                 fields=["expired_entry"],
@@ -95,6 +109,11 @@ class PointsEntry(models.Model):
                 condition=Q(kind__in=["earn", "reverse"], order__isnull=False)
                 | (~Q(kind__in=["earn", "reverse"]) & Q(order__isnull=True)),
                 name="pointsentry_order_iff_earn_or_reverse",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["earn", "reverse"], order_net__isnull=False, order_net__gte=0)
+                | (~Q(kind__in=["earn", "reverse"]) & Q(order_net__isnull=True)),
+                name="pointsentry_order_net_iff_earn_or_reverse",
             ),
             models.CheckConstraint(
                 condition=Q(kind="expire", expired_entry__isnull=False)

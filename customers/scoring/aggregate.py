@@ -1,7 +1,8 @@
 """Every customer's purchase days as of a date: one set-based scan, grouped in numpy.
 
 A transaction in the BTYD sense is a purchase *day* in the shop's time zone (same-day
-orders merge); only completed orders count, and orders after the as-of date are ignored.
+orders merge); only completed orders count, each with its net revenue (the total less what
+was refunded of it), and orders after the as-of date are ignored.
 One query reads ``(customer, day, value)`` for every such order; numpy sorts and groups
 them into customer-days and then customers: number of purchase days, first and last day
 (days since 1970-01-01), total value and the value of the first day (to get the mean of
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 
 from clvcrm.core.bulk import copy_logged
 from customers import clv
-from customers.models import Order
+from customers.models import Order, net_revenue
 
 FETCH_ROWS = 50_000
 # Spend windows: "last" is the as-of day and the 89 days before it (days as_of - 89 ..
@@ -133,14 +134,15 @@ def summarise_orders(
 def completed_orders_sql(
     as_of: date, since: date | None = None, id_range: tuple[int, int] | None = None
 ) -> tuple[str, tuple]:
-    """The one query of a run: ``(customer_id, day number, value)`` of completed orders."""
+    """The one query of a run: ``(customer_id, day number, net revenue)`` of completed
+    orders."""
     orders = _completed(as_of, since, id_range).annotate(
-        day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
+        day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()), net=net_revenue()
     )
-    inner, params = orders.values_list("customer_id", "day", "total").query.sql_with_params()
+    inner, params = orders.values_list("customer_id", "day", "net").query.sql_with_params()
     day_number, real = sql_dialect()
     sql = (
-        f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.total')} "
+        f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.net')} "
         f"FROM ({inner}) d"
     )
     return sql, params
@@ -170,13 +172,13 @@ def customer_days_sql(
     """SQL of every customer-day with completed orders up to the end of ``until``.
 
     Rows are ``(customer_id, day, value)``: one per customer and purchase day in the shop's
-    time zone, value summed. Compiled by Django for the database in use.
+    time zone, net revenue summed. Compiled by Django for the database in use.
     """
     days = (
         _completed(until, since, id_range)
         .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
         .values("customer_id", "day")
-        .annotate(value=Sum("total"))
+        .annotate(value=Sum(net_revenue()))
         .order_by()
     )
     return days.query.sql_with_params()
