@@ -9,6 +9,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The CLV aggregate reads the few partly refunded orders through this index.
+        migrations.AddIndex(
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(("refunded_amount__gt", 0)),
+                fields=["customer", "placed_at"],
+                name="order_refunded_idx",
+            ),
+        ),
         migrations.RemoveConstraint(
             model_name="pointsentry",
             name="pointsentry_reverse_once",
