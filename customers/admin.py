@@ -59,7 +59,15 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(LargeTableAdmin):
-    list_display = ["external_id", "customer", "placed_at", "status", "total", "currency"]
+    list_display = [
+        "external_id",
+        "customer",
+        "placed_at",
+        "status",
+        "total",
+        "refunded_amount",
+        "currency",
+    ]
     list_select_related = ["customer"]
     search_fields = ["=external_id", "=customer__external_id"]
     list_filter = ["status", "placed_at"]

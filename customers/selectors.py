@@ -29,6 +29,7 @@ from customers.models import (
     CustomerScore,
     Order,
     OrderLine,
+    net_revenue,
 )
 
 CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
@@ -86,18 +87,20 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
 class OrderStats:
     orders: int
     completed_orders: int
-    revenue: Decimal
+    revenue: Decimal  # net: completed orders' totals less what was refunded of them
+    refunded: Decimal  # refunded of completed orders (refunded or cancelled orders not counted)
     first_order_at: object
     last_order_at: object
 
 
 def customer_order_stats(customer: Customer) -> OrderStats:
-    """Counts and revenue of one customer's orders (refunds and cancellations excluded)."""
+    """Counts and net revenue of one customer's orders (refunds and cancellations excluded)."""
     completed = Q(status=Order.Status.COMPLETED)
     stats = customer.orders.aggregate(
         orders=Count("id"),
         completed_orders=Count("id", filter=completed),
-        revenue=Sum("total", filter=completed),
+        revenue=Sum(net_revenue(), filter=completed),
+        refunded=Sum("refunded_amount", filter=completed),
         first=Min("placed_at"),
         last=Max("placed_at"),
     )
@@ -105,6 +108,7 @@ def customer_order_stats(customer: Customer) -> OrderStats:
         orders=stats["orders"],
         completed_orders=stats["completed_orders"],
         revenue=stats["revenue"] or Decimal("0.00"),
+        refunded=stats["refunded"] or Decimal("0.00"),
         first_order_at=stats["first"],
         last_order_at=stats["last"],
     )

@@ -100,9 +100,16 @@ CONTENT_SECURITY_POLICY = {
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server read while an import or a task writes.
+    # WAL lets the web server read while an import or a task writes. IMMEDIATE transactions
+    # take the write lock as they begin, so concurrent writers wait their turn (up to the
+    # timeout, in seconds) instead of failing with "database is locked" when a transaction
+    # that began by reading finds another writer ahead of it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

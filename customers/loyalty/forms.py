@@ -1,7 +1,9 @@
 """The staff form that redeems or adjusts a customer's points."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from clvcrm.core.input_values import InputValueError, integer_from_text
 from customers.loyalty.ledger import MAX_POINTS, REASON_LENGTH
 
 
@@ -9,8 +11,18 @@ class PointsChangeForm(forms.Form):
     """Redeem (a positive number taken off) or adjust (signed) points, with a reason."""
 
     action = forms.ChoiceField(choices=[("redeem", "Redeem"), ("adjust", "Adjust")])
-    points = forms.IntegerField(min_value=-MAX_POINTS, max_value=MAX_POINTS)
+    # Text, read by the shared parser: ASCII digits only, within what one change may move.
+    points = forms.CharField()
     reason = forms.CharField(max_length=REASON_LENGTH, strip=True)
+
+    def clean_points(self) -> int:
+        try:
+            return integer_from_text(
+                self.cleaned_data["points"], minimum=-MAX_POINTS, maximum=MAX_POINTS
+            )
+        except InputValueError as exc:
+            reason = str(exc)
+            raise ValidationError(f"{reason[:1].upper()}{reason[1:]}.") from None
 
     def clean(self) -> dict:
         data = super().clean()

@@ -4,7 +4,8 @@ Each locks the customer's balance row (``SELECT ... FOR UPDATE``), moves it with
 conditional ``UPDATE ... WHERE balance >= n`` and writes the ledger line in the same
 transaction: concurrent redemptions queue on the row lock, each sees the balance the one
 before it left, and a redemption larger than the balance is refused without writing
-anything. The ``CHECK (balance >= 0)`` on the row is the last line of defence.
+anything. The ``CHECK (balance >= 0)`` on the row is the last line of defence. A change
+that would take a balance past the largest the 64-bit column holds is refused the same way.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clvcrm.core.input_values import INT64_MAX
 from customers.models import Customer, PointsBalance, PointsEntry
 
 MAX_POINTS = 10_000_000
@@ -38,6 +40,8 @@ def points_change(
         balance = PointsBalance.objects.select_for_update().get(customer=customer)
         if balance.balance + points < 0:
             raise PointsError(_shortfall(kind, -points, balance.balance))
+        if balance.balance + points > INT64_MAX:
+            raise PointsError(_excess(points, balance.balance))
         moved = PointsBalance.objects.filter(
             customer=customer, balance__gte=max(0, -points)
         ).update(balance=F("balance") + points, updated_at=timezone.now())
@@ -72,3 +76,10 @@ def _check(kind: str, points: int, reason: str) -> None:
 def _shortfall(kind: str, wanted: int, balance: int) -> str:
     verb = "redeem" if kind == PointsEntry.Kind.REDEEM else "take away"
     return f"cannot {verb} {wanted:,} points: the balance is only {balance:,}"
+
+
+def _excess(wanted: int, balance: int) -> str:
+    return (
+        f"cannot add {wanted:,} points: the balance of {balance:,} would pass the largest "
+        f"a balance can hold, {INT64_MAX:,}"
+    )

@@ -15,6 +15,7 @@ from customers.models import (
     Order,
     PointsBalance,
     PointsEntry,
+    net_revenue,
 )
 
 LEDGER_LINES = 20
@@ -71,7 +72,7 @@ def loyalty_card(customer: Customer, as_of: date) -> LoyaltyCard:
         status=Order.Status.COMPLETED,
         placed_at__gte=end_of_day(add_months(as_of, -12)),
         placed_at__lt=end_of_day(as_of),
-    ).aggregate(spend=Sum("total"), orders=Count("id"))
+    ).aggregate(spend=Sum(net_revenue()), orders=Count("id"))
     spend, orders = activity["spend"] or Decimal("0.00"), activity["orders"]
     rank = status.tier.rank if status and status.tier else -1
     upper = LoyaltyTier.objects.filter(rank__gt=rank).order_by("rank").first()

@@ -76,11 +76,32 @@ def plus_months(column: str, months: int) -> str:
 
 
 def points_of(amount: str) -> str:
-    """Whole points of a non-negative ``amount`` expression, rounded down."""
+    """Whole points of a non-negative ``amount`` expression, rounded down (64-bit)."""
     if on_postgres():
-        return f"CAST(FLOOR({amount}) AS integer)"
+        return f"CAST(FLOOR({amount}) AS bigint)"
     # SQLite keeps money as binary floats: 0.29 * 100 is 28.999...; nudge before truncating.
     return f"CAST(({amount}) + 0.000001 AS integer)"
+
+
+def order_net(alias: str) -> str:
+    """SQL of order ``alias``'s net revenue: total less refunds if completed, else 0.
+
+    The raw-SQL form of :func:`customers.models.net_revenue` with its status rule.
+    """
+    net = f"({alias}.total - {alias}.refunded_amount)"
+    if not on_postgres():
+        net = f"ROUND({net}, 2)"  # SQLite subtracts binary floats: keep whole cents
+    return f"CASE WHEN {alias}.status = 'completed' THEN {net} ELSE 0 END"
+
+
+def points_share(points: str, part: str, whole: str) -> str:
+    """Whole points of ``points x part / whole`` (non-negative terms), rounded down.
+
+    Exact on PostgreSQL (integer division of numerics); on SQLite as :func:`points_of`.
+    """
+    if on_postgres():
+        return f"DIV({points} * ({part}), {whole})"
+    return points_of(f"{points} * ({part}) / {whole}")
 
 
 def literal(value: Decimal | int) -> str:

@@ -14,14 +14,23 @@ from typing import Any
 
 from django.utils import timezone
 
+from clvcrm.core.input_values import decimal_largest
 from clvcrm.core.table_swap import (
     table_create_empty_copy,
     table_indexes_deferred,
     table_swap,
     table_write_is_bulk,
 )
-from customers.loyalty.sql import TABLES, add_months, literal, on_postgres, param, plus_days
-from customers.models import LoyaltySettings, LoyaltyTier
+from customers.loyalty.sql import (
+    TABLES,
+    add_months,
+    least,
+    literal,
+    on_postgres,
+    param,
+    plus_days,
+)
+from customers.models import LoyaltySettings, LoyaltyTier, LoyaltyTierChange
 
 STATUS_COLUMNS = (
     "customer_id",
@@ -70,12 +79,15 @@ def _tier_of(column: str, tiers: list[LoyaltyTier]) -> str:
 
 
 def _history_sql(evaluation: str, as_of: date, tiers: list[LoyaltyTier]) -> tuple[str, list[Any]]:
+    column = LoyaltyTierChange._meta.get_field("spend_12m")
+    # A year of the largest orders sums past what the column holds: record it capped.
+    largest = decimal_largest(max_digits=column.max_digits, decimal_places=column.decimal_places)
     sql = f"""
         INSERT INTO {TABLES["history"]}
             (customer_id, from_tier_id, to_tier_id, reason, effective_on, spend_12m,
              orders_12m, created_at)
-        SELECT customer_id, old_tier_id, {_tier_of("new_rank", tiers)}, action, %s, spend,
-               orders, %s
+        SELECT customer_id, old_tier_id, {_tier_of("new_rank", tiers)}, action, %s,
+               {least("spend", literal(largest))}, orders, %s
         FROM {evaluation} WHERE action IN ('upgrade', 'downgrade')
     """
     return sql, [param(as_of), param(timezone.now())]

@@ -4,7 +4,7 @@ The rules (``LoyaltySettings`` holds the numbers):
 
 * A customer *qualifies* for the best-ranked tier whose thresholds their completed orders
   of the trailing 12 months meet (orders placed after the end of the as-of day 12 months
-  earlier, up to the end of the as-of day).
+  earlier, up to the end of the as-of day; spend is their net revenue, totals less refunds).
 * **Upgrade** as soon as they qualify for a better tier than theirs: the new tier counts
   from the as-of day and is reviewed ``review_months`` later.
 * At the **review date** a customer who still qualifies for their tier keeps it for
@@ -38,7 +38,7 @@ from customers.loyalty.sql import (
     settings_lock,
 )
 from customers.loyalty.tier_writes import tier_changes_write
-from customers.models import LoyaltySettings, LoyaltyTier, Order
+from customers.models import LoyaltySettings, LoyaltyTier, Order, net_revenue
 
 EVAL = "loyalty_tier_eval"
 ACTIONS = ("upgrade", "downgrade", "renew", "warn", "clear")
@@ -86,12 +86,17 @@ def tiers_evaluate(as_of: date) -> TierEvaluation:
 
 
 def window_activity_sql(as_of: date) -> tuple[str, tuple[Any, ...]]:
-    """SQL (and params) of ``(customer_id, spend, orders)`` over the 12 months to ``as_of``."""
+    """SQL (and params) of ``(customer_id, spend, orders)`` over the 12 months to ``as_of``:
+    net revenue and number of the completed orders."""
     start = end_of_day(add_months(as_of, -12))
     window = Order.objects.filter(
         status=Order.Status.COMPLETED, placed_at__gte=start, placed_at__lt=end_of_day(as_of)
     )
-    query = window.order_by().values("customer_id").annotate(spend=Sum("total"), orders=Count("*"))
+    query = (
+        window.order_by()
+        .values("customer_id")
+        .annotate(spend=Sum(net_revenue()), orders=Count("*"))
+    )
     return query.query.sql_with_params()
 
 

@@ -126,7 +126,8 @@ class CustomerScore(models.Model):
 
     Frequency, recency and age follow the BTYD definitions: a transaction is a purchase
     day, frequency counts repeat purchase days, recency is first to last purchase and age
-    ("T") is first purchase to the as-of date, all in days.
+    ("T") is first purchase to the as-of date, all in days. Money (total spent, monetary,
+    historical CLV, the spend windows) is completed orders' net revenue: totals less refunds.
     """
 
     customer = models.OneToOneField(

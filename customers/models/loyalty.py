@@ -12,6 +12,13 @@ from django.utils import timezone
 
 from customers.models.shop import Customer
 
+# The settings that multiply into points are bounded so that the largest order the
+# ``Order.total`` column holds (9,999,999,999.99), at the largest base rate and the largest
+# multiplier, earns about 10**16 points: a 64-bit ledger line holds it with room to spare
+# (tests/customers/test_loyalty_limits.py checks the product).
+MAX_POINTS_PER_CURRENCY_UNIT = Decimal("9999.9999")
+MAX_POINTS_MULTIPLIER = Decimal("99.99")
+
 
 class LoyaltyTier(models.Model):
     """A tier of the loyalty programme; a higher ``rank`` is a better tier.
@@ -58,7 +65,10 @@ class LoyaltyTier(models.Model):
         max_digits=4,
         decimal_places=2,
         default=Decimal("1"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[
+            MinValueValidator(Decimal("0")),
+            MaxValueValidator(MAX_POINTS_MULTIPLIER),
+        ],
         help_text="Points per order are the base rate times this.",
     )
     description = models.TextField(blank=True, default="")
@@ -116,7 +126,10 @@ class LoyaltySettings(models.Model):
         max_digits=8,
         decimal_places=4,
         default=Decimal("1"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[
+            MinValueValidator(Decimal("0")),
+            MaxValueValidator(MAX_POINTS_PER_CURRENCY_UNIT),
+        ],
         help_text="Base points earned per unit of the shop currency spent (rounded down).",
     )
     points_expiry_months = models.PositiveSmallIntegerField(
@@ -261,7 +274,12 @@ class LoyaltyTierChange(models.Model):
     )
     reason = models.CharField(max_length=10, choices=Reason.choices)
     effective_on = models.DateField()
-    spend_12m = models.DecimalField(max_digits=14, decimal_places=2)
+    spend_12m = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="Spend of the trailing 12 months at the change "
+        "(capped at the column's largest value, 999,999,999,999.99).",
+    )
     orders_12m = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -2,7 +2,8 @@
 
 The balance of a customer's points lives in :class:`PointsBalance`, a row kept in step with
 the ledger in the same transaction as every ledger write, with a ``CHECK (balance >= 0)``:
-the database itself refuses a balance below zero, whatever the application does.
+the database itself refuses a balance below zero, whatever the application does. Points
+and balances are 64-bit integers.
 """
 
 from django.conf import settings
@@ -16,9 +17,12 @@ from customers.models.shop import Customer, Order
 class PointsEntry(models.Model):
     """One line of the points ledger; a customer's balance is the sum of their lines.
 
-    Earning and reversing are at most once per order (partial unique constraints), and an
-    earning expires at most once (unique ``expired_entry``), so every batch job can be run
-    again without writing anything twice.
+    An order earns once (partial unique constraint) on its net revenue, recorded in
+    ``order_net``. Each later refund of it writes one reversal carrying the net revenue left
+    after it; the net only falls, so reversals are unique per order and net (a second
+    partial refund has a new net, a repeated run finds its reversal written). An earning
+    expires at most once (unique ``expired_entry``). So every batch job can be run again
+    without writing anything twice.
     """
 
     class Kind(models.TextChoices):
@@ -33,9 +37,18 @@ class PointsEntry(models.Model):
         Customer, on_delete=models.CASCADE, related_name="points_entries", db_index=False
     )
     kind = models.CharField(max_length=7, choices=Kind.choices)
-    points = models.IntegerField(help_text="Signed: positive adds to the balance.")
+    points = models.BigIntegerField(help_text="Signed: positive adds to the balance.")
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    order_net = models.DecimalField(
+        "order's net revenue",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Earnings and reversals: the order's net revenue the line accounts for (what "
+        "it earned on, or what was left of it after a refund).",
     )
     expired_entry = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
@@ -70,7 +83,9 @@ class PointsEntry(models.Model):
                 fields=["order"], condition=Q(kind="earn"), name="pointsentry_earn_once"
             ),
             models.UniqueConstraint(
-                fields=["order"], condition=Q(kind="reverse"), name="pointsentry_reverse_once"
+                fields=["order", "order_net"],
+                condition=Q(kind="reverse"),
+                name="pointsentry_reverse_once_per_net",
             ),
             models.UniqueConstraint(
                 fields=["expired_entry"],
@@ -96,6 +111,11 @@ class PointsEntry(models.Model):
                 name="pointsentry_order_iff_earn_or_reverse",
             ),
             models.CheckConstraint(
+                condition=Q(kind__in=["earn", "reverse"], order_net__isnull=False, order_net__gte=0)
+                | (~Q(kind__in=["earn", "reverse"]) & Q(order_net__isnull=True)),
+                name="pointsentry_order_net_iff_earn_or_reverse",
+            ),
+            models.CheckConstraint(
                 condition=Q(kind="expire", expired_entry__isnull=False)
                 | (~Q(kind="expire") & Q(expired_entry__isnull=True)),
                 name="pointsentry_expired_entry_iff_expire",
@@ -111,12 +131,16 @@ class PointsEntry(models.Model):
 
 
 class PointsBalance(models.Model):
-    """A customer's points balance: the sum of their ledger, never below zero."""
+    """A customer's points balance: the sum of their ledger, never below zero.
+
+    64-bit, like the ledger's lines: no run and no staff change takes it past the column's
+    limit (earnings stop there, an adjustment past it is refused).
+    """
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="points_balance"
     )
-    balance = models.IntegerField(default=0)
+    balance = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

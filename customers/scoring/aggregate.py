@@ -1,8 +1,11 @@
 """Every customer's purchase days as of a date: one set-based scan, grouped in numpy.
 
 A transaction in the BTYD sense is a purchase *day* in the shop's time zone (same-day
-orders merge); only completed orders count, and orders after the as-of date are ignored.
-One query reads ``(customer, day, value)`` for every such order; numpy sorts and groups
+orders merge); only completed orders count, each with its net revenue (the total less what
+was refunded of it), and orders after the as-of date are ignored. One query reads
+``(customer, day, total)`` for every such order and a second one ``(customer, day,
+-refunded amount)`` for the few partly refunded ones, through their partial index (so the
+scan costs what it did before refunds existed); numpy sorts and groups
 them into customer-days and then customers: number of purchase days, first and last day
 (days since 1970-01-01), total value and the value of the first day (to get the mean of
 the *repeat* days), and the spend of the two last windows of ``SPEND_WINDOW_DAYS`` days
@@ -19,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from numpy.typing import NDArray
@@ -27,7 +30,7 @@ from numpy.typing import NDArray
 from clvcrm.core.bulk import copy_logged
 from clvcrm.core.pgcopy import binary_copy_read
 from customers import clv
-from customers.models import Order
+from customers.models import Order, net_revenue
 
 FETCH_ROWS = 50_000
 # Spend windows: "last" is the as-of day and the 89 days before it (days as_of - 89 ..
@@ -121,14 +124,26 @@ def summarise_orders(
 def completed_orders_sql(
     as_of: date, since: date | None = None, id_range: tuple[int, int] | None = None
 ) -> tuple[str, tuple]:
-    """The one query of a run: ``(customer_id, day number, value)`` of completed orders."""
-    orders = _completed(as_of, since, id_range).annotate(
-        day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone())
-    )
-    inner, params = orders.values_list("customer_id", "day", "total").query.sql_with_params()
+    """The scan of a run: ``(customer_id, day number, total)`` of completed orders."""
+    return _day_values_sql(_completed(as_of, since, id_range).annotate(value=F("total")))
+
+
+def refunds_sql(
+    as_of: date, since: date | None = None, id_range: tuple[int, int] | None = None
+) -> tuple[str, tuple]:
+    """``(customer_id, day number, -refunded amount)`` of the partly refunded completed
+    orders: added to the scan's totals, they make each order's net revenue."""
+    refunded = _completed(as_of, since, id_range).filter(refunded_amount__gt=0)
+    return _day_values_sql(refunded.annotate(value=Value(0) - F("refunded_amount")))
+
+
+def _day_values_sql(orders: QuerySet[Order]) -> tuple[str, tuple]:
+    """``(customer_id, day number, value as a float)`` of ``orders`` annotated ``value``."""
+    orders = orders.annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
+    inner, params = orders.values_list("customer_id", "day", "value").query.sql_with_params()
     day_number, real = sql_dialect()
     sql = (
-        f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.total')} "
+        f"SELECT d.customer_id, {day_number.format('d.day')}, {real.format('d.value')} "
         f"FROM ({inner}) d"
     )
     return sql, params
@@ -137,10 +152,13 @@ def completed_orders_sql(
 def _completed_orders(
     as_of: date, since: date | None, id_range: tuple[int, int] | None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    sql, params = completed_orders_sql(as_of, since, id_range)
-    if connection.vendor == "postgresql":
-        return _copy_binary(sql, params)
-    return _fetch_rows(sql, params)
+    read = _copy_binary if connection.vendor == "postgresql" else _fetch_rows
+    orders = read(*completed_orders_sql(as_of, since, id_range))
+    refunds = read(*refunds_sql(as_of, since, id_range))
+    if not len(refunds[0]):
+        return orders
+    customer, day, value = (np.concatenate(pair) for pair in zip(orders, refunds, strict=True))
+    return customer, day, value
 
 
 def _completed(as_of: date, since: date | None, id_range: tuple[int, int] | None):
@@ -158,13 +176,13 @@ def customer_days_sql(
     """SQL of every customer-day with completed orders up to the end of ``until``.
 
     Rows are ``(customer_id, day, value)``: one per customer and purchase day in the shop's
-    time zone, value summed. Compiled by Django for the database in use.
+    time zone, net revenue summed. Compiled by Django for the database in use.
     """
     days = (
         _completed(until, since, id_range)
         .annotate(day=TruncDate("placed_at", tzinfo=timezone.get_current_timezone()))
         .values("customer_id", "day")
-        .annotate(value=Sum("total"))
+        .annotate(value=Sum(net_revenue()))
         .order_by()
     )
     return days.query.sql_with_params()

@@ -43,13 +43,25 @@ def customer(external_id: str | None = None) -> Customer:
     return Customer.objects.create(external_id=external_id or f"C{next(_numbers)}")
 
 
-def buy(who: Customer, day: date, total: str, status: str = Order.Status.COMPLETED) -> Order:
-    """An order of ``who`` placed at noon (shop time) on ``day``."""
+def buy(
+    who: Customer,
+    day: date,
+    total: str,
+    status: str = Order.Status.COMPLETED,
+    refunded: str = "0.00",
+) -> Order:
+    """An order of ``who`` placed at noon (shop time) on ``day``, ``refunded`` of it returned."""
     return Order.objects.create(
         external_id=f"O{next(_numbers)}",
         customer=who,
         placed_at=timezone.make_aware(datetime.combine(day, time(12))),
         status=status,
         total=Decimal(total),
+        refunded_amount=Decimal(refunded),
         currency="USD",
     )
+
+
+def refund(order: Order, refunded: str) -> None:
+    """The shop now says ``refunded`` of the order has been returned (in all, so far)."""
+    Order.objects.filter(pk=order.pk).update(refunded_amount=Decimal(refunded))

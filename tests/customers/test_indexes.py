@@ -1,9 +1,14 @@
-"""The customer search and the import's lookups use indexes on PostgreSQL (query plans)."""
+"""The customer search, the import's lookups and the CLV aggregate's refunds use indexes on
+PostgreSQL (query plans)."""
+
+from datetime import date, datetime
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Order
+from customers.scoring.aggregate import refunds_sql
 from customers.selectors import CustomerFilters, customer_search
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -54,4 +59,28 @@ def test_orders_and_customers_have_no_pattern_index_on_ids() -> None:
         "customers_order_pkey",
         "order_customer_placed_idx",
         "order_placed_brin",
+        "order_refunded_idx",
     ]
+
+
+def test_the_clv_aggregate_reads_refunds_through_their_partial_index() -> None:
+    owner = Customer.objects.create(external_id="C")
+    placed = timezone.make_aware(datetime(2025, 1, 1))
+    Order.objects.bulk_create(
+        Order(
+            external_id=f"O{i}",
+            customer=owner,
+            placed_at=placed,
+            total="10.00",
+            refunded_amount="1.00" if i % 1000 == 0 else "0.00",
+            currency="USD",
+        )
+        for i in range(20_000)
+    )
+    sql, params = refunds_sql(date(2025, 1, 31))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_order")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    assert "order_refunded_idx" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -78,7 +78,7 @@ def test_support_redeems_points_with_a_reason(make_staff, silver_ann):
         ),
         (
             {"action": "adjust", "points": "ten", "reason": ""},
-            "Points not changed. Points: Enter a whole number. Reason: This field is required.",
+            "Points not changed. Points: Not a whole number. Reason: This field is required.",
         ),
     ],
 )
