@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0011_order_refunded_amount"),
+        ("customers", "0013b_net_revenue"),
     ]
 
     operations = [
