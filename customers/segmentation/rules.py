@@ -17,7 +17,12 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils.text import Truncator
 
-from clvcrm.core.input_values import InputValueError, number_for_field, number_range_of
+from clvcrm.core.input_values import (
+    InputValueError,
+    number_for_field,
+    number_range_of,
+    text_within,
+)
 from customers.models import Customer
 
 NUMBER = "number"
@@ -75,10 +80,7 @@ class RuleField:
     def _value(self, text: str) -> Decimal | float | int | str:
         if self.kind == NUMBER:
             return number_for_field(text, self.column)
-        limit = self.column.max_length
-        if limit is not None and len(text) > limit:
-            raise InputValueError(f"{len(text)} characters")
-        return text
+        return text_within(text, max_length=self.column.max_length)
 
 
 RULE_FIELDS: dict[str, RuleField] = {

@@ -79,11 +79,11 @@ BOUNDS = [
     ("rfm_recency", "1", "0", "must be at least 1"),
     ("rfm_frequency", "5", "6", "must be at most 5"),
     ("rfm_monetary", "3", "3.0", "not a whole number"),
-    ("rfm_score", "555", "5555", "4 characters"),
-    ("country", "DE", "DEU", "3 characters"),
-    ("channel", "c" * 100, "c" * 101, "101 characters"),
-    ("segment", "s" * 50, "s" * 51, "51 characters"),
-    ("tier", "t" * 50, "t" * 51, "51 characters"),
+    ("rfm_score", "555", "5555", "longer than 3 characters"),
+    ("country", "DE", "DEU", "longer than 2 characters"),
+    ("channel", "c" * 100, "c" * 101, "longer than 100 characters"),
+    ("segment", "s" * 50, "s" * 51, "longer than 50 characters"),
+    ("tier", "t" * 50, "t" * 51, "longer than 50 characters"),
 ]
 
 
@@ -229,7 +229,12 @@ def _admin_form(rules: str, **extra: str) -> dict[str, str]:
         (
             '[{"field": "rfm_score", "op": "eq", "value": "5555"}]',
             "rule 1: RFM score (e.g. 555) needs text of at most 3 characters, not '5555': "
-            "4 characters",
+            "longer than 3 characters",
+        ),
+        (  # PostgreSQL cannot store or compare text holding NUL
+            '[{"field": "tier", "op": "eq", "value": "Gold\\u0000"}]',
+            "rule 1: Loyalty tier (e.g. Gold) needs text of at most 50 characters, "
+            "not 'Gold\\x00': contains a NUL character",
         ),
     ],
 )
