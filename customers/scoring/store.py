@@ -7,20 +7,24 @@ and scores of customers that no longer qualify are deleted. Run inside the calle
 transaction, so readers see either every old score or every new one.
 """
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.db.models import DecimalField
 from numpy.typing import NDArray
 
 from clvcrm.core.bulk import copy_logged
+from clvcrm.core.input_values import decimal_largest
 from clvcrm.core.pgcopy import binary_copy_payload
 from clvcrm.core.table_swap import table_create_empty_copy, table_swap
 from customers.models import CustomerScore
 from customers.scoring.aggregate import PurchaseHistory
 from customers.scoring.compute import Scores
 
+logger = logging.getLogger(__name__)
 STAGE = "clv_score_stage"
 MONEY = (
     "monetary",
@@ -105,8 +109,33 @@ def stage_columns(history: PurchaseHistory, scores: Scores, as_of_day: int) -> l
         "spend_prior_90d": history.spend_prior_90d,
         **{name: getattr(scores, name) for name in PREDICTIONS},
     }
+    for name in MONEY:
+        values[name] = money_within_column(name, values[name])
     spec = stage_spec(predicts=scores.p_alive is not None)
     return [(name, pg_type, values[name]) for name, pg_type in spec]  # type: ignore[misc]
+
+
+def money_within_column(name: str, values: NDArray[np.float64] | None) -> Any:
+    """``values`` capped at the largest the score column ``name`` holds.
+
+    Orders are checked against their own column, but a customer's sum of them (or a
+    prediction from it) can still pass a score column's: one such customer must not stop
+    every night's run, so the figure is stored at the column's largest and logged.
+    """
+    if values is None:
+        return None
+    field = CustomerScore._meta.get_field(name)
+    assert isinstance(field, DecimalField)
+    largest = float(
+        decimal_largest(max_digits=field.max_digits, decimal_places=field.decimal_places)
+    )
+    capped = int(np.count_nonzero(np.abs(values) > largest))
+    if not capped:
+        return values
+    logger.warning(
+        "%s customers have a %s beyond its column: stored as %s", capped, name, largest
+    )
+    return np.clip(values, -largest, largest)
 
 
 def stage_create(cursor: Any, table: str, spec: Sequence[tuple[str, str]], kind: str) -> None:

@@ -1,7 +1,11 @@
 """Per-run figures of each segment (size, total and average predicted CLV), in SQL."""
 
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import DecimalField
+
+from clvcrm.core.input_values import decimal_largest
 from customers.models import (
     CustomerScore,
     CustomerSegment,
@@ -30,7 +34,9 @@ def statistics_write(cursor: Any, *, run_id: int, segment_ids: list[int]) -> Non
         SELECT %(run)s, g.id, COALESCE(t.customers, 0), t.total, t.average
         FROM {Segment._meta.db_table} g
         LEFT JOIN (
-          SELECT m.segment_id, COUNT(*) AS customers, SUM(s.predicted_clv) AS total,
+          SELECT m.segment_id, COUNT(*) AS customers,
+                 CASE WHEN SUM(s.predicted_clv) > %(largest)s THEN %(largest)s
+                      ELSE SUM(s.predicted_clv) END AS total,
                  ROUND(AVG(s.predicted_clv), 2) AS average
           FROM ({_members_sql()}) m
           LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = m.customer_id
@@ -39,8 +45,16 @@ def statistics_write(cursor: Any, *, run_id: int, segment_ids: list[int]) -> Non
         ) t ON t.segment_id = g.id
         WHERE g.id IN ({ids})
         """,
-        {"run": run_id},
+        # A total past its column (a million customers near the score column's largest) is
+        # stored as the largest: one extreme shop must not stop the reassignment.
+        {"run": run_id, "largest": _largest_total()},
     )
+
+
+def _largest_total() -> Decimal:
+    field = SegmentStatistic._meta.get_field("total_predicted_clv")
+    assert isinstance(field, DecimalField)
+    return decimal_largest(max_digits=field.max_digits, decimal_places=field.decimal_places)
 
 
 def _members_sql() -> str:

@@ -291,3 +291,48 @@ def test_swapping_in_new_scores_keeps_every_index_and_constraint_name():
     assert set(CustomerScore.objects.values_list("run_id", flat=True)) == {
         ClvRun.objects.latest("id").pk
     }
+
+
+def test_a_customer_past_the_score_columns_is_stored_at_their_largest_and_the_run_goes_on(
+    django_capture_on_commit_callbacks,
+):
+    """120 orders of the largest total an order holds, two a day: every sum passes its column."""
+    whale = Customer.objects.create(external_id="WHALE")
+    modest = Customer.objects.create(external_id="MODEST")
+    start = timezone.make_aware(timezone.datetime(2025, 1, 1, 12))
+    Order.objects.bulk_create(
+        Order(
+            external_id=f"W-{n}",
+            customer=whale,
+            placed_at=start + timezone.timedelta(days=n // 2, minutes=n % 2),
+            total=Decimal("9999999999.99"),
+            currency="USD",
+        )
+        for n in range(120)
+    )
+    Order.objects.create(
+        external_id="M-1", customer=modest, placed_at=start, total=Decimal("12.00"), currency="USD"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):  # the segments follow the run
+        result = _recalculate("--as-of", "2025-03-01")
+
+    assert ClvRun.objects.get(pk=result["id"]).status == ClvRun.Status.SUCCEEDED
+    whale_score = CustomerScore.objects.get(customer=whale)
+    assert (
+        whale_score.total_spent,
+        whale_score.historical_clv,
+        whale_score.monetary,
+        whale_score.spend_last_90d,
+    ) == (
+        Decimal("999999999999.99"),
+        Decimal("999999999999.99"),
+        Decimal("9999999999.99"),  # a purchase day of two such orders
+        Decimal("999999999999.99"),
+    )
+    modest_score = CustomerScore.objects.get(customer=modest)
+    assert (modest_score.total_spent, modest_score.historical_clv) == (
+        Decimal("12.00"),
+        Decimal("12.00"),
+    )
+    assert Customer.objects.filter(segment_assignment__isnull=False).count() == 2

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from customers.models import (
     Customer,
     CustomerScore,
     CustomerSegment,
+    Segment,
     SegmentReassignment,
     SegmentStatistic,
     SegmentThresholds,
@@ -23,6 +25,7 @@ from customers.models import (
 )
 from customers.segmentation import reassign as reassign_module
 from customers.segmentation.reassign import SegmentRunError
+from customers.segmentation.statistics import statistics_write
 from tests.catalog import table_catalog
 from tests.datasets import cdnow_to_orders_csv, data_file
 
@@ -414,3 +417,38 @@ def test_moving_customers_twice_in_one_run_is_refused_and_changes_nothing(on_pos
     if on_postgres:  # the bulk path dropped the unique constraint: it is back, unchanged
         assert table_catalog(table) == catalog
         assert "transition_once_per_run" in dict(catalog[1])
+
+
+@pytest.mark.postgres
+def test_a_segment_total_past_its_column_is_stored_at_the_largest():
+    """10,001 members at the score column's largest predicted CLV sum past numeric(18, 2)."""
+    run = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.SUCCEEDED)
+    segment = Segment.objects.create(kind=Segment.Kind.CUSTOM, code="whales", name="Whales")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_customer (external_id, email, first_name, last_name, phone,"
+            " country, acquired_on, marketing_consent, created_at, updated_at)"
+            " SELECT 'C' || n, '', '', '', '', '', '2024-01-01', false, now(), now()"
+            " FROM generate_series(1, 10001) n"
+        )
+        cursor.execute(
+            "INSERT INTO customers_customerscore (customer_id, run_id, frequency, recency_days,"
+            " age_days, monetary, total_spent, first_purchase, last_purchase, historical_clv,"
+            " predicted_clv, rfm_recency, rfm_frequency, rfm_monetary, rfm_score)"
+            " SELECT id, %s, 1, 1, 1, 0, 0, '2024-01-01', '2024-01-02', 0, 999999999999.99,"
+            " 5, 5, 5, '555' FROM customers_customer",
+            [run.pk],
+        )
+        cursor.execute(
+            "INSERT INTO customers_customsegmentmembership (segment_id, customer_id, run_id)"
+            " SELECT %s, id, %s FROM customers_customer",
+            [segment.pk, run.pk],
+        )
+        statistics_write(cursor, run_id=run.pk, segment_ids=[segment.pk])
+
+    figures = SegmentStatistic.objects.get(run=run, segment=segment)
+    assert (figures.customers, figures.total_predicted_clv, figures.average_predicted_clv) == (
+        10001,
+        Decimal("9999999999999999.99"),
+        Decimal("999999999999.99"),
+    )
