@@ -51,6 +51,14 @@ class Customer(models.Model):
         default=timezone.localdate, help_text="Date of the first order (or of sign-up)."
     )
     marketing_consent = models.BooleanField(default=False)
+    # The order import's latest-row rule: a row of an order older than this changes none of
+    # the details above, it only fills those still empty (see the README).
+    details_as_of = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the order was placed whose file row last gave these details.",
+    )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     birthday = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -181,14 +189,18 @@ def net_revenue() -> CombinedExpression:
 
 
 class OrderLine(models.Model):
-    """A product line of an order; ``amount`` is the line total the shop charged."""
+    """A product line of an order; ``amount`` is the line total the shop charged.
+
+    Unit prices take up to 4 decimals (wholesale prices such as 0.001); ``amount`` is
+    ``quantity × unit_price`` rounded half-up to cents, as the shop charged it.
+    """
 
     # Indexed by the (order, line_number) unique constraint.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField()
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:

@@ -4,17 +4,18 @@ Comparing every order and customer with the stored ones row by row in Python cos
 an import's time. Here the batch's one-row orders are copied into temporary stage tables
 and a fixed handful of set-based statements does the rest: find email claims that clash,
 find stored orders with the same id and other content, update changed customers, insert
-new ones, apply status changes and insert new orders. Only the clashing rows come back to
+new ones, apply status and refund changes and insert new orders. Only the clashing rows come back to
 Python, to be reported. Orders with lines keep the row-by-row writer (``writer.py``).
 
-The caller holds the batch's transaction and the import lock; a dry run rolls it back.
+The caller holds the batch's transaction (or a savepoint) and the import lock.
 """
 
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import islice
+from dataclasses import dataclass, fields
+from datetime import datetime
+from itertools import islice, repeat
 
 from django.db import connection
 from django.utils import timezone
@@ -23,20 +24,24 @@ from clvcrm.core.bulk import copy_logged
 from customers.order_import.batches import Batch
 from customers.order_import.customer_plans import local_day_function
 from customers.order_import.errors import Rejection
-from customers.order_import.existing import describe_differences
+from customers.order_import.existing import CHANGEABLE, describe_differences
 from customers.order_import.table import OrderTable
 
 STAGE_SETUP = """
 CREATE TEMP TABLE IF NOT EXISTS import_stage_order (
     idx int4 NOT NULL, external_id text NOT NULL, customer text NOT NULL,
-    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL
+    placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL,
+    refunded numeric(12, 2)
 );
 CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
     customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
 );
 CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
-    external_id text NOT NULL, email text, first_name text, last_name text, country text,
-    channel text, marketing_consent bool, acquired_on date NOT NULL
+    external_id text NOT NULL,
+    email text, email_at timestamptz, first_name text, first_name_at timestamptz,
+    last_name text, last_name_at timestamptz, country text, country_at timestamptz,
+    channel text, channel_at timestamptz, marketing_consent bool, consent_at timestamptz,
+    details_at timestamptz, acquired_on date NOT NULL
 );
 TRUNCATE import_stage_order, import_stage_claim, import_stage_customer;
 SET LOCAL enable_hashjoin TO off;
@@ -51,10 +56,12 @@ SET LOCAL enable_mergejoin TO off
 JOINS_RESTORED = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
 
 CSV_SLICE_ROWS = 1_000
-ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total"
+ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, refunded"
 CLAIM_COLUMNS = "customer, email, first_row"
 CUSTOMER_COLUMNS = (
-    "external_id, email, first_name, last_name, country, channel, marketing_consent, acquired_on"
+    "external_id, email, email_at, first_name, first_name_at, last_name, last_name_at, "
+    "country, country_at, channel, channel_at, marketing_consent, consent_at, details_at, "
+    "acquired_on"
 )
 
 # A claim is an email a row gives its customer that differs (ignoring case) from the one
@@ -78,7 +85,8 @@ WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
 """
 
 # The staged orders already stored: first a row with their number, then one row for each
-# whose content differs (a status change, to be applied, or a clash, to be rejected). The
+# whose content differs (a status or refund change, to be applied, or a clash, to be
+# rejected; a refund the file leaves empty keeps the stored one). The
 # stored customer's external id tells whether the customer differs and names it. When
 # every staged id sorts after the greatest stored one (shops number orders as they come),
 # none can be stored: that test runs once (a one-time filter) and spares the probe of
@@ -86,8 +94,8 @@ WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
 STORED_ORDERS = """
 WITH stored AS MATERIALIZED (
     SELECT s.idx, s.customer AS file_customer, s.placed_at AS file_placed_at,
-           s.total AS file_total, s.status AS file_status,
-           o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status
+           s.total AS file_total, s.status AS file_status, s.refunded AS file_refunded,
+           o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status, o.refunded_amount
     FROM import_stage_order s
     JOIN customers_order o ON o.external_id = s.external_id
     WHERE NOT s.idx = ANY(%s::int4[])
@@ -96,15 +104,16 @@ WITH stored AS MATERIALIZED (
 ), lined AS (
     SELECT EXISTS (SELECT FROM customers_orderline) AS any_lines
 )
-SELECT -1, NULL, NULL, NULL, NULL, NULL, count(*) FROM stored
+SELECT -1, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM stored
 UNION ALL
 SELECT stored.idx, owner.external_id, stored.placed_at, stored.total, stored.currency,
-       stored.status,
+       stored.status, stored.refunded_amount,
        (SELECT count(*) FROM customers_orderline l WHERE l.order_id = stored.id)
 FROM stored
 CROSS JOIN lined
 JOIN customers_customer owner ON owner.id = stored.customer_id
 WHERE stored.status <> stored.file_status
+   OR stored.refunded_amount <> stored.file_refunded
    OR owner.external_id <> stored.file_customer
    OR stored.placed_at <> stored.file_placed_at
    OR stored.total <> stored.file_total
@@ -116,88 +125,104 @@ DROP_STAGED = "DELETE FROM import_stage_order WHERE idx = ANY(%s::int4[])"
 
 NEW_CHANNELS = """
 INSERT INTO customers_acquisitionchannel (name, created_at)
-SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer WHERE channel IS NOT NULL
+SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer
+WHERE channel IS NOT NULL
 ON CONFLICT (name) DO NOTHING
 """
 
-# One probe per customer: insert the new ones; update a stored one where a value differs
-# (empty cells never erase; the earliest order day and the newest channel win). Cells the
-# batch left empty arrive as '' (NULL channel); no given value is ever empty, so '' means
-# "keep". The consent has no such spare value, so customers with and without one in the
-# batch go in two statements (CONSENT_GIVEN is "true" or "false"). A row inserted here
-# carries this batch's created_at, which tells the new customers from the updated ones.
-# Only customers that are new or differ are sent to the upsert: ON CONFLICT locks (and so
-# dirties and logs) the stored row even when its WHERE finds nothing to change, and most
-# of a large file's rows name customers already stored and unchanged. The filter is the
-# upsert's own WHERE (stage cells are NULL where the batch gave no value); a customer
-# stored between the filter and the insert still meets ON CONFLICT.
-CUSTOMERS_UPSERT = """
-WITH written AS (
-    INSERT INTO customers_customer AS c (
-        external_id, email, first_name, last_name, country, marketing_consent, phone,
-        acquisition_channel_id, acquired_on, created_at, updated_at
+# One probe per customer, by the README's rule: each detail comes from the latest row that
+# gives it (the stage holds, per customer, each detail's latest value and when that order
+# was placed, NULL where that is details_at, the latest of them); a stored detail changes
+# only for a row of an order at least as new as its details_as_of, an empty one is filled
+# by any row; empty cells never erase; the earliest order day wins. Only customers that
+# are new or would change are sent to the upsert: ON CONFLICT locks (and so dirties and
+# logs) the stored row even when nothing changes, and most of a large file's rows name
+# customers already stored and unchanged. The rule is applied against the stored row as
+# the statement found it ("stored"); the counts compare the written rows with it as well
+# (every part of one statement sees the same snapshot): a customer counts as updated only
+# if stored before the import and not written since it started (%(started)s), so once
+# per import at most.
+# A stored detail is replaced by the batch's (``s``) if the stored one is empty (consent
+# has no empty value), or the details are not stamped yet, or the batch's row is at least
+# as new as the stamp.
+_NEWER = "coalesce(s.{moment}, s.details_at) >= stored.details_as_of"
+_TAKEN = """
+           CASE WHEN s.{detail} IS NOT NULL AND (stored.id IS NULL{empty}
+                     OR stored.details_as_of IS NULL OR {newer})
+                THEN {given} ELSE {kept} END AS {name}"""
+TAKEN_DETAILS = ",".join(
+    _TAKEN.format(
+        detail=detail,
+        empty=empty,
+        newer=_NEWER.format(moment=moment),
+        given=given,
+        kept=kept,
+        name=name,
     )
-    SELECT s.external_id, coalesce(s.email, ''), coalesce(s.first_name, ''),
-           coalesce(s.last_name, ''), coalesce(s.country, ''),
-           coalesce(s.marketing_consent, false), '', ch.id, s.acquired_on, %(now)s, %(now)s
+    for name, detail, moment, empty, given, kept in (
+        ("email", "email", "email_at", " OR stored.email = ''", "s.email", "stored.email"),
+        ("first_name", "first_name", "first_name_at", " OR stored.first_name = ''", "s.first_name",
+         "stored.first_name"),
+        ("last_name", "last_name", "last_name_at", " OR stored.last_name = ''", "s.last_name",
+         "stored.last_name"),
+        ("country", "country", "country_at", " OR stored.country = ''", "s.country",
+         "stored.country"),
+        ("channel_id", "channel", "channel_at", " OR stored.acquisition_channel_id IS NULL",
+         "ch.id", "stored.acquisition_channel_id"),
+        ("marketing_consent", "marketing_consent", "consent_at", "", "s.marketing_consent",
+         "stored.marketing_consent"),
+    )
+)  # fmt: skip
+CUSTOMERS_UPSERT = f"""
+WITH resolved AS (
+    SELECT s.external_id, stored.id AS stored_id,{TAKEN_DETAILS},
+           least(s.acquired_on, stored.acquired_on) AS acquired_on,
+           greatest(s.details_at, stored.details_as_of) AS details_as_of,
+           ROW(stored.email, stored.first_name, stored.last_name, stored.country,
+               stored.acquisition_channel_id, stored.marketing_consent, stored.acquired_on)
+               AS stored_row
     FROM import_stage_customer s
     LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
     LEFT JOIN customers_customer stored ON stored.external_id = s.external_id
-    WHERE s.marketing_consent IS {consent_given}
-      AND (stored.id IS NULL
-           OR s.email <> stored.email
-           OR s.first_name <> stored.first_name
-           OR s.last_name <> stored.last_name
-           OR s.country <> stored.country
-           OR {stored_consent} <> stored.marketing_consent
-           OR s.acquired_on < stored.acquired_on
-           OR ch.id <> coalesce(stored.acquisition_channel_id, 0))
+), written AS (
+    INSERT INTO customers_customer AS c (
+        external_id, email, first_name, last_name, country, marketing_consent, phone,
+        acquisition_channel_id, acquired_on, details_as_of, created_at, updated_at
+    )
+    SELECT external_id, coalesce(email, ''), coalesce(first_name, ''),
+           coalesce(last_name, ''), coalesce(country, ''), coalesce(marketing_consent, false),
+           '', channel_id, acquired_on, details_as_of, %(now)s, %(now)s
+    FROM resolved
+    WHERE stored_id IS NULL
+       OR ROW(email, first_name, last_name, country, channel_id, marketing_consent,
+              acquired_on) IS DISTINCT FROM stored_row
     ON CONFLICT (external_id) DO UPDATE SET
-        email = CASE WHEN EXCLUDED.email = '' THEN c.email ELSE EXCLUDED.email END,
-        first_name = CASE WHEN EXCLUDED.first_name = '' THEN c.first_name
-                          ELSE EXCLUDED.first_name END,
-        last_name = CASE WHEN EXCLUDED.last_name = '' THEN c.last_name
-                         ELSE EXCLUDED.last_name END,
-        country = CASE WHEN EXCLUDED.country = '' THEN c.country ELSE EXCLUDED.country END,
-        marketing_consent = {consent},
-        acquired_on = least(EXCLUDED.acquired_on, c.acquired_on),
-        acquisition_channel_id = coalesce(EXCLUDED.acquisition_channel_id,
-                                          c.acquisition_channel_id),
+        email = EXCLUDED.email, first_name = EXCLUDED.first_name,
+        last_name = EXCLUDED.last_name, country = EXCLUDED.country,
+        marketing_consent = EXCLUDED.marketing_consent,
+        acquisition_channel_id = EXCLUDED.acquisition_channel_id,
+        acquired_on = EXCLUDED.acquired_on, details_as_of = EXCLUDED.details_as_of,
         updated_at = EXCLUDED.updated_at
-    WHERE (EXCLUDED.email <> '' AND EXCLUDED.email <> c.email)
-       OR (EXCLUDED.first_name <> '' AND EXCLUDED.first_name <> c.first_name)
-       OR (EXCLUDED.last_name <> '' AND EXCLUDED.last_name <> c.last_name)
-       OR (EXCLUDED.country <> '' AND EXCLUDED.country <> c.country)
-       OR {consent} <> c.marketing_consent
-       OR EXCLUDED.acquired_on < c.acquired_on
-       OR EXCLUDED.acquisition_channel_id <> coalesce(c.acquisition_channel_id, 0)
-    RETURNING c.created_at = %(now)s AS created
+    RETURNING c.id
 )
-SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
+SELECT count(*) FILTER (WHERE before.id IS NULL),
+       count(*) FILTER (WHERE before.created_at < %(started)s
+                          AND before.updated_at < %(started)s)
+FROM written
+LEFT JOIN customers_customer before ON before.id = written.id
 """
-CUSTOMERS_UPSERTS = (
-    CUSTOMERS_UPSERT.format(
-        consent_given="NOT NULL",
-        consent="EXCLUDED.marketing_consent",
-        stored_consent="s.marketing_consent",
-    ),
-    CUSTOMERS_UPSERT.format(
-        consent_given="NULL",
-        consent="c.marketing_consent",
-        stored_consent="stored.marketing_consent",
-    ),
-)
 
-STATUS_CHANGES = """
-UPDATE customers_order o SET status = s.status
+ORDER_CHANGES = """
+UPDATE customers_order o SET status = s.status,
+    refunded_amount = coalesce(s.refunded, o.refunded_amount)
 FROM import_stage_order s
 WHERE s.idx = ANY(%s::int4[]) AND o.external_id = s.external_id
 """
 
 NEW_ORDERS = """
-INSERT INTO customers_order (external_id, customer_id, placed_at, status, total, currency,
-                             created_at)
-SELECT s.external_id, c.id, s.placed_at, s.status, s.total, %s, %s
+INSERT INTO customers_order (external_id, customer_id, placed_at, status, total,
+                             refunded_amount, currency, created_at)
+SELECT s.external_id, c.id, s.placed_at, s.status, s.total, coalesce(s.refunded, 0), %s, %s
 FROM import_stage_order s
 JOIN customers_customer c ON c.external_id = s.customer
 """
@@ -206,14 +231,18 @@ ONLY_NEW = " WHERE NOT EXISTS (SELECT FROM customers_order o WHERE o.external_id
 
 
 @dataclass
-class Merged:
-    """What the statements did to one batch."""
+class Written:
+    """What writing one batch (or part of one) did to orders and customers."""
 
-    orders: int = 0
     orders_created: int = 0
     orders_updated: int = 0
+    orders_unchanged: int = 0
     customers_created: int = 0
     customers_updated: int = 0
+
+    def add(self, other: "Written") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass(slots=True)
@@ -239,13 +268,16 @@ def stage_text(table: OrderTable) -> StageText:
     )
 
 
-def batch_merge(batch: Batch, table: OrderTable, text: StageText | None = None) -> Merged:
+def batch_merge(
+    batch: Batch, table: OrderTable, text: StageText | None, *, started: datetime
+) -> Written:
     """Stage ``table`` and merge it into customers and orders; reject what clashes.
 
     Rejections are added to ``batch``. The statements run are the same for every batch
     of a file whatever its size: which ones depends only on whether some of the batch's
     orders are stored already and whether something is rejected or changes status.
-    ``text`` is ``stage_text(table)``, if it was made ahead.
+    ``text`` is ``stage_text(table)``, if it was made ahead; ``started`` is when the
+    import began (a customer counts as updated once per import).
     """
     text = text or stage_text(table)
     with connection.cursor() as cursor:
@@ -255,7 +287,7 @@ def batch_merge(batch: Batch, table: OrderTable, text: StageText | None = None) 
         cursor.execute(EMAIL_CLASHES)
         rejected = _reject_email_clashes(batch, table, cursor.fetchall())
         cursor.execute(STORED_ORDERS, [sorted(rejected), table.currency])
-        stored, status_changes, clashes = _sort_stored(table, cursor.fetchall())
+        stored, changes, clashes = _sort_stored(table, cursor.fetchall())
         rejected |= _reject_order_clashes(batch, table, clashes)
         customers = text.customers
         if rejected:
@@ -264,30 +296,28 @@ def batch_merge(batch: Batch, table: OrderTable, text: StageText | None = None) 
             customers = _csv(table.customer_rows(local_day_function()))
         _copy(cursor, "import_stage_customer", CUSTOMER_COLUMNS, customers)
         now = timezone.now()
-        merged = Merged(orders=len(table))
+        written = Written()
         cursor.execute(NEW_CHANNELS, [now])
-        for upsert in CUSTOMERS_UPSERTS:
-            cursor.execute(upsert, {"now": now})
-            created, updated = cursor.fetchone()
-            merged.customers_created += created
-            merged.customers_updated += updated
-        if status_changes:
-            cursor.execute(STATUS_CHANGES, [status_changes])
-            merged.orders_updated = cursor.rowcount
+        cursor.execute(CUSTOMERS_UPSERT, {"now": now, "started": started})
+        written.customers_created, written.customers_updated = cursor.fetchone()
+        if changes:
+            cursor.execute(ORDER_CHANGES, [changes])
+            written.orders_updated = cursor.rowcount
         unchanged_or_updated = stored - len(clashes)
         if unchanged_or_updated < len(table):
             # The usual first import has no stored order: no need to look for one again.
             sql = NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else "")
             cursor.execute(sql, [table.currency, now])
-            merged.orders_created = cursor.rowcount
+            written.orders_created = cursor.rowcount
+        written.orders_unchanged = len(table) - written.orders_created - written.orders_updated
         cursor.execute(JOINS_RESTORED)
-    return merged
+    return written
 
 
 def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int], list[tuple]]:
-    """The number of stored orders, the status changes and the clashes among them."""
-    stored, status_changes, clashes = 0, [], []
-    for i, owner, placed_at, total, currency, status, lines in found:
+    """The number of stored orders, the status or refund changes and the clashes."""
+    stored, changes, clashes = 0, [], []
+    for i, owner, placed_at, total, currency, status, refunded, lines in found:
         if i < 0:
             stored = lines
             continue
@@ -299,19 +329,25 @@ def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int],
             "lines": ([], [None] * lines),
             "status": (table.statuses[i], status),
         }
+        file_refund = table.refund(i)
+        if file_refund is not None:  # else the file does not say: the stored one stays
+            differences["refunded_amount"] = (file_refund, refunded)
         differing = {name: pair for name, pair in differences.items() if pair[0] != pair[1]}
-        if list(differing) == ["status"]:
-            # Orders change status after the fact (a refund): the newer export wins.
-            status_changes.append(i)
-        elif differing:
+        if "placed_at" in differing:  # shown as the file wrote it
+            differing["placed_at"] = (table.placed_texts[i], placed_at)
+        if differing.keys() <= CHANGEABLE:
+            if differing:
+                changes.append(i)
+        else:
             clashes.append((i, differing))
-    return stored, sorted(status_changes), sorted(clashes, key=lambda c: c[0])
+    return stored, sorted(changes), sorted(clashes, key=lambda c: c[0])
 
 
 def _order_rows(table: OrderTable) -> Iterable[tuple]:
     placed_at = table.placed_at
     if not table.placed_as_text:
         placed_at = [p.isoformat() for p in placed_at]  # type: ignore[union-attr]
+    refunds = table.refunds if table.refunds is not None else repeat(None, len(table))
     return zip(
         range(len(table)),
         table.order_ids,
@@ -319,6 +355,7 @@ def _order_rows(table: OrderTable) -> Iterable[tuple]:
         placed_at,
         table.statuses,
         table.totals,
+        refunds,
         strict=True,
     )
 

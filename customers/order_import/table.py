@@ -5,35 +5,41 @@ object per row; the row-by-row lane's drafts convert into one. Customers and ema
 are derived from the columns with dict comprehensions, which cost a fraction of a loop.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import is_not, itemgetter
-from zoneinfo import ZoneInfo
+from itertools import compress, islice, repeat
+from operator import is_not, itemgetter, le
 
+from clvcrm.core.input_values import moment_from_text
 from customers.order_import.batches import OrderDraft
-from customers.order_import.rows import CENT, ParsedRow, parse_moment
+from customers.order_import.rows import CENT, ParsedRow
 
-UTC = ZoneInfo("UTC")
+# The customer columns of a file, in the order of the stage table's value columns.
+DETAILS = ("email", "first_name", "last_name", "country", "channel", "marketing_consent")
 
 
 @dataclass(slots=True)
 class OrderTable:
     """Aligned columns, one entry per order; every order here has exactly one row.
 
-    ``totals`` are plain decimal strings (``"12.5"``) or Decimals; ``placed_at`` holds
-    datetimes or, from the fast lane in a shop on UTC, the file's plain ISO text without
-    offset (see ``columnar._moments_as_text``); customer columns hold ``""`` (or ``None``
-    for the consent) where the file left the cell empty.
+    ``totals`` (and ``refunds``) are plain decimal strings (``"12.5"``, ``""`` for no
+    refund given) or Decimals (``None``); ``placed_at`` holds datetimes or, from the fast
+    lane in a shop on UTC, the file's plain ISO text without offset (see
+    ``columnar._moments_as_text``), all of one shape so that text order is time order;
+    ``placed_texts`` is the file's text, for messages. Customer columns hold ``""`` (or
+    ``None`` for the consent) where the file left the cell empty; ``refunds`` is ``None``
+    when the file has no such column.
     """
 
     rows: list[int]
     customer_ids: list[str]
     order_ids: list[str]
     placed_at: list[datetime] | list[str]
+    placed_texts: list[str]
     totals: list
+    refunds: list | None
     statuses: list[str]
     emails: list[str]
     first_names: list[str]
@@ -50,12 +56,15 @@ class OrderTable:
     def from_drafts(cls, drafts: list[OrderDraft], currency: str) -> "OrderTable":
         """The drafts of one-row orders (no lines) as columns."""
         rows = [d.rows[0] for d in drafts]
+        refunds = [d.refunded_amount for d in drafts]
         return cls(
             [r.row for r in rows],
             [d.customer_id for d in drafts],
             [d.order_id for d in drafts],
             [d.placed_at for d in drafts],
+            [r.placed_at_text for r in rows],
             [d.total for d in drafts],
+            refunds if any(r is not None for r in refunds) else None,
             [d.status for d in drafts],
             [r.email for r in rows],
             [r.first_name for r in rows],
@@ -69,12 +78,15 @@ class OrderTable:
     def drafts(self) -> list[OrderDraft]:
         """The orders as drafts, for the row-by-row writer (SQLite) and for comparisons."""
         drafts = []
-        for n, c, o, p, t, s, e, fn, ln, co, ch, consent in zip(
+        refunds = self.refunds if self.refunds is not None else repeat(None)
+        for n, c, o, p, text, t, r, s, e, fn, ln, co, ch, consent in zip(
             self.rows,
             self.customer_ids,
             self.order_ids,
             self.placed_at,
+            self.placed_texts,
             self.totals,
+            refunds,
             self.statuses,
             self.emails,
             self.first_names,
@@ -82,15 +94,16 @@ class OrderTable:
             self.countries,
             self.channels,
             self.consents,
-            strict=True,
+            strict=False,
         ):
-            amount = t if isinstance(t, Decimal) else Decimal(t).quantize(CENT)
-            p = parse_moment(p, UTC) if isinstance(p, str) else p
-            currency = self.currency
+            amount = _decimal(t)
+            refund = _decimal(r) if r not in (None, "") else None
+            moment = moment_from_text(p, UTC) if isinstance(p, str) else p
             row = ParsedRow(
-                n, c, o, p, amount, currency, s, e, fn, ln, co, ch, consent, "", "", "", 1, None
-            )
-            drafts.append(OrderDraft(o, c, p, s, self.currency, amount, [], [row]))
+                n, c, o, moment, amount, self.currency, s, e, fn, ln, co, ch, consent,
+                "", "", "", 1, None, refund, text,
+            )  # fmt: skip
+            drafts.append(OrderDraft(o, c, moment, s, self.currency, amount, [], [row], refund))
         return drafts
 
     @property
@@ -99,19 +112,24 @@ class OrderTable:
 
     def moment(self, index: int) -> datetime:
         value = self.placed_at[index]
-        return parse_moment(value, UTC) if isinstance(value, str) else value
+        return moment_from_text(value, UTC) if isinstance(value, str) else value
 
     def total(self, index: int) -> Decimal:
-        value = self.totals[index]
-        return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)
+        return _decimal(self.totals[index])
+
+    def refund(self, index: int) -> Decimal | None:
+        """The refunded amount the file gives for the order at ``index``, if it gives one."""
+        value = None if self.refunds is None else self.refunds[index]
+        return None if value in (None, "") else _decimal(value)
 
     def without(self, dropped: set[int]) -> "OrderTable":
         """A copy without the orders at the positions in ``dropped``."""
-        keep = [i not in dropped for i in range(len(self.rows))]
+        return self.subset([i not in dropped for i in range(len(self.rows))])
+
+    def subset(self, keep: list[bool]) -> "OrderTable":
+        """A copy with the orders whose position is true in ``keep``."""
         columns = {
-            f.name: list(compress(getattr(self, f.name), keep))
-            for f in fields(self)
-            if f.name != "currency"
+            f.name: _kept(getattr(self, f.name), keep) for f in fields(self) if f.name != "currency"
         }
         return OrderTable(**columns, currency=self.currency)
 
@@ -124,49 +142,83 @@ class OrderTable:
         first.update(zip(reversed(pairs), reversed(self.rows), strict=True))
         return ((c, e, row) for (c, e), row in first.items() if e)
 
-    def customer_rows(self, local_day) -> Iterator[tuple]:
-        """One row per customer: the last non-empty value of each column wins.
+    def customer_rows(self, local_day: Callable[[datetime], date]) -> Iterator[tuple]:
+        """One row per customer: each detail from the latest row that gives it.
 
-        ``(external_id, email, first_name, last_name, country, channel, consent,
-        acquired_on)`` with ``None`` where no row gave a value; ``acquired_on`` is the
-        earliest local order day.
+        ``(external_id, email, email_at, first_name, first_name_at, last_name,
+        last_name_at, country, country_at, channel, channel_at, consent, consent_at,
+        details_at, acquired_on)``: a detail is ``None`` where no row gave one, its time
+        that of the row it comes from, ``None`` where that is ``details_at`` (the latest
+        of them; most rows give every detail); ``acquired_on`` is the earliest local order
+        day. Rows count in order of time, then of the file (see ``latest_given``).
         """
-        ids = self.customer_ids
-        emails = _last_given(ids, self.emails)
-        first_names = _last_given(ids, self.first_names)
-        last_names = _last_given(ids, self.last_names)
-        countries = _last_given(ids, self.countries)
-        channels = _last_given(ids, self.channels)
-        consents = _last_given(ids, self.consents, map(is_not, self.consents, repeat(None)))
+        moments = self.placed_at
+        consents_given = list(map(is_not, self.consents, repeat(None)))
+        details = latest_given(
+            self.customer_ids,
+            moments,
+            (
+                (self.emails, self.emails),
+                (self.first_names, self.first_names),
+                (self.last_names, self.last_names),
+                (self.countries, self.countries),
+                (self.channels, self.channels),
+                (self.consents, consents_given),
+            ),
+        )
         # Plain UTC text starts with the day, and ISO days sort as text.
-        if self.placed_as_text:
-            days = [v[:10] for v in self.placed_at]
-        else:
-            days = list(map(local_day, self.placed_at))
+        days = [v[:10] for v in moments] if self.placed_as_text else list(map(local_day, moments))
         # Customers in order of first appearance, each with its earliest day: the pairs
         # go in from the latest day to the earliest, so the earliest is written last.
-        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type]
-        acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
-        get = dict.get
-        return (
-            (
-                c,
-                get(emails, c),
-                get(first_names, c),
-                get(last_names, c),
-                get(countries, c),
-                get(channels, c),
-                get(consents, c),
-                day,
-            )
-            for c, day in acquired.items()
+        acquired: dict[str, date | str] = dict.fromkeys(self.customer_ids)  # type: ignore[arg-type]
+        acquired.update(
+            sorted(zip(self.customer_ids, days, strict=True), key=itemgetter(1), reverse=True)
         )
+        return (_customer_row(c, details, day) for c, day in acquired.items())
 
 
-def _last_given(ids: list[str], values: list, given: Iterable | None = None) -> dict:
-    """Each customer's last value among those ``given`` (by default: the non-empty ones).
+def latest_given(
+    ids: Sequence[str], moments: Sequence, columns: tuple[tuple[Sequence, Sequence], ...]
+) -> list[tuple[dict, dict]]:
+    """For each ``(values, given)`` column: each id's latest value among the given ones,
+    and the moment of the row it is from.
 
-    dict() keeps the last value of each key and compress drops the others, all in C: a
-    loop in Python over the rows would cost more than the database's merge.
+    The latest row by moment, then the later row of the file among equal moments.
+    dict() keeps the last value of each key and compress drops the values not given, all
+    in C: a loop in Python over the rows would cost more than the database's merge. Most
+    files come in order of time; the others are put in it first.
     """
-    return dict(compress(zip(ids, values, strict=True), values if given is None else given))
+    if not all(map(le, moments, islice(moments, 1, None))):
+        order = sorted(range(len(moments)), key=moments.__getitem__)  # stable: file order
+        pick = itemgetter(*order) if len(order) > 1 else tuple
+        ids, moments = pick(ids), pick(moments)
+        columns = tuple((pick(values), pick(given)) for values, given in columns)
+    return [
+        (
+            dict(compress(zip(ids, values, strict=True), given)),
+            dict(compress(zip(ids, moments, strict=True), given)),
+        )
+        for values, given in columns
+    ]
+
+
+def _customer_row(customer: str, details: list[tuple[dict, dict]], day: object) -> tuple:
+    given = [(values.get(customer), moments.get(customer)) for values, moments in details]
+    times = [t for _, t in given if t is not None]
+    latest = max(times) if times else None
+    row: list = [customer]
+    for value, moment in given:
+        row += (value, None if moment == latest else _text(moment))
+    return (*row, _text(latest), day)
+
+
+def _text(moment: object) -> object:
+    return moment.isoformat() if isinstance(moment, datetime) else moment
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)  # type: ignore[arg-type]
+
+
+def _kept(column: list | None, keep: list[bool]) -> list | None:
+    return None if column is None else list(compress(column, keep))

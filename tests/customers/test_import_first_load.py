@@ -58,7 +58,7 @@ def test_first_import_restores_every_index_and_key_and_reports_exactly(write_csv
     assert _schema() == before
     assert out.getvalue().splitlines()[:3] == [
         "250 row(s) read; 2 rejected.",
-        "Orders: 248 new, 0 status changed, 0 already imported (unchanged).",
+        "Orders: 248 new, 0 updated (status or refund), 0 already imported (unchanged).",
         "Customers: 7 new, 0 updated.",
     ]
     assert Order.objects.count() == 248
@@ -81,7 +81,7 @@ def test_first_import_restores_every_index_and_key_and_reports_exactly(write_csv
     again = StringIO()
     call_command("import_orders", str(_file(write_csv, 250, bad=(100, 200))), stdout=again)
 
-    assert "Orders: 0 new, 0 status changed, 248 already imported" in again.getvalue()
+    assert "Orders: 0 new, 0 updated (status or refund), 248 already imported" in again.getvalue()
     assert _schema() == before
 
 
