@@ -91,7 +91,7 @@ class ImportSummary:
         return "\n".join(lines)
 
     def add(self, batch: Batch, counts: Counts) -> list[RowReport]:
-        """Add a written batch; return its report lines (rejections, then warnings)."""
+        """Add a written batch; return its report lines, in the order of their rows."""
         self.counts.add(counts)
         rejections = sorted(batch.rejections, key=lambda r: r.row)
         warnings = sorted(batch.kept_warnings(), key=lambda w: w.row)
@@ -99,7 +99,7 @@ class ImportSummary:
         self.first_rejections += rejections[: max(room, 0)]
         room = SUMMARY_WARNINGS - len(self.first_warnings)
         self.first_warnings += warnings[: max(room, 0)]
-        return [*rejections, *warnings]
+        return sorted([*rejections, *warnings], key=lambda line: line.row)
 
 
 OnReport = Callable[[RowReport], None]
@@ -227,7 +227,8 @@ class _Writing:
         record = None
         if self.order_import is not None and not self.dry_run:
             record = ImportRecord(self.order_import, counts=not self.first_load.active)
-        counts = write_batch(batch, started=self.started, record=record)
+        rules = self.first_load.rules(batch, self.started)
+        counts = write_batch(batch, rules=rules, record=record)
         if self.first_load.active:
             self.first_load.add(counts)
         if not self.dry_run and (counts.orders_created or counts.customers_created):

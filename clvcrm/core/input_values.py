@@ -78,7 +78,8 @@ def decimal_from_text(
     if exponent < -decimal_places and not round_places:
         raise InputValueError(f"more than {decimal_places} decimal places")
     largest = decimal_largest(max_digits=max_digits, decimal_places=decimal_places)
-    if abs(value) > largest:
+    # copy_abs is exact; abs() rounds to the context and overflows past 10**999999.
+    if value.copy_abs() > largest:
         raise InputValueError(f"larger than {largest}" if value > 0 else f"smaller than -{largest}")
     return value.quantize(Decimal(1).scaleb(-decimal_places))
 

@@ -51,14 +51,6 @@ class Customer(models.Model):
         default=timezone.localdate, help_text="Date of the first order (or of sign-up)."
     )
     marketing_consent = models.BooleanField(default=False)
-    # The order import's latest-row rule: a row of an order older than this changes none of
-    # the details above, it only fills those still empty (see the README).
-    details_as_of = models.DateTimeField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="When the order was placed whose file row last gave these details.",
-    )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     birthday = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

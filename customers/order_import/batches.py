@@ -75,6 +75,8 @@ class Batch:
     table: "OrderTable | None" = None
     # What the PostgreSQL writer stages, made ahead on the reading thread (``prepare``).
     staged: "tuple[OrderTable, StageText] | None" = None
+    # The first and the last of its orders by ``table.order_key`` (``prepare``).
+    key_range: tuple[tuple, tuple] | None = None
 
     def drafts(self) -> list[OrderDraft]:
         """The batch's orders as drafts, made from the fast lane's columns on first use."""

@@ -1,41 +1,48 @@
 """What each customer of a batch should look like after it: new rows or changed fields.
 
-The rule (the README's "latest order's row wins"): each detail comes from the latest row
-that gives it, by the order's ``placed_at`` and then the order of the file; empty cells
-never erase. A customer remembers when the order was placed whose row last gave their
-details (``details_as_of``): a row of an older order changes nothing, it only fills a
-detail still empty. The PostgreSQL writer applies the same rule in SQL (``staged.py``).
+The latest-row rule (the README's "Customer details"): a customer's details follow the row
+of their latest order, by ``placed_at``, then by order id (the shorter first, as shops
+number orders: O9 before O10; of one order's rows, the last that gives a detail). Its
+cells replace the stored details if no stored order of the customer is newer; a row of an
+older order only fills a detail still empty; empty cells never erase. The newest stored
+order is read from the orders table, and only for the customers whose details would
+change, which are few: nothing has to be kept up to date as orders arrive, and a later
+batch or file with older orders changes nothing that newer ones gave. The PostgreSQL
+writer applies the same rule in SQL (``staged.py``).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from customers.models import Order
 from customers.order_import.batches import OrderDraft
+from customers.order_import.table import order_key
 
 DETAILS = ("email", "first_name", "last_name", "country", "marketing_consent", "channel")
+# Where a stored customer's detail is found in ``existing_customers``'s rows.
+STORED = {detail: detail for detail in DETAILS} | {"channel": "acquisition_channel__name"}
 
 
 @dataclass
 class CustomerPlan:
-    """A customer's details as the batch gives them: ``{detail: (value, placed_at)}``."""
+    """A customer's orders in a batch: the latest, its details, and the latest of each."""
 
     acquired_on: date
-    given: dict[str, tuple[object, datetime]] = field(default_factory=dict)
-
-    @property
-    def details_at(self) -> datetime | None:
-        """When the latest order was placed whose row gave a detail."""
-        return max((moment for _, moment in self.given.values()), default=None)
+    latest: tuple = ()
+    latest_details: dict[str, object] = field(default_factory=dict)
+    given: dict[str, object] = field(default_factory=dict)
 
     def value(self, detail: str, default: object = "") -> object:
-        return self.given[detail][0] if detail in self.given else default
+        """The detail a new customer gets: the latest order's, else the latest given."""
+        return self.latest_details.get(detail, self.given.get(detail, default))
 
 
 def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
-    """Each customer's details: for each, the value of the latest row that gives it."""
+    """Each customer's latest order and details, and earliest order day, in the batch."""
     plans: dict[str, CustomerPlan] = {}
     local_day = local_day_function()
     for draft in orders:
@@ -45,16 +52,25 @@ def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
             plans[draft.customer_id] = CustomerPlan(day)
         elif day < plan.acquired_on:
             plan.acquired_on = day
-    # sorted() is stable: orders placed at the same moment keep the order of the file.
-    for draft in sorted(orders, key=lambda d: d.placed_at):
-        given = plans[draft.customer_id].given
-        moment = draft.placed_at
-        for row in draft.rows:
-            for detail in DETAILS:
-                value = getattr(row, detail)
-                if value not in ("", None):
-                    given[detail] = (value, moment)
+    # sorted() is stable: of orders with equal keys (none), the file's order stays.
+    for draft in sorted(orders, key=lambda d: order_key(d.placed_at, d.order_id)):
+        plan = plans[draft.customer_id]
+        details = _given(draft)
+        plan.latest = order_key(draft.placed_at, draft.order_id)
+        plan.latest_details = details
+        plan.given.update(details)
     return plans
+
+
+def _given(draft: OrderDraft) -> dict[str, object]:
+    """The details an order's rows give: of each, the last non-empty one."""
+    given: dict[str, object] = {}
+    for row in draft.rows:
+        for detail in DETAILS:
+            value = getattr(row, detail)
+            if value not in ("", None):
+                given[detail] = value
+    return given
 
 
 def local_day_function() -> Callable[[datetime], date]:
@@ -68,39 +84,71 @@ def local_day_function() -> Callable[[datetime], date]:
 
 
 def customer_updates(
-    plans: dict[str, CustomerPlan], existing: dict[str, dict]
+    plans: dict[str, CustomerPlan], existing: dict[str, dict], *, lookup_latest: bool = True
 ) -> dict[int, dict[str, object]]:
-    """The changed fields of every stored customer, by primary key; empty cells never erase.
+    """The changed fields of every stored customer, by primary key, by the latest-row rule.
 
-    ``details_as_of`` moves only along with a change: a row that gives the same details
-    as stored writes nothing.
+    Without ``lookup_latest`` every order of the batch is newer than every stored order
+    (a first load that comes in time order), so the latest rows win without asking.
     """
+    contested = [
+        stored["id"]
+        for cid, plan in plans.items()
+        if (stored := existing.get(cid)) is not None and _overwrites(plan, stored)
+    ]
+    newest = newest_stored_orders(contested) if lookup_latest and contested else {}
     updates: dict[int, dict[str, object]] = {}
     for cid, plan in plans.items():
         stored = existing.get(cid)
         if stored is None:
             continue
-        changes = _changed_details(plan, stored)
+        latest_stored = newest.get(stored["id"])
+        newer = latest_stored is None or plan.latest >= latest_stored
+        changes = _changes(plan, stored, newer=newer)
         if plan.acquired_on < stored["acquired_on"]:
             changes["acquired_on"] = plan.acquired_on
         if changes:
-            details_at = plan.details_at
-            as_of = stored["details_as_of"]
-            if details_at is not None and (as_of is None or details_at > as_of):
-                changes["details_as_of"] = details_at
             updates[stored["id"]] = changes
     return updates
 
 
-def _changed_details(plan: CustomerPlan, stored: dict) -> dict[str, object]:
-    as_of = stored["details_as_of"]
+def _overwrites(plan: CustomerPlan, stored: dict) -> bool:
+    """Whether the batch's latest order would change a detail the customer has."""
+    return any(
+        value != stored[STORED[detail]] and _has(detail, stored)
+        for detail, value in plan.latest_details.items()
+    )
+
+
+def _has(detail: str, stored: dict) -> bool:
+    # Consent has no empty value: only the latest order's row changes it.
+    return detail == "marketing_consent" or stored[STORED[detail]] not in ("", None)
+
+
+def _changes(plan: CustomerPlan, stored: dict, *, newer: bool) -> dict[str, object]:
     changes: dict[str, object] = {}
-    for detail, (value, moment) in plan.given.items():
-        current = stored["acquisition_channel__name" if detail == "channel" else detail]
-        if value == current:
-            continue
-        # Consent has no empty value to fill: only a newer row changes it.
-        empty = current in ("", None) and detail != "marketing_consent"
-        if empty or as_of is None or moment >= as_of:
+    for detail in DETAILS:
+        current = stored[STORED[detail]]
+        if not _has(detail, stored):
+            value = plan.value(detail, None)
+        elif newer:
+            value = plan.latest_details.get(detail)
+        else:
+            value = None
+        if value is not None and value != current:
             changes[detail] = value
     return changes
+
+
+def newest_stored_orders(customer_pks: list[int]) -> dict[int, tuple]:
+    """Each customer's latest stored order as an :func:`order_key`, in one query."""
+    latest_day = Order.objects.filter(customer=OuterRef("customer")).values("customer")
+    rows = Order.objects.filter(
+        customer_id__in=customer_pks,
+        placed_at=Subquery(latest_day.annotate(latest=Max("placed_at")).values("latest")),
+    ).values_list("customer_id", "placed_at", "external_id")
+    newest: dict[int, tuple] = {}
+    for pk, placed_at, order_id in rows:
+        key = order_key(placed_at, order_id)
+        newest[pk] = max(newest.get(pk, key), key)
+    return newest

@@ -29,7 +29,6 @@ def existing_customers(external_ids: set[str]) -> dict[str, dict]:
         "external_id",
         "acquired_on",
         "acquisition_channel__name",
-        "details_as_of",
         "created_at",
         "updated_at",
         *CUSTOMER_FIELDS,

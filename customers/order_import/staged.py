@@ -37,11 +37,11 @@ CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
     customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
 );
 CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
-    external_id text NOT NULL,
-    email text, email_at timestamptz, first_name text, first_name_at timestamptz,
-    last_name text, last_name_at timestamptz, country text, country_at timestamptz,
-    channel text, channel_at timestamptz, marketing_consent bool, consent_at timestamptz,
-    details_at timestamptz, acquired_on date NOT NULL
+    external_id text NOT NULL, latest_at timestamptz NOT NULL, latest_order text NOT NULL,
+    email text, email_fill text, first_name text, first_name_fill text,
+    last_name text, last_name_fill text, country text, country_fill text,
+    channel text, channel_fill text, marketing_consent bool, consent_fill bool,
+    acquired_on date NOT NULL
 );
 TRUNCATE import_stage_order, import_stage_claim, import_stage_customer;
 SET LOCAL enable_hashjoin TO off;
@@ -59,9 +59,9 @@ CSV_SLICE_ROWS = 1_000
 ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, refunded"
 CLAIM_COLUMNS = "customer, email, first_row"
 CUSTOMER_COLUMNS = (
-    "external_id, email, email_at, first_name, first_name_at, last_name, last_name_at, "
-    "country, country_at, channel, channel_at, marketing_consent, consent_at, details_at, "
-    "acquired_on"
+    "external_id, latest_at, latest_order, email, email_fill, first_name, first_name_fill, "
+    "last_name, last_name_fill, country, country_fill, channel, channel_fill, "
+    "marketing_consent, consent_fill, acquired_on"
 )
 
 # A claim is an email a row gives its customer that differs (ignoring case) from the one
@@ -125,73 +125,96 @@ DROP_STAGED = "DELETE FROM import_stage_order WHERE idx = ANY(%s::int4[])"
 
 NEW_CHANNELS = """
 INSERT INTO customers_acquisitionchannel (name, created_at)
-SELECT DISTINCT channel, %s::timestamptz FROM import_stage_customer
-WHERE channel IS NOT NULL
+SELECT DISTINCT coalesce(channel, channel_fill), %s::timestamptz FROM import_stage_customer
+WHERE coalesce(channel, channel_fill) IS NOT NULL
 ON CONFLICT (name) DO NOTHING
 """
 
-# One probe per customer, by the README's rule: each detail comes from the latest row that
-# gives it (the stage holds, per customer, each detail's latest value and when that order
-# was placed, NULL where that is details_at, the latest of them); a stored detail changes
-# only for a row of an order at least as new as its details_as_of, an empty one is filled
-# by any row; empty cells never erase; the earliest order day wins. Only customers that
-# are new or would change are sent to the upsert: ON CONFLICT locks (and so dirties and
-# logs) the stored row even when nothing changes, and most of a large file's rows name
-# customers already stored and unchanged. The rule is applied against the stored row as
-# the statement found it ("stored"); the counts compare the written rows with it as well
-# (every part of one statement sees the same snapshot): a customer counts as updated only
-# if stored before the import and not written since it started (%(started)s), so once
-# per import at most.
-# A stored detail is replaced by the batch's (``s``) if the stored one is empty (consent
-# has no empty value), or the details are not stamped yet, or the batch's row is at least
-# as new as the stamp.
-_NEWER = "coalesce(s.{moment}, s.details_at) >= stored.details_as_of"
-_TAKEN = """
-           CASE WHEN s.{detail} IS NOT NULL AND (stored.id IS NULL{empty}
-                     OR stored.details_as_of IS NULL OR {newer})
-                THEN {given} ELSE {kept} END AS {name}"""
-TAKEN_DETAILS = ",".join(
-    _TAKEN.format(
-        detail=detail,
-        empty=empty,
-        newer=_NEWER.format(moment=moment),
-        given=given,
-        kept=kept,
-        name=name,
+# One probe per customer, by the latest-row rule (``customer_plans``): the details of the
+# customer's latest order in the batch replace the stored ones if that order is at least as
+# new as the customer's latest stored order; any row fills an empty detail (``*_fill``:
+# the latest row's value where the latest order leaves the detail empty); empty cells
+# never erase; the earliest order day wins. The latest stored order is looked up only
+# for customers whose details would change (``contested``): the lookup's condition is a
+# one-time filter for everyone else. Only customers that are new or would change are sent
+# to the upsert: ON CONFLICT locks (and so dirties and logs) the stored row even when
+# nothing changes, and most of a large file's rows name customers stored and unchanged.
+# The counts compare the written rows with the stored ones as the statement found them
+# (all of one statement sees the same snapshot): a customer counts as updated only if
+# stored before the import and not written since it began (%(started)s): once at most.
+_CONTESTED = """(
+        (s.email IS NOT NULL AND stored.email NOT IN ('', s.email))
+        OR (s.first_name IS NOT NULL AND stored.first_name NOT IN ('', s.first_name))
+        OR (s.last_name IS NOT NULL AND stored.last_name NOT IN ('', s.last_name))
+        OR (s.country IS NOT NULL AND stored.country NOT IN ('', s.country))
+        OR (ch.id IS NOT NULL AND ch.id <> stored.acquisition_channel_id)
+        OR (s.marketing_consent IS NOT NULL AND s.marketing_consent <> stored.marketing_consent)
+    )"""
+LATEST_STORED_ORDER = f"""
+    LEFT JOIN LATERAL (
+        SELECT o.placed_at, o.external_id FROM customers_order o
+        WHERE o.customer_id = stored.id AND {_CONTESTED}
+        ORDER BY o.placed_at DESC, length(o.external_id) DESC, o.external_id COLLATE "C" DESC
+        LIMIT 1
+    ) latest ON true"""
+_NEWER = """(latest.placed_at IS NULL
+        OR (s.latest_at, length(s.latest_order), s.latest_order COLLATE "C")
+           >= (latest.placed_at, length(latest.external_id), latest.external_id COLLATE "C"))"""
+# Each detail: a new customer's, or an empty one, from the latest order's row or else the
+# latest row giving it; a stored one from the latest order's row if that order is newer.
+_DETAILS = """
+           CASE WHEN stored.id IS NULL OR stored.email = ''
+                THEN coalesce(s.email, s.email_fill, '')
+                WHEN s.email IS NOT NULL AND {newer} THEN s.email
+                ELSE stored.email END AS email,
+           CASE WHEN stored.id IS NULL OR stored.first_name = ''
+                THEN coalesce(s.first_name, s.first_name_fill, '')
+                WHEN s.first_name IS NOT NULL AND {newer} THEN s.first_name
+                ELSE stored.first_name END AS first_name,
+           CASE WHEN stored.id IS NULL OR stored.last_name = ''
+                THEN coalesce(s.last_name, s.last_name_fill, '')
+                WHEN s.last_name IS NOT NULL AND {newer} THEN s.last_name
+                ELSE stored.last_name END AS last_name,
+           CASE WHEN stored.id IS NULL OR stored.country = ''
+                THEN coalesce(s.country, s.country_fill, '')
+                WHEN s.country IS NOT NULL AND {newer} THEN s.country
+                ELSE stored.country END AS country,
+           CASE WHEN stored.id IS NULL OR stored.acquisition_channel_id IS NULL
+                THEN coalesce(ch.id, ch_fill.id)
+                WHEN ch.id IS NOT NULL AND {newer} THEN ch.id
+                ELSE stored.acquisition_channel_id END AS channel_id,
+           CASE WHEN stored.id IS NULL THEN coalesce(s.marketing_consent, s.consent_fill, false)
+                WHEN s.marketing_consent IS NOT NULL AND {newer} THEN s.marketing_consent
+                ELSE stored.marketing_consent END AS marketing_consent"""
+
+
+def _customers_upsert(*, lookup: bool) -> str:
+    """The upsert; without ``lookup`` (every staged order is newer than every stored one, as
+    in a first load that comes in time order) the latest rows win without asking."""
+    details = _DETAILS.format(newer=_NEWER if lookup else "true")
+    return CUSTOMERS_UPSERT.format(
+        details=details, latest_join=LATEST_STORED_ORDER if lookup else ""
     )
-    for name, detail, moment, empty, given, kept in (
-        ("email", "email", "email_at", " OR stored.email = ''", "s.email", "stored.email"),
-        ("first_name", "first_name", "first_name_at", " OR stored.first_name = ''", "s.first_name",
-         "stored.first_name"),
-        ("last_name", "last_name", "last_name_at", " OR stored.last_name = ''", "s.last_name",
-         "stored.last_name"),
-        ("country", "country", "country_at", " OR stored.country = ''", "s.country",
-         "stored.country"),
-        ("channel_id", "channel", "channel_at", " OR stored.acquisition_channel_id IS NULL",
-         "ch.id", "stored.acquisition_channel_id"),
-        ("marketing_consent", "marketing_consent", "consent_at", "", "s.marketing_consent",
-         "stored.marketing_consent"),
-    )
-)  # fmt: skip
-CUSTOMERS_UPSERT = f"""
+
+
+CUSTOMERS_UPSERT = """
 WITH resolved AS (
-    SELECT s.external_id, stored.id AS stored_id,{TAKEN_DETAILS},
+    SELECT s.external_id, stored.id AS stored_id,{details},
            least(s.acquired_on, stored.acquired_on) AS acquired_on,
-           greatest(s.details_at, stored.details_as_of) AS details_as_of,
            ROW(stored.email, stored.first_name, stored.last_name, stored.country,
                stored.acquisition_channel_id, stored.marketing_consent, stored.acquired_on)
                AS stored_row
     FROM import_stage_customer s
     LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
-    LEFT JOIN customers_customer stored ON stored.external_id = s.external_id
+    LEFT JOIN customers_acquisitionchannel ch_fill ON ch_fill.name = s.channel_fill
+    LEFT JOIN customers_customer stored ON stored.external_id = s.external_id{latest_join}
 ), written AS (
     INSERT INTO customers_customer AS c (
         external_id, email, first_name, last_name, country, marketing_consent, phone,
-        acquisition_channel_id, acquired_on, details_as_of, created_at, updated_at
+        acquisition_channel_id, acquired_on, created_at, updated_at
     )
-    SELECT external_id, coalesce(email, ''), coalesce(first_name, ''),
-           coalesce(last_name, ''), coalesce(country, ''), coalesce(marketing_consent, false),
-           '', channel_id, acquired_on, details_as_of, %(now)s, %(now)s
+    SELECT external_id, email, first_name, last_name, country, marketing_consent, '',
+           channel_id, acquired_on, %(now)s, %(now)s
     FROM resolved
     WHERE stored_id IS NULL
        OR ROW(email, first_name, last_name, country, channel_id, marketing_consent,
@@ -201,8 +224,7 @@ WITH resolved AS (
         last_name = EXCLUDED.last_name, country = EXCLUDED.country,
         marketing_consent = EXCLUDED.marketing_consent,
         acquisition_channel_id = EXCLUDED.acquisition_channel_id,
-        acquired_on = EXCLUDED.acquired_on, details_as_of = EXCLUDED.details_as_of,
-        updated_at = EXCLUDED.updated_at
+        acquired_on = EXCLUDED.acquired_on, updated_at = EXCLUDED.updated_at
     RETURNING c.id
 )
 SELECT count(*) FILTER (WHERE before.id IS NULL),
@@ -211,6 +233,7 @@ SELECT count(*) FILTER (WHERE before.id IS NULL),
 FROM written
 LEFT JOIN customers_customer before ON before.id = written.id
 """
+CUSTOMERS_UPSERTS = {lookup: _customers_upsert(lookup=lookup) for lookup in (True, False)}
 
 ORDER_CHANGES = """
 UPDATE customers_order o SET status = s.status,
@@ -269,7 +292,12 @@ def stage_text(table: OrderTable) -> StageText:
 
 
 def batch_merge(
-    batch: Batch, table: OrderTable, text: StageText | None, *, started: datetime
+    batch: Batch,
+    table: OrderTable,
+    text: StageText | None,
+    *,
+    started: datetime,
+    lookup_latest: bool = True,
 ) -> Written:
     """Stage ``table`` and merge it into customers and orders; reject what clashes.
 
@@ -277,7 +305,9 @@ def batch_merge(
     of a file whatever its size: which ones depends only on whether some of the batch's
     orders are stored already and whether something is rejected or changes status.
     ``text`` is ``stage_text(table)``, if it was made ahead; ``started`` is when the
-    import began (a customer counts as updated once per import).
+    import began (a customer counts as updated once per import). Without
+    ``lookup_latest`` every order staged is newer than every order stored (a first load
+    in time order): the customers' latest stored orders are not looked up.
     """
     text = text or stage_text(table)
     with connection.cursor() as cursor:
@@ -298,7 +328,7 @@ def batch_merge(
         now = timezone.now()
         written = Written()
         cursor.execute(NEW_CHANNELS, [now])
-        cursor.execute(CUSTOMERS_UPSERT, {"now": now, "started": started})
+        cursor.execute(CUSTOMERS_UPSERTS[lookup_latest], {"now": now, "started": started})
         written.customers_created, written.customers_updated = cursor.fetchone()
         if changes:
             cursor.execute(ORDER_CHANGES, [changes])

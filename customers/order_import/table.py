@@ -122,6 +122,13 @@ class OrderTable:
         value = None if self.refunds is None else self.refunds[index]
         return None if value in (None, "") else _decimal(value)
 
+    def key_range(self) -> tuple[tuple, tuple] | None:
+        """The first and the last of the orders by :func:`order_key` (times as datetimes)."""
+        if not self.rows:
+            return None
+        keys = list(zip(self.placed_at, map(len, self.order_ids), self.order_ids, strict=True))
+        return (_datetime_key(min(keys)), _datetime_key(max(keys)))
+
     def without(self, dropped: set[int]) -> "OrderTable":
         """A copy without the orders at the positions in ``dropped``."""
         return self.subset([i not in dropped for i in range(len(self.rows))])
@@ -143,73 +150,79 @@ class OrderTable:
         return ((c, e, row) for (c, e), row in first.items() if e)
 
     def customer_rows(self, local_day: Callable[[datetime], date]) -> Iterator[tuple]:
-        """One row per customer: each detail from the latest row that gives it.
+        """One row per customer, by the latest-row rule (``customer_plans``).
 
-        ``(external_id, email, email_at, first_name, first_name_at, last_name,
-        last_name_at, country, country_at, channel, channel_at, consent, consent_at,
-        details_at, acquired_on)``: a detail is ``None`` where no row gave one, its time
-        that of the row it comes from, ``None`` where that is ``details_at`` (the latest
-        of them; most rows give every detail); ``acquired_on`` is the earliest local order
-        day. Rows count in order of time, then of the file (see ``latest_given``).
+        ``(external_id, latest_at, latest_order, email, email_fill, first_name,
+        first_name_fill, last_name, last_name_fill, country, country_fill, channel,
+        channel_fill, consent, consent_fill, acquired_on)``: the customer's latest order
+        in the batch, each detail as its row gives it (``None`` where empty) and, where it
+        is empty, the value of the latest row that gives it (to fill an empty detail);
+        ``acquired_on`` is the earliest local order day.
         """
-        moments = self.placed_at
+        ids = self.customer_ids
         consents_given = list(map(is_not, self.consents, repeat(None)))
-        details = latest_given(
-            self.customer_ids,
-            moments,
-            (
-                (self.emails, self.emails),
-                (self.first_names, self.first_names),
-                (self.last_names, self.last_names),
-                (self.countries, self.countries),
-                (self.channels, self.channels),
-                (self.consents, consents_given),
-            ),
+        columns = (
+            (self.emails, self.emails),
+            (self.first_names, self.first_names),
+            (self.last_names, self.last_names),
+            (self.countries, self.countries),
+            (self.channels, self.channels),
+            (self.consents, consents_given),
         )
+        latest, fills = latest_rows(ids, self.placed_at, self.order_ids, columns)
         # Plain UTC text starts with the day, and ISO days sort as text.
+        moments = self.placed_at
         days = [v[:10] for v in moments] if self.placed_as_text else list(map(local_day, moments))
         # Customers in order of first appearance, each with its earliest day: the pairs
         # go in from the latest day to the earliest, so the earliest is written last.
-        acquired: dict[str, date | str] = dict.fromkeys(self.customer_ids)  # type: ignore[arg-type]
-        acquired.update(
-            sorted(zip(self.customer_ids, days, strict=True), key=itemgetter(1), reverse=True)
-        )
-        return (_customer_row(c, details, day) for c, day in acquired.items())
+        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type]
+        acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
+        order_ids = self.order_ids
+        for customer, day in acquired.items():
+            i = latest[customer]
+            row: list = [customer, _text(moments[i]), order_ids[i]]
+            for (values, given), fill in zip(columns, fills, strict=True):
+                value = values[i] if given[i] else None
+                row += (value, fill.get(customer) if value is None else None)
+            yield (*row, day)
 
 
-def latest_given(
-    ids: Sequence[str], moments: Sequence, columns: tuple[tuple[Sequence, Sequence], ...]
-) -> list[tuple[dict, dict]]:
-    """For each ``(values, given)`` column: each id's latest value among the given ones,
-    and the moment of the row it is from.
+def order_key(placed_at: object, order_id: str) -> tuple:
+    """Which of a customer's orders is the latest: by ``placed_at``, then by order id, the
+    shorter first (shops number orders: O9 comes before O10)."""
+    return (placed_at, len(order_id), order_id)
 
-    The latest row by moment, then the later row of the file among equal moments.
+
+def latest_rows(
+    ids: Sequence[str],
+    placed_at: Sequence,
+    order_ids: Sequence[str],
+    columns: tuple[tuple[Sequence, Sequence], ...],
+) -> tuple[dict[str, int], list[dict]]:
+    """Each id's latest row (by :func:`order_key`; of one order's rows, the later in the
+    file), and for each ``(values, given)`` column each id's value of the latest row that
+    gives one.
+
     dict() keeps the last value of each key and compress drops the values not given, all
     in C: a loop in Python over the rows would cost more than the database's merge. Most
     files come in order of time; the others are put in it first.
     """
-    if not all(map(le, moments, islice(moments, 1, None))):
-        order = sorted(range(len(moments)), key=moments.__getitem__)  # stable: file order
-        pick = itemgetter(*order) if len(order) > 1 else tuple
-        ids, moments = pick(ids), pick(moments)
+    keys = list(zip(placed_at, map(len, order_ids), order_ids, strict=True))
+    positions: Sequence[int] = range(len(keys))
+    if not all(map(le, keys, islice(keys, 1, None))):
+        positions = sorted(positions, key=keys.__getitem__)  # stable: file order
+        pick = itemgetter(*positions) if len(positions) > 1 else tuple
+        ids = pick(ids)
         columns = tuple((pick(values), pick(given)) for values, given in columns)
-    return [
-        (
-            dict(compress(zip(ids, values, strict=True), given)),
-            dict(compress(zip(ids, moments, strict=True), given)),
-        )
-        for values, given in columns
-    ]
+    latest = dict(zip(ids, positions, strict=True))
+    fills = [dict(compress(zip(ids, values, strict=True), given)) for values, given in columns]
+    return latest, fills
 
 
-def _customer_row(customer: str, details: list[tuple[dict, dict]], day: object) -> tuple:
-    given = [(values.get(customer), moments.get(customer)) for values, moments in details]
-    times = [t for _, t in given if t is not None]
-    latest = max(times) if times else None
-    row: list = [customer]
-    for value, moment in given:
-        row += (value, None if moment == latest else _text(moment))
-    return (*row, _text(latest), day)
+def _datetime_key(key: tuple) -> tuple:
+    placed_at, *rest = key
+    moment = moment_from_text(placed_at, UTC) if isinstance(placed_at, str) else placed_at
+    return (moment, *rest)
 
 
 def _text(moment: object) -> object:

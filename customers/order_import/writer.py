@@ -38,7 +38,7 @@ from customers.order_import.existing import (
     reject_email_conflicts,
 )
 from customers.order_import.staged import Written, batch_merge, stage_text
-from customers.order_import.table import OrderTable
+from customers.order_import.table import OrderTable, order_key
 
 IMPORT_LOCK_KEY = 7_311_042  # any constant shared by every import process
 REPORT_CHUNK = 10_000
@@ -75,20 +75,35 @@ class Counts:
 Record = Callable[[list[Rejection], list[RowWarning], Counts], None]
 
 
-def write_batch(batch: Batch, *, started: datetime, record: Record | None = None) -> Counts:
+@dataclass(frozen=True)
+class WriteRules:
+    """What writing a batch needs to know of its import.
+
+    ``started``: when the import began (a customer counts as updated once per import).
+    ``lookup_latest``: false when every order of the batch is newer than every stored one
+    (a first load that comes in time order), so customers' latest stored orders need no
+    lookup (``customer_plans``).
+    """
+
+    started: datetime
+    lookup_latest: bool = True
+
+
+def write_batch(batch: Batch, *, rules: WriteRules, record: Record | None = None) -> Counts:
     """Validate ``batch`` against the database and write it.
 
     Rejections found here are appended to ``batch.rejections``. The whole batch is one
     transaction (or part of the caller's, if it has one: a first load's, a dry run's):
     its orders, lines, customers and the report ``record`` stores commit together. On
     PostgreSQL a batch without order lines is merged in SQL (``staged.py``). An order the
-    database refuses is rejected alone (see :func:`_write_isolating`). ``started`` is
-    when the import began: a customer counts as updated once per import.
+    database refuses is rejected alone (see :func:`_write_isolating`).
     """
-    with transaction.atomic(savepoint=False):
+    # A savepoint within a caller's transaction: a batch that fails the import leaves that
+    # transaction usable for saying so (a first load's rolls back whole anyway).
+    with transaction.atomic():
         if connection.vendor == "postgresql":
             lock_import()
-        written = _write_isolating(batch, started, _Refused())
+        written = _write_isolating(batch, rules, _Refused())
         warnings = batch.kept_warnings()
         counts = Counts(
             rows=batch.rows,
@@ -125,7 +140,7 @@ class _Refused:
             )
 
 
-def _write_isolating(batch: Batch, started: datetime, refused: _Refused) -> Written:
+def _write_isolating(batch: Batch, rules: WriteRules, refused: _Refused) -> Written:
     """Write ``batch`` in a savepoint; if the database refuses it, write it in halves.
 
     Validation keeps out what the columns cannot hold, so this is the last line: a value
@@ -137,7 +152,7 @@ def _write_isolating(batch: Batch, started: datetime, refused: _Refused) -> Writ
     mark = len(batch.rejections)
     try:
         with transaction.atomic():
-            return _write_once(batch, started)
+            return _write_once(batch, rules)
     except _refusals() as exc:
         batch.forget_rejections_after(mark)
         parts = batch.halves()
@@ -148,7 +163,7 @@ def _write_isolating(batch: Batch, started: datetime, refused: _Refused) -> Writ
             return Written()
     written = Written()
     for part in parts:
-        written.add(_write_isolating(part, started, refused))
+        written.add(_write_isolating(part, rules, refused))
         for rejection in part.rejections:
             batch.reject(rejection)
     return written
@@ -169,12 +184,14 @@ def _refusal_reason(exc: Exception) -> tuple[str, str]:
     return column, f"the database refused this order: {message}"
 
 
-def _write_once(batch: Batch, started: datetime) -> Written:
+def _write_once(batch: Batch, rules: WriteRules) -> Written:
     table, text = batch.staged or (_staged_table(batch), None)
     if table is not None:
-        return batch_merge(batch, table, text, started=started)
+        return batch_merge(
+            batch, table, text, started=rules.started, lookup_latest=rules.lookup_latest
+        )
     batch.drafts()
-    return _plan_and_write(batch, started)
+    return _plan_and_write(batch, rules)
 
 
 def prepare(batch: Batch) -> Batch:
@@ -182,6 +199,12 @@ def prepare(batch: Batch) -> Batch:
     table = _staged_table(batch)
     if table is not None:
         batch.staged = (table, stage_text(table))
+        batch.key_range = table.key_range()
+    elif batch.table is not None:
+        batch.key_range = batch.table.key_range()
+    elif batch.orders:
+        keys = [order_key(d.placed_at, d.order_id) for d in batch.orders]
+        batch.key_range = (min(keys), max(keys))
     return batch
 
 
@@ -222,14 +245,14 @@ def statistics_refresh(batches_written: int) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def _plan_and_write(batch: Batch, started: datetime) -> Written:
+def _plan_and_write(batch: Batch, rules: WriteRules) -> Written:
     stored_customers = existing_customers({o.customer_id for o in batch.orders})
     orders = reject_email_conflicts(batch, batch.orders, stored_customers)
     customer_pks = {cid: row["id"] for cid, row in stored_customers.items()}
     new_orders, changed, unchanged = classify_orders(batch, orders, customer_pks)
     plans = customer_plans(new_orders + [d for _, d in changed] + unchanged)
     to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
-    to_update = customer_updates(plans, stored_customers)
+    to_update = customer_updates(plans, stored_customers, lookup_latest=rules.lookup_latest)
     channel_ids = _channel_ids({str(p.value("channel")) for p in plans.values()} - {""})
     customer_ids = dict(customer_pks)
     customer_ids.update(_create_customers(to_create, channel_ids))
@@ -237,6 +260,7 @@ def _plan_and_write(batch: Batch, started: datetime) -> Written:
     _create_orders(new_orders, customer_ids)
     _update_orders(changed)
     by_pk = {row["id"]: row for row in stored_customers.values()}
+    started = rules.started
     return Written(
         orders_created=len(new_orders),
         orders_updated=len(changed),
@@ -269,7 +293,6 @@ def _create_customers(plans: dict[str, CustomerPlan], channel_ids: dict[str, int
         "phone",
         "acquisition_channel",
         "acquired_on",
-        "details_as_of",
         "created_at",
         "updated_at",
     )
@@ -287,7 +310,6 @@ def _create_customers(plans: dict[str, CustomerPlan], channel_ids: dict[str, int
                 "",
                 channel_ids.get(p.value("channel")),  # type: ignore[call-overload]
                 p.acquired_on,
-                p.details_at,
                 now,
                 now,
             )
