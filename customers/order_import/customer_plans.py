@@ -18,6 +18,7 @@ from datetime import date, datetime
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from clvcrm.core.bulk import in_chunks
 from customers.models import Order
 from customers.order_import.batches import OrderDraft
 from customers.order_import.table import order_key
@@ -141,14 +142,13 @@ def _changes(plan: CustomerPlan, stored: dict, *, newer: bool) -> dict[str, obje
 
 
 def newest_stored_orders(customer_pks: list[int]) -> dict[int, tuple]:
-    """Each customer's latest stored order as an :func:`order_key`, in one query."""
-    latest_day = Order.objects.filter(customer=OuterRef("customer")).values("customer")
-    rows = Order.objects.filter(
-        customer_id__in=customer_pks,
-        placed_at=Subquery(latest_day.annotate(latest=Max("placed_at")).values("latest")),
-    ).values_list("customer_id", "placed_at", "external_id")
+    """Each customer's latest stored order as an :func:`order_key` (one query a chunk)."""
+    latest = Order.objects.filter(customer=OuterRef("customer")).values("customer")
+    latest = latest.annotate(latest=Max("placed_at")).values("latest")
     newest: dict[int, tuple] = {}
-    for pk, placed_at, order_id in rows:
-        key = order_key(placed_at, order_id)
-        newest[pk] = max(newest.get(pk, key), key)
+    for chunk in in_chunks(customer_pks):
+        rows = Order.objects.filter(customer_id__in=chunk, placed_at=Subquery(latest))
+        for pk, placed_at, order_id in rows.values_list("customer_id", "placed_at", "external_id"):
+            key = order_key(placed_at, order_id)
+            newest[pk] = max(newest.get(pk, key), key)
     return newest

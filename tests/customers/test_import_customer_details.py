@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
 
@@ -113,3 +115,21 @@ def test_orders_placed_at_the_same_moment_follow_the_file_order(write_csv):
     _import(write_csv, same_day, batch_rows=100)
 
     assert _details()[2] == "FR"
+
+
+def test_the_latest_stored_orders_are_read_once_and_only_for_changing_details(write_csv):
+    _import(write_csv, MOVING, batch_rows=100)
+    # Two files of one shape, orders older than the customers' latest: the first agrees
+    # with the stored details, the second would change both names (and changes nothing).
+    same = HEADER + "C1,Q1,2025-01-05,1.00,,Ada,GB,\nC2,Q2,2025-01-03,1.00,,Bo,SE,\n"
+    changing = HEADER + "C1,R1,2025-01-05,1.00,,Al,GB,\nC2,R2,2025-01-03,1.00,,Bob,SE,\n"
+
+    with CaptureQueriesContext(connection) as agreeing:
+        _import(write_csv, same, "same.csv", batch_rows=100)
+    with CaptureQueriesContext(connection) as contested:
+        out = _import(write_csv, changing, "changing.csv", batch_rows=100)
+
+    # SQLite: one query for both customers' latest orders; PostgreSQL: inside the upsert.
+    assert len(contested) - len(agreeing) == (0 if connection.vendor == "postgresql" else 1)
+    assert (_details()[1], _details("C2")[1]) == ("Ada", "Bo")
+    assert "Customers: 0 new, 0 updated." in out
