@@ -162,23 +162,16 @@ _NEWER = """(latest.placed_at IS NULL
            >= (latest.placed_at, length(latest.external_id), latest.external_id COLLATE "C"))"""
 # Each detail: a new customer's, or an empty one, from the latest order's row or else the
 # latest row giving it; a stored one from the latest order's row if that order is newer.
-_DETAILS = """
-           CASE WHEN stored.id IS NULL OR stored.email = ''
-                THEN coalesce(s.email, s.email_fill, '')
-                WHEN s.email IS NOT NULL AND {newer} THEN s.email
-                ELSE stored.email END AS email,
-           CASE WHEN stored.id IS NULL OR stored.first_name = ''
-                THEN coalesce(s.first_name, s.first_name_fill, '')
-                WHEN s.first_name IS NOT NULL AND {newer} THEN s.first_name
-                ELSE stored.first_name END AS first_name,
-           CASE WHEN stored.id IS NULL OR stored.last_name = ''
-                THEN coalesce(s.last_name, s.last_name_fill, '')
-                WHEN s.last_name IS NOT NULL AND {newer} THEN s.last_name
-                ELSE stored.last_name END AS last_name,
-           CASE WHEN stored.id IS NULL OR stored.country = ''
-                THEN coalesce(s.country, s.country_fill, '')
-                WHEN s.country IS NOT NULL AND {newer} THEN s.country
-                ELSE stored.country END AS country,
+_TEXT_DETAIL = """
+           CASE WHEN stored.id IS NULL OR stored.{name} = ''
+                THEN coalesce(s.{name}, s.{name}_fill, '')
+                WHEN s.{name} IS NOT NULL AND {{newer}} THEN s.{name}
+                ELSE stored.{name} END AS {name}"""
+_DETAILS = (
+    ",".join(
+        _TEXT_DETAIL.format(name=name) for name in ("email", "first_name", "last_name", "country")
+    )
+    + """,
            CASE WHEN stored.id IS NULL OR stored.acquisition_channel_id IS NULL
                 THEN coalesce(ch.id, ch_fill.id)
                 WHEN ch.id IS NOT NULL AND {newer} THEN ch.id
@@ -186,6 +179,7 @@ _DETAILS = """
            CASE WHEN stored.id IS NULL THEN coalesce(s.marketing_consent, s.consent_fill, false)
                 WHEN s.marketing_consent IS NOT NULL AND {newer} THEN s.marketing_consent
                 ELSE stored.marketing_consent END AS marketing_consent"""
+)
 
 
 def _customers_upsert(*, lookup: bool) -> str:
