@@ -115,10 +115,20 @@ class Batch:
         for row in rows:
             self.reject(Rejection(row.row, column, cell_text(row, column), reason, row.order_id))
 
-    def forget_rejections_after(self, mark: int) -> None:
-        """Drop the rejections added since there were ``mark`` (a write that was undone)."""
-        del self.rejections[mark:]
+    def mark(self) -> tuple[int, int]:
+        """Where its report stands, to :meth:`forget_since` what a write undone added."""
+        return len(self.rejections), len(self.warnings)
+
+    def forget_since(self, mark: tuple[int, int]) -> None:
+        del self.rejections[mark[0] :]
+        del self.warnings[mark[1] :]
         self.rejected_rows = {r.row for r in self.rejections}
+
+    def absorb(self, part: "Batch") -> None:
+        """Take over the report of a part written on its own."""
+        for rejection in part.rejections:
+            self.reject(rejection)
+        self.warnings.extend(part.warnings)
 
     def rows_of_orders(self) -> list[int]:
         """The row numbers of the batch's orders."""

@@ -33,9 +33,15 @@ class CustomerPlan:
     """A customer's orders in a batch: the latest, its details, and the latest of each."""
 
     acquired_on: date
+    first_row: int
     latest: tuple = ()
     latest_details: dict[str, object] = field(default_factory=dict)
     given: dict[str, object] = field(default_factory=dict)
+
+    def forget(self, detail: str) -> None:
+        """Give up a detail the batch would set (an address another customer has)."""
+        self.latest_details.pop(detail, None)
+        self.given.pop(detail, None)
 
     def value(self, detail: str, default: object = "") -> object:
         """The detail a new customer gets: the latest order's, else the latest given."""
@@ -50,9 +56,10 @@ def customer_plans(orders: list[OrderDraft]) -> dict[str, CustomerPlan]:
         day = local_day(draft.placed_at)
         plan = plans.get(draft.customer_id)
         if plan is None:
-            plans[draft.customer_id] = CustomerPlan(day)
-        elif day < plan.acquired_on:
-            plan.acquired_on = day
+            plans[draft.customer_id] = CustomerPlan(day, draft.first_row)
+        else:
+            plan.acquired_on = min(plan.acquired_on, day)
+            plan.first_row = min(plan.first_row, draft.first_row)
     # sorted() is stable: of orders with equal keys (none), the file's order stays.
     for draft in sorted(orders, key=lambda d: order_key(d.placed_at, d.order_id)):
         plan = plans[draft.customer_id]
@@ -111,6 +118,25 @@ def customer_updates(
         if changes:
             updates[stored["id"]] = changes
     return updates
+
+
+def email_claims(
+    plans: dict[str, CustomerPlan], existing: dict[str, dict], updates: dict[int, dict]
+) -> dict[str, tuple[str, int]]:
+    """The email each customer would get from the batch, if new or other than stored (not
+    in case only), with the customer's first row (see ``existing.reject_email_clashes``)."""
+    claims: dict[str, tuple[str, int]] = {}
+    for cid, plan in plans.items():
+        stored = existing.get(cid)
+        if stored is None:
+            email = str(plan.value("email"))
+        else:
+            email = str(updates.get(stored["id"], {}).get("email", ""))
+            if email.lower() == stored["email"].lower():
+                email = ""
+        if email:
+            claims[cid] = (email, plan.first_row)
+    return claims
 
 
 def _overwrites(plan: CustomerPlan, stored: dict) -> bool:

@@ -15,8 +15,7 @@ from django.utils import timezone
 from clvcrm.core.bulk import in_chunks
 from customers.models import Customer, Order, OrderLine
 from customers.order_import.batches import WHOLE_ORDER, Batch, OrderDraft
-from customers.order_import.errors import Rejection
-from customers.order_import.rows import ParsedRow
+from customers.order_import.errors import Rejection, RowWarning
 
 CUSTOMER_FIELDS = ("email", "first_name", "last_name", "country", "marketing_consent")
 
@@ -40,51 +39,52 @@ def existing_customers(external_ids: set[str]) -> dict[str, dict]:
     return found
 
 
-def reject_email_conflicts(
-    batch: Batch, orders: list[OrderDraft], existing: dict[str, dict]
-) -> list[OrderDraft]:
-    """Reject orders whose rows give a customer an email another customer already has."""
-    claimed: dict[str, str] = {}
-    for draft in orders:
-        for row in draft.rows:
-            if row.email:
-                current = existing.get(draft.customer_id, {}).get("email", "")
-                if row.email.lower() != current.lower():
-                    claimed.setdefault(row.email.lower(), draft.customer_id)
-    if not claimed:
-        return orders  # no new addresses in this batch: nothing can conflict
-    owners = {}
-    for chunk in in_chunks(claimed):
-        owners.update(
+TAKEN_EMAIL = "email already belongs to customer {owner}; the customer keeps their address"
+
+
+def email_clashes(claims: dict[str, tuple[str, int]]) -> dict[str, tuple[str, str]]:
+    """The claims of an address another customer has: ``{customer: (email, owner)}``.
+
+    ``claims`` holds the email the batch would give each customer (a new one, or another
+    than stored), with the customer's first row. The address belongs to a stored customer
+    who has it and keeps it (a claimant gives theirs up), else to the claimant with the
+    earliest first row. An email a row gives but the latest-row rule does not take claims
+    nothing.
+    """
+    if not claims:
+        return {}  # no new addresses in this batch: nothing can clash
+    holders: dict[str, str] = {}
+    for chunk in in_chunks({email.lower() for email, _ in claims.values()}):
+        found = (
             Customer.objects.exclude(email="")
             .annotate(email_lower=Lower("email"))
             .filter(email_lower__any=chunk)
             .values_list("email_lower", "external_id")
         )
-    kept = []
+        holders.update((email, cid) for email, cid in found if cid not in claims)
+    for cid, (email, _) in sorted(claims.items(), key=lambda claim: claim[1][1]):
+        holders.setdefault(email.lower(), cid)
+    return {
+        cid: (email, owner)
+        for cid, (email, _) in claims.items()
+        if (owner := holders[email.lower()]) != cid
+    }
+
+
+def warn_taken_emails(
+    batch: Batch, orders: list[OrderDraft], clashes: dict[str, tuple[str, str]]
+) -> None:
+    """Warn on each row that gives its customer an address another customer has."""
     for draft in orders:
-        conflict = _email_conflict(draft, owners, claimed)
-        if conflict is None:
-            kept.append(draft)
+        clash = clashes.get(draft.customer_id)
+        if clash is None:
             continue
-        row, owner = conflict
-        _reject_order(
-            batch, draft, "email", row.email, f"email already belongs to customer {owner}", row.row
-        )
-    return kept
-
-
-def _email_conflict(
-    draft: OrderDraft, owners: dict[str, str], claimed: dict[str, str]
-) -> tuple[ParsedRow, str] | None:
-    for row in draft.rows:
-        email = row.email.lower()
-        if not email:
-            continue
-        owner = owners.get(email) or claimed.get(email)
-        if owner is not None and owner != draft.customer_id:
-            return row, owner
-    return None
+        email, owner = clash
+        for row in draft.rows:
+            if row.email.lower() == email.lower():
+                reason = TAKEN_EMAIL.format(owner=owner)
+                warning = RowWarning(row.row, "email", row.email, reason, draft.order_id)
+                batch.warnings.append(warning)
 
 
 # What a later export may change of an order already imported (a refund, a cancellation).

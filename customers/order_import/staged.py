@@ -1,11 +1,12 @@
 """The PostgreSQL writer: a batch goes to stage tables by COPY and is merged in SQL.
 
 Comparing every order and customer with the stored ones row by row in Python cost most of
-an import's time. Here the batch's one-row orders are copied into temporary stage tables
-and a fixed handful of set-based statements does the rest: find email claims that clash,
-find stored orders with the same id and other content, update changed customers, insert
-new ones, apply status and refund changes and insert new orders. Only the clashing rows come back to
-Python, to be reported. Orders with lines keep the row-by-row writer (``writer.py``).
+an import's time. Here the batch's one-row orders and its customers are copied into
+temporary stage tables and a fixed handful of set-based statements does the rest: find
+stored orders with the same id and other content, find addresses the batch would give a
+customer that another has, update changed customers, insert new ones, apply status and
+refund changes and insert new orders. Only the clashing rows come back to Python, to be
+reported. Orders with lines keep the row-by-row writer (``writer.py``).
 
 The caller holds the batch's transaction (or a savepoint) and the import lock.
 """
@@ -18,13 +19,14 @@ from datetime import datetime
 from itertools import islice, repeat
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from clvcrm.core.bulk import copy_logged
 from customers.order_import.batches import Batch
 from customers.order_import.customer_plans import local_day_function
-from customers.order_import.errors import Rejection
-from customers.order_import.existing import CHANGEABLE, describe_differences
+from customers.order_import.errors import Rejection, RowWarning
+from customers.order_import.existing import CHANGEABLE, TAKEN_EMAIL, describe_differences
 from customers.order_import.table import OrderTable
 
 STAGE_SETUP = """
@@ -33,17 +35,14 @@ CREATE TEMP TABLE IF NOT EXISTS import_stage_order (
     placed_at timestamptz NOT NULL, status text NOT NULL, total numeric(12, 2) NOT NULL,
     refunded numeric(12, 2)
 );
-CREATE TEMP TABLE IF NOT EXISTS import_stage_claim (
-    customer text NOT NULL, email text NOT NULL, first_row int8 NOT NULL
-);
 CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
     external_id text NOT NULL, latest_at timestamptz NOT NULL, latest_order text NOT NULL,
     email text, email_fill text, first_name text, first_name_fill text,
     last_name text, last_name_fill text, country text, country_fill text,
     channel text, channel_fill text, marketing_consent bool, consent_fill bool,
-    acquired_on date NOT NULL
+    acquired_on date NOT NULL, first_row int8 NOT NULL
 );
-TRUNCATE import_stage_order, import_stage_claim, import_stage_customer;
+TRUNCATE import_stage_order, import_stage_customer;
 SET LOCAL enable_hashjoin TO off;
 SET LOCAL enable_mergejoin TO off
 """
@@ -57,32 +56,11 @@ JOINS_RESTORED = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejo
 
 CSV_SLICE_ROWS = 1_000
 ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, refunded"
-CLAIM_COLUMNS = "customer, email, first_row"
 CUSTOMER_COLUMNS = (
     "external_id, latest_at, latest_order, email, email_fill, first_name, first_name_fill, "
     "last_name, last_name_fill, country, country_fill, channel, channel_fill, "
-    "marketing_consent, consent_fill, acquired_on"
+    "marketing_consent, consent_fill, acquired_on, first_row"
 )
-
-# A claim is an email a row gives its customer that differs (ignoring case) from the one
-# stored. The address belongs to the stored customer holding it, else to the batch's
-# first claimant; every other claimant's orders are rejected.
-EMAIL_CLASHES = """
-WITH claim AS (
-    SELECT cl.customer, cl.email, lower(cl.email) AS email_lower,
-           first_value(cl.customer) OVER (
-               PARTITION BY lower(cl.email) ORDER BY cl.first_row
-           ) AS first_claimant
-    FROM import_stage_claim cl
-    LEFT JOIN customers_customer c ON c.external_id = cl.customer
-    WHERE lower(cl.email) <> lower(coalesce(c.email, ''))
-)
-SELECT claim.customer, claim.email, coalesce(holder.external_id, claim.first_claimant)
-FROM claim
-LEFT JOIN customers_customer holder
-    ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
-WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.customer
-"""
 
 # The staged orders already stored: first a row with their number, then one row for each
 # whose content differs (a status or refund change, to be applied, or a clash, to be
@@ -98,8 +76,7 @@ WITH stored AS MATERIALIZED (
            o.id, o.customer_id, o.placed_at, o.total, o.currency, o.status, o.refunded_amount
     FROM import_stage_order s
     JOIN customers_order o ON o.external_id = s.external_id
-    WHERE NOT s.idx = ANY(%s::int4[])
-      AND ((SELECT min(external_id) FROM import_stage_order)
+    WHERE ((SELECT min(external_id) FROM import_stage_order)
            > (SELECT max(external_id) FROM customers_order)) IS NOT TRUE
 ), lined AS (
     SELECT EXISTS (SELECT FROM customers_orderline) AS any_lines
@@ -122,6 +99,10 @@ WHERE stored.status <> stored.file_status
 """
 
 DROP_STAGED = "DELETE FROM import_stage_order WHERE idx = ANY(%s::int4[])"
+NO_EMAIL = """
+UPDATE import_stage_customer SET email = NULL, email_fill = NULL WHERE external_id = ANY(%s)
+"""
+EMAIL_ROUNDS = 4
 
 NEW_CHANNELS = """
 INSERT INTO customers_acquisitionchannel (name, created_at)
@@ -182,18 +163,9 @@ _DETAILS = (
 )
 
 
-def _customers_upsert(*, lookup: bool) -> str:
-    """The upsert; without ``lookup`` (every staged order is newer than every stored one, as
-    in a first load that comes in time order) the latest rows win without asking."""
-    details = _DETAILS.format(newer=_NEWER if lookup else "true")
-    return CUSTOMERS_UPSERT.format(
-        details=details, latest_join=LATEST_STORED_ORDER if lookup else ""
-    )
-
-
-CUSTOMERS_UPSERT = """
-WITH resolved AS (
-    SELECT s.external_id, stored.id AS stored_id,{details},
+RESOLVED = """
+    SELECT s.external_id, s.first_row, stored.id AS stored_id,
+           stored.email AS stored_email,{details},
            least(s.acquired_on, stored.acquired_on) AS acquired_on,
            ROW(stored.email, stored.first_name, stored.last_name, stored.country,
                stored.acquisition_channel_id, stored.marketing_consent, stored.acquired_on)
@@ -201,7 +173,33 @@ WITH resolved AS (
     FROM import_stage_customer s
     LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
     LEFT JOIN customers_acquisitionchannel ch_fill ON ch_fill.name = s.channel_fill
-    LEFT JOIN customers_customer stored ON stored.external_id = s.external_id{latest_join}
+    LEFT JOIN customers_customer stored ON stored.external_id = s.external_id{latest_join}"""
+
+# The emails the batch would give its customers (a new one, or another than stored) that
+# another customer has: one stored with it that the batch does not move to another email,
+# or else a customer of the batch with an earlier first row. An email a row gives but the
+# latest-row rule does not take (an older order's) claims nothing.
+EMAIL_CLASHES = """
+WITH resolved AS MATERIALIZED ({resolved}
+), claim AS MATERIALIZED (
+    SELECT external_id, email, lower(email) AS email_lower, stored_email,
+           first_value(external_id) OVER (PARTITION BY lower(email) ORDER BY first_row)
+               AS first_claimant
+    FROM resolved
+    WHERE email <> '' AND lower(email) <> lower(coalesce(stored_email, ''))
+)
+SELECT claim.external_id, claim.email, coalesce(holder.external_id, claim.first_claimant)
+FROM claim
+LEFT JOIN customers_customer holder
+    ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
+   AND NOT EXISTS (SELECT FROM claim moving WHERE moving.external_id = holder.external_id)
+WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.external_id
+UNION ALL
+SELECT NULL, NULL, count(*)::text FROM claim WHERE coalesce(stored_email, '') <> ''
+"""
+
+CUSTOMERS_UPSERT = """
+WITH resolved AS ({resolved}
 ), written AS (
     INSERT INTO customers_customer AS c (
         external_id, email, first_name, last_name, country, marketing_consent, phone,
@@ -212,7 +210,7 @@ WITH resolved AS (
     FROM resolved
     WHERE stored_id IS NULL
        OR ROW(email, first_name, last_name, country, channel_id, marketing_consent,
-              acquired_on) IS DISTINCT FROM stored_row
+              acquired_on) IS DISTINCT FROM stored_row{moving_first}
     ON CONFLICT (external_id) DO UPDATE SET
         email = EXCLUDED.email, first_name = EXCLUDED.first_name,
         last_name = EXCLUDED.last_name, country = EXCLUDED.country,
@@ -227,7 +225,29 @@ SELECT count(*) FILTER (WHERE before.id IS NULL),
 FROM written
 LEFT JOIN customers_customer before ON before.id = written.id
 """
-CUSTOMERS_UPSERTS = {lookup: _customers_upsert(lookup=lookup) for lookup in (True, False)}
+
+
+def _resolved(*, lookup: bool) -> str:
+    """The customers as the batch would leave them; without ``lookup`` (every staged order
+    is newer than every stored one, as in a first load that comes in time order) the latest
+    rows win without asking."""
+    details = _DETAILS.format(newer=_NEWER if lookup else "true")
+    return RESOLVED.format(details=details, latest_join=LATEST_STORED_ORDER if lookup else "")
+
+
+EMAIL_CLASHES_SQL = {
+    lookup: EMAIL_CLASHES.format(resolved=_resolved(lookup=lookup)) for lookup in (True, False)
+}
+# Unique addresses are checked row by row as the upsert goes: customers who give theirs up
+# go first, when some do (the sort costs, so only then), so that another may take it.
+MOVING_FIRST = "\n    ORDER BY coalesce(stored_email, '') NOT IN ('', email) DESC"
+CUSTOMERS_UPSERTS = {
+    (lookup, moving): CUSTOMERS_UPSERT.format(
+        resolved=_resolved(lookup=lookup), moving_first=MOVING_FIRST if moving else ""
+    )
+    for lookup in (True, False)
+    for moving in (True, False)
+}
 
 ORDER_CHANGES = """
 UPDATE customers_order o SET status = s.status,
@@ -267,7 +287,6 @@ class StageText:
     """A batch's stage tables as CSV text (a few MB), made ahead by :func:`stage_text`."""
 
     orders: str
-    claims: str
     customers: str
 
 
@@ -278,11 +297,7 @@ def stage_text(table: OrderTable) -> StageText:
     the reader validates, and it stands between the writer's statements, so every
     second of it there adds about two to the import's time.
     """
-    return StageText(
-        _csv(_order_rows(table)),
-        _csv(table.email_claims()),
-        _csv(table.customer_rows(local_day_function())),
-    )
+    return StageText(_csv(_order_rows(table)), _csv(table.customer_rows(local_day_function())))
 
 
 def batch_merge(
@@ -307,35 +322,54 @@ def batch_merge(
     with connection.cursor() as cursor:
         cursor.execute(STAGE_SETUP)
         _copy(cursor, "import_stage_order", ORDER_COLUMNS, text.orders)
-        _copy(cursor, "import_stage_claim", CLAIM_COLUMNS, text.claims)
-        cursor.execute(EMAIL_CLASHES)
-        rejected = _reject_email_clashes(batch, table, cursor.fetchall())
-        cursor.execute(STORED_ORDERS, [sorted(rejected), table.currency])
+        cursor.execute(STORED_ORDERS, [table.currency])
         stored, changes, clashes = _sort_stored(table, cursor.fetchall())
-        rejected |= _reject_order_clashes(batch, table, clashes)
         customers = text.customers
+        rejected = _reject_order_clashes(batch, table, clashes)
         if rejected:
             cursor.execute(DROP_STAGED, [sorted(rejected)])
             table = table.without(rejected)
             customers = _csv(table.customer_rows(local_day_function()))
         _copy(cursor, "import_stage_customer", CUSTOMER_COLUMNS, customers)
+        moving = _give_up_taken_emails(cursor, batch, table, lookup_latest)
         now = timezone.now()
         written = Written()
         cursor.execute(NEW_CHANNELS, [now])
-        cursor.execute(CUSTOMERS_UPSERTS[lookup_latest], {"now": now, "started": started})
+        upsert = CUSTOMERS_UPSERTS[lookup_latest, moving]
+        cursor.execute(upsert, {"now": now, "started": started})
         written.customers_created, written.customers_updated = cursor.fetchone()
         if changes:
             cursor.execute(ORDER_CHANGES, [changes])
             written.orders_updated = cursor.rowcount
-        unchanged_or_updated = stored - len(clashes)
-        if unchanged_or_updated < len(table):
+        stored_left = stored - len(clashes)
+        if stored_left < len(table):
             # The usual first import has no stored order: no need to look for one again.
-            sql = NEW_ORDERS + (ONLY_NEW if unchanged_or_updated else "")
+            sql = NEW_ORDERS + (ONLY_NEW if stored_left else "")
             cursor.execute(sql, [table.currency, now])
             written.orders_created = cursor.rowcount
         written.orders_unchanged = len(table) - written.orders_created - written.orders_updated
         cursor.execute(JOINS_RESTORED)
     return written
+
+
+def _give_up_taken_emails(
+    cursor: CursorWrapper, batch: Batch, table: OrderTable, lookup_latest: bool
+) -> bool:
+    """Customers whose new address another customer has keep theirs; their rows with it
+    are imported with a warning. A customer keeping their address can leave another's
+    taken (addresses swapped): a few rounds settle it, the database backs the rest.
+    Returns whether stored customers of the batch move to another address."""
+    moving = False
+    for _ in range(EMAIL_ROUNDS):
+        cursor.execute(EMAIL_CLASHES_SQL[lookup_latest])
+        found = cursor.fetchall()
+        clashes = [row for row in found if row[0] is not None]
+        moving = any(int(count) for customer, _, count in found if customer is None)
+        if not clashes:
+            break
+        _warn_taken_emails(batch, table, clashes)
+        cursor.execute(NO_EMAIL, [[customer for customer, _, _ in clashes]])
+    return moving
 
 
 def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int], list[tuple]]:
@@ -404,21 +438,19 @@ def _copy(cursor, stage: str, columns: str, text: str) -> None:
         copy.write(text)
 
 
-def _reject_email_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
-    if not clashes:
-        return set()
-    owners = {(customer, email): owner for customer, email, owner in clashes}
-    rejected = set()
-    for i, pair in enumerate(zip(table.customer_ids, table.emails, strict=True)):
-        owner = owners.get(pair)
+def _warn_taken_emails(batch: Batch, table: OrderTable, clashes: list[tuple]) -> None:
+    owners = {(customer, email.lower()): owner for customer, email, owner in clashes}
+    for i, (customer, email) in enumerate(zip(table.customer_ids, table.emails, strict=True)):
+        owner = owners.get((customer, email.lower()))
         if owner is not None:
-            rejected.add(i)
-            reason = f"email already belongs to customer {owner}"
-            batch.reject(Rejection(table.rows[i], "email", pair[1], reason, table.order_ids[i]))
-    return rejected
+            reason = TAKEN_EMAIL.format(owner=owner)
+            batch.warnings.append(
+                RowWarning(table.rows[i], "email", email, reason, table.order_ids[i])
+            )
 
 
 def _reject_order_clashes(batch: Batch, table: OrderTable, clashes: list[tuple]) -> set[int]:
+    """Reject the orders stored already with other content."""
     for i, differing in clashes:
         reason = f"duplicate order id with different content ({describe_differences(differing)})"
         order_id = table.order_ids[i]

@@ -29,13 +29,19 @@ from customers.models import (
     Product,
 )
 from customers.order_import.batches import Batch, OrderDraft
-from customers.order_import.customer_plans import CustomerPlan, customer_plans, customer_updates
+from customers.order_import.customer_plans import (
+    CustomerPlan,
+    customer_plans,
+    customer_updates,
+    email_claims,
+)
 from customers.order_import.errors import ImportFileError, Rejection, RowReport, RowWarning
 from customers.order_import.existing import (
     CUSTOMER_FIELDS,
     classify_orders,
+    email_clashes,
     existing_customers,
-    reject_email_conflicts,
+    warn_taken_emails,
 )
 from customers.order_import.staged import Written, batch_merge, stage_text
 from customers.order_import.table import OrderTable, order_key
@@ -149,12 +155,12 @@ def _write_isolating(batch: Batch, rules: WriteRules, refused: _Refused) -> Writ
     that order with the database's reason, while every other order goes in. It costs a
     savepoint per batch, and about two writes of the batch per refused order.
     """
-    mark = len(batch.rejections)
+    mark = batch.mark()
     try:
         with transaction.atomic():
             return _write_once(batch, rules)
     except _refusals() as exc:
-        batch.forget_rejections_after(mark)
+        batch.forget_since(mark)
         parts = batch.halves()
         if parts is None:
             column, reason = _refusal_reason(exc)
@@ -164,8 +170,7 @@ def _write_isolating(batch: Batch, rules: WriteRules, refused: _Refused) -> Writ
     written = Written()
     for part in parts:
         written.add(_write_isolating(part, rules, refused))
-        for rejection in part.rejections:
-            batch.reject(rejection)
+        batch.absorb(part)
     return written
 
 
@@ -245,18 +250,32 @@ def statistics_refresh(batches_written: int) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
+# Giving up a taken address can leave another customer's address taken (a chain of
+# customers swapping addresses): a few rounds settle it; the database backs the rest.
+EMAIL_ROUNDS = 4
+
+
 def _plan_and_write(batch: Batch, rules: WriteRules) -> Written:
     stored_customers = existing_customers({o.customer_id for o in batch.orders})
-    orders = reject_email_conflicts(batch, batch.orders, stored_customers)
     customer_pks = {cid: row["id"] for cid, row in stored_customers.items()}
-    new_orders, changed, unchanged = classify_orders(batch, orders, customer_pks)
-    plans = customer_plans(new_orders + [d for _, d in changed] + unchanged)
-    to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
+    new_orders, changed, unchanged = classify_orders(batch, batch.orders, customer_pks)
+    accepted = new_orders + [d for _, d in changed] + unchanged
+    plans = customer_plans(accepted)
     to_update = customer_updates(plans, stored_customers, lookup_latest=rules.lookup_latest)
+    for _ in range(EMAIL_ROUNDS):
+        clashes = email_clashes(email_claims(plans, stored_customers, to_update))
+        if not clashes:
+            break
+        warn_taken_emails(batch, accepted, clashes)
+        for cid in clashes:
+            plans[cid].forget("email")
+        to_update = customer_updates(plans, stored_customers, lookup_latest=rules.lookup_latest)
+    to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
     channel_ids = _channel_ids({str(p.value("channel")) for p in plans.values()} - {""})
+    # Addresses are unique: customers who give one up do so before a new one takes it.
+    _update_customers(to_update, channel_ids)
     customer_ids = dict(customer_pks)
     customer_ids.update(_create_customers(to_create, channel_ids))
-    _update_customers(to_update, channel_ids)
     _create_orders(new_orders, customer_ids)
     _update_orders(changed)
     by_pk = {row["id"]: row for row in stored_customers.values()}

@@ -52,8 +52,8 @@ def test_dry_run_counts_equal_the_import_counts_over_many_batches(write_csv, sto
     dry, real = _dry_run_then_import(write_csv, batch_rows=2, stored=stored)
 
     assert dry == real
-    assert real["customers_created"] == (2 if stored else 4)
-    assert (real["rows"], real["rows_rejected"]) == (12, 3)
+    assert real["customers_created"] == (3 if stored else 5)
+    assert (real["rows"], real["rows_rejected"], real["rows_warned"]) == (12, 2, 1)
     assert (real["orders_unchanged"], real["orders_updated"]) == ((2, 1) if stored else (1, 0))
 
 
@@ -66,7 +66,7 @@ def test_dry_run_counts_equal_the_import_counts_on_postgres_committed(write_csv,
     dry, real = _dry_run_then_import(write_csv, batch_rows=2, stored=stored)
 
     assert dry == real
-    assert real["customers_created"] == (2 if stored else 4)
+    assert real["customers_created"] == (3 if stored else 5)
 
 
 @pytest.mark.django_db
@@ -80,12 +80,13 @@ def test_an_upload_dry_run_keeps_its_report_and_counts_and_writes_nothing(write_
 
     order_import.refresh_from_db()
     assert (Customer.objects.count(), Order.objects.count()) == (0, 0)
-    assert (order_import.rows_total, order_import.rows_rejected) == (12, 3)
-    assert order_import.customers_created == summary.counts.customers_created == 4
-    assert sorted(ImportRejection.objects.values_list("row", "column")) == [
-        (7, "email"),
-        (8, "amount"),
-        (10, "order_id"),
+    assert (order_import.rows_total, order_import.rows_rejected) == (12, 2)
+    assert (order_import.rows_warned, order_import.customers_created) == (1, 5)
+    assert summary.counts.customers_created == 5
+    assert sorted(ImportRejection.objects.values_list("row", "kind", "column")) == [
+        (7, "warning", "email"),
+        (8, "rejected", "amount"),
+        (10, "rejected", "order_id"),
     ]
 
 
@@ -99,5 +100,5 @@ def test_the_command_dry_run_says_what_the_import_says(write_csv):
 
     dry_lines = dry.getvalue().splitlines()
     assert dry_lines[:3] == real.getvalue().splitlines()[:3]
-    assert dry_lines[2] == "Customers: 4 new, 0 updated."
+    assert dry_lines[2] == "Customers: 5 new, 0 updated."
     assert "Dry run: nothing was written." in dry_lines

@@ -147,6 +147,12 @@ def _import(path: Path, **options: object) -> tuple[services.ImportSummary, list
     return summary, rejected
 
 
+def _took_an_address_away(summary: services.ImportSummary) -> bool:
+    """Whether a customer was refused an address another customer had: if that one gives
+    it up later in the file, a re-import gives it (see the README)."""
+    return any(w.reason.startswith("email already belongs") for w in summary.first_warnings)
+
+
 def _check_every_row_is_accounted_for(
     summary: services.ImportSummary, rejected: list[Rejection], lines: bool
 ) -> None:
@@ -181,7 +187,8 @@ def _property(text: str, lines: bool) -> None:
         assert vars(dry.counts) == vars(summary.counts)
         again, rejected_again = _import(path, batch_rows=4)
         c = again.counts
-        assert (c.orders_created, c.customers_created, c.customers_updated) == (0, 0, 0)
+        assert (c.orders_created, c.customers_created) == (0, 0)
+        assert c.customers_updated == 0 or _took_an_address_away(summary)
         assert c.orders_unchanged + c.orders_updated == summary.counts.orders_created + (
             summary.counts.orders_unchanged + summary.counts.orders_updated
         )
@@ -189,16 +196,17 @@ def _property(text: str, lines: bool) -> None:
         transaction.set_rollback(True)
 
 
-SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,  # an import takes a database round trip or twenty
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="on PostgreSQL the COPY variant below runs instead")
 @pytest.mark.django_db
-@SETTINGS
+@_settings(300)
 @given(order_files())
 def test_any_file_imports_without_raising_and_accounts_for_every_row(file: tuple[str, bool]):
     _property(*file)
@@ -206,7 +214,7 @@ def test_any_file_imports_without_raising_and_accounts_for_every_row(file: tuple
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-@SETTINGS
+@_settings(200)
 @given(order_files())
 def test_any_file_imports_through_copy_without_raising_and_accounts_for_every_row(
     file: tuple[str, bool],

@@ -257,7 +257,8 @@ C1,O1,2025-01-01,12.00
     assert "1 repeated identical row(s) counted once." in out.getvalue()
 
 
-def test_an_email_of_another_customer_is_rejected(write_csv):
+def test_an_email_of_another_customer_is_not_taken_and_the_row_is_warned(write_csv):
+    # Changed on purpose (issue 9): the order is imported, the customer keeps their address.
     text = """\
 customer_id,order_id,placed_at,amount,email
 C1,O1,2025-01-01,10.00,Ada@Example.com
@@ -266,12 +267,13 @@ C2,O3,2025-01-03,10.00,
 """
     call_command("import_orders", str(write_csv(text)), stdout=StringIO())
 
-    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["O1", "O3"]
-    rejection = ImportRejection.objects.get()
-    assert (rejection.row, rejection.column, rejection.reason) == (
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == ["O1", "O2", "O3"]
+    warning = ImportRejection.objects.get()
+    assert (warning.kind, warning.row, warning.column, warning.reason) == (
+        "warning",
         3,
         "email",
-        "email already belongs to customer C1",
+        "email already belongs to customer C1; the customer keeps their address",
     )
     assert Customer.objects.get(external_id="C2").email == ""
 

@@ -67,15 +67,39 @@ def test_product_texts_longer_than_their_column_are_cut_with_a_warning(write_csv
 
 
 def test_a_warned_row_whose_order_is_rejected_reports_the_rejection_only(write_csv):
-    text = "customer_id,order_id,placed_at,amount,email,first_name\n"
-    text += "C1,O1,2025-01-01,1.00,ada@example.com,Ada\n"
-    text += f"C2,O2,2025-01-01,1.00,ada@example.com,{'B' * 151}\n"
+    text = "customer_id,order_id,placed_at,amount,first_name,sku,quantity\n"
+    text += f"C1,O1,2025-01-01,1.00,{'B' * 151},A,1\nC1,O1,2025-01-01,x,B,B,1\n"
 
     call_command("import_orders", str(write_csv(text)), stdout=StringIO())
 
     assert _report("warning") == []
-    assert [(row, column) for row, _, column, _, _ in _report("rejected")] == [(3, "email")]
+    assert [(row, column) for row, _, column, _, _ in _report("rejected")] == [
+        (2, "order_id"),
+        (3, "amount"),
+    ]
     assert OrderImport.objects.get().rows_warned == 0
+
+
+def test_an_address_another_customer_has_is_not_taken_and_the_rows_are_warned(write_csv):
+    text = "customer_id,order_id,placed_at,amount,email\n"
+    text += "C1,O1,2025-01-01,1.00,ada@example.com\n"
+    text += "C2,O2,2025-01-02,1.00,ADA@example.com\nC2,O3,2025-01-03,1.00,bo@example.com\n"
+    text += "C3,O4,2025-01-04,1.00,ada@example.com\n"
+    out = StringIO()
+
+    call_command("import_orders", str(write_csv(text)), stdout=out)
+
+    assert Order.objects.count() == 4
+    assert dict(Customer.objects.values_list("external_id", "email")) == {
+        "C1": "ada@example.com",
+        "C2": "bo@example.com",  # its latest order's address; the older one was never taken
+        "C3": "",
+    }
+    assert _report("warning") == [
+        (5, "O4", "email", "ada@example.com",
+         "email already belongs to customer C1; the customer keeps their address"),
+    ]  # fmt: skip
+    assert "1 row(s) imported with a warning." in out.getvalue()
 
 
 LINES_APART = """\
