@@ -44,15 +44,21 @@ CREATE TEMP TABLE IF NOT EXISTS import_stage_customer (
 );
 TRUNCATE import_stage_order, import_stage_customer;
 SET LOCAL enable_hashjoin TO off;
-SET LOCAL enable_mergejoin TO off
+SET LOCAL enable_mergejoin TO off;
+SET LOCAL jit TO off
 """
 # Stage tables carry no statistics; a batch is small next to the stored tables, so every
 # join should probe their indexes. Hash and merge joins are switched off for the batch's
 # statements because the planner, blind to the stage's size, might scan ten million
 # orders instead; JOINS_RESTORED switches them back when the merge ends, since the
 # transaction may go on (a first load's spans the whole import, and ends with foreign-key
-# checks that need a hash join).
-JOINS_RESTORED = "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT"
+# checks that need a hash join). JIT compilation is off too: blind to the stage's size, the
+# planner can cost a batch's statement over its threshold, and compiling takes longer
+# (close to a second) than running the statement.
+JOINS_RESTORED = (
+    "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; "
+    "SET LOCAL jit TO DEFAULT"
+)
 
 CSV_SLICE_ROWS = 1_000
 ORDER_COLUMNS = "idx, external_id, customer, placed_at, status, total, refunded"
@@ -128,13 +134,14 @@ _CONTESTED = """(
         OR (s.first_name IS NOT NULL AND stored.first_name NOT IN ('', s.first_name))
         OR (s.last_name IS NOT NULL AND stored.last_name NOT IN ('', s.last_name))
         OR (s.country IS NOT NULL AND stored.country NOT IN ('', s.country))
-        OR (ch.id IS NOT NULL AND ch.id <> stored.acquisition_channel_id)
+        OR (s.channel IS NOT NULL AND ch.id <> stored.acquisition_channel_id)
         OR (s.marketing_consent IS NOT NULL AND s.marketing_consent <> stored.marketing_consent)
     )"""
-LATEST_STORED_ORDER = f"""
+_EMAIL_CONTESTED = "(s.email IS NOT NULL AND stored.email NOT IN ('', s.email))"
+_LATEST_STORED_ORDER = """
     LEFT JOIN LATERAL (
         SELECT o.placed_at, o.external_id FROM customers_order o
-        WHERE o.customer_id = stored.id AND {_CONTESTED}
+        WHERE o.customer_id = stored.id AND {contested}
         ORDER BY o.placed_at DESC, length(o.external_id) DESC, o.external_id COLLATE "C" DESC
         LIMIT 1
     ) latest ON true"""
@@ -143,6 +150,8 @@ _NEWER = """(latest.placed_at IS NULL
            >= (latest.placed_at, length(latest.external_id), latest.external_id COLLATE "C"))"""
 # Each detail: a new customer's, or an empty one, from the latest order's row or else the
 # latest row giving it; a stored one from the latest order's row if that order is newer.
+# The stage's channel is the latest order's (``channel``) or else the latest given
+# (``channel_fill``): ``ch`` is the one there is.
 _TEXT_DETAIL = """
            CASE WHEN stored.id IS NULL OR stored.{name} = ''
                 THEN coalesce(s.{name}, s.{name}_fill, '')
@@ -153,9 +162,8 @@ _DETAILS = (
         _TEXT_DETAIL.format(name=name) for name in ("email", "first_name", "last_name", "country")
     )
     + """,
-           CASE WHEN stored.id IS NULL OR stored.acquisition_channel_id IS NULL
-                THEN coalesce(ch.id, ch_fill.id)
-                WHEN ch.id IS NOT NULL AND {newer} THEN ch.id
+           CASE WHEN stored.id IS NULL OR stored.acquisition_channel_id IS NULL THEN ch.id
+                WHEN s.channel IS NOT NULL AND {newer} THEN ch.id
                 ELSE stored.acquisition_channel_id END AS channel_id,
            CASE WHEN stored.id IS NULL THEN coalesce(s.marketing_consent, s.consent_fill, false)
                 WHEN s.marketing_consent IS NOT NULL AND {newer} THEN s.marketing_consent
@@ -164,15 +172,13 @@ _DETAILS = (
 
 
 RESOLVED = """
-    SELECT s.external_id, s.first_row, stored.id AS stored_id,
-           stored.email AS stored_email,{details},
+    SELECT s.external_id, stored.id AS stored_id, stored.email AS stored_email,{details},
            least(s.acquired_on, stored.acquired_on) AS acquired_on,
            ROW(stored.email, stored.first_name, stored.last_name, stored.country,
                stored.acquisition_channel_id, stored.marketing_consent, stored.acquired_on)
                AS stored_row
     FROM import_stage_customer s
-    LEFT JOIN customers_acquisitionchannel ch ON ch.name = s.channel
-    LEFT JOIN customers_acquisitionchannel ch_fill ON ch_fill.name = s.channel_fill
+    LEFT JOIN customers_acquisitionchannel ch ON ch.name = coalesce(s.channel, s.channel_fill)
     LEFT JOIN customers_customer stored ON stored.external_id = s.external_id{latest_join}"""
 
 # The emails the batch would give its customers (a new one, or another than stored) that
@@ -180,12 +186,16 @@ RESOLVED = """
 # or else a customer of the batch with an earlier first row. An email a row gives but the
 # latest-row rule does not take (an older order's) claims nothing.
 EMAIL_CLASHES = """
-WITH resolved AS MATERIALIZED ({resolved}
-), claim AS MATERIALIZED (
+WITH claim AS MATERIALIZED (
     SELECT external_id, email, lower(email) AS email_lower, stored_email,
            first_value(external_id) OVER (PARTITION BY lower(email) ORDER BY first_row)
                AS first_claimant
-    FROM resolved
+    FROM (
+        SELECT s.external_id, s.first_row, stored.email AS stored_email,{email}
+        FROM import_stage_customer s
+        LEFT JOIN customers_customer stored ON stored.external_id = s.external_id{latest_join}
+        WHERE coalesce(s.email, s.email_fill) IS NOT NULL
+    ) resolved
     WHERE email <> '' AND lower(email) <> lower(coalesce(stored_email, ''))
 )
 SELECT claim.external_id, claim.email, coalesce(holder.external_id, claim.first_claimant)
@@ -232,12 +242,19 @@ def _resolved(*, lookup: bool) -> str:
     is newer than every stored one, as in a first load that comes in time order) the latest
     rows win without asking."""
     details = _DETAILS.format(newer=_NEWER if lookup else "true")
-    return RESOLVED.format(details=details, latest_join=LATEST_STORED_ORDER if lookup else "")
+    latest_join = _LATEST_STORED_ORDER.format(contested=_CONTESTED) if lookup else ""
+    return RESOLVED.format(details=details, latest_join=latest_join)
 
 
-EMAIL_CLASHES_SQL = {
-    lookup: EMAIL_CLASHES.format(resolved=_resolved(lookup=lookup)) for lookup in (True, False)
-}
+def _email_clashes(*, lookup: bool) -> str:
+    """EMAIL_CLASHES, resolving the email alone (the latest stored order only for
+    customers whose address would change)."""
+    email = _TEXT_DETAIL.format(name="email").format(newer=_NEWER if lookup else "true")
+    latest_join = _LATEST_STORED_ORDER.format(contested=_EMAIL_CONTESTED) if lookup else ""
+    return EMAIL_CLASHES.format(email=email, latest_join=latest_join)
+
+
+EMAIL_CLASHES_SQL = {lookup: _email_clashes(lookup=lookup) for lookup in (True, False)}
 # Unique addresses are checked row by row as the upsert goes: customers who give theirs up
 # go first, when some do (the sort costs, so only then), so that another may take it.
 MOVING_FIRST = "\n    ORDER BY coalesce(stored_email, '') NOT IN ('', email) DESC"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import compress, islice, repeat
-from operator import is_not, itemgetter, le
+from operator import eq, is_not, itemgetter, le, lt
 
 from clvcrm.core.input_values import moment_from_text
 from customers.order_import.batches import OrderDraft
@@ -126,8 +126,12 @@ class OrderTable:
         """The first and the last of the orders by :func:`order_key` (times as datetimes)."""
         if not self.rows:
             return None
-        keys = list(zip(self.placed_at, map(len, self.order_ids), self.order_ids, strict=True))
-        return (_datetime_key(min(keys)), _datetime_key(max(keys)))
+        moments, order_ids = self.placed_at, self.order_ids
+        ends = []
+        for moment, pick in ((min(moments), min), (max(moments), max)):  # type: ignore[type-var]
+            at_moment = compress(order_ids, map(eq, moments, repeat(moment)))
+            ends.append(_datetime_key(order_key(moment, pick(at_moment, key=_id_key))))
+        return ends[0], ends[1]
 
     def without(self, dropped: set[int]) -> "OrderTable":
         """A copy without the orders at the positions in ``dropped``."""
@@ -151,33 +155,44 @@ class OrderTable:
         ``acquired_on`` is the earliest local order day, ``first_row`` the customer's first
         row in the file.
         """
-        ids = self.customer_ids
-        consents_given = list(map(is_not, self.consents, repeat(None)))
-        columns = (
-            (self.emails, self.emails),
-            (self.first_names, self.first_names),
-            (self.last_names, self.last_names),
-            (self.countries, self.countries),
-            (self.channels, self.channels),
-            (self.consents, consents_given),
-        )
-        latest, fills = latest_rows(ids, self.placed_at, self.order_ids, columns)
+        ids, moments, order_ids = self.customer_ids, self.placed_at, self.order_ids
+        order = time_order(moments, order_ids)
+        latest = dict(zip(_picked(ids, order), order or range(len(ids)), strict=True))
+        fills = _Fills(ids, order)
         # Plain UTC text starts with the day, and ISO days sort as text.
-        moments = self.placed_at
         days = [v[:10] for v in moments] if self.placed_as_text else list(map(local_day, moments))
         # Customers in order of first appearance, each with its earliest day: the pairs
         # go in from the latest day to the earliest, so the earliest is written last.
         acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type]
         acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
-        order_ids = self.order_ids
         first_rows = dict(zip(reversed(ids), reversed(self.rows), strict=True))
+        emails, first_names, last_names = self.emails, self.first_names, self.last_names
+        countries, channels, consents = self.countries, self.channels, self.consents
+        # A column the file leaves empty (or lacks) has nothing to fill with.
+        fill_email, fill_first, fill_last, fill_country, fill_channel = (
+            fills.of(column) if any(column) else _nothing
+            for column in (emails, first_names, last_names, countries, channels)
+        )
+        fill_consent = fills.of(consents, None)
+        # Written out, not looped over the columns: this runs for every customer of a batch.
         for customer, day in acquired.items():
             i = latest[customer]
-            row: list = [customer, _text(moments[i]), order_ids[i]]
-            for (values, given), fill in zip(columns, fills, strict=True):
-                value = values[i] if given[i] else None
-                row += (value, fill.get(customer) if value is None else None)
-            yield (*row, day, first_rows[customer])
+            email, first, last = emails[i], first_names[i], last_names[i]
+            country, channel, consent = countries[i], channels[i], consents[i]
+            yield (
+                customer, _text(moments[i]), order_ids[i],
+                email or None, None if email else fill_email(customer),
+                first or None, None if first else fill_first(customer),
+                last or None, None if last else fill_last(customer),
+                country or None, None if country else fill_country(customer),
+                channel or None, None if channel else fill_channel(customer),
+                consent, None if consent is not None else fill_consent(customer),
+                day, first_rows[customer],
+            )  # fmt: skip
+
+
+def _nothing(customer: str) -> None:
+    return None
 
 
 def order_key(placed_at: object, order_id: str) -> tuple:
@@ -186,30 +201,53 @@ def order_key(placed_at: object, order_id: str) -> tuple:
     return (placed_at, len(order_id), order_id)
 
 
-def latest_rows(
-    ids: Sequence[str],
-    placed_at: Sequence,
-    order_ids: Sequence[str],
-    columns: tuple[tuple[Sequence, Sequence], ...],
-) -> tuple[dict[str, int], list[dict]]:
-    """Each id's latest row (by :func:`order_key`; of one order's rows, the later in the
-    file), and for each ``(values, given)`` column each id's value of the latest row that
-    gives one.
+def time_order(moments: Sequence, order_ids: Sequence[str]) -> list[int] | None:
+    """The positions of the rows by :func:`order_key` (rows of one order: in file order),
+    or ``None`` when they are in that order already, as most files are.
 
-    dict() keeps the last value of each key and compress drops the values not given, all
-    in C: a loop in Python over the rows would cost more than the database's merge. Most
-    files come in order of time; the others are put in it first.
+    Checked in C on the times; only rows with the same time compare their order ids.
     """
-    keys = list(zip(placed_at, map(len, order_ids), order_ids, strict=True))
-    positions: Sequence[int] = range(len(keys))
-    if not all(map(le, keys, islice(keys, 1, None))):
-        positions = sorted(positions, key=keys.__getitem__)  # stable: file order
-        pick = itemgetter(*positions) if len(positions) > 1 else tuple
-        ids = pick(ids)
-        columns = tuple((pick(values), pick(given)) for values, given in columns)
-    latest = dict(zip(ids, positions, strict=True))
-    fills = [dict(compress(zip(ids, values, strict=True), given)) for values, given in columns]
-    return latest, fills
+    if all(map(lt, moments, islice(moments, 1, None))):
+        return None
+    if all(map(le, moments, islice(moments, 1, None))):
+        same = compress(range(len(moments) - 1), map(eq, moments, islice(moments, 1, None)))
+        if all(_id_key(order_ids[i]) <= _id_key(order_ids[i + 1]) for i in same):
+            return None
+    keys = list(zip(moments, map(len, order_ids), order_ids, strict=True))
+    return sorted(range(len(keys)), key=keys.__getitem__)  # stable: file order
+
+
+def _id_key(order_id: str) -> tuple[int, str]:
+    return (len(order_id), order_id)
+
+
+def _picked(values: Sequence, order: list[int] | None) -> Sequence:
+    if order is None:
+        return values
+    return itemgetter(*order)(values) if len(order) > 1 else [values[order[0]]]
+
+
+class _Fills:
+    """Each customer's latest value of a column, among the rows that give one: made for a
+    column only when some customer's latest row leaves it empty (most rows give it)."""
+
+    def __init__(self, ids: Sequence[str], order: list[int] | None) -> None:
+        self._ids = _picked(ids, order)
+        self._order = order
+
+    def of(self, column: Sequence, empty: object = "") -> Callable[[str], object]:
+        """The lookup of ``customer``'s latest value of ``column`` that is not ``empty``."""
+        made: dict | None = None
+
+        def value(customer: str) -> object:
+            nonlocal made
+            if made is None:
+                values = _picked(column, self._order)
+                given = values if empty == "" else map(is_not, values, repeat(empty))
+                made = dict(compress(zip(self._ids, values, strict=True), given))
+            return made.get(customer)
+
+        return value
 
 
 def _datetime_key(key: tuple) -> tuple:
