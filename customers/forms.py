@@ -54,7 +54,7 @@ class OrderImportForm(forms.Form):
             raise forms.ValidationError("Choose a .csv file (export spreadsheets as CSV, UTF-8).")
         return upload
 
-    def clean(self) -> dict:
+    def clean(self) -> dict | None:
         if self.refused_upload:
             # Dropped while the request was read: "required" would not say why.
             self.errors.pop("file", None)

@@ -155,8 +155,8 @@ class Batch:
         """Reject every row of the batch's one order."""
         if self.table is not None and not self.orders:
             order_id = self.table.order_ids[0]
-            for row in self.table.rows:
-                self.reject(Rejection(row, column, "", reason, order_id))
+            for number in self.table.rows:
+                self.reject(Rejection(number, column, "", reason, order_id))
             return
         for draft in self.orders:
             for row in draft.rows:

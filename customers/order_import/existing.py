@@ -187,7 +187,9 @@ def _differences(
     }
     if draft.refunded_amount is not None:  # else the file does not say: the stored one stays
         pairs["refunded_amount"] = (draft.refunded_amount, stored.refunded_amount)
-    differing = {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+    differing: dict[str, tuple[object, object]] = {
+        name: pair for name, pair in pairs.items() if pair[0] != pair[1]
+    }
     if "placed_at" in differing:  # shown as the file wrote it
         differing["placed_at"] = (draft.rows[0].placed_at_text, stored.placed_at)
     return differing

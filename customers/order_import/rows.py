@@ -17,7 +17,7 @@ from typing import TypeVar
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Field
+from django.db.models import DecimalField, Field, Model
 
 from clvcrm.core.input_values import (
     NEGATIVE,
@@ -37,10 +37,23 @@ CURRENCY_CODES = frozenset(c.alpha_3 for c in pycountry.currencies)
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 CENT = Decimal("0.01")
 
-TOTAL_FIELD = Order._meta.get_field("total")
-REFUND_FIELD = Order._meta.get_field("refunded_amount")
-UNIT_PRICE_FIELD = OrderLine._meta.get_field("unit_price")
-QUANTITY_RANGE = (1, integer_range_of(OrderLine._meta.get_field("quantity"))[1])
+
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _decimal_field(model: type[Model], name: str) -> DecimalField:
+    field = _field(model, name)
+    assert isinstance(field, DecimalField)
+    return field
+
+
+TOTAL_FIELD = _decimal_field(Order, "total")
+REFUND_FIELD = _decimal_field(Order, "refunded_amount")
+UNIT_PRICE_FIELD = _decimal_field(OrderLine, "unit_price")
+QUANTITY_RANGE = (1, integer_range_of(_field(OrderLine, "quantity"))[1])
 # Text the fast checks take as it is; anything else goes through decimal_for_field.
 PLAIN_AMOUNT = plain_decimal_pattern(TOTAL_FIELD)
 PLAIN_REFUND = plain_decimal_pattern(REFUND_FIELD)
@@ -49,8 +62,10 @@ PLAIN_QUANTITY = re.compile(r"[1-9][0-9]{0,8}")  # 1 to 999,999,999: within the 
 UNIT_PRICE_PLACES = Decimal(1).scaleb(-UNIT_PRICE_FIELD.decimal_places)
 
 
-def _max_length(model: type, name: str) -> int:
-    return model._meta.get_field(name).max_length
+def _max_length(model: type[Model], name: str) -> int:
+    length = _field(model, name).max_length
+    assert length is not None
+    return length
 
 
 # Identifiers longer than their column are rejected: cut short, two could become one.
@@ -248,6 +263,9 @@ class RowParser:
             return [Rejection(row, c, v[:200], r, order_id) for c, v, r in problems]
         # Every check that can give None rejected the row above.
         assert customer_id is not None
+        assert email is not None
+        assert country is not None
+        assert sku is not None
         assert placed_at is not None
         assert amount is not None
         assert currency is not None

@@ -449,7 +449,7 @@ def _csv(rows: Iterable[tuple]) -> str:
     return buffer.getvalue()
 
 
-def _copy(cursor, stage: str, columns: str, text: str) -> None:
+def _copy(cursor: CursorWrapper, stage: str, columns: str, text: str) -> None:
     """COPY CSV ``text`` into the stage table."""
     with copy_logged(cursor, f"COPY {stage} ({columns}) FROM STDIN (FORMAT csv)") as copy:
         copy.write(text)

@@ -142,7 +142,7 @@ class OrderTable:
         columns = {
             f.name: _kept(getattr(self, f.name), keep) for f in fields(self) if f.name != "currency"
         }
-        return OrderTable(**columns, currency=self.currency)
+        return OrderTable(**columns, currency=self.currency)  # type: ignore[arg-type]
 
     def customer_rows(self, local_day: Callable[[datetime], date]) -> Iterator[tuple]:
         """One row per customer, by the latest-row rule (``customer_plans``).
@@ -155,7 +155,8 @@ class OrderTable:
         ``acquired_on`` is the earliest local order day, ``first_row`` the customer's first
         row in the file.
         """
-        ids, moments, order_ids = self.customer_ids, self.placed_at, self.order_ids
+        ids, order_ids = self.customer_ids, self.order_ids
+        moments: list = self.placed_at  # text or datetimes, all of one kind
         order = time_order(moments, order_ids)
         latest = dict(zip(_picked(ids, order), order or range(len(ids)), strict=True))
         fills = _Fills(ids, order)
@@ -163,7 +164,7 @@ class OrderTable:
         days = [v[:10] for v in moments] if self.placed_as_text else list(map(local_day, moments))
         # Customers in order of first appearance, each with its earliest day: the pairs
         # go in from the latest day to the earliest, so the earliest is written last.
-        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type]
+        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type,assignment]
         acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
         first_rows = dict(zip(reversed(ids), reversed(self.rows), strict=True))
         emails, first_names, last_names = self.emails, self.first_names, self.last_names

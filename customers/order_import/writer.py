@@ -176,7 +176,7 @@ def _write_isolating(batch: Batch, rules: WriteRules, refused: _Refused) -> Writ
 
 def _refusals() -> tuple[type[Exception], ...]:
     """Errors that say the database refused the data (COPY raises the driver's own)."""
-    driver = connection.Database
+    driver = connection.Database  # type: ignore[attr-defined]  # the DB-API module
     return (DataError, IntegrityError, driver.DataError, driver.IntegrityError)
 
 
