@@ -3,7 +3,10 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
+from django.template.defaultfilters import filesizeformat
 
 from clvcrm.core.input_values import InputValueError, integer_from_text
 from customers.models import AcquisitionChannel
@@ -41,14 +44,37 @@ class CustomerFilterForm(forms.Form):
     )
 
 
+def upload_too_large_message() -> str:
+    limit = settings.ORDER_IMPORT_MAX_UPLOAD_BYTES
+    return (
+        f"The file is larger than the upload limit of {filesizeformat(limit)} "
+        "(ORDER_IMPORT_MAX_UPLOAD_BYTES): split it, or import it with "
+        "manage.py import_orders on the server."
+    )
+
+
 class OrderImportForm(forms.Form):
     file = forms.FileField(help_text="A UTF-8 CSV file; see the format below.")
     dry_run = forms.BooleanField(
         required=False, label="Only validate (dry run): report problems, write nothing"
     )
 
-    def clean_file(self):
+    def __init__(self, *args: object, refused_upload: bool = False, **kwargs: object) -> None:
+        """``refused_upload``: the request's file was dropped for its size as it arrived."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.refused_upload = refused_upload
+
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
+        if upload.size > settings.ORDER_IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(upload_too_large_message())
         if not upload.name.lower().endswith((".csv", ".txt", ".tsv")):
             raise forms.ValidationError("Choose a .csv file (export spreadsheets as CSV, UTF-8).")
         return upload
+
+    def clean(self) -> dict | None:
+        if self.refused_upload:
+            # Dropped while the request was read: "required" would not say why.
+            self.errors.pop("file", None)
+            self.add_error("file", upload_too_large_message())
+        return super().clean()

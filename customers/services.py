@@ -1,8 +1,8 @@
 """Every write of the customers app goes through a function here (``<noun>_<verb>``)."""
 
 import csv
-from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,16 +20,20 @@ from customers.loyalty.points import PointsRun, points_earn, points_expire, poin
 from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
 from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsEntry, Segment
 from customers.order_import.batches import Batch, iter_batches
-from customers.order_import.columnar import fast_batch, raw_chunks
-from customers.order_import.errors import ImportFileError, Rejection
+from customers.order_import.columnar import Record, fast_batch, raw_chunks
+from customers.order_import.errors import ImportFileError, Rejection, RowReport, RowWarning
 from customers.order_import.first_load import FirstLoad
 from customers.order_import.pipeline import write_batches
+from customers.order_import.report_spool import ReportSpool
 from customers.order_import.rows import ParsedRow, RowParser
-from customers.order_import.source import inspect_file, iter_records
+from customers.order_import.source import KNOWN_COLUMNS, MAX_CELL, inspect_file, iter_records
 from customers.order_import.writer import (
     Counts,
+    ImportRecord,
     batch_rows_default,
     prepare,
+    record_counts,
+    record_report,
     statistics_refresh,
     write_batch,
 )
@@ -41,16 +45,20 @@ from customers.segmentation.reassign import Reassignment
 from customers.segmentation.reassign import segments_reassign as segmentation_reassign
 
 SUMMARY_REJECTIONS = 100
+SUMMARY_WARNINGS = 100
 
 
 @dataclass
 class ImportSummary:
-    """The outcome of one import: counts, ignored columns and the first rejections."""
+    """The outcome of one import: counts, ignored columns, the first rejections and
+    warnings, and the currency its amounts were read in."""
 
     counts: Counts
     dry_run: bool
     ignored_columns: tuple[str, ...]
+    currency: str = ""
     first_rejections: list[Rejection] = field(default_factory=list)
+    first_warnings: list[RowWarning] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -65,19 +73,45 @@ class ImportSummary:
         verb = "would be" if self.dry_run else "was"
         lines = [
             f"{c.rows:,} row(s) read; {c.rows_rejected:,} rejected.",
-            f"Orders: {c.orders_created:,} new, {c.orders_updated:,} status changed, "
-            f"{c.orders_unchanged:,} already imported (unchanged).",
+            f"Orders: {c.orders_created:,} new, {c.orders_updated:,} updated (status or "
+            f"refund), {c.orders_unchanged:,} already imported (unchanged).",
             f"Customers: {c.customers_created:,} new, {c.customers_updated:,} updated.",
         ]
         if c.duplicate_rows:
             lines.append(f"{c.duplicate_rows:,} repeated identical row(s) counted once.")
+        if c.rows_warned:
+            lines.append(f"{c.rows_warned:,} row(s) imported with a warning.")
         if self.ignored_columns:
             lines.append(f"Ignored unknown column(s): {', '.join(self.ignored_columns)}.")
         if self.nothing_new and c.rows:
             lines.append(f"Nothing new: no order or customer {verb} added or changed.")
+        lines.append(f"Amounts were read in {self.currency} (the shop currency, SHOP_CURRENCY).")
         if self.dry_run:
             lines.append("Dry run: nothing was written.")
         return "\n".join(lines)
+
+    def add(self, batch: Batch, counts: Counts) -> list[RowReport]:
+        """Add a written batch; return its report lines, in the order of their rows."""
+        self.counts.add(counts)
+        rejections = sorted(batch.rejections, key=lambda r: r.row)
+        warnings = sorted(batch.kept_warnings(), key=lambda w: w.row)
+        room = SUMMARY_REJECTIONS - len(self.first_rejections)
+        self.first_rejections += rejections[: max(room, 0)]
+        room = SUMMARY_WARNINGS - len(self.first_warnings)
+        self.first_warnings += warnings[: max(room, 0)]
+        return sorted([*rejections, *warnings], key=lambda line: line.row)
+
+
+OnReport = Callable[[RowReport], None]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where an import's records come from: a file's layout, or records given in code."""
+
+    columns: dict[str, int]
+    ignored: tuple[str, ...]
+    records: Callable[[Callable[[int], None] | None], Iterator[Record]]
 
 
 def orders_import(
@@ -85,73 +119,162 @@ def orders_import(
     path: Path,
     dry_run: bool = False,
     order_import: OrderImport | None = None,
-    on_rejection: Callable[[Rejection], None] | None = None,
+    on_rejection: OnReport | None = None,
+    on_warning: OnReport | None = None,
     on_progress: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
 ) -> ImportSummary:
     """Import the orders CSV at ``path``; see the README for the format.
 
-    Refuses an unreadable file with :class:`ImportFileError` before writing anything. Then
-    streams the rows, validates each, groups them into orders and writes batches of about
-    ``batch_rows`` rows (default: :func:`batch_rows_default`), each in its own transaction;
-    on PostgreSQL, into a shop without orders, all in one (see ``order_import.first_load``).
-    Importing the same file again creates nothing. Every rejected row is passed to
-    ``on_rejection`` (and, with ``order_import``, stored as an
-    :class:`~customers.models.ImportRejection`); the bad rows never block the good ones.
-    ``on_progress`` receives the number of bytes read so far.
+    Refuses an unreadable file with :class:`ImportFileError` before writing anything: that
+    is the only way it fails for the file's sake; a row it cannot use is rejected, alone or
+    with its order. Then streams the rows, validates each, groups them into orders and
+    writes batches of about ``batch_rows`` rows (default: :func:`batch_rows_default`), each
+    in its own transaction; on PostgreSQL, into a shop without orders, all in one (see
+    ``order_import.first_load``). A dry run is the same import in one transaction that is
+    rolled back, so it counts exactly what the import would do. Importing the same file
+    again creates nothing. Every rejected row is passed to ``on_rejection``, every row
+    imported with a warning to ``on_warning`` (and, with ``order_import``, both are
+    stored as :class:`~customers.models.ImportRejection` rows). ``on_progress`` receives
+    the number of bytes read so far.
     """
     layout = inspect_file(path)
-    parser = RowParser(layout.columns, settings.SHOP_CURRENCY, ZoneInfo(settings.TIME_ZONE))
-    summary = ImportSummary(Counts(), dry_run, layout.ignored)
+    source = _Source(
+        layout.columns,
+        layout.ignored,
+        lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
+    )
+    return _import(source, dry_run, order_import, on_rejection, on_warning, on_progress, batch_rows)
+
+
+def orders_import_records(
+    *,
+    records: Iterable[Mapping[str, object]],
+    dry_run: bool = False,
+    order_import: OrderImport | None = None,
+    on_rejection: OnReport | None = None,
+    on_warning: OnReport | None = None,
+    batch_rows: int | None = None,
+) -> ImportSummary:
+    """Import orders given as records instead of a file: the REST API's and webhooks' way.
+
+    Each record maps the CSV format's column names to the cell's text (``None`` is an
+    empty cell, other values are read as their text); rows of one order are consecutive
+    records, as in a file. Everything else is :func:`orders_import`'s: the same checks,
+    rejections, warnings and writes. Report rows number the records from 1.
+    """
+    columns = {name: i for i, name in enumerate(KNOWN_COLUMNS)}
+
+    def read(on_bytes: Callable[[int], None] | None) -> Iterator[Record]:
+        for number, record in enumerate(records, start=1):
+            cells = [record.get(name) for name in KNOWN_COLUMNS]
+            yield number, ["" if cell is None else str(cell) for cell in cells]
+
+    source = _Source(columns, (), read)
+    return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
+
+
+def _import(
+    source: _Source,
+    dry_run: bool,
+    order_import: OrderImport | None,
+    on_rejection: OnReport | None,
+    on_warning: OnReport | None,
+    on_progress: Callable[[int], None] | None,
+    batch_rows: int | None,
+) -> ImportSummary:
+    currency = settings.SHOP_CURRENCY
+    parser = RowParser(source.columns, currency, ZoneInfo(settings.TIME_ZONE))
+    summary = ImportSummary(Counts(), dry_run, source.ignored, currency)
+    rows = batch_rows or batch_rows_default()
+    order_id_index = source.columns["order_id"]
 
     def read(on_bytes: Callable[[int], None] | None) -> Iterator[Batch]:
-        records = iter_records(path, layout, on_bytes=on_bytes)
-        rows = batch_rows or batch_rows_default()
-        chunks = raw_chunks(records, layout.columns["order_id"], rows)
+        chunks = raw_chunks(source.records(on_bytes), order_id_index, rows)
         for chunk in chunks:
             yield prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser))
 
-    growing = 0
-    first_load = FirstLoad(order_import)
-
-    def write(batch: Batch) -> Counts:
-        nonlocal growing
-        counts = write_batch(
-            batch, dry_run=dry_run, order_import=order_import, record_counts=not first_load.active
-        )
-        if first_load.active:
-            first_load.add(counts)
-        if not dry_run and (counts.orders_created or counts.customers_created):
-            growing += 1  # statistics go stale only while the tables grow
-            statistics_refresh(growing)
-        return counts
-
-    session = nullcontext if dry_run else first_load.session
-    with fewer_collections():
-        for batch, counts in write_batches(read, write, session, on_progress):
-            summary.counts.add(counts)
-            for rejection in sorted(batch.rejections, key=lambda r: r.row):
-                if len(summary.first_rejections) < SUMMARY_REJECTIONS:
-                    summary.first_rejections.append(rejection)
-                if on_rejection is not None:
-                    on_rejection(rejection)
+    writing = _Writing(order_import, dry_run)
+    callbacks = {Rejection.KIND: on_rejection, RowWarning.KIND: on_warning}
+    with fewer_collections(), writing.report_after() as spool:
+        for batch, counts in write_batches(read, writing.write, writing.session, on_progress):
+            for line in summary.add(batch, counts):
+                if spool is not None:
+                    spool.add(line)
+                callback = callbacks[line.KIND]
+                if callback is not None:
+                    callback(line)
+    if dry_run and order_import is not None:
+        record_counts(order_import, summary.counts)
     return summary
 
 
-def _checked_batch(chunk: list, parser: RowParser) -> Batch:
+class _Writing:
+    """How an import writes its batches: the session around them, and where the report
+    and counts go (with the batch, at the first load's end, or after a dry run)."""
+
+    def __init__(self, order_import: OrderImport | None, dry_run: bool) -> None:
+        self.order_import = order_import
+        self.dry_run = dry_run
+        self.started = timezone.now()
+        self.first_load = FirstLoad(order_import)
+        self.growing = 0
+
+    def session(self) -> AbstractContextManager:
+        return _rolled_back() if self.dry_run else self.first_load.session()
+
+    def write(self, batch: Batch) -> Counts:
+        record = None
+        if self.order_import is not None and not self.dry_run:
+            record = ImportRecord(self.order_import, counts=not self.first_load.active)
+        rules = self.first_load.rules(batch, self.started)
+        counts = write_batch(batch, rules=rules, record=record)
+        if self.first_load.active:
+            self.first_load.add(counts)
+        if not self.dry_run and (counts.orders_created or counts.customers_created):
+            self.growing += 1  # statistics go stale only while the tables grow
+            statistics_refresh(self.growing)
+        return counts
+
+    @contextmanager
+    def report_after(self) -> Iterator["ReportSpool | None"]:
+        """A dry run's report waits in a temporary file until its transaction is undone."""
+        if not (self.dry_run and self.order_import is not None):
+            yield None
+            return
+        with ReportSpool() as spool:
+            yield spool
+            record_report(self.order_import, spool.lines())
+
+
+@contextmanager
+def _rolled_back() -> Iterator[None]:
+    """One transaction for the whole import, undone at its end (a dry run)."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _checked_batch(chunk: list[Record], parser: RowParser) -> Batch:
     """The chunk validated row by row, naming every problem (the careful lane)."""
     return next(iter_batches(_parse_records(parser, iter(chunk)), len(chunk) + 1), Batch())
 
 
 def _parse_records(
-    parser: RowParser, records: Iterator[tuple[int, list[str] | csv.Error]]
+    parser: RowParser, records: Iterator[Record]
 ) -> Iterator[tuple[int, ParsedRow | list[Rejection]]]:
     for row, fields in records:
         if isinstance(fields, csv.Error):
-            yield row, [Rejection(row, "", "", f"cannot be read as CSV: {fields}")]
+            yield row, [Rejection(row, "", "", _csv_problem(fields))]
             continue
         malformed = parser.width_problem(row, fields)
         yield row, [malformed] if malformed else parser.parse(row, fields)
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"cannot be read as CSV: a cell is longer than {MAX_CELL:,} characters"
+    return f"cannot be read as CSV: {error}"
 
 
 def order_import_start(*, order_import: OrderImport) -> None:
@@ -165,21 +288,26 @@ def order_import_run(*, order_import_id: int) -> OrderImport | None:
     """Run a queued :class:`OrderImport` once, however often the task is delivered.
 
     The ``pending → running`` update is the claim: a second delivery finds no pending row
-    and returns ``None`` without touching anything.
+    and returns ``None`` without touching anything. A file that cannot be imported fails
+    the import with the reason, shown on its page; anything else unforeseen fails it too,
+    then reaches the worker's log.
     """
     claimed = OrderImport.objects.filter(
         pk=order_import_id, status=OrderImport.Status.PENDING
-    ).update(status=OrderImport.Status.RUNNING, started_at=timezone.now())
+    ).update(
+        status=OrderImport.Status.RUNNING,
+        started_at=timezone.now(),
+        currency=settings.SHOP_CURRENCY,
+    )
     if not claimed:
         return None
     order_import = OrderImport.objects.get(pk=order_import_id)
-    path = Path(order_import.file.path)
-    OrderImport.objects.filter(pk=order_import.pk).update(bytes_total=path.stat().st_size)
 
     def progress(done: int) -> None:
         OrderImport.objects.filter(pk=order_import.pk).update(bytes_done=done)
 
     try:
+        path = _uploaded_path(order_import)
         summary = orders_import(
             path=path,
             dry_run=order_import.dry_run,
@@ -199,6 +327,16 @@ def order_import_run(*, order_import_id: int) -> OrderImport | None:
         )
     order_import.refresh_from_db()
     return order_import
+
+
+def _uploaded_path(order_import: OrderImport) -> Path:
+    path = Path(order_import.file.path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"the uploaded file cannot be read: {exc.strerror or exc}") from exc
+    OrderImport.objects.filter(pk=order_import.pk).update(bytes_total=size)
+    return path
 
 
 def order_import_finish(

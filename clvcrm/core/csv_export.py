@@ -20,6 +20,12 @@ def safe_cell(value: Any) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
+def safe_row(values: Iterable[Any]) -> list[str]:
+    """A row's cells made safe with :func:`safe_cell`: every CSV this project writes for
+    people to open (downloads, the import command's report) goes through here."""
+    return [safe_cell(value) for value in values]
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -30,7 +36,7 @@ def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[s
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([safe_cell(value) for value in row])
+        yield writer.writerow(safe_row(row))
 
 
 def csv_download(

@@ -43,11 +43,19 @@ LATEST_DAY = date(2999, 12, 31)
 NOT_A_NUMBER = "not a number (use a dot as decimal separator, no currency sign)"
 NOT_A_WHOLE_NUMBER = "not a whole number"
 NOT_A_DATE = "not a date or date-time (use YYYY-MM-DD or ISO 8601)"
+NEGATIVE = "negative"
 
 # Plain decimal notation with an optional exponent, ASCII digits only; the exponent's length
 # is capped so that no value costs more than a moment to read.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+
+# A date, or a date and time without offset, in the one form that Python and PostgreSQL read
+# as the same instant in the same zone; ASCII digits only. The day still needs day_within.
+PLAIN_MOMENT = re.compile(
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"(?:[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?)?"
+)
 
 
 Number = TypeVar("Number", int, float, Decimal)
@@ -75,13 +83,14 @@ def decimal_from_text(
         raise InputValueError(NOT_A_NUMBER)
     value = Decimal(text)
     if value < 0 and not allow_negative:
-        raise InputValueError("negative")
+        raise InputValueError(NEGATIVE)
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)  # a finite number, by the pattern above
     if exponent < -decimal_places and not round_places:
         raise InputValueError(f"more than {decimal_places} decimal places")
     largest = decimal_largest(max_digits=max_digits, decimal_places=decimal_places)
-    if abs(value) > largest:
+    # copy_abs is exact; abs() rounds to the context and overflows past 10**999999.
+    if value.copy_abs() > largest:
         raise InputValueError(f"larger than {largest}" if value > 0 else f"smaller than -{largest}")
     return value.quantize(Decimal(1).scaleb(-decimal_places))
 
@@ -89,6 +98,19 @@ def decimal_from_text(
 def decimal_largest(*, max_digits: int, decimal_places: int) -> Decimal:
     """The largest value of a ``numeric(max_digits, decimal_places)`` column: ``99…9.99``."""
     return Decimal(10) ** (max_digits - decimal_places) - Decimal(1).scaleb(-decimal_places)
+
+
+def plain_decimal_pattern(field: Field) -> re.Pattern[str]:
+    """The plain, non-negative decimals the model's ``DecimalField`` holds, as a pattern.
+
+    Text the pattern matches in full is read by :func:`decimal_for_field` as the same
+    number, so code that checks many values at once (the order import's fast lane) can test
+    them with it and leave every other text to :func:`decimal_for_field`, which says what is
+    wrong with it.
+    """
+    assert isinstance(field, DecimalField)
+    whole, places = field.max_digits - field.decimal_places, field.decimal_places
+    return re.compile(rf"[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?")
 
 
 def decimal_for_field(text: str, field: Field, **options: bool) -> Decimal:

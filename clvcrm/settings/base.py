@@ -156,6 +156,9 @@ UPLOAD_RETENTION_DAYS = env.int_at_least("UPLOAD_RETENTION_DAYS", 1, default=30)
 # Uploads above this size are streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest order file the upload page takes (256 MiB: about 3 million order rows);
+# larger files go through `manage.py import_orders` on a worker machine.
+ORDER_IMPORT_MAX_UPLOAD_BYTES = env.int("ORDER_IMPORT_MAX_UPLOAD_BYTES", default=256 * 1024**2)
 
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0011_order_refunded_amount"),
+        ("customers", "0012_import_warnings_unit_price"),
     ]
 
     operations = [

@@ -34,6 +34,9 @@ class OrderImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveBigIntegerField(default=0)
     rows_rejected = models.PositiveBigIntegerField(default=0)
+    rows_warned = models.PositiveBigIntegerField(
+        default=0, help_text="Rows imported with a warning (see the report)."
+    )
     orders_created = models.PositiveBigIntegerField(default=0)
     orders_updated = models.PositiveBigIntegerField(default=0)
     orders_unchanged = models.PositiveBigIntegerField(default=0)
@@ -42,6 +45,9 @@ class OrderImport(models.Model):
     bytes_total = models.PositiveBigIntegerField(default=0)
     bytes_done = models.PositiveBigIntegerField(default=0)
     ignored_columns = models.JSONField(default=list, blank=True)
+    currency = models.CharField(
+        max_length=3, blank=True, default="", help_text="The currency the amounts were read in."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -57,7 +63,14 @@ class OrderImport(models.Model):
 
 
 class ImportRejection(models.Model):
-    """A row the import rejected: where, which column and why."""
+    """A row the import rejected, or imported with a warning: where, which column and why.
+
+    Both make up the import's report, one line each, told apart by ``kind``.
+    """
+
+    class Kind(models.TextChoices):
+        REJECTED = "rejected", "Rejected"
+        WARNING = "warning", "Warning"
 
     # Indexed by rejection_import_row_idx (order_import, row).
     order_import = models.ForeignKey(
@@ -68,6 +81,7 @@ class ImportRejection(models.Model):
     column = models.CharField(max_length=64, blank=True, default="")
     value = models.CharField(max_length=200, blank=True, default="")
     reason = models.CharField(max_length=300)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REJECTED)
 
     class Meta:
         ordering = ["order_import", "row", "id"]

@@ -188,14 +188,18 @@ def net_revenue() -> CombinedExpression:
 
 
 class OrderLine(models.Model):
-    """A product line of an order; ``amount`` is the line total the shop charged."""
+    """A product line of an order; ``amount`` is the line total the shop charged.
+
+    Unit prices take up to 4 decimals (wholesale prices such as 0.001); ``amount`` is
+    ``quantity × unit_price`` rounded half-up to cents, as the shop charged it.
+    """
 
     # Indexed by the (order, line_number) unique constraint.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_number = models.PositiveIntegerField()
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:

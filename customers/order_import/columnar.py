@@ -9,33 +9,30 @@ exactly the same result.
 """
 
 import csv
-import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from itertools import islice
+from datetime import datetime
+from decimal import Decimal
+from itertools import compress, islice
 from operator import itemgetter
 
+from clvcrm.core.input_values import PLAIN_MOMENT, InputValueError, date_from_text
 from customers.order_import.batches import Batch
 from customers.order_import.rows import (
     BOOLEANS,
     COUNTRY_CODES,
-    MAX_ID_LENGTH,
+    EMAIL_LENGTH,
+    IDENTIFIER_LENGTHS,
+    PLAIN_AMOUNT,
+    PLAIN_REFUND,
     STATUSES,
+    TEXT_LENGTHS,
     RowParser,
     _email_ok,
-    parse_moment,
 )
 from customers.order_import.table import OrderTable
 
 Record = tuple[int, list[str] | csv.Error]
 LINE_COLUMNS = frozenset({"sku", "product_name", "category", "quantity", "unit_price"})
-# Non-negative, at most ten digits before and two after the point: within numeric(12, 2).
-_PLAIN_AMOUNT = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
-# A date, or a date and time without offset, that both Python and PostgreSQL read alike.
-_UTC_MOMENT = re.compile(
-    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?)?"
-)
 
 
 def raw_chunks(records: Iterable[Record], order_id_index: int, size: int) -> Iterator[list]:
@@ -70,7 +67,17 @@ def _same_order(previous: object, current: object, index: int) -> bool:
 
 
 def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
-    """The chunk as one-row orders in ``Batch.table``, or ``None`` for the row-by-row path."""
+    """The chunk as one-row orders in ``Batch.table``, or ``None`` for the row-by-row path.
+
+    Anything unexpected in the chunk, an exception included, leaves it to that path.
+    """
+    try:
+        return _fast_batch(chunk, parser)
+    except Exception:  # the row-by-row path names the row and the problem
+        return None
+
+
+def _fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
     if LINE_COLUMNS & parser.columns.keys():
         return None
     records = [fields for _, fields in chunk]
@@ -81,12 +88,18 @@ def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
         for name, i in parser.columns.items()
     }
     customer_ids, order_ids = col["customer_id"], col["order_id"]
-    if not (_identifiers_ok(customer_ids) and _identifiers_ok(order_ids)):
+    if not (
+        _identifiers_ok(customer_ids, "customer_id") and _identifiers_ok(order_ids, "order_id")
+    ):
         return None
     if len(set(order_ids)) != len(order_ids):
         return None  # repeated order ids: the row-by-row path sorts out which one wins
     placed = _moments_as_text(col["placed_at"], parser) or _moments(col["placed_at"], parser)
-    if placed is None or not all(map(_PLAIN_AMOUNT.fullmatch, col["amount"])):
+    amounts = col["amount"]
+    if placed is None or not all(map(PLAIN_AMOUNT.fullmatch, amounts)):
+        return None
+    refunds = col.get("refunded_amount")
+    if refunds is not None and not _refunds_ok(refunds, amounts):
         return None
     extras = _optional_columns(col, len(records), parser)
     if extras is None:
@@ -98,17 +111,27 @@ def fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
             customer_ids,
             order_ids,
             placed,
-            col["amount"],
+            col["placed_at"],
+            amounts,
+            refunds,
             *extras,
             currency=parser.base_currency,
         ),
     )
 
 
-def _identifiers_ok(values: list[str]) -> bool:
+def _identifiers_ok(values: list[str], column: str) -> bool:
     return (
-        all(values) and max(map(len, values)) <= MAX_ID_LENGTH and all(map(str.isprintable, values))
+        all(values)
+        and max(map(len, values)) <= IDENTIFIER_LENGTHS[column]
+        and all(map(str.isprintable, values))
     )
+
+
+def _refunds_ok(refunds: list[str], amounts: list[str]) -> bool:
+    """Empty, or plain amounts no larger than the order's (checked where given: few are)."""
+    given = list(compress(zip(refunds, amounts, strict=True), refunds))
+    return all(PLAIN_REFUND.fullmatch(r) and Decimal(r) <= Decimal(a) for r, a in given)
 
 
 def _moments_as_text(values: list[str], parser: RowParser) -> list[str] | None:
@@ -117,30 +140,33 @@ def _moments_as_text(values: list[str], parser: RowParser) -> list[str] | None:
     In a shop on UTC, a date or date-time without offset means the same instant to both,
     so it can go to the database as it is: parsing ten million of them into datetimes and
     formatting them again would cost more than the rest of the validation. The calendar
-    dates are checked once per distinct day.
+    dates are checked once per distinct day. All must have one shape (length, and the
+    separator of date and time), so that their order as text is their order in time.
     """
-    if getattr(parser.tz, "key", None) != "UTC" or not all(map(_UTC_MOMENT.fullmatch, values)):
+    if getattr(parser.tz, "key", None) != "UTC" or not all(map(PLAIN_MOMENT.fullmatch, values)):
+        return None
+    if len(set(map(len, values))) != 1 or (
+        len(values[0]) > 10 and len(set(map(itemgetter(10), values))) != 1
+    ):
         return None
     days = {v[:10] for v in values}
     try:
         for day in days:
-            date.fromisoformat(day)
-    except ValueError:
+            date_from_text(day)
+    except InputValueError:
         return None
     last, limit = max(days), parser.latest_placed_at
     if last < limit.date().isoformat():
         return values
-    latest = max(parse_moment(v, parser.tz) for v in values if v.startswith(last))
+    latest = max(parser.parse_placed_at(v) for v in values if v.startswith(last))
     return values if latest <= limit else None
 
 
 def _moments(values: list[str], parser: RowParser) -> list[datetime] | None:
-    parse, tz = datetime.fromisoformat, parser.tz
     try:
-        moments = [parse(v) for v in values]
-    except ValueError:
+        moments = list(map(parser.parse_placed_at, values))
+    except InputValueError:
         return None
-    moments = [m if m.tzinfo else m.replace(tzinfo=tz) for m in moments]
     return moments if max(moments) <= parser.latest_placed_at else None
 
 
@@ -154,20 +180,25 @@ def _optional_columns(col: dict[str, list[str]], n: int, parser: RowParser) -> l
     emails = col.get("email", empty)
     countries = [c.upper() for c in col.get("country", empty)]
     consents = [c.lower() for c in col.get("marketing_consent", empty)]
+    texts = {name: col.get(name, empty) for name in ("first_name", "last_name", "channel")}
+    distinct_emails = set(emails) - {""}
     # Checked on the distinct values: addresses and codes repeat across a customer's rows.
+    # Text longer than its column goes the row-by-row way, which cuts it with a warning.
     if not (
         set(statuses) <= STATUSES
-        and all(map(_email_ok, set(emails) - {""}))
+        and all(len(e) <= EMAIL_LENGTH for e in distinct_emails)
+        and all(map(_email_ok, distinct_emails))
         and set(countries) - {""} <= COUNTRY_CODES
         and set(consents) - {""} <= BOOLEANS.keys()
+        and all(max(map(len, v)) <= TEXT_LENGTHS[name] for name, v in texts.items())
     ):
         return None
     return [
         statuses,
         emails,
-        [v[:150] for v in col.get("first_name", empty)],
-        [v[:150] for v in col.get("last_name", empty)],
+        texts["first_name"],
+        texts["last_name"],
         countries,
-        [v[:100] for v in col.get("channel", empty)],
+        texts["channel"],
         [BOOLEANS.get(c) for c in consents],
     ]

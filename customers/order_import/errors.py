@@ -1,6 +1,7 @@
-"""What the import reports: a file it refuses, and rows it rejects."""
+"""What the import reports: a file it refuses, rows it rejects and rows it warns about."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 class ImportFileError(Exception):
@@ -11,8 +12,8 @@ class ImportFileError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
-    """One reason a row was rejected; a row may have several."""
+class RowReport:
+    """One line of an import's report: a row, the column concerned and what happened."""
 
     row: int
     column: str
@@ -20,7 +21,30 @@ class Rejection:
     reason: str
     order_id: str = ""
 
-    REPORT_HEADER = ("row", "order_id", "column", "value", "reason")
+    KIND: ClassVar[str] = ""
+    REPORT_HEADER: ClassVar[tuple[str, ...]] = (
+        "row",
+        "kind",
+        "order_id",
+        "column",
+        "value",
+        "reason",
+    )
 
     def as_report_row(self) -> tuple[str, ...]:
-        return (str(self.row), self.order_id, self.column, self.value, self.reason)
+        return (str(self.row), self.KIND, self.order_id, self.column, self.value, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection(RowReport):
+    """One reason a row was rejected (nothing of its order was imported); a row may have
+    several."""
+
+    KIND: ClassVar[str] = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RowWarning(RowReport):
+    """Something about a row that was imported: what the import changed or chose, and why."""
+
+    KIND: ClassVar[str] = "warning"

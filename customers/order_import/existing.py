@@ -1,7 +1,8 @@
 """Compare a batch with what the database already holds.
 
 Reads the batch's customers and orders (one query each, plus lines when orders with lines
-exist) and sorts each order draft into new, status changed, unchanged or rejected.
+exist) and sorts each order draft into new, changed (status or refund), unchanged or
+rejected.
 """
 
 from dataclasses import dataclass
@@ -14,8 +15,7 @@ from django.utils import timezone
 from clvcrm.core.bulk import in_chunks
 from customers.models import Customer, Order, OrderLine
 from customers.order_import.batches import WHOLE_ORDER, Batch, OrderDraft
-from customers.order_import.errors import Rejection
-from customers.order_import.rows import ParsedRow
+from customers.order_import.errors import Rejection, RowWarning
 
 CUSTOMER_FIELDS = ("email", "first_name", "last_name", "country", "marketing_consent")
 
@@ -23,7 +23,15 @@ CUSTOMER_FIELDS = ("email", "first_name", "last_name", "country", "marketing_con
 def existing_customers(external_ids: set[str]) -> dict[str, dict]:
     """The stored fields of the batch's customers that already exist, by external id."""
     found: dict[str, dict] = {}
-    names = ("id", "external_id", "acquired_on", "acquisition_channel__name", *CUSTOMER_FIELDS)
+    names = (
+        "id",
+        "external_id",
+        "acquired_on",
+        "acquisition_channel__name",
+        "created_at",
+        "updated_at",
+        *CUSTOMER_FIELDS,
+    )
     for chunk in in_chunks(external_ids):
         rows = Customer.objects.filter(external_id__any=chunk).values_list(*names)
         for row in rows:
@@ -31,63 +39,70 @@ def existing_customers(external_ids: set[str]) -> dict[str, dict]:
     return found
 
 
-def reject_email_conflicts(
-    batch: Batch, orders: list[OrderDraft], existing: dict[str, dict]
-) -> list[OrderDraft]:
-    """Reject orders whose rows give a customer an email another customer already has."""
-    claimed: dict[str, str] = {}
-    for draft in orders:
-        for row in draft.rows:
-            if row.email:
-                current = existing.get(draft.customer_id, {}).get("email", "")
-                if row.email.lower() != current.lower():
-                    claimed.setdefault(row.email.lower(), draft.customer_id)
-    if not claimed:
-        return orders  # no new addresses in this batch: nothing can conflict
-    owners = {}
-    for chunk in in_chunks(claimed):
-        owners.update(
+TAKEN_EMAIL = "email already belongs to customer {owner}; the customer keeps their address"
+
+
+def email_clashes(claims: dict[str, tuple[str, int]]) -> dict[str, tuple[str, str]]:
+    """The claims of an address another customer has: ``{customer: (email, owner)}``.
+
+    ``claims`` holds the email the batch would give each customer (a new one, or another
+    than stored), with the customer's first row. The address belongs to a stored customer
+    who has it and keeps it (a claimant gives theirs up), else to the claimant with the
+    earliest first row. An email a row gives but the latest-row rule does not take claims
+    nothing.
+    """
+    if not claims:
+        return {}  # no new addresses in this batch: nothing can clash
+    holders: dict[str, str] = {}
+    for chunk in in_chunks({email.lower() for email, _ in claims.values()}):
+        found = (
             Customer.objects.exclude(email="")
             .annotate(email_lower=Lower("email"))
             .filter(email_lower__any=chunk)
             .values_list("email_lower", "external_id")
         )
-    kept = []
+        holders.update((email, cid) for email, cid in found if cid not in claims)
+    for cid, (email, _) in sorted(claims.items(), key=lambda claim: claim[1][1]):
+        holders.setdefault(email.lower(), cid)
+    return {
+        cid: (email, owner)
+        for cid, (email, _) in claims.items()
+        if (owner := holders[email.lower()]) != cid
+    }
+
+
+def warn_taken_emails(
+    batch: Batch, orders: list[OrderDraft], clashes: dict[str, tuple[str, str]]
+) -> None:
+    """Warn on each row that gives its customer an address another customer has."""
     for draft in orders:
-        conflict = _email_conflict(draft, owners, claimed)
-        if conflict is None:
-            kept.append(draft)
+        clash = clashes.get(draft.customer_id)
+        if clash is None:
             continue
-        row, owner = conflict
-        _reject_order(
-            batch, draft, "email", row.email, f"email already belongs to customer {owner}", row.row
-        )
-    return kept
+        email, owner = clash
+        for row in draft.rows:
+            if row.email.lower() == email.lower():
+                reason = TAKEN_EMAIL.format(owner=owner)
+                warning = RowWarning(row.row, "email", row.email, reason, draft.order_id)
+                batch.warnings.append(warning)
 
 
-def _email_conflict(
-    draft: OrderDraft, owners: dict[str, str], claimed: dict[str, str]
-) -> tuple[ParsedRow, str] | None:
-    for row in draft.rows:
-        email = row.email.lower()
-        if not email:
-            continue
-        owner = owners.get(email) or claimed.get(email)
-        if owner is not None and owner != draft.customer_id:
-            return row, owner
-    return None
+# What a later export may change of an order already imported (a refund, a cancellation).
+CHANGEABLE = frozenset({"status", "refunded_amount"})
 
 
 def classify_orders(
     batch: Batch, orders: list[OrderDraft], customer_pks: dict[str, int]
-) -> tuple[list[OrderDraft], list[OrderDraft], list[OrderDraft]]:
-    """Sort the drafts into new, status changed and unchanged; reject the conflicting ones.
+) -> tuple[list[OrderDraft], list[tuple[int, OrderDraft]], list[OrderDraft]]:
+    """Sort the drafts into new, changed and unchanged; reject the conflicting ones.
 
-    ``customer_pks`` maps the batch's stored customers' external ids to primary keys, so
-    the stored orders are read without joining the customers table.
+    Changed orders come with their primary key: only their status and refunded amount
+    differ from the stored ones (the newer export wins). ``customer_pks`` maps the batch's
+    stored customers' external ids to primary keys, so the stored orders are read without
+    joining the customers table.
     """
     existing = _existing_orders([o.order_id for o in orders])
-    new, status_changes, unchanged, conflicts = [], [], [], []
+    new, changed, unchanged, conflicts = [], [], [], []
     for draft in orders:
         stored = existing.get(draft.order_id)
         if stored is None:
@@ -96,13 +111,12 @@ def classify_orders(
         differences = _differences(draft, stored, customer_pks.get(draft.customer_id))
         if not differences:
             unchanged.append(draft)
-        elif list(differences) == ["status"]:
-            # Orders change status after the fact (a refund): the newer export wins.
-            status_changes.append(draft)
+        elif differences.keys() <= CHANGEABLE:
+            changed.append((stored.id, draft))
         else:
             conflicts.append((draft, differences))
     _reject_conflicts(batch, conflicts)
-    return new, status_changes, unchanged
+    return new, changed, unchanged
 
 
 def _reject_conflicts(batch: Batch, conflicts: list[tuple[OrderDraft, dict]]) -> None:
@@ -123,12 +137,22 @@ class _StoredOrder:
     status: str
     total: Decimal
     currency: str
+    refunded_amount: Decimal
     lines: list[tuple]
 
 
 def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
     found: dict[str, _StoredOrder] = {}
-    columns = ("external_id", "id", "customer_id", "placed_at", "status", "total", "currency")
+    columns = (
+        "external_id",
+        "id",
+        "customer_id",
+        "placed_at",
+        "status",
+        "total",
+        "currency",
+        "refunded_amount",
+    )
     for chunk in in_chunks(order_ids):
         for external_id, *values in Order.objects.filter(external_id__any=chunk).values_list(
             *columns
@@ -161,19 +185,25 @@ def _differences(
         "lines": (lines, stored.lines),
         "status": (draft.status, stored.status),
     }
-    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
+    if draft.refunded_amount is not None:  # else the file does not say: the stored one stays
+        pairs["refunded_amount"] = (draft.refunded_amount, stored.refunded_amount)
+    differing: dict[str, tuple[object, object]] = {
+        name: pair for name, pair in pairs.items() if pair[0] != pair[1]
+    }
+    if "placed_at" in differing:  # shown as the file wrote it
+        differing["placed_at"] = (draft.rows[0].placed_at_text, stored.placed_at)
+    return differing
 
 
 def describe_differences(differences: dict[str, tuple[object, object]]) -> str:
+    """``differences`` (``{column: (file, database)}``) in words, the file's as written."""
     parts = []
     for name, (mine, theirs) in differences.items():
         if name == "lines":
             parts.append(f"{len(mine)} line(s) in the file, {len(theirs)} in the database")  # type: ignore[arg-type]
         elif name == "placed_at":
-            parts.append(
-                f"placed_at {mine.isoformat()} in the file, "  # type: ignore[attr-defined]
-                f"{timezone.localtime(theirs).isoformat()} in the database"
-            )  # type: ignore[arg-type]
+            stored = timezone.localtime(theirs).isoformat()  # type: ignore[arg-type]
+            parts.append(f"placed_at {mine} in the file, {stored} in the database")
         else:
             parts.append(f"{name} {mine} in the file, {theirs} in the database")
     return "; ".join(parts)

@@ -14,17 +14,26 @@ leaves the database as it was before, so a re-run starts over from the same stat
 migrations always find the schema they made. The price: the orders and customers tables
 are locked for the duration of that first import (there are no orders to show yet), and
 its rows, counters and rejections appear together when it commits.
+
+One index can be needed before the end: the orders' (customer, placed_at) index, through
+which a batch looks up customers' latest stored orders (the latest-row rule for customer
+details, ``customer_plans``). While the file comes in time order no lookup is needed:
+every order of a batch is newer than every order stored. The first batch out of order
+builds that index then, and the batches after it keep it up to date.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.db import connection, transaction
 
 from customers.models import Customer, Order, OrderImport
-from customers.order_import.writer import Counts, lock_import, record_counts
+from customers.order_import.batches import Batch
+from customers.order_import.writer import Counts, WriteRules, lock_import, record_counts
 
 TABLES = (Customer._meta.db_table, Order._meta.db_table)
+CUSTOMER_ORDERS_INDEX = "order_customer_placed_idx"
 
 # Indexes that no constraint needs: the unique ones (external ids, the email rule) stay,
 # since each batch looks rows up by them and they enforce what the import relies on.
@@ -56,9 +65,31 @@ class FirstLoad:
         self.order_import = order_import
         self.active = False
         self.counts = Counts()
+        self._indexes: dict[str, str] = {}
+        self._latest_key: tuple | None = None
 
     def add(self, counts: Counts) -> None:
         self.counts.add(counts)
+
+    def rules(self, batch: Batch, started: datetime) -> WriteRules:
+        """How to write ``batch``: without lookups of customers' latest stored orders
+        while the first load comes in time order."""
+        in_order = self._in_order(batch)
+        if not self.active:
+            return WriteRules(started)
+        if not in_order and CUSTOMER_ORDERS_INDEX in self._indexes:
+            with connection.cursor() as cursor:
+                cursor.execute(self._indexes.pop(CUSTOMER_ORDERS_INDEX))
+        return WriteRules(started, lookup_latest=CUSTOMER_ORDERS_INDEX not in self._indexes)
+
+    def _in_order(self, batch: Batch) -> bool:
+        """Whether every order of ``batch`` comes after every order of the batches before."""
+        if batch.key_range is None:
+            return True
+        first, last = batch.key_range
+        in_order = self._latest_key is None or first > self._latest_key
+        self._latest_key = last if self._latest_key is None else max(self._latest_key, last)
+        return in_order
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -68,9 +99,9 @@ class FirstLoad:
                 if not Order.objects.exists():  # else another import got there first
                     self.active = True
                     try:
-                        indexes, foreign_keys = _drop_indexes_and_foreign_keys()
+                        self._indexes, foreign_keys = _drop_indexes_and_foreign_keys()
                         yield
-                        _create(indexes, foreign_keys)
+                        _create(list(self._indexes.values()), foreign_keys)
                         if self.order_import is not None:
                             record_counts(self.order_import, self.counts)
                     finally:
@@ -79,8 +110,8 @@ class FirstLoad:
         yield  # batch by batch, each in its own transaction
 
 
-def _drop_indexes_and_foreign_keys() -> tuple[list[str], list[str]]:
-    """Drop them; return the statements that create them again.
+def _drop_indexes_and_foreign_keys() -> tuple[dict[str, str], list[str]]:
+    """Drop them; return the statements that create them again (indexes by name).
 
     Table and index names come from regclass, which quotes them where SQL needs it.
     """
@@ -96,7 +127,7 @@ def _drop_indexes_and_foreign_keys() -> tuple[list[str], list[str]]:
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
     add = "ALTER TABLE {} ADD CONSTRAINT {} {}"
-    return [sql for _, sql in indexes], [add.format(t, quote(n), d) for t, n, d in foreign_keys]
+    return dict(indexes), [add.format(t, quote(n), d) for t, n, d in foreign_keys]
 
 
 def _create(indexes: list[str], foreign_keys: list[str]) -> None:

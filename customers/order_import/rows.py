@@ -1,30 +1,91 @@
 """Validate one CSV record into a :class:`ParsedRow`, or say precisely why it is rejected.
 
 Everything here is pure Python and runs for every row, so it avoids per-row allocations it
-does not need and caches date parsing (exports repeat the same dates many times).
+does not need and caches date parsing (exports repeat the same dates many times). Numbers
+and dates are read by ``clvcrm.core.input_values`` (ASCII only, within what the columns
+hold); text is measured against the model fields that store it.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from typing import TypeVar
 
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import DecimalField, Field, Model
 
-from customers.order_import.errors import Rejection
+from clvcrm.core.input_values import (
+    NEGATIVE,
+    InputValueError,
+    decimal_for_field,
+    integer_from_text,
+    integer_range_of,
+    moment_from_text,
+    plain_decimal_pattern,
+)
+from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
+from customers.order_import.errors import Rejection, RowWarning
 
-MAX_ID_LENGTH = 64
-MAX_AMOUNT = Decimal("9999999999.99")
 STATUSES = frozenset({"completed", "refunded", "cancelled"})
 BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 CURRENCY_CODES = frozenset(c.alpha_3 for c in pycountry.currencies)
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 CENT = Decimal("0.01")
+
+
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _decimal_field(model: type[Model], name: str) -> DecimalField:
+    field = _field(model, name)
+    assert isinstance(field, DecimalField)
+    return field
+
+
+TOTAL_FIELD = _decimal_field(Order, "total")
+REFUND_FIELD = _decimal_field(Order, "refunded_amount")
+UNIT_PRICE_FIELD = _decimal_field(OrderLine, "unit_price")
+QUANTITY_RANGE = (1, integer_range_of(_field(OrderLine, "quantity"))[1])
+# Text the fast checks take as it is; anything else goes through decimal_for_field.
+PLAIN_AMOUNT = plain_decimal_pattern(TOTAL_FIELD)
+PLAIN_REFUND = plain_decimal_pattern(REFUND_FIELD)
+PLAIN_UNIT_PRICE = plain_decimal_pattern(UNIT_PRICE_FIELD)
+PLAIN_QUANTITY = re.compile(r"[1-9][0-9]{0,8}")  # 1 to 999,999,999: within the column
+UNIT_PRICE_PLACES = Decimal(1).scaleb(-UNIT_PRICE_FIELD.decimal_places)
+
+
+def _max_length(model: type[Model], name: str) -> int:
+    length = _field(model, name).max_length
+    assert length is not None
+    return length
+
+
+# Identifiers longer than their column are rejected: cut short, two could become one.
+IDENTIFIER_LENGTHS = {
+    "customer_id": _max_length(Customer, "external_id"),
+    "order_id": _max_length(Order, "external_id"),
+    "sku": _max_length(Product, "sku"),
+}
+EMAIL_LENGTH = _max_length(Customer, "email")
+# Descriptions longer than their column are cut to it, with a warning: the order they come
+# with still counts, and a later file can give the full text.
+TEXT_LENGTHS = {
+    "first_name": _max_length(Customer, "first_name"),
+    "last_name": _max_length(Customer, "last_name"),
+    "channel": _max_length(AcquisitionChannel, "name"),
+    "product_name": _max_length(Product, "name"),
+    "category": _max_length(Product, "category"),
+}
 _OPTIONAL_TEXT = (
+    "refunded_amount",
     "email",
     "first_name",
     "last_name",
@@ -39,11 +100,16 @@ _OPTIONAL_TEXT = (
     "quantity",
     "unit_price",
 )
+NEGATIVE_AMOUNT = "negative (a refund goes in refunded_amount, or the status refunded)"
 
 
 @dataclass(slots=True)
 class ParsedRow:
-    """A row that passed every check on its own; values are clean Python objects."""
+    """A row that passed every check on its own; values are clean Python objects.
+
+    ``placed_at_text`` is the cell as the file wrote it, for messages; ``warnings`` say
+    what was changed to import the row (a text cut to its column's length).
+    """
 
     row: int
     customer_id: str
@@ -63,6 +129,13 @@ class ParsedRow:
     category: str
     quantity: int
     unit_price: Decimal | None
+    refunded_amount: Decimal | None
+    placed_at_text: str
+    warnings: tuple[RowWarning, ...] = ()
+
+
+Reject = Callable[[str, str], None]
+T = TypeVar("T")
 
 
 class RowParser:
@@ -73,34 +146,47 @@ class RowParser:
     check goes through the detailed validation that names every problem.
     """
 
-    def __init__(self, columns: dict[str, int], base_currency: str, tz: ZoneInfo) -> None:
+    def __init__(self, columns: dict[str, int], base_currency: str, tz: tzinfo) -> None:
         self.columns = columns
         self.width = max(columns.values()) + 1
         self.base_currency = base_currency
         self.tz = tz
-        self.parse_placed_at = _datetime_parser(tz)
+        self.parse_placed_at = _moment_parser(tz)
         # A day of slack for shops whose clocks or time zones run ahead of ours.
         self.latest_placed_at = datetime.now(tz) + timedelta(days=1)
         self._optional = tuple((name, columns[name]) for name in _OPTIONAL_TEXT if name in columns)
 
     def parse(self, row: int, fields: list[str]) -> ParsedRow | list[Rejection]:
-        """Validate ``fields``; return the parsed row or every reason it is rejected."""
-        values = {name: fields[i].strip() for name, i in self.columns.items()}
-        quick = self._quick(row, values)
-        return quick if quick is not None else self._detailed(row, values)
+        """Validate ``fields``; return the parsed row or every reason it is rejected.
+
+        Never raises: whatever goes wrong with one row becomes that row's rejection.
+        """
+        try:
+            values = {name: fields[i].strip() for name, i in self.columns.items()}
+            try:
+                quick = self._quick(row, values)
+            except Exception:  # the detailed path below names the problem
+                quick = None
+            return quick if quick is not None else self._detailed(row, values)
+        except Exception as exc:  # the safety net: one row never stops the import
+            return [Rejection(row, "", "", unreadable(exc))]
 
     def _quick(self, row: int, values: dict[str, str]) -> ParsedRow | None:
         """The straight path: ``None`` as soon as anything looks wrong."""
         customer_id = values["customer_id"]
         order_id = values["order_id"]
-        if not (_plain_identifier(customer_id) and _plain_identifier(order_id)):
+        amount_text = values["amount"]
+        if not (
+            _plain_identifier(customer_id, "customer_id")
+            and _plain_identifier(order_id, "order_id")
+            and PLAIN_AMOUNT.fullmatch(amount_text)
+        ):
             return None
         try:
             placed_at = self.parse_placed_at(values["placed_at"])
-            amount = Decimal(values["amount"])
-        except (ValueError, InvalidOperation):
+        except InputValueError:
             return None
-        if placed_at > self.latest_placed_at or not _plain_money(amount):
+        if placed_at > self.latest_placed_at:
             return None
         optional = {name: values[name] for name, _ in self._optional if values[name]}
         if optional and not _optional_ok(optional):
@@ -109,69 +195,81 @@ class RowParser:
         status = optional.get("status", "completed").lower()
         if currency != self.base_currency or status not in STATUSES:
             return None
+        amount = Decimal(amount_text).quantize(CENT)
         sku = optional.get("sku", "")
         quantity = int(optional["quantity"]) if "quantity" in optional else 1
-        unit_price = Decimal(optional["unit_price"]) if "unit_price" in optional else None
-        if sku and unit_price is not None and unit_price * quantity != amount:
+        unit_price = _unit_price_of(optional.get("unit_price"))
+        if sku and unit_price is not None and line_amount(quantity, unit_price) != amount:
+            return None
+        refunded = Decimal(optional["refunded_amount"]) if "refunded_amount" in optional else None
+        if refunded is not None and not sku and refunded > amount:
             return None
         return ParsedRow(
             row,
             customer_id,
             order_id,
             placed_at,
-            amount.quantize(CENT),
+            amount,
             currency,
             status,
             optional.get("email", ""),
-            optional.get("first_name", "")[:150],
-            optional.get("last_name", "")[:150],
+            optional.get("first_name", ""),
+            optional.get("last_name", ""),
             optional.get("country", "").upper(),
-            optional.get("channel", "")[:100],
+            optional.get("channel", ""),
             BOOLEANS.get(optional.get("marketing_consent", "").lower()),
             sku,
-            optional.get("product_name", "")[:200],
-            optional.get("category", "")[:100],
+            optional.get("product_name", ""),
+            optional.get("category", ""),
             quantity,
-            unit_price.quantize(CENT) if unit_price is not None else None,
+            unit_price,
+            refunded.quantize(CENT) if refunded is not None else None,
+            values["placed_at"],
         )
 
     def _detailed(self, row: int, values: dict[str, str]) -> ParsedRow | list[Rejection]:
         order_id = values["order_id"]
         problems: list[tuple[str, str, str]] = []
+        warnings: list[RowWarning] = []
 
         def reject(column: str, reason: str) -> None:
             problems.append((column, values.get(column, ""), reason))
 
-        customer_id = _identifier(values["customer_id"], "customer_id", reject)
-        _identifier(order_id, "order_id", reject)
-        placed_at = self._placed_at(values["placed_at"], reject)
-        amount = _money(values["amount"], "amount", reject, required=True)
-        currency = self._currency(values.get("currency", ""), reject)
-        status = _status(values.get("status", ""), reject)
-        email = _email(values.get("email", ""), reject)
-        country = _country(values.get("country", ""), reject)
-        consent = _consent(values.get("marketing_consent", ""), reject)
-        quantity = _quantity(values.get("quantity", ""), reject)
-        unit_price = _money(values.get("unit_price", ""), "unit_price", reject, required=False)
-        sku = values.get("sku", "")
-        if len(sku) > MAX_ID_LENGTH:
-            reject("sku", f"longer than {MAX_ID_LENGTH} characters")
-        elif not sku.isprintable():
-            reject("sku", "contains a control character")
+        check = _Checker(values, reject)
+        customer_id = check("customer_id", _identifier)
+        check("order_id", _identifier)
+        placed_at = check("placed_at", self._placed_at)
+        amount = check("amount", _amount)
+        currency = check("currency", self._currency)
+        status = check("status", _status)
+        email = check("email", _email)
+        country = check("country", _country)
+        consent = check("marketing_consent", _consent)
+        quantity = check("quantity", _quantity)
+        unit_price = check("unit_price", _unit_price)
+        refunded = check("refunded_amount", _refund)
+        sku = check("sku", _sku)
+        texts = {c: _text(row, c, values.get(c, ""), order_id, warnings) for c in TEXT_LENGTHS}
         if not sku and (values.get("product_name") or values.get("category")):
             reject("sku", "product_name or category given without a sku")
-        if (
-            sku
-            and unit_price is not None
-            and amount is not None
-            and quantity is not None
-            and unit_price * quantity != amount
-        ):
-            reject("amount", f"does not equal quantity {quantity} × unit_price {unit_price}")
+        if sku and unit_price is not None and amount is not None and quantity is not None:
+            expected = line_amount(quantity, unit_price)
+            if expected != amount:
+                reject("amount", _line_mismatch(quantity, values["unit_price"], expected))
+        if not sku and refunded is not None and amount is not None and refunded > amount:
+            reject("refunded_amount", f"larger than the order's amount {amount}")
         if problems:
-            return [Rejection(row, c, v[:200], r, order_id[:MAX_ID_LENGTH]) for c, v, r in problems]
+            order_id = order_id[: IDENTIFIER_LENGTHS["order_id"]]
+            return [Rejection(row, c, v[:200], r, order_id) for c, v, r in problems]
+        # Every check that can give None rejected the row above.
+        assert customer_id is not None
+        assert email is not None
+        assert country is not None
+        assert sku is not None
         assert placed_at is not None
         assert amount is not None
+        assert currency is not None
+        assert status is not None
         assert quantity is not None
         return ParsedRow(
             row,
@@ -182,16 +280,19 @@ class RowParser:
             currency,
             status,
             email,
-            values.get("first_name", "")[:150],
-            values.get("last_name", "")[:150],
+            texts["first_name"],
+            texts["last_name"],
             country,
-            values.get("channel", "")[:100],
+            texts["channel"],
             consent,
             sku,
-            values.get("product_name", "")[:200],
-            values.get("category", "")[:100],
+            texts["product_name"],
+            texts["category"],
             quantity,
             unit_price,
+            refunded,
+            values["placed_at"],
+            tuple(warnings),
         )
 
     def width_problem(self, row: int, fields: list[str]) -> Rejection | None:
@@ -199,38 +300,73 @@ class RowParser:
         if len(fields) >= self.width:
             return None
         i = self.columns["order_id"]
-        order_id = fields[i].strip() if i < len(fields) else ""
+        order_id = fields[i].strip()[: IDENTIFIER_LENGTHS["order_id"]] if i < len(fields) else ""
         return Rejection(
             row, "", "", f"has {len(fields)} field(s), the header has {self.width}", order_id
         )
 
-    def _placed_at(self, value: str, reject) -> datetime | None:
+    def _placed_at(self, value: str, column: str, reject: Reject) -> datetime | None:
         if not value:
-            reject("placed_at", "missing")
+            reject(column, "missing")
             return None
         try:
             placed_at = self.parse_placed_at(value)
-        except ValueError:
-            reject("placed_at", "not a date or date-time (use YYYY-MM-DD or ISO 8601)")
+        except InputValueError as exc:
+            reject(column, str(exc))
             return None
         if placed_at > self.latest_placed_at:
-            reject("placed_at", "is in the future")
+            reject(column, "is in the future")
             return None
         return placed_at
 
-    def _currency(self, value: str, reject) -> str:
+    def _currency(self, value: str, column: str, reject: Reject) -> str:
         code = value.upper()
         if not code or code == self.base_currency:
             return self.base_currency
         if code not in CURRENCY_CODES:
-            reject("currency", "unknown currency code (expected ISO 4217, like USD)")
+            reject(column, "unknown currency code (expected ISO 4217, like USD)")
         else:
-            reject("currency", f"the shop's currency is {self.base_currency}; convert it first")
+            reject(column, f"the shop's currency is {self.base_currency}; convert it first")
         return code
 
 
-def _plain_identifier(value: str) -> bool:
-    return 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
+class _Checker:
+    """Runs one column's check; an exception in it becomes that column's rejection."""
+
+    def __init__(self, values: dict[str, str], reject: Reject) -> None:
+        self.values = values
+        self.reject = reject
+
+    def __call__(self, column: str, check: Callable[[str, str, Reject], T]) -> T | None:
+        try:
+            return check(self.values.get(column, ""), column, self.reject)
+        except Exception as exc:  # the safety net of one cell
+            self.reject(column, unreadable(exc))
+            return None
+
+
+def unreadable(exc: BaseException) -> str:
+    """The reason given for a row whose processing failed in a way no check foresaw."""
+    return f"could not be read ({type(exc).__name__}: {exc})"[:300]
+
+
+def line_amount(quantity: int, unit_price: Decimal) -> Decimal:
+    """What a line of ``quantity`` at ``unit_price`` costs: rounded half-up to cents."""
+    return (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
+
+
+def _line_mismatch(quantity: int, unit_price_text: str, expected: Decimal) -> str:
+    reason = f"does not equal quantity {quantity} × unit_price {unit_price_text}"
+    exact = quantity * Decimal(unit_price_text)
+    return reason if exact == expected else f"{reason} = {expected} (rounded half-up to cents)"
+
+
+def _unit_price_of(text: str | None) -> Decimal | None:
+    return Decimal(text).quantize(UNIT_PRICE_PLACES) if text is not None else None
+
+
+def _plain_identifier(value: str, column: str) -> bool:
+    return 0 < len(value) <= IDENTIFIER_LENGTHS[column] and value.isprintable()
 
 
 def _optional_ok(optional: dict[str, str]) -> bool:
@@ -238,15 +374,17 @@ def _optional_ok(optional: dict[str, str]) -> bool:
     get = optional.get
     email, country, consent = get("email"), get("country"), get("marketing_consent")
     sku, quantity, unit_price = get("sku", ""), get("quantity"), get("unit_price")
+    refunded = get("refunded_amount")
     return (
-        (email is None or _email_ok(email))
+        (email is None or (len(email) <= EMAIL_LENGTH and _email_ok(email)))
         and (country is None or country.upper() in COUNTRY_CODES)
         and (consent is None or consent.lower() in BOOLEANS)
         and (bool(sku) or not (get("product_name") or get("category")))
-        and len(sku) <= MAX_ID_LENGTH
-        and sku.isprintable()
-        and (quantity is None or (quantity.isdigit() and int(quantity) >= 1))
-        and (unit_price is None or _money_ok(unit_price))
+        and (not sku or _plain_identifier(sku, "sku"))
+        and (quantity is None or PLAIN_QUANTITY.fullmatch(quantity) is not None)
+        and (unit_price is None or PLAIN_UNIT_PRICE.fullmatch(unit_price) is not None)
+        and (refunded is None or PLAIN_REFUND.fullmatch(refunded) is not None)
+        and all(len(get(c, "")) <= limit for c, limit in TEXT_LENGTHS.items())
     )
 
 
@@ -269,110 +407,101 @@ def _email_ok(email: str) -> bool:
     return True
 
 
-def _money_ok(value: str) -> bool:
-    try:
-        return _plain_money(Decimal(value))
-    except InvalidOperation:
-        return False
-
-
-def _plain_money(amount: Decimal) -> bool:
-    """Finite, not negative, at most two decimal places, within the column's range."""
-    return (
-        amount.is_finite()
-        and amount >= 0
-        and amount.as_tuple().exponent >= -2  # type: ignore[operator]
-        and amount <= MAX_AMOUNT
-    )
-
-
-def parse_moment(value: str, tz: ZoneInfo) -> datetime:
-    """An ISO 8601 date or date-time; one without offset is in ``tz``."""
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-def _datetime_parser(tz: ZoneInfo):
+def _moment_parser(tz: tzinfo) -> Callable[[str], datetime]:
     @lru_cache(maxsize=4096)
     def parse(value: str) -> datetime:
-        return parse_moment(value, tz)
+        return moment_from_text(value, tz)
 
     return parse
 
 
-def _identifier(value: str, column: str, reject) -> str:
+def _identifier(value: str, column: str, reject: Reject) -> str:
+    limit = IDENTIFIER_LENGTHS[column]
     if not value:
         reject(column, "missing")
-    elif len(value) > MAX_ID_LENGTH:
-        reject(column, f"longer than {MAX_ID_LENGTH} characters")
+    elif len(value) > limit:
+        reject(column, f"longer than {limit} characters")
     elif not value.isprintable():
         reject(column, "contains a control character")
     return value
 
 
-def _money(value: str, column: str, reject, *, required: bool) -> Decimal | None:
-    if not value:
-        if required:
-            reject(column, "missing")
-        return None
+def _sku(value: str, column: str, reject: Reject) -> str:
+    return _identifier(value, column, reject) if value else ""
+
+
+def _text(row: int, column: str, value: str, order_id: str, warnings: list[RowWarning]) -> str:
+    limit = TEXT_LENGTHS[column]
+    if len(value) <= limit:
+        return value
+    reason = f"longer than {limit} characters: cut to the first {limit}"
+    warnings.append(RowWarning(row, column, value[:200], reason, order_id))
+    return value[:limit]
+
+
+def _decimal(
+    value: str, column: str, reject: Reject, field: Field, negative: str = NEGATIVE
+) -> Decimal | None:
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        reject(column, "not a number (use a dot as decimal separator, no currency sign)")
+        return decimal_for_field(value, field)
+    except InputValueError as exc:
+        reason = str(exc)
+        reject(column, negative if reason == NEGATIVE else reason)
         return None
-    if not amount.is_finite():
-        reject(column, "not a number (use a dot as decimal separator, no currency sign)")
-        return None
-    if amount < 0:
-        reject(column, "negative (refunds are orders with status refunded)")
-        return None
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        reject(column, "more than 2 decimal places")
-        return None
-    if amount > MAX_AMOUNT:
-        reject(column, f"larger than {MAX_AMOUNT}")
-        return None
-    return amount.quantize(CENT)
 
 
-def _status(value: str, reject) -> str:
+def _amount(value: str, column: str, reject: Reject) -> Decimal | None:
+    if not value:
+        reject(column, "missing")
+        return None
+    return _decimal(value, column, reject, TOTAL_FIELD, negative=NEGATIVE_AMOUNT)
+
+
+def _refund(value: str, column: str, reject: Reject) -> Decimal | None:
+    return _decimal(value, column, reject, REFUND_FIELD) if value else None
+
+
+def _unit_price(value: str, column: str, reject: Reject) -> Decimal | None:
+    return _decimal(value, column, reject, UNIT_PRICE_FIELD) if value else None
+
+
+def _status(value: str, column: str, reject: Reject) -> str:
     status = value.lower() or "completed"
     if status not in STATUSES:
-        reject("status", "unknown status (expected completed, refunded or cancelled)")
+        reject(column, "unknown status (expected completed, refunded or cancelled)")
     return status
 
 
-def _email(value: str, reject) -> str:
-    if value and not _email_ok(value):
-        reject("email", "not a valid email address")
+def _email(value: str, column: str, reject: Reject) -> str:
+    if len(value) > EMAIL_LENGTH:
+        reject(column, f"longer than {EMAIL_LENGTH} characters")
+    elif value and not _email_ok(value):
+        reject(column, "not a valid email address")
     return value
 
 
-def _country(value: str, reject) -> str:
+def _country(value: str, column: str, reject: Reject) -> str:
     code = value.upper()
     if code and code not in COUNTRY_CODES:
-        reject("country", "unknown country code (expected ISO 3166 alpha-2, like DE)")
+        reject(column, "unknown country code (expected ISO 3166 alpha-2, like DE)")
     return code
 
 
-def _consent(value: str, reject) -> bool | None:
+def _consent(value: str, column: str, reject: Reject) -> bool | None:
     if not value:
         return None
     consent = BOOLEANS.get(value.lower())
     if consent is None:
-        reject("marketing_consent", "expected true or false")
+        reject(column, "expected true or false")
     return consent
 
 
-def _quantity(value: str, reject) -> int | None:
+def _quantity(value: str, column: str, reject: Reject) -> int | None:
     if not value:
         return 1
+    low, high = QUANTITY_RANGE
     try:
-        quantity = int(value)
-    except ValueError:
-        reject("quantity", "not a whole number")
+        return integer_from_text(value, minimum=low, maximum=high)
+    except InputValueError as exc:
+        reject(column, str(exc))
         return None
-    if quantity < 1:
-        reject("quantity", "must be at least 1")
-        return None
-    return quantity

@@ -16,6 +16,7 @@ from customers.order_import.errors import ImportFileError
 
 REQUIRED_COLUMNS = ("customer_id", "order_id", "placed_at", "amount")
 OPTIONAL_COLUMNS = (
+    "refunded_amount",
     "email",
     "first_name",
     "last_name",
@@ -43,7 +44,10 @@ BINARY_SIGNATURES = {
     b"\x1f\x8b": "a gzip archive; decompress it first",
 }
 
-csv.field_size_limit(1 << 20)
+# The longest cell, and the longest header line, the import reads: a cell of more than a
+# mebibyte is never an order's data, and the csv module's own limit is 128 KiB.
+MAX_CELL = 1 << 20
+csv.field_size_limit(MAX_CELL)
 
 
 @dataclass(frozen=True)
@@ -70,15 +74,26 @@ def inspect_file(path: Path) -> CsvLayout:
     if size == 0:
         raise ImportFileError("the file is empty: expected a header line with column names")
     with path.open(encoding="utf-8-sig", newline="") as text:
-        header_line = text.readline()
+        header_line = text.readline(MAX_CELL + 1)
+    if len(header_line) > MAX_CELL:
+        raise ImportFileError(
+            "the first line (the header) is longer than 1 MiB: expected a header line with "
+            "column names"
+        )
     return _layout_from_header(header_line, size)
 
 
 def _check_bytes(raw: io.BufferedReader) -> None:
-    head = raw.read(8)
+    head = raw.read(1024)
     for signature, what in BINARY_SIGNATURES.items():
         if head.startswith(signature):
             raise ImportFileError(f"this is not a CSV file: it looks like {what}")
+    wide = _wide_unicode(head)
+    if wide:
+        raise ImportFileError(
+            f"this is {wide} text; save it as UTF-8 (in Excel: Save as, CSV UTF-8), then "
+            "import it again"
+        )
     raw.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
@@ -110,12 +125,31 @@ def _check_bytes(raw: io.BufferedReader) -> None:
         ) from exc
 
 
+def _wide_unicode(head: bytes) -> str:
+    """``"UTF-16"`` or ``"UTF-32"`` if the file starts like text in that encoding, else ``""``.
+
+    With a byte-order mark that is certain. Without one, text of mostly Latin letters in
+    UTF-16 has a NUL byte in every other place (after each letter, or before it).
+    """
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    pairs = len(head) // 2
+    if pairs < 2:
+        return ""
+    even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if min(even, odd) == 0 and max(even, odd) >= pairs / 2:
+        return "UTF-16"
+    return ""
+
+
 def _layout_from_header(header_line: str, size: int) -> CsvLayout:
     if not header_line.strip():
         raise ImportFileError("the first line is empty: expected a header line with column names")
     best: list[str] = []
     for delimiter in DELIMITERS:
-        names = [_normalise(n) for n in next(csv.reader([header_line], delimiter=delimiter))]
+        names = [_normalise(n) for n in _header_cells(header_line, delimiter)]
         if set(REQUIRED_COLUMNS) <= set(names):
             return _layout(names, delimiter, size)
         if len(set(names) & set(KNOWN_COLUMNS)) > len(set(best) & set(KNOWN_COLUMNS)):
@@ -126,6 +160,20 @@ def _layout_from_header(header_line: str, size: int) -> CsvLayout:
         f"required column(s) missing: {', '.join(missing)}. The first line must name the "
         f"columns {', '.join(REQUIRED_COLUMNS)} (found: {found})"
     )
+
+
+def _header_cells(header_line: str, delimiter: str) -> list[str]:
+    try:
+        cells = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as exc:
+        raise ImportFileError(f"the first line (the header) cannot be read as CSV: {exc}") from exc
+    if any("\n" in cell or "\r" in cell for cell in cells):
+        # An open quote: the rows below would become part of the header.
+        raise ImportFileError(
+            'the first line (the header) has a quote (") that is never closed: expected a '
+            "header line with column names"
+        )
+    return cells
 
 
 def _layout(names: list[str], delimiter: str, size: int) -> CsvLayout:

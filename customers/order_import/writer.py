@@ -7,10 +7,14 @@ batch by batch, so two imports of overlapping files cannot both insert the same 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import DataError, IntegrityError, connection, reset_queries, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,18 +29,25 @@ from customers.models import (
     Product,
 )
 from customers.order_import.batches import Batch, OrderDraft
-from customers.order_import.customer_plans import CustomerPlan, customer_plans, customer_updates
-from customers.order_import.errors import Rejection
+from customers.order_import.customer_plans import (
+    CustomerPlan,
+    customer_plans,
+    customer_updates,
+    email_claims,
+)
+from customers.order_import.errors import ImportFileError, Rejection, RowReport, RowWarning
 from customers.order_import.existing import (
     CUSTOMER_FIELDS,
     classify_orders,
+    email_clashes,
     existing_customers,
-    reject_email_conflicts,
+    warn_taken_emails,
 )
-from customers.order_import.staged import StageText, batch_merge, stage_text
-from customers.order_import.table import OrderTable
+from customers.order_import.staged import Written, batch_merge, stage_text
+from customers.order_import.table import OrderTable, order_key
 
 IMPORT_LOCK_KEY = 7_311_042  # any constant shared by every import process
+REPORT_CHUNK = 10_000
 
 
 def batch_rows_default() -> int:
@@ -54,6 +65,7 @@ class Counts:
 
     rows: int = 0
     rows_rejected: int = 0
+    rows_warned: int = 0
     duplicate_rows: int = 0
     orders_created: int = 0
     orders_updated: int = 0
@@ -66,45 +78,125 @@ class Counts:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def write_batch(
-    batch: Batch,
-    *,
-    dry_run: bool,
-    order_import: OrderImport | None,
-    record_counts: bool = True,
-) -> Counts:
-    """Validate ``batch`` against the database and, unless ``dry_run``, write it.
+Record = Callable[[list[Rejection], list[RowWarning], Counts], None]
+
+
+@dataclass(frozen=True)
+class WriteRules:
+    """What writing a batch needs to know of its import.
+
+    ``started``: when the import began (a customer counts as updated once per import).
+    ``lookup_latest``: false when every order of the batch is newer than every stored one
+    (a first load that comes in time order), so customers' latest stored orders need no
+    lookup (``customer_plans``).
+    """
+
+    started: datetime
+    lookup_latest: bool = True
+
+
+def write_batch(batch: Batch, *, rules: WriteRules, record: Record | None = None) -> Counts:
+    """Validate ``batch`` against the database and write it.
 
     Rejections found here are appended to ``batch.rejections``. The whole batch is one
-    transaction: its orders, lines, customers and its rejection rows commit together
-    (or part of the caller's transaction, if it has one). On PostgreSQL a batch without
-    order lines is merged in SQL (``staged.py``). Without ``record_counts`` the rejections
-    are recorded on ``order_import`` but its counters are left to the caller.
+    transaction (or part of the caller's, if it has one: a first load's, a dry run's):
+    its orders, lines, customers and the report ``record`` stores commit together. On
+    PostgreSQL a batch without order lines is merged in SQL (``staged.py``). An order the
+    database refuses is rejected alone (see :func:`_write_isolating`).
     """
-    record = _Record(order_import, record_counts) if order_import is not None else None
-    table, text = batch.staged or (_staged_table(batch), None)
-    if table is not None:
-        counts = _write_staged(batch, table, text, dry_run=dry_run, record=record)
-    else:
-        counts = _write_drafts(batch, dry_run=dry_run, record=record)
+    # A savepoint within a caller's transaction: a batch that fails the import leaves that
+    # transaction usable for saying so (a first load's rolls back whole anyway).
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            lock_import()
+        written = _write_isolating(batch, rules, _Refused())
+        warnings = batch.kept_warnings()
+        counts = Counts(
+            rows=batch.rows,
+            rows_rejected=len(batch.rejected_rows),
+            rows_warned=len({w.row for w in warnings}),
+            duplicate_rows=batch.duplicate_rows,
+            **asdict(written),
+        )
+        if record is not None:
+            record(batch.rejections, warnings, counts)
     if settings.DEBUG and not connection.force_debug_cursor:
         reset_queries()  # DEBUG keeps every query: thousands of batches would fill memory
     return counts
 
 
-def _write_drafts(batch: Batch, *, dry_run: bool, record: "_Record | None") -> Counts:
+# More orders refused in one batch than this say the database refuses the file itself
+# (a constraint every row breaks, say): isolating each would cost two writes apiece.
+MOST_REFUSED_ORDERS = 100
+
+
+@dataclass
+class _Refused:
+    """How many orders of one batch the database refused."""
+
+    orders: int = 0
+
+    def count(self, batch: Batch, reason: str) -> None:
+        self.orders += 1
+        if self.orders > MOST_REFUSED_ORDERS:
+            row = min(batch.rows_of_orders(), default=0)
+            raise ImportFileError(
+                f"the database refused more than {MOST_REFUSED_ORDERS} orders of one batch, "
+                f"the last at row {row}: {reason}"
+            )
+
+
+def _write_isolating(batch: Batch, rules: WriteRules, refused: _Refused) -> Written:
+    """Write ``batch`` in a savepoint; if the database refuses it, write it in halves.
+
+    Validation keeps out what the columns cannot hold, so this is the last line: a value
+    no check foresaw (or a trigger, or a constraint added by hand) makes the database
+    refuse one order, and halving the batch until the refused order stands alone rejects
+    that order with the database's reason, while every other order goes in. It costs a
+    savepoint per batch, and about two writes of the batch per refused order.
+    """
+    mark = batch.mark()
+    try:
+        with transaction.atomic():
+            return _write_once(batch, rules)
+    except _refusals() as exc:
+        batch.forget_since(mark)
+        parts = batch.halves()
+        if parts is None:
+            column, reason = _refusal_reason(exc)
+            refused.count(batch, reason)
+            batch.reject_order(column, reason)
+            return Written()
+    written = Written()
+    for part in parts:
+        written.add(_write_isolating(part, rules, refused))
+        batch.absorb(part)
+    return written
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """Errors that say the database refused the data (COPY raises the driver's own)."""
+    driver = connection.Database  # type: ignore[attr-defined]  # the DB-API module
+    return (DataError, IntegrityError, driver.DataError, driver.IntegrityError)
+
+
+def _refusal_reason(exc: Exception) -> tuple[str, str]:
+    """The column the database named, if any, and its message's first line."""
+    cause = exc.__cause__ or exc
+    diagnostic = getattr(cause, "diag", None)
+    column = getattr(diagnostic, "column_name", None) or ""
+    message = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return column, f"the database refused this order: {message}"
+
+
+def _write_once(batch: Batch, rules: WriteRules) -> Written:
+    table, text = batch.staged or (_staged_table(batch), None)
+    if table is not None:
+        return batch_merge(
+            batch, table, text, started=rules.started, lookup_latest=rules.lookup_latest
+        )
     batch.drafts()
-    if dry_run:
-        counts = _plan_and_write(batch, dry_run=True, record=None)
-        if record is not None:
-            # A dry run from the upload page keeps its report, never the shop data.
-            with transaction.atomic():
-                record(batch.rejections, counts)
-        return counts
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            lock_import()
-        return _plan_and_write(batch, dry_run=False, record=record)
+    return _plan_and_write(batch, rules)
 
 
 def prepare(batch: Batch) -> Batch:
@@ -112,6 +204,12 @@ def prepare(batch: Batch) -> Batch:
     table = _staged_table(batch)
     if table is not None:
         batch.staged = (table, stage_text(table))
+        batch.key_range = table.key_range()
+    elif batch.table is not None:
+        batch.key_range = batch.table.key_range()
+    elif batch.orders:
+        keys = [order_key(d.placed_at, d.order_id) for d in batch.orders]
+        batch.key_range = (min(keys), max(keys))
     return batch
 
 
@@ -123,40 +221,6 @@ def _staged_table(batch: Batch) -> OrderTable | None:
     if any(d.lines for d in batch.orders):
         return None
     return OrderTable.from_drafts(batch.orders, settings.SHOP_CURRENCY)
-
-
-def _write_staged(
-    batch: Batch,
-    table: OrderTable,
-    text: StageText | None,
-    *,
-    dry_run: bool,
-    record: "_Record | None",
-) -> Counts:
-    # Within a caller's transaction (the first load's, a test's) a savepoint would only
-    # cost: an error fails the import anyway. A dry run needs one, to roll back its batch.
-    with transaction.atomic(savepoint=dry_run):
-        lock_import()
-        merged = batch_merge(batch, table, text)
-        counts = Counts(
-            rows=batch.rows,
-            rows_rejected=len(batch.rejected_rows),
-            duplicate_rows=batch.duplicate_rows,
-            orders_created=merged.orders_created,
-            orders_updated=merged.orders_updated,
-            orders_unchanged=merged.orders - merged.orders_created - merged.orders_updated,
-            customers_created=merged.customers_created,
-            customers_updated=merged.customers_updated,
-        )
-        if dry_run:
-            # Everything above is undone; only the report of an upload's dry run stays.
-            transaction.set_rollback(True)
-        elif record is not None:
-            record(batch.rejections, counts)
-    if dry_run and record is not None:
-        with transaction.atomic():
-            record(batch.rejections, counts)
-    return counts
 
 
 def lock_import() -> None:
@@ -186,35 +250,47 @@ def statistics_refresh(batches_written: int) -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
-def _plan_and_write(batch: Batch, *, dry_run: bool, record: "_Record | None") -> Counts:
+# Giving up a taken address can leave another customer's address taken (a chain of
+# customers swapping addresses): a few rounds settle it; the database backs the rest.
+EMAIL_ROUNDS = 4
+
+
+def _plan_and_write(batch: Batch, rules: WriteRules) -> Written:
     stored_customers = existing_customers({o.customer_id for o in batch.orders})
-    orders = reject_email_conflicts(batch, batch.orders, stored_customers)
     customer_pks = {cid: row["id"] for cid, row in stored_customers.items()}
-    new_orders, status_changes, unchanged = classify_orders(batch, orders, customer_pks)
-    plans = customer_plans(new_orders + status_changes + unchanged)
+    new_orders, changed, unchanged = classify_orders(batch, batch.orders, customer_pks)
+    accepted = new_orders + [d for _, d in changed] + unchanged
+    plans = customer_plans(accepted)
+    to_update = customer_updates(plans, stored_customers, lookup_latest=rules.lookup_latest)
+    for _ in range(EMAIL_ROUNDS):
+        clashes = email_clashes(email_claims(plans, stored_customers, to_update))
+        if not clashes:
+            break
+        warn_taken_emails(batch, accepted, clashes)
+        for cid in clashes:
+            plans[cid].forget("email")
+        to_update = customer_updates(plans, stored_customers, lookup_latest=rules.lookup_latest)
     to_create = {cid: p for cid, p in plans.items() if cid not in stored_customers}
-    to_update = customer_updates(plans, stored_customers)
-    counts = Counts(
-        rows=batch.rows,
-        rows_rejected=len(batch.rejected_rows),
-        duplicate_rows=batch.duplicate_rows,
-        orders_created=len(new_orders),
-        orders_updated=len(status_changes),
-        orders_unchanged=len(unchanged),
-        customers_created=len(to_create),
-        customers_updated=len(to_update),
-    )
-    if dry_run:
-        return counts
-    channel_ids = _channel_ids({p.channel for p in plans.values() if p.channel})
+    channel_ids = _channel_ids({str(p.value("channel")) for p in plans.values()} - {""})
+    # Addresses are unique: customers who give one up do so before a new one takes it.
+    _update_customers(to_update, channel_ids)
     customer_ids = dict(customer_pks)
     customer_ids.update(_create_customers(to_create, channel_ids))
-    _update_customers(to_update, channel_ids)
     _create_orders(new_orders, customer_ids)
-    _update_statuses(status_changes)
-    if record is not None:
-        record(batch.rejections, counts)
-    return counts
+    _update_orders(changed)
+    by_pk = {row["id"]: row for row in stored_customers.values()}
+    started = rules.started
+    return Written(
+        orders_created=len(new_orders),
+        orders_updated=len(changed),
+        orders_unchanged=len(unchanged),
+        customers_created=len(to_create),
+        # Once per import: not if written by an earlier batch of it.
+        customers_updated=sum(
+            by_pk[pk]["created_at"] < started and by_pk[pk]["updated_at"] < started
+            for pk in to_update
+        ),
+    )
 
 
 def _channel_ids(names: set[str]) -> dict[str, int]:
@@ -245,13 +321,13 @@ def _create_customers(plans: dict[str, CustomerPlan], channel_ids: dict[str, int
         (
             (
                 cid,
-                p.attrs.get("email", ""),
-                p.attrs.get("first_name", ""),
-                p.attrs.get("last_name", ""),
-                p.attrs.get("country", ""),
-                p.attrs.get("marketing_consent", False),
+                p.value("email"),
+                p.value("first_name"),
+                p.value("last_name"),
+                p.value("country"),
+                p.value("marketing_consent", False),
                 "",
-                channel_ids.get(p.channel),
+                channel_ids.get(p.value("channel")),  # type: ignore[call-overload]
                 p.acquired_on,
                 now,
                 now,
@@ -281,9 +357,19 @@ def _create_orders(drafts: list[OrderDraft], customer_ids: dict[str, int]) -> No
     if not drafts:
         return
     now = timezone.now()
+    zero = Decimal("0.00")
     bulk_insert(
         Order,
-        ("external_id", "customer", "placed_at", "status", "total", "currency", "created_at"),
+        (
+            "external_id",
+            "customer",
+            "placed_at",
+            "status",
+            "total",
+            "refunded_amount",
+            "currency",
+            "created_at",
+        ),
         (
             (
                 d.order_id,
@@ -291,6 +377,7 @@ def _create_orders(drafts: list[OrderDraft], customer_ids: dict[str, int]) -> No
                 d.placed_at,
                 d.status,
                 d.total,
+                zero if d.refunded_amount is None else d.refunded_amount,
                 d.currency,
                 now,
             )
@@ -318,13 +405,16 @@ def _create_orders(drafts: list[OrderDraft], customer_ids: dict[str, int]) -> No
     )
 
 
-def _update_statuses(drafts: list[OrderDraft]) -> None:
-    by_status: dict[str, list[str]] = defaultdict(list)
-    for draft in drafts:
-        by_status[draft.status].append(draft.order_id)
-    for status, order_ids in by_status.items():
-        for chunk in in_chunks(order_ids):
-            Order.objects.filter(external_id__any=chunk).update(status=status)
+def _update_orders(changed: list[tuple[int, OrderDraft]]) -> None:
+    """Apply later exports' status and refund (where the file gives one)."""
+    with_refund = [
+        Order(id=pk, status=d.status, refunded_amount=d.refunded_amount)
+        for pk, d in changed
+        if d.refunded_amount is not None
+    ]
+    status_only = [Order(id=pk, status=d.status) for pk, d in changed if d.refunded_amount is None]
+    Order.objects.bulk_update(with_refund, ["status", "refunded_amount"], batch_size=1000)
+    Order.objects.bulk_update(status_only, ["status"], batch_size=1000)
 
 
 def _product_ids(drafts: list[OrderDraft]) -> dict[str, int]:
@@ -354,24 +444,34 @@ def _product_ids(drafts: list[OrderDraft]) -> dict[str, int]:
 
 
 @dataclass
-class _Record:
-    """Stores a batch's rejections on the import, and its counts if ``counts``."""
+class ImportRecord:
+    """Stores a batch's report (rejections and warnings) with the import, and its counts
+    unless ``counts`` is false (a first load adds them up and stores them at its end)."""
 
     order_import: OrderImport
-    counts: bool
+    counts: bool = True
 
-    def __call__(self, rejections: list[Rejection], counts: Counts) -> None:
-        pk = self.order_import.pk
-        bulk_insert(
-            ImportRejection,
-            ("order_import", "row", "order_id", "column", "value", "reason"),
-            (
-                (pk, r.row, r.order_id[:64], r.column, r.value[:200], r.reason[:300])
-                for r in rejections
-            ),
-        )
+    def __call__(
+        self, rejections: list[Rejection], warnings: list[RowWarning], counts: Counts
+    ) -> None:
+        record_report(self.order_import, [*rejections, *warnings])
         if self.counts:
             record_counts(self.order_import, counts)
+
+
+def record_report(order_import: OrderImport, reports: Iterable[RowReport]) -> None:
+    """Store lines of the import's report (``ImportRejection`` rows of either kind)."""
+    pk = order_import.pk
+    rows = (
+        (pk, r.row, r.KIND, r.order_id[:64], r.column[:64], r.value[:200], r.reason[:300])
+        for r in reports
+    )
+    while chunk := list(islice(rows, REPORT_CHUNK)):  # memory stays flat
+        bulk_insert(
+            ImportRejection,
+            ("order_import", "row", "kind", "order_id", "column", "value", "reason"),
+            chunk,
+        )
 
 
 def record_counts(order_import: OrderImport, counts: Counts) -> None:
@@ -379,6 +479,7 @@ def record_counts(order_import: OrderImport, counts: Counts) -> None:
     OrderImport.objects.filter(pk=order_import.pk).update(
         rows_total=F("rows_total") + counts.rows,
         rows_rejected=F("rows_rejected") + counts.rows_rejected,
+        rows_warned=F("rows_warned") + counts.rows_warned,
         orders_created=F("orders_created") + counts.orders_created,
         orders_updated=F("orders_updated") + counts.orders_updated,
         orders_unchanged=F("orders_unchanged") + counts.orders_unchanged,

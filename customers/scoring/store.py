@@ -132,9 +132,7 @@ def money_within_column(name: str, values: NDArray[np.float64] | None) -> Any:
     capped = int(np.count_nonzero(np.abs(values) > largest))
     if not capped:
         return values
-    logger.warning(
-        "%s customers have a %s beyond its column: stored as %s", capped, name, largest
-    )
+    logger.warning("%s customers have a %s beyond its column: stored as %s", capped, name, largest)
     return np.clip(values, -largest, largest)
 
 

@@ -1,21 +1,36 @@
-"""Staff pages for order imports: upload, progress and the rejected-rows report."""
+"""Staff pages for order imports: upload, progress and the report of rejected and warned
+rows."""
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required
+from clvcrm.core.uploads import UploadSizeLimit
 from customers import services
 from customers.forms import OrderImportForm
 from customers.models import ImportRejection, OrderImport
-from customers.order_import.errors import Rejection
+from customers.order_import.errors import RowReport
 
 
+# The size limit must be in place before anything reads the request's body, the CSRF check
+# included; so the check runs after it (Django's documented way to change upload handlers).
+@csrf_exempt
 @staff_required("customers.import_orders")
 def import_list(request: HttpRequest) -> HttpResponse:
-    form = OrderImportForm(request.POST or None, request.FILES or None)
+    limit = UploadSizeLimit(request, settings.ORDER_IMPORT_MAX_UPLOAD_BYTES)
+    request.upload_handlers.insert(0, limit)
+    return _import_list(request, limit)
+
+
+@csrf_protect
+def _import_list(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
+    form = OrderImportForm(
+        request.POST or None, request.FILES or None, refused_upload=bool(limit.refused)
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         with transaction.atomic():
@@ -28,19 +43,27 @@ def import_list(request: HttpRequest) -> HttpResponse:
             services.order_import_start(order_import=order_import)
         return redirect("customers:import_detail", pk=order_import.pk)
     imports = OrderImport.objects.select_related("created_by")[:20]
-    return render(request, "customers/import_list.html", {"form": form, "imports": imports})
+    context = {
+        "form": form,
+        "imports": imports,
+        "max_upload_bytes": settings.ORDER_IMPORT_MAX_UPLOAD_BYTES,
+    }
+    return render(request, "customers/import_list.html", context)
 
 
 @staff_required("customers.import_orders")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order_import = get_object_or_404(OrderImport, pk=pk)
-    rejections = order_import.rejections.all()[:100]
+    report = order_import.rejections.all()
+    rejections = report.filter(kind=ImportRejection.Kind.REJECTED)[:100]
+    warnings = report.filter(kind=ImportRejection.Kind.WARNING)[:100]
     return render(
         request,
         "customers/import_detail.html",
         {
             "import": order_import,
             "rejections": rejections,
+            "warnings": warnings,
             "retention_days": settings.UPLOAD_RETENTION_DAYS,
         },
     )
@@ -48,8 +71,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required("customers.import_orders")
 def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    """Every rejected row of an import as CSV, streamed in constant memory."""
+    """Every rejected row and every warning of an import as CSV, in constant memory."""
     order_import = get_object_or_404(OrderImport, pk=pk)
-    rejections = ImportRejection.objects.filter(order_import=order_import).order_by("row", "id")
-    rows = rejections.values_list("row", "order_id", "column", "value", "reason").iterator(2000)
-    return csv_download(f"import-{pk}-rejected-rows.csv", Rejection.REPORT_HEADER, rows)
+    report = ImportRejection.objects.filter(order_import=order_import).order_by("row", "id")
+    columns = ("row", "kind", "order_id", "column", "value", "reason")
+    rows = report.values_list(*columns).iterator(2000)
+    return csv_download(f"import-{pk}-report.csv", RowReport.REPORT_HEADER, rows)

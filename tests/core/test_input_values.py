@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from clvcrm.core.input_values import (
     FLOAT_MAX,
     INTEGER_KINDS,
+    PLAIN_MOMENT,
     InputValueError,
     date_from_text,
     decimal_for_field,
@@ -22,6 +23,7 @@ from clvcrm.core.input_values import (
     number_for_field,
     number_range_of,
     number_within,
+    plain_decimal_pattern,
     text_within,
 )
 from customers.clv.rfm import QUINTILES
@@ -39,6 +41,8 @@ from customers.models import CustomerScore, Order, OrderLine, SegmentThresholds
         ("$5", "not a number (use a dot as decimal separator, no currency sign)"),
         ("1e9999999", "not a number (use a dot as decimal separator, no currency sign)"),
         ("1e999999", "larger than 9999999999.99"),
+        ("9" * 1_000_000, "larger than 9999999999.99"),
+        ("9" * 1_000 + "e999999", "larger than 9999999999.99"),
         ("10000000000", "larger than 9999999999.99"),
         ("-0.01", "negative"),
         ("0.001", "more than 2 decimal places"),
@@ -74,6 +78,26 @@ def test_negative_values_and_rounding_only_when_asked():
     assert str(refused.value) == "smaller than -9999999999.99"
     rounded = decimal_from_text("0.125", max_digits=12, decimal_places=2, round_places=True)
     assert rounded == Decimal("0.12")  # half-even
+
+
+@given(st.from_regex(r"[0-9]{1,10}(\.[0-9]{1,4})?", fullmatch=True))
+def test_text_the_plain_pattern_matches_is_read_as_that_number(text):
+    # The order import's fast lane takes such text as it is; it must mean the same.
+    field = OrderLine._meta.get_field("unit_price")
+    assert plain_decimal_pattern(field).fullmatch(text)
+    assert decimal_for_field(text, field) == Decimal(text)
+
+
+def test_the_plain_pattern_follows_the_field_and_takes_ascii_only():
+    total = plain_decimal_pattern(Order._meta.get_field("total"))
+    assert total.pattern == r"[0-9]{1,10}(?:\.[0-9]{1,2})?"
+    assert [bool(total.fullmatch(t)) for t in ("12.50", "١٢٣", "1.005", "12345678901", "-1")] == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_a_model_field_gives_its_own_precision():
@@ -161,6 +185,19 @@ def test_any_iso_moment_is_usable_or_refused_never_overflowing(moment):
     # The same instant: == between zones is False for a time in a clock's gap (PEP 495).
     assert parsed.astimezone(UTC) == moment.astimezone(UTC)
     assert date(1900, 1, 1) <= parsed.astimezone(UTC).date() <= date(2999, 12, 31)
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2999, 12, 30)))
+def test_a_plain_moment_is_read_alike_as_text_or_parsed(moment):
+    text = moment.isoformat(sep=" ")
+    assert PLAIN_MOMENT.fullmatch(text)
+    assert moment_from_text(text, UTC) == moment.replace(tzinfo=UTC)
+
+
+def test_the_plain_moment_pattern_takes_ascii_digits_only():
+    assert not PLAIN_MOMENT.fullmatch("٢٠٢٥-01-01")
+    assert not PLAIN_MOMENT.fullmatch("2025-01-01T10:00:00+01:00")
+    assert PLAIN_MOMENT.fullmatch("2025-01-01T10:00")
 
 
 def test_a_day_is_checked_like_a_moment():

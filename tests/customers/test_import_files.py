@@ -101,3 +101,23 @@ def test_batches_cost_a_fixed_number_of_queries(write_csv):
 
     assert len(many) == len(few)
     assert Order.objects.count() == 811
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_utf16_or_utf32_file_is_refused_by_name_not_as_binary(write_csv, encoding):
+    path = write_csv(HEADER + "C1,O1,2025-01-01,1.00\n", encoding=encoding)
+
+    message = _refused(path)
+
+    wide = "UTF-32" if encoding == "utf-32" else "UTF-16"
+    assert message == (
+        f"{path}: this is {wide} text; save it as UTF-8 (in Excel: Save as, CSV UTF-8), then "
+        "import it again"
+    )
+
+
+def test_a_file_with_a_nul_byte_past_the_start_is_still_binary(write_csv):
+    text = HEADER + "C1,O1,2025-01-01,1.00\n" * 100 + "C2,O2,2025-01-01,1\x00\n"
+    assert _refused(write_csv(text)).endswith(
+        "this is not a CSV text file: binary data (a NUL byte) at line 102"
+    )

@@ -124,11 +124,19 @@ def test_upload_page_imports_and_reports_rejected_rows(
     report = client.get(f"/customers/imports/{order_import.pk}/rejected-rows.csv")
     body = b"".join(report.streaming_content).decode()
     assert list(csv.reader(io.StringIO(body))) == [
-        ["row", "order_id", "column", "value", "reason"],
-        ["3", "O2", "placed_at", "bad", "not a date or date-time (use YYYY-MM-DD or ISO 8601)"],
+        ["row", "kind", "order_id", "column", "value", "reason"],
+        [
+            "3",
+            "rejected",
+            "O2",
+            "placed_at",
+            "bad",
+            "not a date or date-time (use YYYY-MM-DD or ISO 8601)",
+        ],
         # A formula from the uploaded file is neutralised before it reaches a spreadsheet.
         [
             "4",
+            "rejected",
             "O3",
             "amount",
             "'=1+1",

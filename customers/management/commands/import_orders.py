@@ -5,13 +5,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from clvcrm.core.csv_export import safe_row
 from customers import services
 from customers.models import OrderImport
-from customers.order_import.errors import ImportFileError, Rejection
+from customers.order_import.errors import ImportFileError, RowReport
 
 
 class Command(BaseCommand):
@@ -22,7 +24,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate everything, write nothing"
         )
-        parser.add_argument("--report", type=Path, help="write every rejected row to this CSV file")
+        parser.add_argument(
+            "--report",
+            type=Path,
+            help="write every rejected row, and every row imported with a warning, to this CSV",
+        )
         parser.add_argument(
             "--batch-rows",
             type=int,
@@ -36,7 +42,9 @@ class Command(BaseCommand):
         report = report_path.open("w", newline="", encoding="utf-8") if report_path else None
         writer = csv.writer(report) if report else None
         if writer:
-            writer.writerow(Rejection.REPORT_HEADER)
+            writer.writerow(RowReport.REPORT_HEADER)
+        currency = settings.SHOP_CURRENCY
+        self.stderr.write(f"Amounts are read in {currency} (the shop currency, SHOP_CURRENCY).")
         # No monitor thread: the import forks its reader only from a single-threaded
         # process (customers.order_import.reader_process).
         tqdm.monitor_interval = 0
@@ -56,16 +64,22 @@ class Command(BaseCommand):
             None
             if dry_run
             else OrderImport.objects.create(
-                file_name=path.name, status=OrderImport.Status.RUNNING, started_at=timezone.now()
+                file_name=path.name[:255],
+                status=OrderImport.Status.RUNNING,
+                started_at=timezone.now(),
+                currency=currency,
             )
         )
+        # Cells a spreadsheet would run as formulas are neutralised, as in the web download.
+        to_report = (lambda r: writer.writerow(safe_row(r.as_report_row()))) if writer else None
         try:
             summary = services.orders_import(
                 path=path,
                 dry_run=dry_run,
                 order_import=order_import,
                 on_progress=progress,
-                on_rejection=(lambda r: writer.writerow(r.as_report_row())) if writer else None,
+                on_rejection=to_report,
+                on_warning=to_report,
                 batch_rows=options["batch_rows"],
             )
         except ImportFileError as exc:
@@ -92,14 +106,21 @@ class Command(BaseCommand):
 
     def _print(self, summary: services.ImportSummary, report_path: Path | None) -> None:
         self.stdout.write(summary.describe())
-        rejected = summary.first_rejections
-        if rejected:
-            self.stdout.write("Rejected rows (row, column, reason):")
-            for r in rejected:
-                column = f"{r.column} {r.value!r}" if r.column else "(row)"
-                self.stdout.write(f"  row {r.row}: {column}: {r.reason}")
-            more = summary.counts.rows_rejected - len({r.row for r in rejected})
-            if more > 0:
-                self.stdout.write(f"  ... and {more:,} more rejected row(s).")
+        counts = summary.counts
+        self._lines("Rejected rows", summary.first_rejections, counts.rows_rejected, "rejected")
+        self._lines(
+            "Rows imported with a warning", summary.first_warnings, counts.rows_warned, "warned"
+        )
         if report_path:
-            self.stdout.write(f"Report of every rejected row: {report_path}")
+            self.stdout.write(f"Report of every rejected row and warning: {report_path}")
+
+    def _lines(self, title: str, lines: list, rows: int, what: str) -> None:
+        if not lines:
+            return
+        self.stdout.write(f"{title} (row, column, reason):")
+        for r in lines:
+            column = f"{r.column} {r.value!r}" if r.column else "(row)"
+            self.stdout.write(f"  row {r.row}: {column}: {r.reason}")
+        more = rows - len({r.row for r in lines})
+        if more > 0:
+            self.stdout.write(f"  ... and {more:,} more {what} row(s).")
