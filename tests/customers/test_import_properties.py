@@ -204,19 +204,9 @@ def _settings(examples: int) -> settings:
     )
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="on PostgreSQL the COPY variant below runs instead")
+# On PostgreSQL the same files go through COPY, the stage merge and the first load.
 @pytest.mark.django_db
-@_settings(300)
+@_settings(200 if ON_POSTGRES else 300)
 @given(order_files())
 def test_any_file_imports_without_raising_and_accounts_for_every_row(file: tuple[str, bool]):
-    _property(*file)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-@_settings(200)
-@given(order_files())
-def test_any_file_imports_through_copy_without_raising_and_accounts_for_every_row(
-    file: tuple[str, bool],
-):
     _property(*file)
