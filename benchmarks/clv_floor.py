@@ -36,7 +36,7 @@ def aggregate_sql(as_of: date) -> tuple[str, Sequence[Any]]:
     as-of date; the pipeline itself reads the same orders once (``completed_orders_sql``)
     and groups them into purchase days in numpy.
     """
-    from customers.scoring.aggregate import end_of_day
+    from customers.clv_runs.aggregate import end_of_day
 
     query = (
         "SELECT customer_id, COUNT(*), MIN(placed_at), MAX(placed_at), SUM(total) "

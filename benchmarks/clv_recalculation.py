@@ -139,8 +139,8 @@ def measure(results: Results, server: Server, as_of: date, workdir: Path) -> Any
     from django.conf import settings
 
     from customers import clv
-    from customers.scoring import compute
-    from customers.scoring.aggregate import purchase_history
+    from customers.clv_runs import compute
+    from customers.clv_runs.aggregate import purchase_history
 
     args = results.args
     database = server.database_url(args.database)

@@ -91,7 +91,7 @@ def scored_run(as_of: date) -> tuple[int, float | None]:
     """The run whose scores are current for ``as_of``; recalculate once if there is none."""
     from customers import services
     from customers.models import ClvRun, CustomerScore
-    from customers.segmentation.reassign import SegmentRunError, _scored_run
+    from customers.segments.reassign import SegmentRunError, _scored_run
 
     run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED, as_of=as_of).first()
     # Scores written before the spend windows were stored with them lack the windows.

@@ -21,7 +21,7 @@ from customers.models import (
     OrderLine,
     Product,
 )
-from customers.segmentation import admin as segmentation_admin  # noqa: F401  (registers)
+from customers.segments import admin as segmentation_admin  # noqa: F401  (registers)
 from customers.selectors import SCORE_EXPORT_COLUMNS
 
 

@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from clvcrm.core.gc_tuning import fewer_collections
 from clvcrm.core.tasks import enqueue_on_commit
+from customers.clv_runs import fan_out
+from customers.clv_runs.backtest import clv_backtest  # noqa: F401
+from customers.clv_runs.run import default_settings, run_execute, run_start
 from customers.loyalty.ledger import PointsError, points_change  # noqa: F401
 from customers.loyalty.points import PointsRun, points_earn, points_expire, points_reverse
 from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
@@ -37,12 +40,9 @@ from customers.order_import.writer import (
     statistics_refresh,
     write_batch,
 )
-from customers.scoring import fan_out
-from customers.scoring.backtest import clv_backtest  # noqa: F401
-from customers.scoring.run import default_settings, run_execute, run_start
-from customers.segmentation import custom, outbox
-from customers.segmentation.reassign import Reassignment
-from customers.segmentation.reassign import segments_reassign as segmentation_reassign
+from customers.segments import custom, outbox
+from customers.segments.reassign import Reassignment
+from customers.segments.reassign import segments_reassign as segmentation_reassign
 
 SUMMARY_REJECTIONS = 100
 SUMMARY_WARNINGS = 100
@@ -362,7 +362,7 @@ def clv_recalculate(
 
     One SQL aggregate, a model fit, vectorised scoring and one bulk write, recorded as a
     :class:`~customers.models.ClvRun` with parameters and timings. Raises
-    :class:`~customers.scoring.run.ClvRunBusyError` while another run is in progress;
+    :class:`~customers.clv_runs.run.ClvRunBusyError` while another run is in progress;
     any other failure marks the run failed, leaves the previous scores, and re-raises.
     Re-running the same ``as_of`` over the same orders gives identical numbers.
 
@@ -387,7 +387,7 @@ def segments_reassign(*, run_id: int) -> Reassignment:
     """Put every customer in one default segment for a successful CLV run (set-based SQL).
 
     One transaction; transitions (the campaigns' outbox) only for customers whose segment
-    changed; re-running the same run writes nothing. See ``customers.segmentation``.
+    changed; re-running the same run writes nothing. See ``customers.segments``.
     """
     return segmentation_reassign(run_id=run_id)
 

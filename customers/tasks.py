@@ -6,10 +6,10 @@ from datetime import date
 from celery import shared_task
 
 from customers import services
+from customers.clv_runs import fan_out
+from customers.clv_runs.run import ClvRunBusyError
 from customers.order_import import retention
-from customers.scoring import fan_out
-from customers.scoring.run import ClvRunBusyError
-from customers.segmentation.reassign import SegmentRunError
+from customers.segments.reassign import SegmentRunError
 
 logger = logging.getLogger(__name__)
 

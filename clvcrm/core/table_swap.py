@@ -14,9 +14,9 @@ the table, nor its grants, comments or storage parameters (the app's role owns i
 
 **The swapped tables** are ``SWAPPED_TABLES``, and ``table_swap`` refuses any other:
 
-- ``customers_customerscore``: every CLV run's scores (``customers/scoring/store.py``);
+- ``customers_customerscore``: every CLV run's scores (``customers/clv_runs/store.py``);
 - ``customers_customersegment``: the segment assignments, when a reassignment changes a
-  third or more of them (``customers/segmentation/write.py``);
+  third or more of them (``customers/segments/write.py``);
 - ``customers_loyaltystatus``: the loyalty statuses, on a mass tier change
   (``customers/loyalty/tier_writes.py``).
 

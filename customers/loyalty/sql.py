@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from customers.clv_runs.aggregate import end_of_day
 from customers.models import (
     LoyaltySettings,
     LoyaltyStatus,
@@ -21,7 +22,6 @@ from customers.models import (
     PointsBalance,
     PointsEntry,
 )
-from customers.scoring.aggregate import end_of_day
 
 TABLES = {
     "orders": Order._meta.db_table,

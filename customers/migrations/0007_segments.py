@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.db import migrations, models
 
 from clvcrm.core.roles import roles_sync
-from customers.segmentation.defaults import defaults_sync
+from customers.segments.defaults import defaults_sync
 
 
 class Migration(migrations.Migration):

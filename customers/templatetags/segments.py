@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 
 from customers.models import Customer
-from customers.segmentation.selectors import customer_segment_view
+from customers.segments.selectors import customer_segment_view
 
 register = template.Library()
 

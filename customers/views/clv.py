@@ -10,8 +10,8 @@ from django.shortcuts import render
 from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required
 from customers import charts, selectors
+from customers.clv_runs.run import STAGES
 from customers.models import ClvRun
-from customers.scoring.run import STAGES
 
 # A fanned-out run scores and writes on the workers, then swaps the staged scores in.
 FAN_OUT_STAGES = {"parts": "score + write (workers)", "swap": "swap in"}

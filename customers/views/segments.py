@@ -11,9 +11,9 @@ from clvcrm.core.decorators import staff_required
 from clvcrm.core.pagination import keyset_page
 from customers import charts, services
 from customers.models import Segment, SegmentStatistic
-from customers.segmentation import charts as segment_charts
-from customers.segmentation import selectors
-from customers.segmentation.forms import CustomSegmentForm, rule_formset
+from customers.segments import charts as segment_charts
+from customers.segments import selectors
+from customers.segments.forms import CustomSegmentForm, rule_formset
 
 
 @staff_required("customers.view_segment")

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from customers import services
+from customers.clv_runs import compute, fan_out
 from customers.models import (
     ClvRun,
     ClvRunPart,
@@ -17,7 +18,6 @@ from customers.models import (
     CustomerSegment,
     SegmentTransition,
 )
-from customers.scoring import compute, fan_out
 from tests.customers.test_clv_pipeline import (
     SCORE_FIELDS,
     _recalculate,

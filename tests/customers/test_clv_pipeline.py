@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers import services
+from customers.clv_runs import run as run_module
+from customers.clv_runs.run import ClvRunBusyError
 from customers.models import ClvRun, Customer, CustomerScore, Order
-from customers.scoring import run as run_module
-from customers.scoring.run import ClvRunBusyError
 from tests.catalog import table_catalog
 from tests.datasets import data_file
 

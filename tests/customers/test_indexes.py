@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from customers.clv_runs.aggregate import refunds_sql
 from customers.models import Customer, Order
-from customers.scoring.aggregate import refunds_sql
 from customers.selectors import CustomerFilters, customer_search
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

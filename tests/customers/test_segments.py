@@ -23,9 +23,9 @@ from customers.models import (
     SegmentThresholds,
     SegmentTransition,
 )
-from customers.segmentation import reassign as reassign_module
-from customers.segmentation.reassign import SegmentRunError
-from customers.segmentation.statistics import statistics_write
+from customers.segments import reassign as reassign_module
+from customers.segments.reassign import SegmentRunError
+from customers.segments.statistics import statistics_write
 from tests.catalog import table_catalog
 from tests.datasets import cdnow_to_orders_csv, data_file
 

@@ -24,7 +24,7 @@ from customers.models import (
     SegmentThresholds,
     SegmentTransition,
 )
-from customers.segmentation.rules import RULE_FIELDS, rules_clean, rules_queryset
+from customers.segments.rules import RULE_FIELDS, rules_clean, rules_queryset
 from tests.customers.test_segments import _customers, _run, _score
 from tests.customers.test_segments_outbox import _segmented
 
@@ -295,7 +295,7 @@ def test_a_rule_edited_by_hand_breaks_only_its_own_segment(caplog):
     for i, customer in enumerate(customers):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
 
-    with caplog.at_level(logging.ERROR, logger="customers.segmentation.custom"):
+    with caplog.at_level(logging.ERROR, logger="customers.segments.custom"):
         services.segments_reassign(run_id=run.pk)
 
     bad.refresh_from_db()
@@ -446,7 +446,7 @@ def test_a_threshold_edited_by_hand_gets_its_default_and_the_run_goes_on(value, 
         _score(customer, run, predicted=str(100 + i))
     SegmentThresholds.objects.update_or_create(pk=1, defaults={"high_value_share": value})
 
-    with caplog.at_level(logging.ERROR, logger="customers.segmentation.classify"):
+    with caplog.at_level(logging.ERROR, logger="customers.segments.classify"):
         services.segments_reassign(run_id=run.pk)
 
     high_value = Customer.objects.filter(segment_assignment__segment__code="high_value")
@@ -591,7 +591,7 @@ def test_a_database_error_rolls_back_only_that_segments_savepoint(caplog):
     for i, customer in enumerate(customers):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
 
-    with caplog.at_level(logging.ERROR, logger="customers.segmentation.custom"):
+    with caplog.at_level(logging.ERROR, logger="customers.segments.custom"):
         outcome = services.segments_reassign(run_id=run.pk)
 
     some.refresh_from_db()

@@ -16,8 +16,8 @@ from customers.models import (
     SegmentStatistic,
     SegmentTransition,
 )
-from customers.segmentation.outbox import segment_transitions_process
-from customers.segmentation.rules import rules_clean
+from customers.segments.outbox import segment_transitions_process
+from customers.segments.rules import rules_clean
 from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_segments import _customers, _run, _score
 

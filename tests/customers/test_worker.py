@@ -16,8 +16,8 @@ from django.db import connection
 
 from clvcrm.celery import app as celery_app
 from customers import services
+from customers.clv_runs import fan_out
 from customers.models import CustomerScore, Order, OrderImport
-from customers.scoring import fan_out
 from customers.tasks import run_order_import
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from clvcrm.core.arguments import iso_date
 from customers import services
+from customers.clv_runs.backtest import BacktestError
 from customers.models import ClvBacktest
-from customers.scoring.backtest import BacktestError
 
 DEFAULT_HOLDOUT_WEEKS = 26
 

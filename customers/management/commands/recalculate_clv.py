@@ -10,9 +10,9 @@ from tqdm import tqdm
 
 from clvcrm.core.arguments import iso_date, non_negative_int
 from customers import services
+from customers.clv_runs import fan_out
+from customers.clv_runs.run import STAGES, ClvRunBusyError
 from customers.models import ClvRun
-from customers.scoring import fan_out
-from customers.scoring.run import STAGES, ClvRunBusyError
 
 
 class Command(BaseCommand):

@@ -17,8 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from customers.models import CustomSegmentMembership, Segment, SegmentReassignment
-from customers.segmentation.rules import rules_clean, rules_queryset
-from customers.segmentation.statistics import statistics_write
+from customers.segments.rules import rules_clean, rules_queryset
+from customers.segments.statistics import statistics_write
 
 logger = logging.getLogger(__name__)
 MEMBERS = CustomSegmentMembership._meta.db_table

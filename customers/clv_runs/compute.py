@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from customers import clv
-from customers.scoring.aggregate import PurchaseHistory
+from customers.clv_runs.aggregate import PurchaseHistory
 
 PREDICTION_DAYS = 90
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from customers.models import ClvRun, SegmentReassignment, SegmentThresholds
-from customers.segmentation.classify import (
+from customers.segments.classify import (
     STAGE,
     Thresholds,
     high_value_cut,
@@ -27,10 +27,10 @@ from customers.segmentation.classify import (
     tables_drop,
     thresholds_checked,
 )
-from customers.segmentation.custom import custom_segments_evaluate
-from customers.segmentation.defaults import segments_ensure_defaults
-from customers.segmentation.statistics import statistics_write
-from customers.segmentation.write import assignments_write, flows_count, transitions_write
+from customers.segments.custom import custom_segments_evaluate
+from customers.segments.defaults import segments_ensure_defaults
+from customers.segments.statistics import statistics_write
+from customers.segments.write import assignments_write, flows_count, transitions_write
 
 
 class SegmentRunError(Exception):

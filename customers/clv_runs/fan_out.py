@@ -31,10 +31,9 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from customers import clv
-from customers.models import ClvRun, ClvRunPart
-from customers.scoring import compute
-from customers.scoring.aggregate import purchase_history
-from customers.scoring.run_record import (
+from customers.clv_runs import compute
+from customers.clv_runs.aggregate import purchase_history
+from customers.clv_runs.run_record import (
     StageCallback,
     prediction_of,
     record_failure,
@@ -43,13 +42,14 @@ from customers.scoring.run_record import (
     scoring_of,
     timed_stage,
 )
-from customers.scoring.store import (
+from customers.clv_runs.store import (
     scores_replace,
     stage_columns,
     stage_create,
     stage_load,
     stage_spec,
 )
+from customers.models import ClvRun, ClvRunPart
 
 logger = logging.getLogger(__name__)
 

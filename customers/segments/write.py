@@ -12,7 +12,7 @@ from clvcrm.core.table_swap import (
     table_write_is_bulk,
 )
 from customers.models import CustomerSegment, SegmentTransition
-from customers.segmentation.classify import RESULT
+from customers.segments.classify import RESULT
 
 
 def transitions_write(cursor: Any, *, run_id: int, now: datetime, changing: int) -> int:

@@ -15,10 +15,10 @@ from django.db import connection
 from numpy.typing import NDArray
 
 from customers import clv
+from customers.clv_runs import compute
+from customers.clv_runs.aggregate import customer_days_sql, purchase_history, sql_dialect
+from customers.clv_runs.run import default_settings
 from customers.models import ClvBacktest
-from customers.scoring import compute
-from customers.scoring.aggregate import customer_days_sql, purchase_history, sql_dialect
-from customers.scoring.run import default_settings
 
 TIME_UNIT: clv.TimeUnit = "W"
 DAYS_PER_WEEK = 7

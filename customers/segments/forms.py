@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from customers.models import DefaultSegment, Segment
-from customers.segmentation.rules import OPERATORS, RULE_FIELDS, rules_clean
+from customers.segments.rules import OPERATORS, RULE_FIELDS, rules_clean
 
 RULE_ROWS = 5
 

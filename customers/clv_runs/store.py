@@ -20,9 +20,9 @@ from clvcrm.core.bulk import copy_logged
 from clvcrm.core.input_values import decimal_largest
 from clvcrm.core.pgcopy import binary_copy_payload
 from clvcrm.core.table_swap import table_create_empty_copy, table_swap
+from customers.clv_runs.aggregate import PurchaseHistory
+from customers.clv_runs.compute import Scores
 from customers.models import CustomerScore
-from customers.scoring.aggregate import PurchaseHistory
-from customers.scoring.compute import Scores
 
 logger = logging.getLogger(__name__)
 STAGE = "clv_score_stage"

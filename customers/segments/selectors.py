@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from customers.clv_runs.aggregate import SPEND_WINDOW_DAYS
 from customers.models import (
     ClvRun,
     Customer,
@@ -17,9 +18,8 @@ from customers.models import (
     SegmentReassignment,
     SegmentStatistic,
 )
-from customers.scoring.aggregate import SPEND_WINDOW_DAYS
-from customers.segmentation.classify import Thresholds, thresholds_checked
-from customers.segmentation.rules import rule_describe
+from customers.segments.classify import Thresholds, thresholds_checked
+from customers.segments.rules import rule_describe
 
 TREND_RUNS = 30
 # Sorts of the member list: keyset keys over the annotations of ``segment_members``.

@@ -14,17 +14,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from customers import clv
-from customers.models import ClvRun
-from customers.scoring import compute
-from customers.scoring.aggregate import purchase_history
-from customers.scoring.run_record import (
+from customers.clv_runs import compute
+from customers.clv_runs.aggregate import purchase_history
+from customers.clv_runs.run_record import (
     StageCallback,
     record_failure,
     record_fits,
     record_success,
     timed_stage,
 )
-from customers.scoring.store import scores_store
+from customers.clv_runs.store import scores_store
+from customers.models import ClvRun
 
 STAGES = ("aggregate", "fit", "score", "write")
 ABANDONED_AFTER = timedelta(hours=6)

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
 from customers import clv
+from customers.clv_runs import compute
 from customers.models import ClvRun
-from customers.scoring import compute
 
 StageCallback = Callable[[str], None]
 

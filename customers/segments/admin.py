@@ -20,8 +20,8 @@ from customers.models import (
     SegmentThresholds,
     SegmentTransition,
 )
-from customers.segmentation.custom import custom_segment_store
-from customers.segmentation.rules import RULE_FIELDS, rules_clean
+from customers.segments.custom import custom_segment_store
+from customers.segments.rules import RULE_FIELDS, rules_clean
 
 
 @admin.register(SegmentThresholds)
