@@ -102,7 +102,7 @@ def scored_run(as_of: date) -> tuple[int, float | None]:
             pass
     say(f"Scoring every customer with the real recalculation as of {as_of} (untimed) ...")
     started = time.perf_counter()
-    run = services.clv_recalculate(as_of=as_of, triggered_by="benchmark")
+    run = services.clv_recalculate(as_of=as_of, triggered_by="benchmark").run
     return run.pk, time.perf_counter() - started
 
 

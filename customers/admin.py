@@ -7,22 +7,19 @@ foreign keys are raw ids or autocompletes so no page loads a million options.
 from django.contrib import admin
 
 from clvcrm.core.admin_tools import LargeTableAdmin
-from customers.loyalty import admin as loyalty_admin  # noqa: F401  (registers its models)
+
+# Each feature package's admin registers its own models when imported.
+from customers.clv_runs import admin as clv_runs_admin  # noqa: F401
+from customers.loyalty import admin as loyalty_admin  # noqa: F401
 from customers.models import (
     AcquisitionChannel,
-    ClvBacktest,
-    ClvRun,
-    ClvRunPart,
     Customer,
-    CustomerScore,
-    ImportRejection,
     Order,
-    OrderImport,
     OrderLine,
     Product,
 )
-from customers.segments import admin as segmentation_admin  # noqa: F401  (registers)
-from customers.selectors import SCORE_EXPORT_COLUMNS
+from customers.order_import import admin as order_import_admin  # noqa: F401
+from customers.segments import admin as segments_admin  # noqa: F401
 
 
 @admin.register(AcquisitionChannel)
@@ -90,109 +87,3 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ["sku", "name", "category"]
     search_fields = ["sku", "name", "category"]
     list_filter = ["category"]
-
-
-@admin.register(OrderImport)
-class OrderImportAdmin(admin.ModelAdmin):
-    list_display = [
-        "file_name",
-        "status",
-        "dry_run",
-        "created_by",
-        "created_at",
-        "rows_total",
-        "rows_rejected",
-        "orders_created",
-        "orders_unchanged",
-    ]
-    list_filter = ["status", "dry_run"]
-    search_fields = ["file_name"]
-    readonly_fields = [f.name for f in OrderImport._meta.fields]
-
-
-@admin.register(ImportRejection)
-class ImportRejectionAdmin(LargeTableAdmin):
-    list_display = ["order_import", "row", "order_id", "column", "value", "reason"]
-    list_filter = ["column"]
-    search_fields = ["=order_id"]
-    raw_id_fields = ["order_import"]
-
-
-@admin.register(ClvRun)
-class ClvRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "as_of",
-        "status",
-        "model",
-        "customers",
-        "repeat_customers",
-        "r",
-        "alpha",
-        "a",
-        "b",
-        "log_likelihood",
-        "triggered_by",
-        "finished_at",
-    ]
-    list_filter = ["status", "model", "triggered_by"]
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in ClvRun._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # runs are started by the command or the schedule, never typed in
-
-
-@admin.register(ClvRunPart)
-class ClvRunPartAdmin(admin.ModelAdmin):
-    """The customer-id ranges of fanned-out runs: written by the tasks, read here."""
-
-    list_display = [
-        "run",
-        "number",
-        "first_customer_id",
-        "end_customer_id",
-        "customers",
-        "finished_at",
-    ]
-    list_filter = [("finished_at", admin.EmptyFieldListFilter)]
-    raw_id_fields = ["run"]
-    readonly_fields = [f.name for f in ClvRunPart._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-
-@admin.register(CustomerScore)
-class CustomerScoreAdmin(LargeTableAdmin):
-    # The columns of the score export, linked to the customer.
-    list_display = ["customer", *SCORE_EXPORT_COLUMNS[1:-1]]
-    list_select_related = ["customer"]
-    search_fields = ["=customer__external_id", "customer__email"]
-    list_filter = ["rfm_recency", "rfm_frequency", "rfm_monetary"]
-    raw_id_fields = ["customer", "run"]
-    ordering = ["-predicted_clv"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-
-@admin.register(ClvBacktest)
-class ClvBacktestAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "calibration_end",
-        "holdout_end",
-        "model",
-        "customers",
-        "predicted_total",
-        "actual_total",
-        "mean_absolute_error",
-        "correlation",
-        "created_at",
-    ]
-    list_filter = ["model"]
-    readonly_fields = [f.name for f in ClvBacktest._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # back-tests come from ``manage.py backtest_clv``

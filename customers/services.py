@@ -1,117 +1,64 @@
-"""Every write of the customers app goes through a function here (``<noun>_<verb>``)."""
+"""The customers app's services: every write, by tasks, commands, pages and the API.
 
-import csv
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+Each service is a ``<noun>_<verb>`` function with keyword-only arguments that owns its
+transaction (or its claim) and returns its outcome; the work itself is in the feature
+packages (``customers/__init__.py`` says how the app is laid out). What follows a
+service's outcome across steps and apps (the loyalty refresh after an import, the segments
+after a CLV run) is decided by the project's pipeline, ``clvcrm.pipeline``, never here.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from clvcrm.core.gc_tuning import fewer_collections
 from clvcrm.core.tasks import enqueue_on_commit
-from customers.clv_runs import fan_out
-from customers.clv_runs.backtest import clv_backtest  # noqa: F401
+from customers.clv_runs import backtest, fan_out
+from customers.clv_runs.fan_out import Breakpoints, FanOut
 from customers.clv_runs.run import default_settings, run_execute, run_start
-from customers.loyalty.ledger import PointsError, points_change  # noqa: F401
+from customers.loyalty.ledger import points_change
 from customers.loyalty.points import PointsRun, points_earn, points_expire, points_reverse
 from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
-from customers.models import ClvRun, Customer, LoyaltyTier, OrderImport, PointsEntry, Segment
-from customers.order_import.batches import Batch, iter_batches
-from customers.order_import.columnar import Record, fast_batch, raw_chunks
-from customers.order_import.errors import ImportFileError, Rejection, RowReport, RowWarning
-from customers.order_import.first_load import FirstLoad
-from customers.order_import.pipeline import write_batches
-from customers.order_import.report_spool import ReportSpool
-from customers.order_import.rows import ParsedRow, RowParser
-from customers.order_import.source import KNOWN_COLUMNS, MAX_CELL, inspect_file, iter_records
-from customers.order_import.writer import (
-    Counts,
-    ImportRecord,
-    batch_rows_default,
-    prepare,
-    record_counts,
-    record_report,
-    statistics_refresh,
-    write_batch,
-)
+from customers.models import ClvBacktest, ClvRun, Customer, OrderImport, PointsEntry, Segment
+from customers.order_import import importer, retention
+from customers.order_import.errors import ImportFileError
+from customers.order_import.importer import ImportSummary, OnReport
 from customers.segments import custom, outbox
-from customers.segments.reassign import Reassignment
-from customers.segments.reassign import segments_reassign as segmentation_reassign
+from customers.segments.reassign import Reassignment, reassign_run
 
-SUMMARY_REJECTIONS = 100
-SUMMARY_WARNINGS = 100
+__all__ = [
+    "ClvRecalculation",
+    "LoyaltyRefresh",
+    "clv_backtest",
+    "clv_recalculate",
+    "clv_run_finish",
+    "clv_run_part_score",
+    "custom_segment_save",
+    "loyalty_refresh",
+    "loyalty_tiers_evaluate",
+    "order_import_files_expire",
+    "order_import_finish",
+    "order_import_run",
+    "order_import_start",
+    "orders_import",
+    "orders_import_records",
+    "points_adjust",
+    "points_redeem",
+    "segment_transition_mark_processed",
+    "segments_reassign",
+]
 
-
-@dataclass
-class ImportSummary:
-    """The outcome of one import: counts, ignored columns, the first rejections and
-    warnings, and the currency its amounts were read in."""
-
-    counts: Counts
-    dry_run: bool
-    ignored_columns: tuple[str, ...]
-    currency: str = ""
-    first_rejections: list[Rejection] = field(default_factory=list)
-    first_warnings: list[RowWarning] = field(default_factory=list)
-
-    @property
-    def nothing_new(self) -> bool:
-        c = self.counts
-        return not (
-            c.orders_created or c.orders_updated or c.customers_created or c.customers_updated
-        )
-
-    def describe(self) -> str:
-        """A short human summary, as the command prints it and the upload page shows it."""
-        c = self.counts
-        verb = "would be" if self.dry_run else "was"
-        lines = [
-            f"{c.rows:,} row(s) read; {c.rows_rejected:,} rejected.",
-            f"Orders: {c.orders_created:,} new, {c.orders_updated:,} updated (status or "
-            f"refund), {c.orders_unchanged:,} already imported (unchanged).",
-            f"Customers: {c.customers_created:,} new, {c.customers_updated:,} updated.",
-        ]
-        if c.duplicate_rows:
-            lines.append(f"{c.duplicate_rows:,} repeated identical row(s) counted once.")
-        if c.rows_warned:
-            lines.append(f"{c.rows_warned:,} row(s) imported with a warning.")
-        if self.ignored_columns:
-            lines.append(f"Ignored unknown column(s): {', '.join(self.ignored_columns)}.")
-        if self.nothing_new and c.rows:
-            lines.append(f"Nothing new: no order or customer {verb} added or changed.")
-        lines.append(f"Amounts were read in {self.currency} (the shop currency, SHOP_CURRENCY).")
-        if self.dry_run:
-            lines.append("Dry run: nothing was written.")
-        return "\n".join(lines)
-
-    def add(self, batch: Batch, counts: Counts) -> list[RowReport]:
-        """Add a written batch; return its report lines, in the order of their rows."""
-        self.counts.add(counts)
-        rejections = sorted(batch.rejections, key=lambda r: r.row)
-        warnings = sorted(batch.kept_warnings(), key=lambda w: w.row)
-        room = SUMMARY_REJECTIONS - len(self.first_rejections)
-        self.first_rejections += rejections[: max(room, 0)]
-        room = SUMMARY_WARNINGS - len(self.first_warnings)
-        self.first_warnings += warnings[: max(room, 0)]
-        return sorted([*rejections, *warnings], key=lambda line: line.row)
+# The pipeline's task that runs an uploaded import and what follows it. This app may not
+# import the project's pipeline (it composes the apps), so the upload queues it by name.
+ORDER_IMPORT_RUN_TASK = "clvcrm.pipeline.tasks.order_import_run"
 
 
-OnReport = Callable[[RowReport], None]
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where an import's records come from: a file's layout, or records given in code."""
-
-    columns: dict[str, int]
-    ignored: tuple[str, ...]
-    records: Callable[[Callable[[int], None] | None], Iterator[Record]]
+# --------------------------------------------------------------------------- order import
 
 
 def orders_import(
@@ -124,27 +71,26 @@ def orders_import(
     on_progress: Callable[[int], None] | None = None,
     batch_rows: int | None = None,
 ) -> ImportSummary:
-    """Import the orders CSV at ``path``; see the README for the format.
+    """Import the orders CSV at ``path`` (the format: README, "Importing orders").
 
-    Refuses an unreadable file with :class:`ImportFileError` before writing anything: that
-    is the only way it fails for the file's sake; a row it cannot use is rejected, alone or
-    with its order. Then streams the rows, validates each, groups them into orders and
-    writes batches of about ``batch_rows`` rows (default: :func:`batch_rows_default`), each
-    in its own transaction; on PostgreSQL, into a shop without orders, all in one (see
-    ``order_import.first_load``). A dry run is the same import in one transaction that is
-    rolled back, so it counts exactly what the import would do. Importing the same file
-    again creates nothing. Every rejected row is passed to ``on_rejection``, every row
-    imported with a warning to ``on_warning`` (and, with ``order_import``, both are
-    stored as :class:`~customers.models.ImportRejection` rows). ``on_progress`` receives
-    the number of bytes read so far.
+    Refuses an unreadable file with :class:`ImportFileError` before writing anything: the
+    only way it fails for the file's sake; a row it cannot use is rejected, alone or with
+    its order, and every other row goes in. Batches commit one by one (a first import on
+    PostgreSQL all at once); a dry run is the same import rolled back, so it counts
+    exactly what the import would do. Importing the same file again creates nothing.
+    Rejected rows go to ``on_rejection``, rows imported with a warning to ``on_warning``
+    (and, with ``order_import``, both are stored with it); ``on_progress`` gets the bytes
+    read so far. See :func:`customers.order_import.importer.import_file`.
     """
-    layout = inspect_file(path)
-    source = _Source(
-        layout.columns,
-        layout.ignored,
-        lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
+    return importer.import_file(
+        path=path,
+        dry_run=dry_run,
+        order_import=order_import,
+        on_rejection=on_rejection,
+        on_warning=on_warning,
+        on_progress=on_progress,
+        batch_rows=batch_rows,
     )
-    return _import(source, dry_run, order_import, on_rejection, on_warning, on_progress, batch_rows)
 
 
 def orders_import_records(
@@ -156,132 +102,28 @@ def orders_import_records(
     on_warning: OnReport | None = None,
     batch_rows: int | None = None,
 ) -> ImportSummary:
-    """Import orders given as records instead of a file: the REST API's and webhooks' way.
+    """Import orders given as records (the REST API's and webhooks' way), as a file would.
 
-    Each record maps the CSV format's column names to the cell's text (``None`` is an
-    empty cell, other values are read as their text); rows of one order are consecutive
-    records, as in a file. Everything else is :func:`orders_import`'s: the same checks,
-    rejections, warnings and writes. Report rows number the records from 1.
+    Each record maps the CSV format's column names to the cell's text; rows of one order
+    are consecutive records. The same checks, rejections, warnings and writes as
+    :func:`orders_import`; report rows number the records from 1.
     """
-    columns = {name: i for i, name in enumerate(KNOWN_COLUMNS)}
-
-    def read(on_bytes: Callable[[int], None] | None) -> Iterator[Record]:
-        for number, record in enumerate(records, start=1):
-            cells = [record.get(name) for name in KNOWN_COLUMNS]
-            yield number, ["" if cell is None else str(cell) for cell in cells]
-
-    source = _Source(columns, (), read)
-    return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
-
-
-def _import(
-    source: _Source,
-    dry_run: bool,
-    order_import: OrderImport | None,
-    on_rejection: OnReport | None,
-    on_warning: OnReport | None,
-    on_progress: Callable[[int], None] | None,
-    batch_rows: int | None,
-) -> ImportSummary:
-    currency = settings.SHOP_CURRENCY
-    parser = RowParser(source.columns, currency, ZoneInfo(settings.TIME_ZONE))
-    summary = ImportSummary(Counts(), dry_run, source.ignored, currency)
-    rows = batch_rows or batch_rows_default()
-    order_id_index = source.columns["order_id"]
-
-    def read(on_bytes: Callable[[int], None] | None) -> Iterator[Batch]:
-        chunks = raw_chunks(source.records(on_bytes), order_id_index, rows)
-        for chunk in chunks:
-            yield prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser))
-
-    writing = _Writing(order_import, dry_run)
-    callbacks = {Rejection.KIND: on_rejection, RowWarning.KIND: on_warning}
-    with fewer_collections(), writing.report_after() as spool:
-        for batch, counts in write_batches(read, writing.write, writing.session, on_progress):
-            for line in summary.add(batch, counts):
-                if spool is not None:
-                    spool.add(line)
-                callback = callbacks[line.KIND]
-                if callback is not None:
-                    callback(line)
-    if dry_run and order_import is not None:
-        record_counts(order_import, summary.counts)
-    return summary
-
-
-class _Writing:
-    """How an import writes its batches: the session around them, and where the report
-    and counts go (with the batch, at the first load's end, or after a dry run)."""
-
-    def __init__(self, order_import: OrderImport | None, dry_run: bool) -> None:
-        self.order_import = order_import
-        self.dry_run = dry_run
-        self.started = timezone.now()
-        self.first_load = FirstLoad(order_import)
-        self.growing = 0
-
-    def session(self) -> AbstractContextManager:
-        return _rolled_back() if self.dry_run else self.first_load.session()
-
-    def write(self, batch: Batch) -> Counts:
-        record = None
-        if self.order_import is not None and not self.dry_run:
-            record = ImportRecord(self.order_import, counts=not self.first_load.active)
-        rules = self.first_load.rules(batch, self.started)
-        counts = write_batch(batch, rules=rules, record=record)
-        if self.first_load.active:
-            self.first_load.add(counts)
-        if not self.dry_run and (counts.orders_created or counts.customers_created):
-            self.growing += 1  # statistics go stale only while the tables grow
-            statistics_refresh(self.growing)
-        return counts
-
-    @contextmanager
-    def report_after(self) -> Iterator["ReportSpool | None"]:
-        """A dry run's report waits in a temporary file until its transaction is undone."""
-        if not (self.dry_run and self.order_import is not None):
-            yield None
-            return
-        with ReportSpool() as spool:
-            yield spool
-            record_report(self.order_import, spool.lines())
-
-
-@contextmanager
-def _rolled_back() -> Iterator[None]:
-    """One transaction for the whole import, undone at its end (a dry run)."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def _checked_batch(chunk: list[Record], parser: RowParser) -> Batch:
-    """The chunk validated row by row, naming every problem (the careful lane)."""
-    return next(iter_batches(_parse_records(parser, iter(chunk)), len(chunk) + 1), Batch())
-
-
-def _parse_records(
-    parser: RowParser, records: Iterator[Record]
-) -> Iterator[tuple[int, ParsedRow | list[Rejection]]]:
-    for row, fields in records:
-        if isinstance(fields, csv.Error):
-            yield row, [Rejection(row, "", "", _csv_problem(fields))]
-            continue
-        malformed = parser.width_problem(row, fields)
-        yield row, [malformed] if malformed else parser.parse(row, fields)
-
-
-def _csv_problem(error: csv.Error) -> str:
-    if "field larger than field limit" in str(error):
-        return f"cannot be read as CSV: a cell is longer than {MAX_CELL:,} characters"
-    return f"cannot be read as CSV: {error}"
+    return importer.import_records(
+        records=records,
+        dry_run=dry_run,
+        order_import=order_import,
+        on_rejection=on_rejection,
+        on_warning=on_warning,
+        batch_rows=batch_rows,
+    )
 
 
 def order_import_start(*, order_import: OrderImport) -> None:
-    """Queue the import of an uploaded file; it runs after the upload's transaction commits."""
-    from customers.tasks import run_order_import
+    """Queue the import of an uploaded file; it runs after the upload's transaction commits.
 
-    enqueue_on_commit(run_order_import, order_import.pk)
+    The pipeline's task runs it (:func:`order_import_run`) and then what follows an import.
+    """
+    enqueue_on_commit(ORDER_IMPORT_RUN_TASK, order_import.pk)
 
 
 def order_import_run(*, order_import_id: int) -> OrderImport | None:
@@ -315,15 +157,23 @@ def order_import_run(*, order_import_id: int) -> OrderImport | None:
             on_progress=progress,
         )
     except ImportFileError as exc:
-        order_import_finish(order_import, OrderImport.Status.FAILED, error=str(exc))
+        order_import_finish(
+            order_import=order_import,
+            status=OrderImport.Status.FAILED,
+            error=str(exc),
+        )
     except Exception as exc:
         order_import_finish(
-            order_import, OrderImport.Status.FAILED, error=f"unexpected error: {exc!r}"
+            order_import=order_import,
+            status=OrderImport.Status.FAILED,
+            error=f"unexpected error: {exc!r}",
         )
         raise
     else:
         order_import_finish(
-            order_import, OrderImport.Status.SUCCEEDED, ignored=list(summary.ignored_columns)
+            order_import=order_import,
+            status=OrderImport.Status.SUCCEEDED,
+            ignored=list(summary.ignored_columns),
         )
     order_import.refresh_from_db()
     return order_import
@@ -340,15 +190,38 @@ def _uploaded_path(order_import: OrderImport) -> Path:
 
 
 def order_import_finish(
-    order_import: OrderImport, status: str, *, error: str = "", ignored: list[str] | None = None
+    *,
+    order_import: OrderImport,
+    status: str,
+    error: str = "",
+    ignored: list[str] | None = None,
 ) -> None:
     """Mark an import finished with ``status`` (and its error, or the ignored columns)."""
-    with transaction.atomic():
-        OrderImport.objects.filter(pk=order_import.pk).update(
-            status=status, error=error, finished_at=timezone.now(), ignored_columns=ignored or []
-        )
-        if status == OrderImport.Status.SUCCEEDED and not order_import.dry_run:
-            loyalty_refresh_start()  # new orders may earn points and change tiers
+    OrderImport.objects.filter(pk=order_import.pk).update(
+        status=status, error=error, finished_at=timezone.now(), ignored_columns=ignored or []
+    )
+    order_import.status = status
+
+
+def order_import_files_expire() -> retention.ExpiredUploads:
+    """Delete uploaded order files past ``UPLOAD_RETENTION_DAYS``; the imports stay.
+
+    Safe to run twice: a file deleted once is not looked for again and its import is
+    marked once; a file that could not be deleted is tried again on the next run.
+    """
+    return retention.expired_files_delete()
+
+
+@dataclass(frozen=True)
+class ClvRecalculation:
+    """A CLV run started by :func:`clv_recalculate`: finished in this process, or fanned out.
+
+    With ``fan_out`` the run is still running: its parts wait to be sent as a chord whose
+    callback is :func:`clv_run_finish` (``clvcrm.pipeline`` sends it).
+    """
+
+    run: ClvRun
+    fan_out: FanOut | None = None
 
 
 def clv_recalculate(
@@ -357,7 +230,7 @@ def clv_recalculate(
     triggered_by: str = "",
     on_stage: Callable[[str], None] | None = None,
     customers_per_part: int | None = None,
-) -> ClvRun:
+) -> ClvRecalculation:
     """Recalculate every customer's CLV as of the end of ``as_of`` (default: yesterday).
 
     One SQL aggregate, a model fit, vectorised scoring and one bulk write, recorded as a
@@ -367,9 +240,9 @@ def clv_recalculate(
     Re-running the same ``as_of`` over the same orders gives identical numbers.
 
     ``customers_per_part`` (default ``CLV_FAN_OUT_CUSTOMERS_PER_PART``; 0 = off) fans the
-    scoring and writing out over Celery workers, that many customers per task: the run
-    returned is then still running unless the tasks ran in-process (no broker), and it
-    ends with the same scores the single-process run would write.
+    scoring and writing out over Celery workers, that many customers per task: the run is
+    then aggregated and fitted here, and returned with its parts to be sent; it ends with
+    the same scores the single-process run would write.
     """
     as_of = as_of or timezone.localdate() - timedelta(days=1)
     if customers_per_part is None:
@@ -377,29 +250,66 @@ def clv_recalculate(
     scoring = default_settings()
     run = run_start(as_of, scoring, triggered_by)
     if customers_per_part > 0:
-        fan_out.run_fan_out(run, scoring, customers_per_part, on_stage)
+        parts = fan_out.fan_out_prepare(run, scoring, customers_per_part, on_stage)
         run.refresh_from_db()
-        return run
-    return run_execute(run, scoring, on_stage)
+        return ClvRecalculation(run, parts)
+    return ClvRecalculation(run_execute(run, scoring, on_stage))
+
+
+def clv_run_part_score(*, part_id: int, breakpoints: Breakpoints) -> int:
+    """Score and stage one customer-id range of a fanned-out run; return its customers.
+
+    Idempotent: a part already finished, or of a run no longer running, is left alone.
+    """
+    return fan_out.part_score(part_id, breakpoints)
+
+
+def clv_run_finish(*, run_id: int) -> ClvRun:
+    """The fan-out chord's callback: swap in the staged scores, mark the run succeeded.
+
+    Does nothing for a run no longer running (a second delivery, or a failed run).
+    """
+    return fan_out.run_finish(run_id)
+
+
+def clv_backtest(*, calibration_end: date, holdout_end: date) -> ClvBacktest:
+    """Fit the purchase model up to ``calibration_end`` and test it on the days after it.
+
+    Records a :class:`~customers.models.ClvBacktest`; raises
+    :class:`~customers.clv_runs.backtest.BacktestError` for a holdout that does not follow
+    the calibration, or too little data to fit.
+    """
+    return backtest.backtest_run(calibration_end=calibration_end, holdout_end=holdout_end)
+
+
+# --------------------------------------------------------------------------- segments
 
 
 def segments_reassign(*, run_id: int) -> Reassignment:
     """Put every customer in one default segment for a successful CLV run (set-based SQL).
 
     One transaction; transitions (the campaigns' outbox) only for customers whose segment
-    changed; re-running the same run writes nothing. See ``customers.segments``.
+    changed; re-running the same run writes nothing. Raises
+    :class:`~customers.segments.reassign.SegmentRunError` for a run that did not succeed
+    or whose scores a newer run replaced. See ``customers.segments``.
     """
-    return segmentation_reassign(run_id=run_id)
+    return reassign_run(run_id=run_id)
 
 
 def segment_transition_mark_processed(*, transition_id: int) -> bool:
     """Claim one segment transition for a consumer: ``True`` only for the one that did."""
-    return outbox.segment_transition_mark_processed(transition_id=transition_id)
+    return outbox.transition_claim(transition_id=transition_id)
 
 
 def custom_segment_save(*, segment: Segment) -> Segment:
-    """Save a custom segment and evaluate its members against the latest segmented run."""
-    return custom.custom_segment_save(segment=segment)
+    """Save a custom segment (rules checked) and evaluate it against the latest segmented run.
+
+    Raises :class:`~django.core.exceptions.ValidationError` naming each bad rule; nothing
+    is saved then. If the evaluation fails anyway, the segment is saved marked broken.
+    """
+    with transaction.atomic(durable=True):
+        custom.custom_segment_store(segment=segment)
+    return segment
 
 
 # --------------------------------------------------------------------------- loyalty
@@ -421,7 +331,8 @@ def loyalty_refresh(*, as_of: date | None = None) -> LoyaltyRefresh:
     Evaluates every customer's tier, then earns points on new completed orders (at the
     multiplier of the tier just evaluated), reverses those of refunded or cancelled orders
     and expires what is due, oldest first; each step is one transaction, set-based, and
-    running it again for the same date writes nothing. Nightly by beat and after imports.
+    running it again for the same date writes nothing. Nightly by beat and, when the shop
+    has tiers, after every import (``clvcrm.pipeline``).
     """
     as_of = as_of or timezone.localdate()
     return LoyaltyRefresh(
@@ -437,24 +348,13 @@ def loyalty_tiers_evaluate(*, as_of: date) -> TierEvaluation:
     return tiers_evaluate(as_of)
 
 
-def loyalty_refresh_start() -> None:
-    """Queue a loyalty run after the current transaction commits (after an import).
-
-    Only when the shop has a loyalty programme (at least one tier): a shop without one,
-    like the import benchmark's, is not made to credit millions of orders after an import.
-    """
-    from customers.tasks import refresh_loyalty
-
-    if LoyaltyTier.objects.exists():
-        enqueue_on_commit(refresh_loyalty)
-
-
 def points_redeem(
     *, customer: Customer, points: int, reason: str, staff: AbstractBaseUser | None = None
 ) -> PointsEntry:
-    """Redeem ``points`` (> 0) of the customer's balance; :class:`PointsError` if short.
+    """Redeem ``points`` (> 0) of the customer's balance.
 
-    Locks the balance row, so concurrent redemptions never overdraw it.
+    Locks the balance row, so concurrent redemptions never overdraw it; a balance too short
+    is refused with :class:`~customers.loyalty.ledger.PointsError`.
     """
     return points_change(
         customer=customer, kind=PointsEntry.Kind.REDEEM, points=-points, reason=reason, staff=staff
@@ -466,7 +366,8 @@ def points_adjust(
 ) -> PointsEntry:
     """Add (or with a negative number take away) points by hand, with a reason.
 
-    A negative adjustment larger than the balance is refused with :class:`PointsError`.
+    A negative adjustment larger than the balance, or one that would pass the largest
+    balance, is refused with :class:`~customers.loyalty.ledger.PointsError`.
     """
     return points_change(
         customer=customer, kind=PointsEntry.Kind.ADJUST, points=points, reason=reason, staff=staff

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "customers",
     "campaigns",
     "feedback",
+    "clvcrm.pipeline",  # composes the apps: after them
 ]
 
 MIDDLEWARE = [

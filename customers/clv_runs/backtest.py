@@ -28,7 +28,7 @@ class BacktestError(ValueError):
     """The dates or the data do not allow a back-test; the message says why."""
 
 
-def clv_backtest(*, calibration_end: date, holdout_end: date) -> ClvBacktest:
+def backtest_run(*, calibration_end: date, holdout_end: date) -> ClvBacktest:
     """Fit the shop's purchase model up to ``calibration_end`` and test it on the holdout.
 
     The holdout is the days after ``calibration_end`` up to and including ``holdout_end``.

@@ -6,11 +6,11 @@ ids (``CLV_FAN_OUT_CUSTOMERS_PER_PART``):
 1. the coordinator (the caller) reads the purchase history once, fits the models and
    records the parameters, the ranges (one :class:`~customers.models.ClvRunPart` each)
    and an empty stage table named after the run, in one transaction;
-2. after that commits, a chord sends one task per range: each reads its range's orders,
-   scores them with the run's parameters and the RFM quintiles of the whole customer base
-   (passed along, so a range scores exactly as it would in one process), and stages the
-   rows and marks its part finished in one transaction — a redelivered task finds its part
-   finished and does nothing;
+2. after that commits, ``clvcrm.pipeline`` sends a chord of one task per range: each
+   reads its range's orders, scores them with the run's parameters and the RFM quintiles
+   of the whole customer base (passed along, so a range scores exactly as it would in one
+   process), and stages the rows and marks its part finished in one transaction — a
+   redelivered task finds its part finished and does nothing;
 3. the chord's callback checks that every part finished, replaces the scores from the
    stage exactly like the single-process run, and marks the run succeeded.
 
@@ -22,10 +22,10 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from celery import chord
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
@@ -76,16 +76,29 @@ def part_ranges(customer_ids: NDArray[np.int64], per_part: int) -> list[tuple[in
     return list(zip([0, *starts[1:]], [*starts[1:], LAST_ID], strict=True))
 
 
-def run_fan_out(
+@dataclass(frozen=True)
+class FanOut:
+    """A fanned-out run ready to be sent: its parts and the RFM breakpoints they score with.
+
+    ``clvcrm.pipeline`` sends one ``clv_run_part_score`` task per part as a chord whose
+    callback finishes the run (``customers.services.clv_run_finish``).
+    """
+
+    run_id: int
+    part_ids: list[int]
+    breakpoints: Breakpoints
+
+
+def fan_out_prepare(
     run: ClvRun,
     scoring: compute.ScoringSettings,
     per_part: int,
     on_stage: StageCallback | None = None,
-) -> None:
-    """Coordinate a started run: aggregate, fit, plan the ranges, then send the chord.
+) -> FanOut:
+    """Coordinate a started run: aggregate, fit, plan the ranges; return them to be sent.
 
-    Returns once the chord is sent (in-process mode: once it has run). Any failure before
-    that marks the run failed and re-raises.
+    The parameters, the parts and the stage table commit before this returns, so the part
+    tasks find them. Any failure marks the run failed and re-raises.
     """
     seconds: dict[str, float] = {}
     as_of_day = clv.day_number(run.as_of)
@@ -112,21 +125,10 @@ def run_fan_out(
                     stage_spec(predicts=fits.prediction is not None),
                     "UNLOGGED" if connection.vendor == "postgresql" else "",
                 )
-        _dispatch(run, parts, breakpoints)
-        if on_stage is not None:
-            on_stage("parts")
     except BaseException as exc:
         run_fail(run.pk, exc)
         raise
-
-
-def _dispatch(run: ClvRun, parts: list[ClvRunPart], breakpoints: Breakpoints) -> None:
-    """Send one task per part, with the run's finish as the chord's callback."""
-    # The tasks module imports the services, which import this module: import it late.
-    from customers.tasks import finish_clv_run, score_clv_part
-
-    header = [score_clv_part.si(part.pk, breakpoints) for part in parts]
-    chord(header)(finish_clv_run.si(run.pk))
+    return FanOut(run.pk, [part.pk for part in parts], breakpoints)
 
 
 def part_score(part_id: int, breakpoints: Breakpoints) -> int:

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from django.db.models import Q
 from django.utils import timezone
 
-from clvcrm.core.tasks import enqueue_on_commit
 from customers import clv
 from customers.clv_runs import compute
 from customers.models import ClvRun
@@ -96,19 +95,14 @@ def record_fits(
 
 
 def record_success(run: ClvRun, *, customers: int, seconds: dict[str, float]) -> None:
-    """Mark the run succeeded with its customer count and timings (in the write's
-    transaction), and hand over to segment reassignment once that commits."""
-    succeeded = ClvRun.objects.filter(pk=run.pk, status=ClvRun.Status.RUNNING).update(
+    """Mark the run succeeded with its customer count and timings, in the write's
+    transaction (what follows a run is ``clvcrm.pipeline``'s to say)."""
+    ClvRun.objects.filter(pk=run.pk, status=ClvRun.Status.RUNNING).update(
         status=ClvRun.Status.SUCCEEDED,
         finished_at=timezone.now(),
         customers=customers,
         seconds=seconds,
     )
-    if succeeded:
-        # The tasks module imports the services, which import the scoring: import late.
-        from customers.tasks import reassign_segments
-
-        enqueue_on_commit(reassign_segments, run.pk)
 
 
 def record_failure(run_id: int, error: str, seconds: dict[str, float] | None = None) -> bool:

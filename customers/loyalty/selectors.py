@@ -113,3 +113,8 @@ def tier_progress(tier: LoyaltyTier, spend: Decimal, orders: int) -> Progress:
 
 def _percent(have: Decimal, need: Decimal) -> int:
     return 100 if need <= 0 else min(100, int(have * 100 / need))
+
+
+def loyalty_programme_exists() -> bool:
+    """Whether the shop runs a loyalty programme: at least one tier."""
+    return LoyaltyTier.objects.exists()

@@ -30,7 +30,7 @@ class ExpiredUploads:
     failures: list[str] = field(default_factory=list)  # "name: reason", kept for the next run
 
 
-def order_import_files_expire() -> ExpiredUploads:
+def expired_files_delete() -> ExpiredUploads:
     """Delete the stored files of imports uploaded more than ``UPLOAD_RETENTION_DAYS`` ago.
 
     Also deletes files of that age under ``imports/`` that no import refers to. A file that

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from customers.charts import _layout as layout  # the shared look of the staff charts
+from customers.charts import chart_layout as layout  # the shared look of the staff charts
 from customers.models import ClvRun, SegmentStatistic
 
 # Default segments keep their colour across charts: new, churned, at risk, high, low.

@@ -98,20 +98,14 @@ def _mark_broken(cursor: Any, *, segment: Segment, reason: str, now: datetime) -
     segment.broken_since = segment.broken_since or now
 
 
-def custom_segment_save(*, segment: Segment) -> Segment:
+def custom_segment_store(*, segment: Segment) -> None:
     """Save a custom segment (rules checked) and evaluate it against the latest segmented run.
 
+    Inside the caller's transaction (``customers.services.custom_segment_save``, the admin).
     Raises :class:`ValidationError` naming each bad rule; nothing is saved then. Saving
     clears a broken state; if the evaluation fails anyway, the segment is saved marked
     broken (``segment.is_broken``, with ``broken_reason``) and has no members.
     """
-    with transaction.atomic(durable=True):
-        custom_segment_store(segment=segment)
-    return segment
-
-
-def custom_segment_store(*, segment: Segment) -> None:
-    """:func:`custom_segment_save` for a caller inside a transaction already (the admin)."""
     segment.kind = Segment.Kind.CUSTOM
     segment.rules = rules_clean(segment.rules)
     segment.broken_reason, segment.broken_since = "", None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from customers.models import SegmentTransition
 
 
-def segment_transition_mark_processed(*, transition_id: int) -> bool:
+def transition_claim(*, transition_id: int) -> bool:
     """Mark one transition processed; ``True`` only for the caller that marked it."""
     return bool(
         SegmentTransition.objects.filter(pk=transition_id, processed_at__isnull=True).update(
@@ -24,9 +24,7 @@ def segment_transition_mark_processed(*, transition_id: int) -> bool:
     )
 
 
-def segment_transitions_process(
-    *, handle: Callable[[SegmentTransition], None], limit: int = 1000
-) -> int:
+def transitions_process(*, handle: Callable[[SegmentTransition], None], limit: int = 1000) -> int:
     """Hand each pending transition (oldest first, up to ``limit``) to ``handle`` once.
 
     Each transition is claimed and handled in its own transaction; returns how many this
@@ -40,7 +38,7 @@ def segment_transitions_process(
     handled = 0
     for transition_id in pending:
         with transaction.atomic():
-            if not segment_transition_mark_processed(transition_id=transition_id):
+            if not transition_claim(transition_id=transition_id):
                 continue  # another consumer got there first
             handle(SegmentTransition.objects.select_related("to_segment").get(pk=transition_id))
             handled += 1

@@ -51,7 +51,7 @@ class Reassignment:
     flows: list[list[int | None]]
 
 
-def segments_reassign(*, run_id: int) -> Reassignment:
+def reassign_run(*, run_id: int) -> Reassignment:
     """Put every customer in exactly one default segment for ``run_id``; evaluate custom ones.
 
     Set-based SQL in one transaction: the current segments, the new transitions (the

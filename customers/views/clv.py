@@ -9,7 +9,9 @@ from django.shortcuts import render
 
 from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required
-from customers import charts, selectors
+from customers import charts
+from customers.clv_runs import charts as clv_charts
+from customers.clv_runs import selectors
 from customers.clv_runs.run import STAGES
 from customers.models import ClvRun
 
@@ -40,7 +42,7 @@ def model_page(request: HttpRequest) -> HttpResponse:
         "histogram": histogram,
         "histogram_chart": _histogram_chart(histogram),
         "backtest": backtest,
-        "backtest_chart": charts.figure_html(charts.backtest_tracking(backtest))
+        "backtest_chart": charts.figure_html(clv_charts.backtest_tracking(backtest))
         if backtest is not None and backtest.weekly
         else "",
     }
@@ -60,7 +62,7 @@ def score_export(request: HttpRequest) -> StreamingHttpResponse:
 def _histogram_chart(histogram: selectors.Histogram | None) -> str:
     if histogram is None:
         return ""
-    figure = charts.predicted_clv_histogram(
+    figure = clv_charts.predicted_clv_histogram(
         histogram.edges, histogram.counts, histogram.overflow, settings.SHOP_CURRENCY
     )
     return charts.figure_html(figure)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from clvcrm.core.decorators import staff_required
 from customers import services
 from customers.loyalty.forms import PointsChangeForm
+from customers.loyalty.ledger import PointsError
 from customers.models import Customer
 
 PERMISSIONS = {"redeem": "customers.redeem_points", "adjust": "customers.adjust_points"}
@@ -34,7 +35,7 @@ def points_change(request: HttpRequest, pk: int) -> HttpResponse:
         entry = change(
             customer=customer, points=data["points"], reason=data["reason"], staff=request.user
         )
-    except services.PointsError as exc:
+    except PointsError as exc:
         messages.error(request, f"Points not changed: {exc}.")
         return redirect(back)
     messages.success(request, f"{entry.get_kind_display()} {abs(entry.points):,} points.")

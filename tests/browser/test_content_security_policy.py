@@ -125,7 +125,7 @@ def test_the_admin_works_under_the_policy(live_server, watched, screenshot, shop
     alice = User.objects.get(username="alice")
     schedule = PeriodicTask.objects.create(
         name="Nightly CLV recalculation",
-        task="customers.tasks.recalculate_clv",
+        task="clvcrm.pipeline.tasks.clv_recalculate",
         crontab=CrontabSchedule.objects.create(minute="30", hour="2"),
     )
     for path in (

@@ -43,7 +43,7 @@ def test_a_page_using_the_nonce_allows_exactly_it(client) -> None:
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-123456"))
     task = PeriodicTask.objects.create(
         name="nightly",
-        task="customers.tasks.recalculate_clv",
+        task="clvcrm.pipeline.tasks.clv_recalculate",
         crontab=CrontabSchedule.objects.create(),
     )
     response = client.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/")

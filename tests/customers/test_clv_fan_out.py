@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from clvcrm.pipeline import tasks as pipeline
 from customers import services
 from customers.clv_runs import compute, fan_out
 from customers.models import (
@@ -16,6 +17,7 @@ from customers.models import (
     ClvRunPart,
     CustomerScore,
     CustomerSegment,
+    SegmentReassignment,
     SegmentTransition,
 )
 from tests.customers.test_clv_pipeline import (
@@ -34,6 +36,19 @@ def _scores() -> list[tuple]:
 
 def _stage_exists(run_id: int) -> bool:
     return fan_out.stage_table(run_id) in connection.introspection.table_names()
+
+
+def _nightly(settings, as_of: date, per_part: int = 0) -> ClvRun:
+    """The nightly run through the pipeline's task, fanned out by ``per_part`` (in-process)."""
+    settings.CLV_FAN_OUT_CUSTOMERS_PER_PART = per_part
+    return ClvRun.objects.get(pk=pipeline.clv_recalculate.delay(as_of.isoformat()).get())
+
+
+def _held_back(as_of: date, per_part: int) -> tuple[ClvRun, fan_out.FanOut]:
+    """A fanned-out run whose parts are not sent: the test delivers its tasks by hand."""
+    recalculation = services.clv_recalculate(as_of=as_of, customers_per_part=per_part)
+    assert recalculation.fan_out is not None
+    return recalculation.run, recalculation.fan_out
 
 
 def test_ranges_cover_every_customer_in_parts_of_the_given_size():
@@ -70,21 +85,21 @@ def test_a_fanned_out_run_writes_exactly_the_single_process_scores(cdnow_sample)
     assert not _stage_exists(fanned["id"])
 
 
-def test_a_run_without_prediction_fans_out_too():
+def test_a_run_without_prediction_fans_out_too(settings):
     _shop(customers=9, orders_each=3)
     _recalculate("--as-of", "2025-02-28")
     expected = _scores()
 
-    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+    run = _nightly(settings, date(2025, 2, 28), per_part=2)
 
     assert (run.status, run.customers, run.parts.count()) == ("succeeded", 9, 5)
     assert run.prediction_skipped.startswith("only 4 repeat buyers")
     assert _scores() == expected
 
 
-def test_a_failing_part_fails_the_run_and_keeps_the_previous_scores(monkeypatch):
+def test_a_failing_part_fails_the_run_and_keeps_the_previous_scores(monkeypatch, settings):
     _shop(customers=9, orders_each=3)
-    first = services.clv_recalculate(as_of=date(2025, 2, 28))
+    first = _nightly(settings, date(2025, 2, 28))
     before = _scores()
     real_score = compute.score
     calls = []
@@ -121,23 +136,20 @@ def test_a_failing_part_fails_the_run_and_keeps_the_previous_scores(monkeypatch)
     ]
 
     monkeypatch.setattr(compute, "score", real_score)
-    again = services.clv_recalculate(as_of=date(2025, 3, 31), customers_per_part=2)
+    again = _nightly(settings, date(2025, 3, 31), per_part=2)
     assert again.status == "succeeded"
 
 
-def test_parts_and_the_finish_delivered_twice_change_nothing(monkeypatch):
+def test_parts_and_the_finish_delivered_twice_change_nothing():
     _shop(customers=6, orders_each=3)
-    sent = []
-    # Hold the chord back to deliver its tasks by hand, twice each.
-    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
-    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
+    run, parts = _held_back(date(2025, 2, 28), per_part=4)
     assert run.status == "running"
-    parts, cuts = sent[0]
+    cuts = parts.breakpoints
 
-    staged = [fan_out.part_score(part.pk, cuts) for part in parts]
-    again = [fan_out.part_score(part.pk, cuts) for part in parts]
-    finished = fan_out.run_finish(run.pk)
-    finished_again = fan_out.run_finish(run.pk)
+    staged = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    again = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    finished = services.clv_run_finish(run_id=run.pk)
+    finished_again = services.clv_run_finish(run_id=run.pk)
 
     assert (staged, again) == ([4, 2], [0, 0])
     assert (finished.status, finished_again.status) == ("succeeded", "succeeded")
@@ -145,16 +157,14 @@ def test_parts_and_the_finish_delivered_twice_change_nothing(monkeypatch):
     assert finished_again.finished_at == finished.finished_at
 
 
-def test_the_finish_refuses_a_run_with_a_missing_part(monkeypatch):
+def test_the_finish_refuses_a_run_with_a_missing_part():
     _shop(customers=6, orders_each=3)
-    sent = []
-    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
-    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
-    parts, cuts = sent[0]
-    fan_out.part_score(parts[0].pk, cuts)
+    run, parts = _held_back(date(2025, 2, 28), per_part=4)
+    cuts = parts.breakpoints
+    services.clv_run_part_score(part_id=parts.part_ids[0], breakpoints=cuts)
 
     with pytest.raises(RuntimeError, match="1 of the run's parts did not finish"):
-        fan_out.run_finish(run.pk)
+        services.clv_run_finish(run_id=run.pk)
 
     run.refresh_from_db()
     assert (run.status, run.error) == (
@@ -164,18 +174,22 @@ def test_the_finish_refuses_a_run_with_a_missing_part(monkeypatch):
     assert not CustomerScore.objects.exists()
     assert not _stage_exists(run.pk)
     # A late part of the failed run stages nothing.
-    assert fan_out.part_score(parts[1].pk, cuts) == 0
+    assert services.clv_run_part_score(part_id=parts.part_ids[1], breakpoints=cuts) == 0
 
 
 def test_fan_out_is_off_by_default(settings):
     _shop(customers=4, orders_each=2)
     assert settings.CLV_FAN_OUT_CUSTOMERS_PER_PART == 0
-    run = services.clv_recalculate(as_of=date(2025, 2, 28))
-    assert (run.status, run.parts.count()) == ("succeeded", 0)
+    recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+    run = recalculation.run
+    assert (recalculation.fan_out, run.status, run.parts.count()) == (None, "succeeded", 0)
 
     settings.CLV_FAN_OUT_CUSTOMERS_PER_PART = 3
-    run = services.clv_recalculate(as_of=date(2025, 2, 28))
-    assert (run.status, run.parts.count()) == ("succeeded", 2)
+    recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+    run = recalculation.run
+    assert (run.status, run.parts.count()) == ("running", 2)
+    assert recalculation.fan_out is not None
+    assert recalculation.fan_out.part_ids == list(run.parts.values_list("pk", flat=True))
 
 
 def test_the_command_refuses_a_negative_part_size():
@@ -183,47 +197,46 @@ def test_the_command_refuses_a_negative_part_size():
         call_command("recalculate_clv", "--customers-per-part", "-1", stdout=StringIO())
 
 
-def test_the_next_fanned_out_run_drops_stages_left_behind():
+def test_the_next_fanned_out_run_drops_stages_left_behind(settings):
     _shop(customers=4, orders_each=2)
     dead = ClvRun.objects.create(as_of=date(2025, 2, 1), status=ClvRun.Status.FAILED)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {fan_out.stage_table(dead.pk)} (customer_id bigint)")
 
-    services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+    _nightly(settings, date(2025, 2, 28), per_part=2)
 
     assert not _stage_exists(dead.pk)
 
 
-def test_a_shop_without_orders_fans_out_to_an_empty_score_table():
-    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
+def test_a_shop_without_orders_fans_out_to_an_empty_score_table(settings):
+    run = _nightly(settings, date(2025, 2, 28), per_part=2)
 
     assert (run.status, run.customers, run.parts.count()) == ("succeeded", 0, 1)
     assert not CustomerScore.objects.exists()
 
 
 def test_a_fanned_out_run_hands_over_to_segment_reassignment_once(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, settings
 ):
     _shop(customers=9, orders_each=3)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=4)
+        run = _nightly(settings, date(2025, 2, 28), per_part=4)
 
-    assert [c.func.__self__.name for c in callbacks] == ["customers.tasks.reassign_segments"]
+    assert len(callbacks) == 1  # the reassignment, queued by the chord's callback
+    assert SegmentReassignment.objects.filter(run=run).count() == 1
     assert CustomerSegment.objects.filter(run=run).count() == 9
     assert SegmentTransition.objects.filter(run=run).count() == 9
 
 
-def test_a_customer_whose_orders_arrive_during_the_run_is_scored_by_the_last_part(monkeypatch):
+def test_a_customer_whose_orders_arrive_during_the_run_is_scored_by_the_last_part():
     _shop(customers=4, orders_each=2)
-    sent = []
-    monkeypatch.setattr(fan_out, "_dispatch", lambda run, parts, cuts: sent.append((parts, cuts)))
-    run = services.clv_recalculate(as_of=date(2025, 2, 28), customers_per_part=2)
-    parts, cuts = sent[0]
+    run, parts = _held_back(date(2025, 2, 28), per_part=2)
     _shop_more(start=100, customers=1)  # imported after the coordinator read the orders
 
-    staged = [fan_out.part_score(part.pk, cuts) for part in parts]
-    fan_out.run_finish(run.pk)
+    cuts = parts.breakpoints
+    staged = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    services.clv_run_finish(run_id=run.pk)
 
     assert staged == [2, 3]
     assert CustomerScore.objects.filter(customer__external_id="C100").exists()

@@ -222,7 +222,7 @@ def test_a_run_abandoned_for_hours_no_longer_blocks():
         status=ClvRun.Status.RUNNING,
         started_at=timezone.now() - timezone.timedelta(hours=7),
     )
-    run = services.clv_recalculate(as_of=date(2025, 1, 2))
+    run = services.clv_recalculate(as_of=date(2025, 1, 2)).run
     stale.refresh_from_db()
     assert (stale.status, run.status) == ("failed", "succeeded")
 
@@ -261,16 +261,16 @@ def _shop_more(start: int, customers: int) -> None:
 def test_the_nightly_task_records_a_scheduled_run():
     from django_celery_beat.models import PeriodicTask
 
-    from customers.tasks import recalculate_clv
+    from clvcrm.pipeline.tasks import clv_recalculate
 
     _shop(customers=3, orders_each=2)
-    run_id = recalculate_clv.delay("2025-02-28").get()
+    run_id = clv_recalculate.delay("2025-02-28").get()
 
     run = ClvRun.objects.get(pk=run_id)
     assert (run.triggered_by, run.status, str(run.as_of)) == ("schedule", "succeeded", "2025-02-28")
     nightly = PeriodicTask.objects.get(name="Nightly CLV recalculation")
     assert (nightly.task, nightly.crontab.hour, nightly.crontab.minute) == (
-        "customers.tasks.recalculate_clv",
+        "clvcrm.pipeline.tasks.clv_recalculate",
         "2",
         "30",
     )

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from customers import services
 from customers.models import Customer, ImportRejection, Order, OrderImport
+from customers.order_import.importer import ImportSummary
 
 HEADER = "customer_id,order_id,placed_at,amount,email,country,status\n"
 # Customers come back in every batch; one claims another's email in a later batch; an
@@ -29,7 +30,7 @@ STORED = HEADER + "C2,O02,2025-01-02,2.00,c2@example.com,FR,completed\n"
 STORED += "C1,O09,2025-01-09,9.00,c1@example.com,DE,completed\nC6,O99,2025-01-01,1.00,,,\n"
 
 
-def _counts(summary: services.ImportSummary) -> dict:
+def _counts(summary: ImportSummary) -> dict:
     return vars(summary.counts)
 
 

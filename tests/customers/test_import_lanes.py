@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from customers.order_import.columnar import fast_batch, raw_chunks
+from customers.order_import.importer import _checked_batch
 from customers.order_import.rows import RowParser
-from customers.services import _checked_batch
 
 HEADER = [
     "customer_id",

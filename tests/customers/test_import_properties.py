@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from customers import services
 from customers.models import Order, OrderLine
 from customers.order_import.errors import Rejection
+from customers.order_import.importer import ImportSummary
 from customers.order_import.rows import line_amount
 from customers.order_import.source import KNOWN_COLUMNS
 
@@ -141,20 +142,20 @@ def order_files(draw: st.DrawFn) -> tuple[str, bool]:
     return text.getvalue(), lines
 
 
-def _import(path: Path, **options: object) -> tuple[services.ImportSummary, list[Rejection]]:
+def _import(path: Path, **options: object) -> tuple[ImportSummary, list[Rejection]]:
     rejected: list[Rejection] = []
     summary = services.orders_import(path=path, on_rejection=rejected.append, **options)
     return summary, rejected
 
 
-def _took_an_address_away(summary: services.ImportSummary) -> bool:
+def _took_an_address_away(summary: ImportSummary) -> bool:
     """Whether a customer was refused an address another customer had: if that one gives
     it up later in the file, a re-import gives it (see the README)."""
     return any(w.reason.startswith("email already belongs") for w in summary.first_warnings)
 
 
 def _check_every_row_is_accounted_for(
-    summary: services.ImportSummary, rejected: list[Rejection], lines: bool
+    summary: ImportSummary, rejected: list[Rejection], lines: bool
 ) -> None:
     counts = summary.counts
     assert counts.rows_rejected == len({r.row for r in rejected})

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from customers.models import ImportRejection, Order, OrderImport
-from customers.order_import import pipeline
+from customers.order_import import write_thread
 from customers.order_import.batches import Batch
 from customers.order_import.reader_process import ReaderProcessError, batches_from_child
 
@@ -80,8 +80,8 @@ def test_an_import_read_by_a_child_process_reports_exactly(write_csv, monkeypatc
         forked.append(True)
         return batches_from_child(read, on_progress)
 
-    monkeypatch.setattr(pipeline, "fork_is_safe", lambda: True)
-    monkeypatch.setattr(pipeline, "batches_from_child", child)
+    monkeypatch.setattr(write_thread, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(write_thread, "batches_from_child", child)
     rows = [f"C{i % 5},O{i:04d},2025-02-{1 + i % 28:02d},{i}.25" for i in range(1, 121)]
     rows[59] = "C9,O0060,yesterday,1.00"  # row 61 of the file
     path = write_csv("customer_id,order_id,placed_at,amount\n" + "\n".join(rows) + "\n")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from customers import selectors
+from customers.clv_runs import selectors
 from customers.models import ClvRun, Customer, CustomerScore
 from tests.factories import order_with_coffee
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from clvcrm.pipeline.tasks import then_clv_run_fanned_out
 from customers import services
 from customers.loyalty.selectors import loyalty_card
 from customers.models import (
@@ -80,7 +81,9 @@ def test_clv_figures_count_net_revenue_in_one_process_and_fanned_out():
         ("R", 2, Decimal("330.00"), Decimal("75.00"), Decimal("330.00"), Decimal("150.00"),
          Decimal("180.00"), 3),
     ]  # fmt: skip
-    services.clv_recalculate(as_of=AS_OF, customers_per_part=2)
+    fanned_out = services.clv_recalculate(as_of=AS_OF, customers_per_part=2).fan_out
+    assert fanned_out is not None
+    then_clv_run_fanned_out(fanned_out)  # the parts and the finish, in-process here
     assert _scores() == single
 
 

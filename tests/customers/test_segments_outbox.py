@@ -16,7 +16,7 @@ from customers.models import (
     SegmentStatistic,
     SegmentTransition,
 )
-from customers.segments.outbox import segment_transitions_process
+from customers.segments.outbox import transitions_process
 from customers.segments.rules import rules_clean
 from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_segments import _customers, _run, _score
@@ -52,15 +52,15 @@ def test_a_failing_handler_leaves_the_transition_pending():
         handled.append(transition.customer_id)
 
     with pytest.raises(RuntimeError):
-        segment_transitions_process(handle=handle)
+        transitions_process(handle=handle)
     failed = SegmentTransition.objects.get(customer__external_id="C-0")
     assert failed.processed_at is None  # rolled back with the handler's writes
     assert SegmentTransition.objects.exclude(pk=failed.pk).filter(processed_at=None).count() == (
         0 if handled else 1
     )
 
-    segment_transitions_process(handle=lambda t: handled.append(t.customer_id), limit=10)
-    assert segment_transitions_process(handle=lambda t: handled.append(t.customer_id)) == 0
+    transitions_process(handle=lambda t: handled.append(t.customer_id), limit=10)
+    assert transitions_process(handle=lambda t: handled.append(t.customer_id)) == 0
     assert sorted(handled) == sorted(
         SegmentTransition.objects.values_list("customer_id", flat=True)
     )
@@ -82,7 +82,7 @@ def test_concurrent_consumers_handle_each_transition_exactly_once():
                 with lock:
                     handled.append(transition.pk)
 
-            segment_transitions_process(handle=handle)
+            transitions_process(handle=handle)
         finally:
             connection.close()
 

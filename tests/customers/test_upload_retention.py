@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django_celery_beat.models import PeriodicTask
 
 from customers.models import ImportRejection, OrderImport
-from customers.order_import.retention import ExpiredUploads, order_import_files_expire
+from customers.order_import.retention import ExpiredUploads
+from customers.services import order_import_files_expire
 from customers.tasks import order_import_files_expire as order_import_files_expire_task
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from clvcrm.celery import app as celery_app
+from clvcrm.pipeline.tasks import order_import_run, then_clv_run_fanned_out
 from customers import services
 from customers.clv_runs import fan_out
 from customers.models import CustomerScore, Order, OrderImport
-from customers.tasks import run_order_import
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +114,7 @@ def test_uploaded_file_is_imported_by_a_worker_once(worker, make_staff, client):
     done = _wait_for(order_import.pk, "succeeded")
     assert (done.orders_created, done.rows_rejected, done.rows_total) == (2, 1, 3)
     # A second delivery of the same task finds the import claimed and changes nothing.
-    run_order_import.delay(order_import.pk)
+    order_import_run.delay(order_import.pk)
     time.sleep(2)
     again = OrderImport.objects.get(pk=order_import.pk)
     assert (again.orders_created, again.rows_total, again.finished_at) == (2, 3, done.finished_at)
@@ -129,8 +129,11 @@ def test_a_clv_run_fans_out_over_two_workers(start_workers, cdnow_sample):
     single = list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
     workers = start_workers(2)
 
-    run = services.clv_recalculate(as_of=date(1997, 9, 30), customers_per_part=300)
-    assert run.status == "running"  # the parts are queued for the workers
+    recalculation = services.clv_recalculate(as_of=date(1997, 9, 30), customers_per_part=300)
+    run = recalculation.run
+    assert run.status == "running"
+    assert recalculation.fan_out is not None
+    then_clv_run_fanned_out(recalculation.fan_out)  # the parts are queued for the workers
     done = fan_out.wait_for(run)
 
     assert (done.status, done.error, done.customers) == ("succeeded", "", 2357)

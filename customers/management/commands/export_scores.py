@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clvcrm.core.csv_export import csv_rows
-from customers import selectors
+from customers.clv_runs import selectors
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""``manage.py import_orders PATH [--dry-run] [--report PATH]``."""
+"""``manage.py import_orders PATH [--dry-run] [--report PATH]``; then what follows an import."""
 
 import csv
 import sys
@@ -11,9 +11,11 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from clvcrm.core.csv_export import safe_row
+from clvcrm.pipeline.tasks import then_order_import
 from customers import services
 from customers.models import OrderImport
 from customers.order_import.errors import ImportFileError, RowReport
+from customers.order_import.importer import ImportSummary
 
 
 class Command(BaseCommand):
@@ -85,13 +87,17 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             if order_import:
                 services.order_import_finish(
-                    order_import, OrderImport.Status.FAILED, error=str(exc)
+                    order_import=order_import,
+                    status=OrderImport.Status.FAILED,
+                    error=str(exc),
                 )
             raise CommandError(f"{path}: {exc}") from exc
         except BaseException as exc:
             if order_import:
                 services.order_import_finish(
-                    order_import, OrderImport.Status.FAILED, error=f"interrupted: {exc!r}"
+                    order_import=order_import,
+                    status=OrderImport.Status.FAILED,
+                    error=f"interrupted: {exc!r}",
                 )
             raise
         finally:
@@ -100,11 +106,14 @@ class Command(BaseCommand):
                 report.close()
         if order_import:
             services.order_import_finish(
-                order_import, OrderImport.Status.SUCCEEDED, ignored=list(summary.ignored_columns)
+                order_import=order_import,
+                status=OrderImport.Status.SUCCEEDED,
+                ignored=list(summary.ignored_columns),
             )
+            then_order_import(order_import)
         self._print(summary, report_path)
 
-    def _print(self, summary: services.ImportSummary, report_path: Path | None) -> None:
+    def _print(self, summary: ImportSummary, report_path: Path | None) -> None:
         self.stdout.write(summary.describe())
         counts = summary.counts
         self._lines("Rejected rows", summary.first_rejections, counts.rows_rejected, "rejected")

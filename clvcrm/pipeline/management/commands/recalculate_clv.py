@@ -1,4 +1,4 @@
-"""``manage.py recalculate_clv [--as-of YYYY-MM-DD] [--json]``."""
+"""``manage.py recalculate_clv [--as-of YYYY-MM-DD] [--json]``; then what follows a run."""
 
 import json
 import sys
@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from clvcrm.core.arguments import iso_date, non_negative_int
+from clvcrm.pipeline.tasks import then_clv_run, then_clv_run_fanned_out
 from customers import services
 from customers.clv_runs import fan_out
 from customers.clv_runs.run import STAGES, ClvRunBusyError
@@ -45,14 +46,18 @@ class Command(BaseCommand):
                 bar.update(1)
 
         try:
-            run = services.clv_recalculate(
+            recalculation = services.clv_recalculate(
                 as_of=options["as_of"],
                 triggered_by="command",
                 on_stage=on_stage,
                 customers_per_part=options["customers_per_part"],
             )
-            if run.status == ClvRun.Status.RUNNING:  # fanned out to workers: wait for them
+            run = recalculation.run
+            if recalculation.fan_out is not None:  # fanned out to workers: wait for them
+                then_clv_run_fanned_out(recalculation.fan_out)
                 run = fan_out.wait_for(run, on_progress=self._parts_progress(bar))
+            else:
+                then_clv_run(run)
         except ClvRunBusyError as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:

@@ -1,0 +1,17 @@
+"""The pipeline: what follows what, across the apps. The one place that knows the order.
+
+::
+
+    order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
+    CLV run succeeded ─► segment reassignment ─► (campaign triggers, NPS invitations)
+    CLV run fanned out ─► one part task per customer range (a chord)
+                        ─► clv_run_finish ─► as a CLV run that succeeded
+
+The apps' services each do one step and return its outcome; they never queue the next
+one. The tasks in :mod:`clvcrm.pipeline.tasks` (and the commands in ``management/``, for a
+terminal) run a step's service and hand its outcome to the function here that says what
+follows, which queues it once the step's transaction has committed. Campaigns and
+feedback plug their steps in here, so ``customers`` never imports them, nor this package
+(import-linter checks both). The nightly schedule (beat, in the database) starts
+``tasks.clv_recalculate``; ``customers.tasks.loyalty_refresh`` runs on its own schedule too.
+"""

@@ -1,0 +1,103 @@
+"""The pipeline's tasks: each runs one step's service, then queues what follows its outcome.
+
+The ``then_*`` functions say what follows each outcome (the diagram is in the package's
+docstring); the management commands in ``clvcrm/pipeline/management`` call them too, so a
+step run from a terminal is followed as one run by a worker. Like every task here: ids in,
+safe to deliver twice (each service claims its work), acks late.
+"""
+
+import logging
+from datetime import date
+
+from celery import chord, shared_task
+
+from clvcrm.core.tasks import enqueue_on_commit
+from customers import services
+from customers import tasks as customers_tasks
+from customers.clv_runs.fan_out import FanOut
+from customers.clv_runs.run import ClvRunBusyError
+from customers.loyalty.selectors import loyalty_programme_exists
+from customers.models import ClvRun, OrderImport
+from customers.segments.reassign import SegmentRunError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def order_import_run(order_import_id: int) -> None:
+    """Run an uploaded order import, then what follows it (the service claims the row)."""
+    order_import = services.order_import_run(order_import_id=order_import_id)
+    if order_import is not None:
+        then_order_import(order_import)
+
+
+@shared_task(acks_late=True)
+def clv_recalculate(as_of: str | None = None) -> int | None:
+    """Recalculate every customer's CLV (nightly by beat), then what follows; the run id.
+
+    A run already in progress wins: this delivery logs it and does nothing, so a
+    redelivered or overlapping schedule never runs twice at once.
+    """
+    try:
+        recalculation = services.clv_recalculate(
+            as_of=date.fromisoformat(as_of) if as_of else None, triggered_by="schedule"
+        )
+    except ClvRunBusyError as exc:
+        logger.warning("CLV recalculation skipped: %s", exc)
+        return None
+    if recalculation.fan_out is not None:
+        then_clv_run_fanned_out(recalculation.fan_out)
+    else:
+        then_clv_run(recalculation.run)
+    return recalculation.run.pk
+
+
+@shared_task(acks_late=True)
+def clv_run_finish(run_id: int) -> None:
+    """The fan-out chord's callback: finish the run, then what follows a run."""
+    then_clv_run(services.clv_run_finish(run_id=run_id))
+
+
+@shared_task(acks_late=True)
+def segments_reassign(run_id: int) -> None:
+    """Reassign segments after a CLV run (a re-run writes nothing).
+
+    A run replaced by a newer one before this delivery is skipped: the newer run's own
+    reassignment follows it. Campaign triggers and NPS invitations will follow here.
+    """
+    try:
+        services.segments_reassign(run_id=run_id)
+    except SegmentRunError as exc:
+        logger.warning("segment reassignment skipped: %s", exc)
+
+
+# --------------------------------------------------------------------------- what follows
+
+
+def then_order_import(order_import: OrderImport) -> None:
+    """An import that succeeded (not a dry run) → the loyalty refresh, if there are tiers.
+
+    New orders may earn points and change tiers. A shop without a loyalty programme, like
+    the import benchmark's, is not made to credit millions of orders after an import.
+    """
+    succeeded = order_import.status == OrderImport.Status.SUCCEEDED
+    if succeeded and not order_import.dry_run and loyalty_programme_exists():
+        enqueue_on_commit(customers_tasks.loyalty_refresh)
+
+
+def then_clv_run(run: ClvRun) -> None:
+    """A CLV run that succeeded → the segment reassignment for it."""
+    if run.status == ClvRun.Status.SUCCEEDED:
+        enqueue_on_commit(segments_reassign, run.pk)
+
+
+def then_clv_run_fanned_out(fan_out: FanOut) -> None:
+    """A fanned-out run → one part task per customer range, then :func:`clv_run_finish`.
+
+    Its parts and stage committed before the service returned, so the tasks find them.
+    """
+    header = [
+        customers_tasks.clv_run_part_score.si(part_id, fan_out.breakpoints)
+        for part_id in fan_out.part_ids
+    ]
+    chord(header)(clv_run_finish.si(fan_out.run_id))

@@ -1,0 +1,150 @@
+"""The pipeline: each step's outcome queues what follows it, and nothing else does."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+from itertools import count
+
+import pytest
+from celery import current_app
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from clvcrm.pipeline import tasks as pipeline
+from customers import services
+from customers.models import (
+    ClvRun,
+    Customer,
+    CustomerSegment,
+    LoyaltyStatus,
+    Order,
+    OrderImport,
+    SegmentReassignment,
+)
+from tests.customers.loyalty_builders import make_tiers
+
+pytestmark = pytest.mark.django_db
+
+
+_uploaders = count()
+
+
+def _rows() -> str:
+    """Two orders of last week: within the loyalty programme's 12 months."""
+    day = (timezone.localdate() - timedelta(days=7)).isoformat()
+    return f"customer_id,order_id,placed_at,amount\nC1,O1,{day},30.00\nC2,O2,{day},5.00\n"
+
+
+def _upload(client, make_staff, dry_run: bool = False) -> OrderImport:
+    client.force_login(make_staff("Support", username=f"support-{next(_uploaders)}"))
+    upload = SimpleUploadedFile("orders.csv", _rows().encode(), content_type="text/csv")
+    data = {"file": upload, **({"dry_run": "on"} if dry_run else {})}
+    assert client.post("/customers/imports/", data).status_code == 302
+    return OrderImport.objects.get()
+
+
+def test_the_upload_queues_the_pipelines_import_task_by_its_registered_name():
+    assert current_app.tasks[services.ORDER_IMPORT_RUN_TASK].name == pipeline.order_import_run.name
+
+
+def test_an_uploaded_import_is_followed_by_the_loyalty_refresh_when_there_are_tiers(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    make_tiers()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        order_import = _upload(client, make_staff)
+
+    assert len(queued) == 2  # the import, then the loyalty refresh it queued
+    order_import.refresh_from_db()
+    assert order_import.status == OrderImport.Status.SUCCEEDED
+    assert set(LoyaltyStatus.objects.values_list("customer__external_id", "tier__name")) == {
+        ("C1", "Bronze"),
+        ("C2", "Bronze"),
+    }
+
+
+def test_without_tiers_or_in_a_dry_run_nothing_follows_an_import(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _upload(client, make_staff)
+    assert len(queued) == 1  # the import alone: the shop has no loyalty programme
+
+    OrderImport.objects.all().delete()
+    make_tiers()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        dry = _upload(client, make_staff, dry_run=True)
+    assert len(queued) == 1
+    dry.refresh_from_db()
+    assert (dry.status, dry.dry_run, LoyaltyStatus.objects.count()) == ("succeeded", True, 0)
+
+
+def test_the_import_command_is_followed_like_an_upload(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    make_tiers()
+    path = tmp_path / "orders.csv"
+    path.write_text(_rows())
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        call_command("import_orders", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert len(queued) == 1
+    assert LoyaltyStatus.objects.count() == 2
+
+
+def _orders() -> None:
+    for n in range(3):
+        customer = Customer.objects.create(external_id=f"C{n}", acquired_on=date(2025, 1, 1))
+        Order.objects.create(
+            external_id=f"O{n}",
+            customer=customer,
+            placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2 + n)),
+            total=Decimal("10.00"),
+            currency="USD",
+        )
+
+
+def test_a_clv_run_that_succeeds_is_followed_by_its_segment_reassignment(
+    django_capture_on_commit_callbacks,
+):
+    _orders()
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        run_id = pipeline.clv_recalculate.delay("2025-02-28").get()
+
+    assert len(queued) == 1
+    assert SegmentReassignment.objects.get().run_id == run_id
+    assert CustomerSegment.objects.filter(run_id=run_id).count() == 3
+
+
+def test_the_service_alone_queues_nothing(django_capture_on_commit_callbacks):
+    _orders()
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+
+    assert recalculation.run.status == ClvRun.Status.SUCCEEDED
+    assert queued == []
+    assert not SegmentReassignment.objects.exists()
+
+
+def test_a_failed_run_is_followed_by_nothing(django_capture_on_commit_callbacks):
+    run = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.FAILED)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        pipeline.then_clv_run(run)
+
+    assert queued == []
+
+
+def test_the_nightly_schedules_name_the_tasks_where_they_live():
+    tasks = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert tasks == {
+        "Nightly CLV recalculation": "clvcrm.pipeline.tasks.clv_recalculate",
+        "Nightly loyalty run": "customers.tasks.loyalty_refresh",
+        "Nightly deletion of expired upload files": "customers.tasks.order_import_files_expire",
+    }
+    assert all(name in current_app.tasks for name in tasks.values())
