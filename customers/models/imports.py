@@ -55,6 +55,11 @@ class OrderImport(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
+    @classmethod
+    def file_name_of(cls, name: str) -> str:
+        """A file's name as the ``file_name`` column holds it."""
+        return name[: cls._meta.get_field("file_name").max_length]
+
     @property
     def progress_percent(self) -> int:
         if self.status == self.Status.SUCCEEDED:

@@ -334,7 +334,7 @@ def _earliest(rows: list[ParsedRow]) -> tuple[ParsedRow, tuple[RowWarning, ...]]
         f"{earliest.placed_at_text} (row {earliest.row}), is used"
     )
     warnings = tuple(
-        RowWarning(r.row, "placed_at", r.placed_at_text[:200], reason[:300], r.order_id)
+        RowWarning(r.row, "placed_at", r.placed_at_text, reason, r.order_id)
         for r in rows
         if r.placed_at != earliest.placed_at
     )

@@ -3,6 +3,18 @@
 from dataclasses import dataclass
 from typing import ClassVar
 
+from customers.models import ImportRejection
+
+
+def _stored_length(name: str) -> int:
+    length = ImportRejection._meta.get_field(name).max_length
+    assert length is not None
+    return length
+
+
+# A report line fits the row of ImportRejection that stores it: the model's lengths.
+STORED_LENGTHS = {name: _stored_length(name) for name in ("order_id", "column", "value", "reason")}
+
 
 class ImportFileError(Exception):
     """The file cannot be imported at all (not UTF-8, not CSV, required columns missing).
@@ -30,6 +42,13 @@ class RowReport:
         "value",
         "reason",
     )
+
+    def __post_init__(self) -> None:
+        # A cell or a database message can be any length; the report keeps what fits.
+        for name, length in STORED_LENGTHS.items():
+            text = getattr(self, name)
+            if len(text) > length:
+                object.__setattr__(self, name, text[:length])
 
     def as_report_row(self) -> tuple[str, ...]:
         return (str(self.row), self.KIND, self.order_id, self.column, self.value, self.reason)

@@ -260,7 +260,7 @@ class RowParser:
             reject("refunded_amount", f"larger than the order's amount {amount}")
         if problems:
             order_id = order_id[: IDENTIFIER_LENGTHS["order_id"]]
-            return [Rejection(row, c, v[:200], r, order_id) for c, v, r in problems]
+            return [Rejection(row, c, v, r, order_id) for c, v, r in problems]
         # Every check that can give None rejected the row above.
         assert customer_id is not None
         assert email is not None
@@ -347,7 +347,7 @@ class _Checker:
 
 def unreadable(exc: BaseException) -> str:
     """The reason given for a row whose processing failed in a way no check foresaw."""
-    return f"could not be read ({type(exc).__name__}: {exc})"[:300]
+    return f"could not be read ({type(exc).__name__}: {exc})"
 
 
 def line_amount(quantity: int, unit_price: Decimal) -> Decimal:
@@ -435,7 +435,7 @@ def _text(row: int, column: str, value: str, order_id: str, warnings: list[RowWa
     if len(value) <= limit:
         return value
     reason = f"longer than {limit} characters: cut to the first {limit}"
-    warnings.append(RowWarning(row, column, value[:200], reason, order_id))
+    warnings.append(RowWarning(row, column, value, reason, order_id))
     return value[:limit]
 
 

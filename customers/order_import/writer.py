@@ -462,10 +462,7 @@ class ImportRecord:
 def record_report(order_import: OrderImport, reports: Iterable[RowReport]) -> None:
     """Store lines of the import's report (``ImportRejection`` rows of either kind)."""
     pk = order_import.pk
-    rows = (
-        (pk, r.row, r.KIND, r.order_id[:64], r.column[:64], r.value[:200], r.reason[:300])
-        for r in reports
-    )
+    rows = ((pk, r.row, r.KIND, r.order_id, r.column, r.value, r.reason) for r in reports)
     while chunk := list(islice(rows, REPORT_CHUNK)):  # memory stays flat
         bulk_insert(
             ImportRejection,

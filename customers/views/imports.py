@@ -35,7 +35,7 @@ def _import_list(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
         upload = form.cleaned_data["file"]
         with transaction.atomic():
             order_import = OrderImport.objects.create(
-                file_name=upload.name[:255],
+                file_name=OrderImport.file_name_of(upload.name or ""),
                 file=upload,
                 dry_run=form.cleaned_data["dry_run"],
                 created_by=request.user,

@@ -66,7 +66,7 @@ class Command(BaseCommand):
             None
             if dry_run
             else OrderImport.objects.create(
-                file_name=path.name[:255],
+                file_name=OrderImport.file_name_of(path.name),
                 status=OrderImport.Status.RUNNING,
                 started_at=timezone.now(),
                 currency=currency,
