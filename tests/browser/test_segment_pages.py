@@ -26,6 +26,7 @@ def test_a_broken_segment_is_shown_with_its_reason_and_mended_by_saving(
     row = page.locator("#segments tr", has_text="Big spenders")
     assert row.locator(".pill.status-failed").inner_text() == "broken"
     assert OVERFLOW_REFUSED in row.locator(".broken-reason").inner_text()
+    page.wait_for_selector(".plotly-graph-div .main-svg")  # the trend charts are drawn
     screenshot("segment-list-broken")
 
     row.locator("a", has_text="Big spenders").click()
