@@ -121,7 +121,6 @@ def count_rows(database: str, table: str) -> int:
 def django_env(database_uri: str, *, debug: bool = False) -> dict[str, str]:
     """This process's environment for Django on ``database_uri``; ``DEBUG`` off unless asked."""
     env = dict(os.environ, DATABASE_URL=database_uri)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "clvcrm.settings.local")
     if not debug:
         env["DEBUG"] = "false"
     return env
