@@ -86,7 +86,7 @@ class CheckedParametersAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         changelist = super().get_changelist(request, **kwargs)
-        return _checked_changelist(changelist)  # type: ignore[arg-type]  # a class is Hashable
+        return _checked_changelist(changelist)  # type: ignore[arg-type]  # mypy does not count a class object as Hashable
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
