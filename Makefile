@@ -22,9 +22,10 @@ test: $(VENV)/.dev-installed  ## the whole test suite (uses DATABASE_URL / CELER
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed  ## ruff, and mypy's type checks (settings in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

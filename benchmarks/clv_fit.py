@@ -79,7 +79,7 @@ def main() -> None:
     )
 
     try:
-        from lifetimes import BetaGeoFitter  # type: ignore[import-not-found]
+        from lifetimes import BetaGeoFitter
     except ImportError:
         print("lifetimes not importable: skipping the BetaGeoFitter comparison")
         return

@@ -204,7 +204,7 @@ def profile(args: argparse.Namespace, server: Server, as_of: date, workdir: Path
 def purge_queue(broker: str) -> None:
     """Drop the tasks the runs queued (nothing consumes them here)."""
     with Connection(broker) as conn:
-        purged = conn.default_channel.queue_purge("celery") or 0
+        purged = conn.default_channel.queue_purge("celery") or 0  # type: ignore[attr-defined]  # kombu's stubs type default_channel as StdChannel, which lacks it
     say(f"Purged {purged} queued task(s) from {broker}")
 
 

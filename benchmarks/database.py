@@ -46,7 +46,7 @@ class Server:
     def database_url(self, name: str) -> str:
         info = psycopg.conninfo.conninfo_to_dict(self.url)
         info["dbname"] = name
-        return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]
+        return psycopg.conninfo.make_conninfo(**info)  # type: ignore[arg-type]  # conninfo_to_dict's values go back in as they came
 
     def database_uri(self, name: str) -> str:
         """The same database as a URL, for Django's ``DATABASE_URL``."""
@@ -105,7 +105,7 @@ class Server:
         return found
 
 
-def execute(database: str, *statements: str | sql.Composable) -> None:
+def execute(database: str, *statements: str | sql.SQL | sql.Composed) -> None:
     """Run statements in autocommit mode (VACUUM, CHECKPOINT)."""
     with psycopg.connect(database, autocommit=True) as conn:
         for statement in statements:
@@ -115,7 +115,9 @@ def execute(database: str, *statements: str | sql.Composable) -> None:
 def count_rows(database: str, table: str) -> int:
     with psycopg.connect(database, autocommit=True) as conn:
         row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
-        return int(row.fetchone()[0])  # type: ignore[index]
+        found = row.fetchone()
+        assert found is not None  # count(*) always answers one row
+        return int(found[0])
 
 
 def django_env(database_uri: str, *, debug: bool = False) -> dict[str, str]:

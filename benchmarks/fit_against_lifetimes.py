@@ -132,7 +132,7 @@ def _fit_ours(summary: Any, time_unit: str, repeat: int) -> FitComparison:
     fit = None
     for _ in range(repeat):
         started = time.perf_counter()
-        fit = fit_bgnbd(x, tx, t, model="bgnbd", time_unit=time_unit)  # type: ignore[arg-type]
+        fit = fit_bgnbd(x, tx, t, model="bgnbd", time_unit=time_unit)  # type: ignore[arg-type]  # the CLV_TIME_UNIT setting, a str
         seconds.append(time.perf_counter() - started)
     assert fit is not None
     p = fit.params
@@ -160,7 +160,7 @@ def _add_lifetimes(comparison: FitComparison, summary: Any, out: dict[str, Any])
     x, tx, t = summary.frequency, summary.recency, summary.age
     lp = out["params"]
     unit = comparison.time_unit
-    params = BGNBDParams(lp["r"], lp["alpha"], lp["a"], lp["b"], time_unit=unit)  # type: ignore[arg-type]
+    params = BGNBDParams(lp["r"], lp["alpha"], lp["a"], lp["b"], time_unit=unit)  # type: ignore[arg-type]  # the CLV_TIME_UNIT setting, a str
     comparison.lifetimes_seconds = out["seconds"]
     comparison.lifetimes_params = (lp["r"], lp["alpha"], lp["a"], lp["b"])
     comparison.lifetimes_ll = bgnbd_log_likelihood(params, x, tx, t)

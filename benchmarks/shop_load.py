@@ -173,16 +173,16 @@ def load(database: str, shop: Shop) -> dict[str, float]:
 class Rebuild:
     """How to drop and re-create a table's secondary indexes and constraints."""
 
-    drops: list[sql.Composable]
-    creates: list[sql.Composable]
+    drops: list[sql.SQL | sql.Composed]
+    creates: list[sql.SQL | sql.Composed]
 
 
 def secondary_indexes(conn: psycopg.Connection[Any], table: str) -> Rebuild:
     """Every index except the primary key, unique and foreign-key constraints of ``table``."""
     name = sql.Identifier(table)
-    drops: list[sql.Composable] = []
-    creates: list[sql.Composable] = []
-    foreign: list[sql.Composable] = []
+    drops: list[sql.SQL | sql.Composed] = []
+    creates: list[sql.SQL | sql.Composed] = []
+    foreign: list[sql.SQL | sql.Composed] = []
     constraints = conn.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('u', 'f', 'x') ORDER BY conname",

@@ -59,9 +59,9 @@ class OrderImportForm(forms.Form):
         required=False, label="Only validate (dry run): report problems, write nothing"
     )
 
-    def __init__(self, *args: object, refused_upload: bool = False, **kwargs: object) -> None:
+    def __init__(self, *args: Any, refused_upload: bool = False, **kwargs: Any) -> None:
         """``refused_upload``: the request's file was dropped for its size as it arrived."""
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.refused_upload = refused_upload
 
     def clean_file(self) -> UploadedFile:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -349,7 +349,7 @@ def loyalty_tiers_evaluate(*, as_of: date) -> TierEvaluation:
 
 
 def points_redeem(
-    *, customer: Customer, points: int, reason: str, staff: AbstractBaseUser | None = None
+    *, customer: Customer, points: int, reason: str, staff: User | None = None
 ) -> PointsEntry:
     """Redeem ``points`` (> 0) of the customer's balance.
 
@@ -362,7 +362,7 @@ def points_redeem(
 
 
 def points_adjust(
-    *, customer: Customer, points: int, reason: str, staff: AbstractBaseUser | None = None
+    *, customer: Customer, points: int, reason: str, staff: User | None = None
 ) -> PointsEntry:
     """Add (or with a negative number take away) points by hand, with a reason.
 

@@ -19,6 +19,8 @@ class CappedCountPaginator(Paginator):
     The last pages beyond the cap are reachable through search and filters instead.
     """
 
+    object_list: models.QuerySet  # a changelist pages a queryset
+
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[:COUNT_CAP].count()

@@ -8,7 +8,7 @@ field's column first.
 """
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
@@ -25,6 +25,7 @@ from clvcrm.core.input_values import (
     moment_from_text,
     text_within,
 )
+from clvcrm.core.model_fields import model_field
 
 NOT_MADE_HERE = "not a cursor of this list"
 
@@ -34,7 +35,7 @@ class CheckedCursorPagination(CursorPagination):
 
     model: type[Model]
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # pages querysets only: reads .model
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
         self.model = queryset.model  # decode_cursor reads the ordering field's type from it
@@ -52,7 +53,9 @@ class CheckedCursorPagination(CursorPagination):
             return cursor
         name = self.ordering[0].lstrip("-")
         try:
-            position = _position(cursor.position, self.model._meta.get_field(name))
+            # DRF decodes the position as the text it was sent; its stubs say int.
+            text = cast(str, cursor.position)
+            position = _position(text, model_field(self.model, name))
         except InputValueError as exc:
             raise _invalid(f"position: {exc}") from None
         return cursor._replace(position=position)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from clvcrm.core.model_fields import model_field
+
 _PG_TYPES = {
     "CharField": "text",
     "TextField": "text",
@@ -47,9 +49,9 @@ def bulk_insert(
     C: the fastest way for plain rows, but an empty string arrives as NULL, so use it only
     when no text column may be empty.
     """
-    fields = [model._meta.get_field(name) for name in field_names]
+    fields = [model_field(model, name) for name in field_names]
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and csv_format:
             buffer = io.StringIO()
@@ -104,3 +106,8 @@ def copy_logged(cursor: Any, sql: str) -> Iterator[Any]:
         return
     with debug_sql(sql), cursor.cursor.copy(sql) as copy:
         yield copy
+
+
+def _column(field: models.Field) -> str:
+    assert field.column is not None, f"{field} has no column"  # a concrete field has one
+    return field.column

@@ -23,7 +23,7 @@ class ColumnNumberField(forms.CharField):
         self.model_field = model_field
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> Decimal | float | int | None:
+    def to_python(self, value: Any) -> Decimal | float | int | None:  # type: ignore[override]  # a number field built on CharField's text cleaning
         text = super().to_python(value)
         if not text:
             return None

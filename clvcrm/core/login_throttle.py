@@ -30,6 +30,8 @@ from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 
+from clvcrm.core.model_fields import max_length
+
 # Doubling stops here: the lock never outlives the 24 hours failures are remembered.
 LONGEST_DOUBLING = 16
 
@@ -154,7 +156,7 @@ class ThrottledBasicAuthentication(BasicAuthentication):
     def authenticate_credentials(
         self, userid: str, password: str, request: Request | None = None
     ) -> tuple[Any, None]:
-        longest = get_user_model()._meta.get_field("username").max_length
+        longest = max_length(get_user_model(), "username")
         if len(userid) > longest or "\x00" in userid:
             # No such account can exist, and PostgreSQL refuses NUL in a query parameter.
             raise AuthenticationFailed(_("Invalid username/password."))

@@ -31,13 +31,13 @@ class AnyLookup(Lookup):
     lookup_name = "any"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Django 5.2 passes parameters as lists; django-stubs types them as tuples
         if connection.vendor == "postgresql":
             return "%s", [SEPARATOR.join(map(str, value))]
         values = [self.lhs.output_field.get_db_prep_value(v, connection) for v in value]
         return ", ".join(["%s"] * len(values)), values
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # lists, as above
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         if rhs_params in ([], [""]):

@@ -23,6 +23,7 @@ from clvcrm.core.input_values import (
     moment_from_text,
     text_within,
 )
+from clvcrm.core.model_fields import model_field
 
 COUNT_CAP = 10_000
 # A cursor holds a few sort keys (two names of at most 150 characters, escaped, at most);
@@ -89,7 +90,7 @@ def _column(queryset: QuerySet, key: str) -> Field:
     annotation = queryset.query.annotations.get(name)
     if annotation is not None:
         return annotation.output_field
-    return queryset.model._meta.get_field(name)
+    return model_field(queryset.model, name)
 
 
 def _flip(key: str) -> str:

@@ -7,7 +7,7 @@ its 20 MB of datasets and widget bundles; the charts need only ``plotly.min.js``
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import plotly
 from django.contrib.staticfiles.finders import BaseFinder
@@ -43,6 +43,12 @@ class PlotlyFinder(BaseFinder):
 
     def check(self, **kwargs: Any) -> list:
         return []
+
+    @overload
+    def find(self, path: str, find_all: Literal[False] = False, **kwargs: Any) -> str: ...
+
+    @overload
+    def find(self, path: str, find_all: Literal[True], **kwargs: Any) -> list[str]: ...
 
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
         name = PUBLISHED.get(path)

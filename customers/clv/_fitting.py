@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,8 +25,11 @@ __all__ = [
 _LOG_BOUND = 30.0
 
 
-def dot(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+def dot(a: NDArray[np.number[Any]], b: NDArray[np.number[Any]]) -> float:
     """Inner product of two float64 (n,) arrays, without BLAS.
+
+    Typed for any numeric array: numpy's stubs call ``np.bincount(..., weights)`` an
+    integer array although with weights it is float64.
 
     OpenBLAS runs long dot products on several threads, which on a busy machine made
     fits 10-40 times slower; einsum's own loop is as fast single-threaded.
@@ -261,4 +265,4 @@ def _covariance(hess: NDArray[np.float64]) -> NDArray[np.float64]:
         np.linalg.cholesky(-hess)
     except np.linalg.LinAlgError:
         return np.full((k, k), np.nan)
-    return np.linalg.inv(-hess)
+    return np.linalg.inv(-hess).astype(np.float64, copy=False)  # already float64: no copy

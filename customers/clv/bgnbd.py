@@ -196,7 +196,7 @@ def _log_odds_dead(
     # log of P(dropped out) / P(alive) given the history.
     sh = 1.0 if p.model == "mbgnbd" else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        d = (
+        d: NDArray[np.float64] = (  # np.log of a float is typed Any
             np.log(p.a)
             - np.log(p.b + x - 1.0 + sh)
             + (p.r + x) * (np.log(p.alpha + t_age) - np.log(p.alpha + tx))
@@ -218,7 +218,8 @@ def probability_alive(
     """
     p = _params(params)
     x, tx, t_age = _validate(frequency, recency, age)
-    return expit(-_log_odds_dead(p, x, tx, t_age))
+    alive: NDArray[np.float64] = expit(-_log_odds_dead(p, x, tx, t_age))  # scipy is untyped
+    return alive
 
 
 def conditional_expected_purchases(
@@ -242,7 +243,7 @@ def conditional_expected_purchases(
     horizon = np.asarray(t, dtype=np.float64)
     if np.any(horizon < 0) or not np.all(np.isfinite(horizon)):
         raise ValueError("t must be finite and >= 0")
-    alive = expit(-_log_odds_dead(p, x, tx, t_age))
+    alive: NDArray[np.float64] = expit(-_log_odds_dead(p, x, tx, t_age))  # scipy is untyped
     return alive * future_purchases_if_alive(p, horizon, x, t_age)
 
 

@@ -31,6 +31,8 @@ DayLike = int | np.integer | np.datetime64 | dt.date | str
 
 def day_number(day: DayLike) -> int:
     """Convert a day (int days since 1970-01-01, datetime64, date or ISO string) to int days."""
+    if isinstance(day, np.datetime64):
+        return int(day.astype("datetime64[D]").astype(np.int64))
     if isinstance(day, int | np.integer) and not isinstance(day, bool):
         return int(day)
     return int(np.datetime64(day, "D").astype(np.int64))
@@ -166,7 +168,10 @@ def rfm_summary(
         pos = np.searchsorted(ids, hc)
         known = (pos < ids.size) & (ids[np.minimum(pos, ids.size - 1)] == hc)
         hold_freq = np.bincount(pos[known], minlength=ids.size).astype(np.float64)
-        hold_value = np.bincount(pos[known], weights=hv[known], minlength=ids.size)
+        # Already float64 (weighted); numpy's stubs type bincount as integer.
+        hold_value = np.bincount(pos[known], weights=hv[known], minlength=ids.size).astype(
+            np.float64, copy=False
+        )
         hold_len = (as_of_day - end_day) / unit
 
     return RFMSummary(

@@ -91,7 +91,8 @@ def predicted_clv(
     )
     discount = (1.0 + discount_rate) ** -np.arange(1, months + 1, dtype=np.float64)
     value = np.asarray(order_value, dtype=np.float64) * margin
-    return np.einsum("ij,j->i", per_month, discount) * value
+    clv: NDArray[np.float64] = np.einsum("ij,j->i", per_month, discount) * value  # einsum: Any
+    return clv
 
 
 @dataclass(frozen=True)

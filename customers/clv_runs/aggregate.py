@@ -107,18 +107,25 @@ def summarise_orders(
     prior = (age >= SPEND_WINDOW_DAYS) & (age < 2 * SPEND_WINDOW_DAYS)
 
     def window(days: NDArray[np.bool_]) -> NDArray[np.float64]:
-        return np.round(np.bincount(owner[days], day_value[days], minlength=len(first)), 2)
+        # Weighted, bincount is float64 already (its stubs say integer): astype copies nothing.
+        spend = np.bincount(owner[days], day_value[days], minlength=len(first))
+        return _cents(spend.astype(np.float64, copy=False))
 
     return PurchaseHistory(
         customer_id=day_customer[first],
         purchase_days=last - first + 1,
         first_day=day_number[first],
         last_day=day_number[last],
-        total_value=np.round(np.add.reduceat(day_value, first), 2),
-        first_day_value=np.round(day_value[first], 2),
+        total_value=_cents(np.add.reduceat(day_value, first)),
+        first_day_value=_cents(day_value[first]),
         spend_last_90d=window(recent),
         spend_prior_90d=window(prior),
     )
+
+
+def _cents(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``values`` rounded to cents (typed: numpy's stubs make np.round of Any float16)."""
+    return np.round(values, 2)
 
 
 def completed_orders_sql(
@@ -161,7 +168,9 @@ def _completed_orders(
     return customer, day, value
 
 
-def _completed(as_of: date, since: date | None, id_range: tuple[int, int] | None):
+def _completed(
+    as_of: date, since: date | None, id_range: tuple[int, int] | None
+) -> QuerySet[Order]:
     orders = Order.objects.filter(status=Order.Status.COMPLETED, placed_at__lt=end_of_day(as_of))
     if since is not None:
         orders = orders.filter(placed_at__gte=end_of_day(since - timedelta(days=1)))

@@ -90,7 +90,9 @@ def summarise(history: PurchaseHistory, as_of_day: int, time_unit: clv.TimeUnit)
     frequency = (history.purchase_days - 1).astype(np.float64)
     repeat_value = history.total_value - history.first_day_value
     with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_value / np.maximum(frequency, 1.0), 0.0)
+        monetary: NDArray[np.float64] = np.where(  # np.where is typed Any
+            frequency > 0, repeat_value / np.maximum(frequency, 1.0), 0.0
+        )
     return Summary(
         frequency=frequency,
         recency=(history.last_day - history.first_day) / days_per_unit,

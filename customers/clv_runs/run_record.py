@@ -34,8 +34,8 @@ def timed_stage(
 def scoring_of(run: ClvRun) -> compute.ScoringSettings:
     """The settings a run was started with."""
     return compute.ScoringSettings(
-        model=run.model,  # type: ignore[arg-type]
-        time_unit=run.time_unit,  # type: ignore[arg-type]
+        model=run.model,  # type: ignore[arg-type]  # a choices column of clv.Model's values
+        time_unit=run.time_unit,  # type: ignore[arg-type]  # choices of clv.TimeUnit's values
         horizon_months=run.horizon_months,
         monthly_discount_rate=run.monthly_discount_rate,
         margin=run.margin,
@@ -45,18 +45,26 @@ def scoring_of(run: ClvRun) -> compute.ScoringSettings:
 
 def prediction_of(run: ClvRun) -> compute.Prediction | None:
     """The parameters a run recorded, or None when it skipped the prediction."""
-    if run.prediction_skipped or None in (run.r, run.gg_p):
+    r, alpha, a, b = run.r, run.alpha, run.a, run.b
+    p, q, gamma = run.gg_p, run.gg_q, run.gg_gamma
+    if run.prediction_skipped or r is None or p is None:
         return None
+    # A run records all of a model's parameters or none of them.
+    assert alpha is not None
+    assert a is not None
+    assert b is not None
+    assert q is not None
+    assert gamma is not None
     return compute.Prediction(
         bgnbd=clv.BGNBDParams(
-            r=run.r,
-            alpha=run.alpha,
-            a=run.a,
-            b=run.b,
-            model=run.model,  # type: ignore[arg-type]
-            time_unit=run.time_unit,  # type: ignore[arg-type]
+            r=r,
+            alpha=alpha,
+            a=a,
+            b=b,
+            model=run.model,  # type: ignore[arg-type]  # a choices column of clv.Model's values
+            time_unit=run.time_unit,  # type: ignore[arg-type]  # choices of clv.TimeUnit's values
         ),
-        gamma_gamma=clv.GammaGammaParams(p=run.gg_p, q=run.gg_q, gamma=run.gg_gamma),
+        gamma_gamma=clv.GammaGammaParams(p=p, q=q, gamma=gamma),
     )
 
 

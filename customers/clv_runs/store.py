@@ -112,7 +112,7 @@ def stage_columns(history: PurchaseHistory, scores: Scores, as_of_day: int) -> l
     for name in MONEY:
         values[name] = money_within_column(name, values[name])
     spec = stage_spec(predicts=scores.p_alive is not None)
-    return [(name, pg_type, values[name]) for name, pg_type in spec]  # type: ignore[misc]
+    return [(name, pg_type, values[name]) for name, pg_type in spec]  # type: ignore[misc]  # stage_spec names only the columns that have values
 
 
 def money_within_column(name: str, values: NDArray[np.float64] | None) -> Any:

@@ -6,7 +6,7 @@ ledger and the balances in step.
 """
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
 from customers.models import (
@@ -74,7 +74,9 @@ class LoyaltySettingsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
         LoyaltySettings.load()  # the row exists before anyone looks for it
         return super().changelist_view(request, extra_context)
 

@@ -1,5 +1,7 @@
 """The staff form that redeems or adjusts a customer's points."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -24,8 +26,9 @@ class PointsChangeForm(forms.Form):
             reason = str(exc)
             raise ValidationError(f"{reason[:1].upper()}{reason[1:]}.") from None
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         points = data.get("points")
         if data.get("action") == "redeem" and points is not None and points <= 0:
             self.add_error("points", "Enter how many points to redeem (a positive number).")
@@ -37,6 +40,6 @@ class PointsChangeForm(forms.Form):
         """Every problem in one line, naming the field (shown as a message on the page)."""
         parts = []
         for name, errors in self.errors.items():
-            text = " ".join(errors)
+            text = " ".join(str(error) for error in errors)  # ErrorList yields the messages
             parts.append(f"{name.capitalize()}: {text}" if name in self.fields else text)
         return " ".join(parts)

@@ -8,16 +8,17 @@ anything. The ``CHECK (balance >= 0)`` on the row is the last line of defence. A
 that would take a balance past the largest the 64-bit column holds is refused the same way.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from clvcrm.core.input_values import INT64_MAX
+from clvcrm.core.model_fields import max_length
 from customers.models import Customer, PointsBalance, PointsEntry
 
 MAX_POINTS = 10_000_000
-REASON_LENGTH = PointsEntry._meta.get_field("reason").max_length
+REASON_LENGTH = max_length(PointsEntry, "reason")
 
 
 class PointsError(ValueError):
@@ -30,7 +31,7 @@ def points_change(
     kind: str,
     points: int,
     reason: str,
-    staff: AbstractBaseUser | None,
+    staff: User | None,
 ) -> PointsEntry:
     """Add ``points`` (signed) to the customer's balance as a ``kind`` line, or refuse."""
     reason = reason.strip()

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from clvcrm.core.model_fields import max_length
+
 
 class OrderImport(models.Model):
     """One run of the order import, from the command line or the upload page.
@@ -58,7 +60,7 @@ class OrderImport(models.Model):
     @classmethod
     def file_name_of(cls, name: str) -> str:
         """A file's name as the ``file_name`` column holds it."""
-        return name[: cls._meta.get_field("file_name").max_length]
+        return name[: max_length(cls, "file_name")]
 
     @property
     def progress_percent(self) -> int:

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import compress, islice
 from operator import itemgetter
+from typing import cast
 
 from clvcrm.core.input_values import PLAIN_MOMENT, InputValueError, date_from_text
 from customers.order_import.batches import Batch
@@ -83,8 +84,9 @@ def _fast_batch(chunk: list[Record], parser: RowParser) -> Batch | None:
     records = [fields for _, fields in chunk]
     if not all(isinstance(f, list) and len(f) >= parser.width for f in records):
         return None
+    field_lists = cast(list[list[str]], records)  # every record is a list of fields: checked above
     col = {
-        name: list(map(str.strip, map(itemgetter(i), records)))
+        name: list(map(str.strip, map(itemgetter(i), field_lists)))
         for name, i in parser.columns.items()
     }
     customer_ids, order_ids = col["customer_id"], col["order_id"]
@@ -170,7 +172,15 @@ def _moments(values: list[str], parser: RowParser) -> list[datetime] | None:
     return moments if max(moments) <= parser.latest_placed_at else None
 
 
-def _optional_columns(col: dict[str, list[str]], n: int, parser: RowParser) -> list | None:
+# statuses, emails, first names, last names, countries, channels, consents
+OptionalColumns = tuple[
+    list[str], list[str], list[str], list[str], list[str], list[str], list[bool | None]
+]
+
+
+def _optional_columns(
+    col: dict[str, list[str]], n: int, parser: RowParser
+) -> OptionalColumns | None:
     """Checked optional columns in ParsedRow order, or ``None`` if any value is off."""
     empty = [""] * n
     currency = col.get("currency")
@@ -193,7 +203,7 @@ def _optional_columns(col: dict[str, list[str]], n: int, parser: RowParser) -> l
         and all(max(map(len, v)) <= TEXT_LENGTHS[name] for name, v in texts.items())
     ):
         return None
-    return [
+    return (
         statuses,
         emails,
         texts["first_name"],
@@ -201,4 +211,4 @@ def _optional_columns(col: dict[str, list[str]], n: int, parser: RowParser) -> l
         countries,
         texts["channel"],
         [BOOLEANS.get(c) for c in consents],
-    ]
+    )

@@ -169,8 +169,12 @@ def _changes(plan: CustomerPlan, stored: dict, *, newer: bool) -> dict[str, obje
 
 def newest_stored_orders(customer_pks: list[int]) -> dict[int, tuple]:
     """Each customer's latest stored order as an :func:`order_key` (one query a chunk)."""
-    latest = Order.objects.filter(customer=OuterRef("customer")).values("customer")
-    latest = latest.annotate(latest=Max("placed_at")).values("latest")
+    latest = (
+        Order.objects.filter(customer=OuterRef("customer"))
+        .values("customer")
+        .annotate(latest=Max("placed_at"))
+        .values("latest")
+    )
     newest: dict[int, tuple] = {}
     for chunk in in_chunks(customer_pks):
         rows = Order.objects.filter(customer_id__in=chunk, placed_at=Subquery(latest))

@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from typing import ClassVar
 
+from clvcrm.core.model_fields import max_length
 from customers.models import ImportRejection
 
 
 def _stored_length(name: str) -> int:
-    length = ImportRejection._meta.get_field(name).max_length
-    assert length is not None
-    return length
+    return max_length(ImportRejection, name)
 
 
 # A report line fits the row of ImportRejection that stores it: the model's lengths.

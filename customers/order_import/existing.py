@@ -157,7 +157,7 @@ def _existing_orders(order_ids: list[str]) -> dict[str, _StoredOrder]:
         for external_id, *values in Order.objects.filter(external_id__any=chunk).values_list(
             *columns
         ):
-            found[external_id] = _StoredOrder(*values, lines=[])
+            found[external_id] = _StoredOrder(*values, lines=[])  # type: ignore[misc]  # values are the columns before lines
     by_id = {order.id: order for order in found.values()}
     for chunk in in_chunks(by_id):
         for line in (
@@ -200,9 +200,9 @@ def describe_differences(differences: dict[str, tuple[object, object]]) -> str:
     parts = []
     for name, (mine, theirs) in differences.items():
         if name == "lines":
-            parts.append(f"{len(mine)} line(s) in the file, {len(theirs)} in the database")  # type: ignore[arg-type]
+            parts.append(f"{len(mine)} line(s) in the file, {len(theirs)} in the database")  # type: ignore[arg-type]  # "lines" pairs two lists
         elif name == "placed_at":
-            stored = timezone.localtime(theirs).isoformat()  # type: ignore[arg-type]
+            stored = timezone.localtime(theirs).isoformat()  # type: ignore[arg-type]  # the stored moment
             parts.append(f"placed_at {mine} in the file, {stored} in the database")
         else:
             parts.append(f"{name} {mine} in the file, {theirs} in the database")

@@ -19,7 +19,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 
@@ -40,7 +40,7 @@ def fork_is_safe() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def batches_from_child(read: Reader, on_progress: Progress | None) -> Iterator[Batch]:
+def batches_from_child(read: Reader, on_progress: Progress | None) -> Generator[Batch, None, None]:
     """Fork a child that runs ``read`` now; return an iterator of its batches, in order.
 
     The fork happens in this call, not at the first ``next``: the caller starts its
@@ -59,7 +59,9 @@ def batches_from_child(read: Reader, on_progress: Progress | None) -> Iterator[B
     return _received(pid, receiving, on_progress)
 
 
-def _received(pid: int, receiving: Connection, on_progress: Progress | None) -> Iterator[Batch]:
+def _received(
+    pid: int, receiving: Connection, on_progress: Progress | None
+) -> Generator[Batch, None, None]:
     finished = False
     try:
         while True:
@@ -71,7 +73,8 @@ def _received(pid: int, receiving: Connection, on_progress: Progress | None) -> 
             if kind == _BATCH:
                 yield value
             elif kind == _PROGRESS:
-                on_progress(value)  # type: ignore[misc]
+                assert on_progress is not None  # the child reports progress only if asked
+                on_progress(value)
             elif kind == _ERROR:
                 raise value
             else:

@@ -199,7 +199,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # RawIOBase takes any buffer; BufferedReader passes a memoryview
         n = self._raw.readinto(buffer)
         self.bytes_read += n or 0
         return n or 0

@@ -421,7 +421,7 @@ def _sort_stored(table: OrderTable, found: list[tuple]) -> tuple[int, list[int],
 def _order_rows(table: OrderTable) -> Iterable[tuple]:
     placed_at = table.placed_at
     if not table.placed_as_text:
-        placed_at = [p.isoformat() for p in placed_at]  # type: ignore[union-attr]
+        placed_at = [p.isoformat() for p in placed_at]  # type: ignore[union-attr]  # not placed_as_text: datetimes
     refunds = table.refunds if table.refunds is not None else repeat(None, len(table))
     return zip(
         range(len(table)),

@@ -128,7 +128,7 @@ class OrderTable:
             return None
         moments, order_ids = self.placed_at, self.order_ids
         ends = []
-        for moment, pick in ((min(moments), min), (max(moments), max)):  # type: ignore[type-var]
+        for moment, pick in ((min(moments), min), (max(moments), max)):
             at_moment = compress(order_ids, map(eq, moments, repeat(moment)))
             ends.append(_datetime_key(order_key(moment, pick(at_moment, key=_id_key))))
         return ends[0], ends[1]
@@ -142,7 +142,7 @@ class OrderTable:
         columns = {
             f.name: _kept(getattr(self, f.name), keep) for f in fields(self) if f.name != "currency"
         }
-        return OrderTable(**columns, currency=self.currency)  # type: ignore[arg-type]
+        return OrderTable(**columns, currency=self.currency)  # type: ignore[arg-type]  # columns holds each field's own kept list
 
     def customer_rows(self, local_day: Callable[[datetime], date]) -> Iterator[tuple]:
         """One row per customer, by the latest-row rule (``customer_plans``).
@@ -164,7 +164,7 @@ class OrderTable:
         days = [v[:10] for v in moments] if self.placed_as_text else list(map(local_day, moments))
         # Customers in order of first appearance, each with its earliest day: the pairs
         # go in from the latest day to the earliest, so the earliest is written last.
-        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[arg-type,assignment]
+        acquired: dict[str, date | str] = dict.fromkeys(ids)  # type: ignore[assignment]  # None until update() below gives every id its day
         acquired.update(sorted(zip(ids, days, strict=True), key=itemgetter(1), reverse=True))
         first_rows = dict(zip(reversed(ids), reversed(self.rows), strict=True))
         emails, first_names, last_names = self.emails, self.first_names, self.last_names
@@ -262,7 +262,7 @@ def _text(moment: object) -> object:
 
 
 def _decimal(value: object) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)  # type: ignore[arg-type]
+    return value if isinstance(value, Decimal) else Decimal(value).quantize(CENT)  # type: ignore[arg-type]  # a total as decimal text
 
 
 def _kept(column: list | None, keep: list[bool]) -> list | None:

@@ -327,7 +327,7 @@ def _create_customers(plans: dict[str, CustomerPlan], channel_ids: dict[str, int
                 p.value("country"),
                 p.value("marketing_consent", False),
                 "",
-                channel_ids.get(p.value("channel")),  # type: ignore[call-overload]
+                channel_ids.get(p.value("channel")),  # type: ignore[call-overload]  # a channel name (str) or None
                 p.acquired_on,
                 now,
                 now,
@@ -346,7 +346,7 @@ def _update_customers(updates: dict[int, dict[str, object]], channel_ids: dict[s
     for pk, changes in updates.items():
         values = dict(changes)
         if "channel" in values:
-            values["acquisition_channel_id"] = channel_ids[values.pop("channel")]  # type: ignore[index]
+            values["acquisition_channel_id"] = channel_ids[values.pop("channel")]  # type: ignore[index]  # a plan's "channel" is a name
         customer = Customer(id=pk, updated_at=timezone.now(), **values)
         by_fields[tuple(sorted(values))].append(customer)
     for names, customers in by_fields.items():

@@ -54,6 +54,7 @@ class SegmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean returns cleaned_data
         # Segments added here are custom (the default ones come with the migration).
         if not self.instance.is_default and "rules" in data:
             try:

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection
 
 from clvcrm.core.input_values import InputValueError, number_range_of, number_within
+from clvcrm.core.model_fields import model_field
 from customers.models import (
     Customer,
     CustomerScore,
@@ -66,7 +67,7 @@ def thresholds_checked(values: dict[str, Any]) -> Thresholds:
     """
     checked = {}
     for name in (f.name for f in dataclasses.fields(Thresholds)):
-        field = SegmentThresholds._meta.get_field(name)
+        field = model_field(SegmentThresholds, name)
         value = values.get(name, field.default)
         low, high = number_range_of(field)
         try:

@@ -1,6 +1,6 @@
 """The custom segment form: name and description, then rule rows (all must hold)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -70,7 +70,10 @@ class BaseRuleFormSet(forms.BaseFormSet):
         ]
 
 
-RuleFormSet = forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=0)
+# formset_factory's stubs return the base class; the class it makes derives from ``formset``.
+RuleFormSet = cast(
+    type[BaseRuleFormSet], forms.formset_factory(RuleForm, formset=BaseRuleFormSet, extra=0)
+)
 
 
 def rule_formset(data: Any = None, rules: list[dict[str, Any]] | None = None) -> BaseRuleFormSet:

@@ -169,7 +169,7 @@ def reason_text(reason: str, t: Thresholds, score: Any) -> str:
     """Why a customer is in their segment, with the numbers of the rule and theirs."""
     p = getattr(score, "p_alive", None)
     exit_bar = 1 + t.hysteresis_margin
-    texts = {
+    texts: dict[str, str] = {
         SegmentReason.NEW: f"First purchase within the last {t.new_customer_days} days.",
         SegmentReason.CHURNED_P_ALIVE: f"P(alive) {_pct(p)} is below {_pct(t.churn_p_alive)} "
         f"(a churned customer leaves at {_pct(min(1, t.churn_p_alive * exit_bar))} or more).",

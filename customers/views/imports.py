@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from clvcrm.core.csv_export import csv_download
-from clvcrm.core.decorators import staff_required
+from clvcrm.core.decorators import staff_required, staff_user
 from clvcrm.core.uploads import UploadSizeLimit
 from customers import services
 from customers.forms import OrderImportForm
@@ -38,7 +38,7 @@ def _import_list(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
                 file_name=OrderImport.file_name_of(upload.name or ""),
                 file=upload,
                 dry_run=form.cleaned_data["dry_run"],
-                created_by=request.user,
+                created_by=staff_user(request),
             )
             services.order_import_start(order_import=order_import)
         return redirect("customers:import_detail", pk=order_import.pk)

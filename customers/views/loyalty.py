@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from clvcrm.core.decorators import staff_required
+from clvcrm.core.decorators import staff_required, staff_user
 from customers import services
 from customers.loyalty.forms import PointsChangeForm
 from customers.loyalty.ledger import PointsError
@@ -33,7 +33,10 @@ def points_change(request: HttpRequest, pk: int) -> HttpResponse:
     change = services.points_redeem if data["action"] == "redeem" else services.points_adjust
     try:
         entry = change(
-            customer=customer, points=data["points"], reason=data["reason"], staff=request.user
+            customer=customer,
+            points=data["points"],
+            reason=data["reason"],
+            staff=staff_user(request),
         )
     except PointsError as exc:
         messages.error(request, f"Points not changed: {exc}.")

@@ -79,4 +79,6 @@ def scored_shop(settings, make_staff) -> CustomerScore:
         stdout=StringIO(),
     )
     make_staff("Analyst", "ana")
-    return CustomerScore.objects.filter(frequency__gte=3).order_by("-predicted_clv").first()
+    score = CustomerScore.objects.filter(frequency__gte=3).order_by("-predicted_clv").first()
+    assert score is not None
+    return score

@@ -32,7 +32,9 @@ def shop(scored_shop, make_staff) -> Customer:
     way to a higher loyalty tier."""
     make_staff("Admin", "alice")
     User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    return Customer.objects.filter(loyalty__tier__name="Bronze").order_by("pk").first()
+    customer = Customer.objects.filter(loyalty__tier__name="Bronze").order_by("pk").first()
+    assert customer is not None
+    return customer
 
 
 @pytest.fixture

@@ -260,4 +260,4 @@ def test_rejects_invalid_histories(bg_fit):
     with pytest.raises(ValueError, match="non-negative integer"):
         fit_bgnbd([1.5, 2.0], [1.0, 1.0], [2.0, 2.0])
     with pytest.raises(ValueError, match="model"):
-        fit_bgnbd([1.0], [1.0], [2.0], model="pareto")  # type: ignore[arg-type]
+        fit_bgnbd([1.0], [1.0], [2.0], model="pareto")  # type: ignore[arg-type]  # an unknown model on purpose

@@ -50,7 +50,8 @@ def assert_recovered(estimates, std_errors, truth, max_relative_se):
 )
 def test_bgnbd_recovers_parameters(model, truth):
     rng = np.random.default_rng(20240601 if model == "bgnbd" else 20240602)
-    x, tx, t_age = simulate_bgnbd(model, N_CUSTOMERS, *truth, rng)
+    r, alpha, a, b = truth
+    x, tx, t_age = simulate_bgnbd(model, N_CUSTOMERS, r, alpha, a, b, rng)
     fit = fit_bgnbd(x, tx, t_age, model=model, time_unit="W")
     assert fit.converged
     assert fit.model == model

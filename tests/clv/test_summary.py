@@ -109,6 +109,6 @@ def test_hand_example_weekly_repeats():
 
 def test_rejects_bad_input():
     with pytest.raises(ValueError, match="time_unit"):
-        rfm_summary(CUSTOMER, DAY, VALUE, as_of=142, time_unit="M")  # type: ignore[arg-type]
+        rfm_summary(CUSTOMER, DAY, VALUE, as_of=142, time_unit="M")  # type: ignore[arg-type]  # the wrong unit on purpose
     with pytest.raises(ValueError, match="calibration_end"):
         rfm_summary(CUSTOMER, DAY, VALUE, as_of=142, calibration_end=150)

@@ -67,7 +67,7 @@ def test_with_csp_nonce_marks_inline_scripts_only() -> None:
 
 def test_chart_pages_make_plotlys_style_sheets_with_the_nonce() -> None:
     request = RequestFactory().get("/")
-    request.csp_nonce = "N0nce=="
+    request.csp_nonce = "N0nce=="  # type: ignore[attr-defined]  # what django-csp's middleware sets
     html = Template('{% include "partials/chart_scripts.html" %}').render(
         Context({"request": request})
     )

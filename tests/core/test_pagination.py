@@ -87,7 +87,7 @@ def test_a_cursor_of_another_sort_gives_that_sorts_first_page(
 ) -> None:
     # Acquisition day and creation moment both make two-value cursors: a date then an id.
     first = admin_client.get("/customers/", {"sort": "acquired"})
-    cursor = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
+    cursor = _found(r"after=([\w=-]+)", first.content.decode())
 
     by_created = admin_client.get("/customers/", {"sort": "created", "after": cursor})
 
@@ -98,9 +98,9 @@ def test_a_real_cursor_still_pages_both_ways(
     admin_client: Client, customers: list[Customer]
 ) -> None:
     first = admin_client.get("/customers/")
-    after = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
+    after = _found(r"after=([\w=-]+)", first.content.decode())
     second = admin_client.get("/customers/", {"after": after})
-    before = re.search(r"before=([\w=-]+)", second.content.decode()).group(1)
+    before = _found(r"before=([\w=-]+)", second.content.decode())
 
     assert _ids(second) == [f"C{i:03}" for i in range(9, -1, -1)]
     assert _ids(admin_client.get("/customers/", {"before": before})) == FIRST_PAGE
@@ -110,7 +110,7 @@ def test_a_bad_before_with_a_good_after_pages_forward(
     admin_client: Client, customers: list[Customer]
 ) -> None:
     first = admin_client.get("/customers/")
-    after = re.search(r"after=([\w=-]+)", first.content.decode()).group(1)
+    after = _found(r"after=([\w=-]+)", first.content.decode())
 
     response = admin_client.get("/customers/", {"after": after, "before": "W3sidCI6"})
 
@@ -138,3 +138,10 @@ def test_text_keys_refuse_nul_and_values_longer_than_the_column(customers: list[
         page = keyset_page(Customer.objects.all(), by_name, after=_cursor([bad, 1]), per_page=3)
         assert page.previous_cursor is None
         assert [c.pk for c in page.objects] == [c.pk for c in customers[:3]]
+
+
+def _found(pattern: str, text: str) -> str:
+    """The first group of ``pattern``'s first match in ``text``; fails the test if none."""
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match.group(1)

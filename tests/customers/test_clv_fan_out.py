@@ -41,7 +41,9 @@ def _stage_exists(run_id: int) -> bool:
 def _nightly(settings, as_of: date, per_part: int = 0) -> ClvRun:
     """The nightly run through the pipeline's task, fanned out by ``per_part`` (in-process)."""
     settings.CLV_FAN_OUT_CUSTOMERS_PER_PART = per_part
-    return ClvRun.objects.get(pk=pipeline.clv_recalculate.delay(as_of.isoformat()).get())
+    run_id = pipeline.clv_recalculate.delay(as_of.isoformat()).get()
+    assert run_id is not None
+    return ClvRun.objects.get(pk=run_id)
 
 
 def _held_back(as_of: date, per_part: int) -> tuple[ClvRun, fan_out.FanOut]:

@@ -2,7 +2,7 @@
 
 import csv
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -77,7 +77,13 @@ def test_cdnow_scores_follow_the_btyd_summary(cdnow_sample):
         assert score.age_days / 7 == pytest.approx(float(row["T"]), abs=0.005)
     one_timer = scores["3"]  # bought once, in the first week
     assert (one_timer.frequency, one_timer.p_alive) == (0, 1.0)  # plain BG/NBD's surprise
-    assert all(0 <= s.p_alive <= 1 and s.predicted_clv >= 0 for s in scores.values())
+    assert all(
+        s.p_alive is not None
+        and 0 <= s.p_alive <= 1
+        and s.predicted_clv is not None
+        and s.predicted_clv >= 0
+        for s in scores.values()
+    )
 
 
 def test_a_rerun_gives_identical_numbers_and_ignores_later_orders(cdnow_sample):
@@ -86,7 +92,7 @@ def test_a_rerun_gives_identical_numbers_and_ignores_later_orders(cdnow_sample):
     Order.objects.create(
         external_id="late",
         customer=Customer.objects.get(external_id="0001"),
-        placed_at=timezone.make_aware(timezone.datetime(1997, 10, 1)),
+        placed_at=timezone.make_aware(datetime(1997, 10, 1)),
         total=Decimal("99.00"),
         currency="USD",
     )
@@ -107,7 +113,7 @@ def _shop(customers: int, orders_each: int) -> None:
             Order(
                 external_id=f"O{i}-{k}",
                 customer=customer,
-                placed_at=timezone.make_aware(timezone.datetime(2025, 1, 1 + 7 * k, 12)),
+                placed_at=timezone.make_aware(datetime(2025, 1, 1 + 7 * k, 12)),
                 total=Decimal("10.00") + k,
                 currency="USD",
             )
@@ -151,13 +157,11 @@ def test_spend_windows_are_the_last_90_shop_days_and_the_90_before(settings):
     old = Customer.objects.create(external_id="Q", acquired_on=date(2024, 1, 1))
 
     def order(customer: Customer, days_before: int, hour: int, minute: int, total: str, **kw):
-        day = as_of - timezone.timedelta(days=days_before)
+        day = as_of - timedelta(days=days_before)
         Order.objects.create(
             external_id=f"{customer.external_id}-{days_before}-{hour}-{total}",
             customer=customer,
-            placed_at=timezone.make_aware(
-                timezone.datetime(day.year, day.month, day.day, hour, minute)
-            ),
+            placed_at=timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute)),
             total=Decimal(total),
             currency="NZD",
             **kw,
@@ -188,7 +192,7 @@ def test_a_failed_write_keeps_the_previous_scores(monkeypatch):
     _shop(customers=4, orders_each=2)
     _recalculate("--as-of", "2025-02-28")
     before = list(CustomerScore.objects.values_list("customer_id", "run_id", "historical_clv"))
-    real_store = run_module.scores_store
+    real_store = run_module.scores_store  # type: ignore[attr-defined]  # the name run.py imported, which the test replaces
 
     def store_then_crash(*args, **kwargs):
         real_store(*args, **kwargs)  # every new score written, then the process "dies"
@@ -220,7 +224,7 @@ def test_a_run_abandoned_for_hours_no_longer_blocks():
     stale = ClvRun.objects.create(
         as_of=date(2025, 1, 1),
         status=ClvRun.Status.RUNNING,
-        started_at=timezone.now() - timezone.timedelta(hours=7),
+        started_at=timezone.now() - timedelta(hours=7),
     )
     run = services.clv_recalculate(as_of=date(2025, 1, 2)).run
     stale.refresh_from_db()
@@ -253,7 +257,7 @@ def _shop_more(start: int, customers: int) -> None:
             external_id=f"O{i}",
             customer=customer,
             currency="USD",
-            placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2)),
+            placed_at=timezone.make_aware(datetime(2025, 1, 2)),
             total=Decimal("5.00"),
         )
 
@@ -265,6 +269,7 @@ def test_the_nightly_task_records_a_scheduled_run():
 
     _shop(customers=3, orders_each=2)
     run_id = clv_recalculate.delay("2025-02-28").get()
+    assert run_id is not None
 
     run = ClvRun.objects.get(pk=run_id)
     assert (run.triggered_by, run.status, str(run.as_of)) == ("schedule", "succeeded", "2025-02-28")
@@ -299,12 +304,12 @@ def test_a_customer_past_the_score_columns_is_stored_at_their_largest_and_the_ru
     """120 orders of the largest total an order holds, two a day: every sum passes its column."""
     whale = Customer.objects.create(external_id="WHALE")
     modest = Customer.objects.create(external_id="MODEST")
-    start = timezone.make_aware(timezone.datetime(2025, 1, 1, 12))
+    start = timezone.make_aware(datetime(2025, 1, 1, 12))
     Order.objects.bulk_create(
         Order(
             external_id=f"W-{n}",
             customer=whale,
-            placed_at=start + timezone.timedelta(days=n // 2, minutes=n % 2),
+            placed_at=start + timedelta(days=n // 2, minutes=n % 2),
             total=Decimal("9999999999.99"),
             currency="USD",
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from customers.models import ClvRun, Customer, CustomerScore
@@ -64,6 +65,7 @@ def download(client: Client) -> bytes:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="customer-scores.csv"'
+    assert isinstance(response, StreamingHttpResponse)
     return b"".join(response.streaming_content)
 
 

@@ -80,7 +80,7 @@ def test_the_form_refuses_a_file_over_the_limit_too(settings):
     form = OrderImportForm({}, {"file": SimpleUploadedFile("orders.csv", ORDERS)})
 
     assert not form.is_valid()
-    assert form.errors["file"][0].startswith("The file is larger than the upload limit of 10")
+    assert str(form.errors["file"][0]).startswith("The file is larger than the upload limit of 10")
 
 
 def test_the_upload_page_still_checks_the_csrf_token(make_staff, settings, tmp_path):

@@ -138,6 +138,7 @@ def test_an_upload_shows_progress_while_its_first_load_runs(write_csv, settings,
     order_import.file.save("orders.csv", ContentFile(path.read_bytes()))
 
     done = services.order_import_run(order_import_id=order_import.pk)
+    assert done is not None
 
     assert (done.status, done.rows_total, done.rows_rejected) == ("succeeded", rows, 1)
     assert (done.orders_created, done.customers_created) == (rows - 1, 7)

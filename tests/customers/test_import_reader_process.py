@@ -26,7 +26,7 @@ def _batches(count: int, *, fail_after: int | None = None, die_after: int | None
 
 
 def test_the_child_sends_every_batch_and_its_progress_in_order():
-    seen = []
+    seen: list[int] = []
     batches = list(batches_from_child(_batches(5), seen.append))
     assert [(b.rows, b.rejected_rows) for b in batches] == [(n, {n}) for n in range(5)]
     assert seen == [0, 100, 200, 300, 400]

@@ -6,13 +6,14 @@ import pytest
 
 from customers import services
 from customers.models import Customer, ImportRejection, Order, OrderImport, OrderLine
+from customers.order_import.errors import RowReport
 
 pytestmark = pytest.mark.django_db
 
 
 def test_records_are_validated_and_written_like_file_rows():
     order_import = OrderImport.objects.create(file_name="webhook")
-    records = [
+    records: list[dict[str, object]] = [
         {"customer_id": "C1", "order_id": "O1", "placed_at": "2025-01-01", "amount": "10.00",
          "email": "ada@example.com", "refunded_amount": 2.5},
         {"customer_id": "C1", "order_id": "O2", "placed_at": "2025-01-02", "amount": "3.00",
@@ -21,7 +22,7 @@ def test_records_are_validated_and_written_like_file_rows():
          "amount": "1.00"},
         {"customer_id": "C2", "order_id": "O4", "placed_at": "2025-01-03", "amount": None},
     ]  # fmt: skip
-    rejected = []
+    rejected: list[RowReport] = []
 
     summary = services.orders_import_records(
         records=records, order_import=order_import, on_rejection=rejected.append

@@ -39,6 +39,7 @@ def test_names_longer_than_their_column_are_cut_with_a_warning(write_csv):
 
     ada = Customer.objects.get(external_id="C1")
     assert (ada.first_name, ada.last_name) == ("F" * 150, "L" * 150)
+    assert ada.acquisition_channel is not None
     assert ada.acquisition_channel.name == "C" * 100
     assert Order.objects.count() == 2
     assert _report("warning") == [

@@ -11,9 +11,11 @@ from decimal import ROUND_FLOOR, Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.db.models import Model
 from django.test import Client
 
 from clvcrm.core.input_values import INT64_MAX, decimal_largest
+from clvcrm.core.model_fields import model_field
 from customers import services
 from customers.loyalty import points as points_module
 from customers.loyalty.ledger import MAX_POINTS, PointsError
@@ -35,10 +37,10 @@ LARGEST_TOTAL = decimal_largest(
 )
 
 
-def _largest_allowed(model: type, field: str) -> Decimal:
+def _largest_allowed(model: type[Model], field: str) -> Decimal:
     (bound,) = (
         v.limit_value
-        for v in model._meta.get_field(field).validators
+        for v in model_field(model, field).validators
         if isinstance(v, MaxValueValidator)
     )
     return bound
@@ -125,6 +127,7 @@ def test_a_year_of_the_largest_orders_still_evaluates_and_records_the_capped_spe
     result = services.loyalty_refresh(as_of=date(2025, 4, 30))
 
     change = LoyaltyTierChange.objects.get(customer=ann)
+    assert change.to_tier is not None
     assert (change.to_tier.name, change.orders_12m) == ("Gold", 101)
     assert change.spend_12m == Decimal("999999999999.99")
     assert result.earned.points == 101 * 19_999_999_999  # x2 (Gold)

@@ -62,6 +62,7 @@ def test_support_redeems_points_with_a_reason(make_staff, silver_ann):
     assert "Redeemed 45 points." in page
     assert '<strong id="points-balance">150</strong>' in page
     entry = PointsEntry.objects.get(kind="redeem")
+    assert entry.staff is not None
     assert (entry.points, entry.reason, entry.staff.username) == (-45, "Voucher", "support")
 
 
@@ -158,6 +159,7 @@ def test_an_upload_runs_the_loyalty_programme_after_the_import(
 
     assert len(callbacks) == 2  # the import, then the loyalty run it queued
     status = LoyaltyStatus.objects.select_related("tier", "customer").get()
+    assert status.tier is not None
     assert (status.customer.external_id, status.tier.name) == ("C9", "Silver")
     assert PointsEntry.objects.get().points == 225  # 150 x 1.5 (Silver)
 

@@ -50,6 +50,7 @@ def test_completed_orders_earn_base_rate_times_tier_multiplier():
     assert ledger_of(bob) == [("earn", 450)]
     assert (balance_of(ann), balance_of(bob)) == (81, 450)
     earned = PointsEntry.objects.get(order=silver)
+    assert earned.expires_at is not None
     assert earned.expires_at.date() == date(2026, 1, 10)
     assert_balances_match_ledger()
 
@@ -128,7 +129,7 @@ def test_expiry_takes_the_unspent_part_of_the_oldest_earnings_first():
     ]
     assert balance_of(ann) == 0
     expiries = PointsEntry.objects.filter(kind="expire").order_by("id")
-    assert [e.expired_entry.points for e in expiries] == [100, 50]
+    assert [e.expired_entry.points if e.expired_entry else None for e in expiries] == [100, 50]
     # Again for the same day: the watermark says it is done.
     assert services.loyalty_refresh(as_of=date(2025, 9, 10)).expired.entries == 0
     assert_balances_match_ledger()

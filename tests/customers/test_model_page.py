@@ -62,6 +62,8 @@ def test_page_shows_the_fit_timings_and_distribution(analyst_client: Client, dem
     assert f'<dd id="customers-scored">{demo_run.customers}</dd>' in text
     assert f"{demo_run.r:.4f}, {demo_run.alpha:.4f} (weeks)" in text
     assert f"{demo_run.a:.4f}, {demo_run.b:.4f}" in text
+    assert demo_run.r is not None
+    assert demo_run.alpha is not None
     assert f"r/alpha = {demo_run.r / demo_run.alpha:.3f} purchases per week" in text
     assert f"{demo_run.log_likelihood:,.2f}" in text
     for stage in ("aggregate", "fit", "score", "write"):
@@ -81,8 +83,9 @@ def test_histogram_counts_every_customer_once(demo_run: ClvRun):
 
     assert histogram is not None
     assert sum(histogram.counts) + histogram.overflow == CustomerScore.objects.count()
-    top = sorted(CustomerScore.objects.values_list("predicted_clv", flat=True), reverse=True)
-    assert histogram.overflow == sum(1 for v in top if v >= histogram.edges[-1])
+    top = CustomerScore.objects.values_list("predicted_clv", flat=True)
+    assert None not in top
+    assert histogram.overflow == sum(1 for v in top if v is not None and v >= histogram.edges[-1])
     width = histogram.edges[1] - histogram.edges[0]
     assert histogram.edges == [pytest.approx(i * width) for i in range(len(histogram.counts) + 1)]
 
@@ -126,6 +129,7 @@ def test_support_sees_no_download_link(make_staff, demo_run: ClvRun):
 
 def test_customer_page_explains_the_customer_value(admin_client: Client, demo_run: ClvRun):
     score = CustomerScore.objects.filter(frequency__gte=2).order_by("customer_id").first()
+    assert score is not None
 
     with CaptureQueriesContext(connection) as queries:
         text = admin_client.get(f"/customers/{score.customer_id}/").content.decode()
@@ -133,6 +137,7 @@ def test_customer_page_explains_the_customer_value(admin_client: Client, demo_ru
     assert 'id="customer-value"' in text
     assert f"{score.historical_clv:,} USD" in text
     assert f"{score.predicted_clv:,} USD" in text
+    assert score.p_alive is not None
     assert f"{round(score.p_alive * 100)}%" in text
     assert f"{score.expected_purchases_90d:.2f} purchases" in text
     assert f"{score.rfm_score}</span> · R{score.rfm_recency} F{score.rfm_frequency} " in text
@@ -143,6 +148,7 @@ def test_customer_page_explains_the_customer_value(admin_client: Client, demo_ru
 def test_customer_page_without_a_score_says_why(admin_client: Client, demo_run: ClvRun):
     unscored = Customer.objects.filter(score__isnull=True)
     never_bought = unscored.exclude(orders__status="completed").first()
+    assert never_bought is not None
     late = Customer.objects.create(external_id="LATE-1")
     order_with_coffee(late, external_id="LATE-O1")  # placed now, after the run's as-of date
 

@@ -24,4 +24,6 @@ def test_readme_example_imports() -> None:
         ("O-1002", Decimal("9.90")),
     ]
     assert Order.objects.get(external_id="O-1002").lines.count() == 0
-    assert Customer.objects.get(external_id="C-2").acquisition_channel.name == "Paid search"
+    channel = Customer.objects.get(external_id="C-2").acquisition_channel
+    assert channel is not None
+    assert channel.name == "Paid search"

@@ -95,6 +95,7 @@ def test_a_partial_refund_moves_the_tier_to_what_net_spend_supports():
     services.loyalty_refresh(as_of=AS_OF)
 
     change = LoyaltyTierChange.objects.select_related("to_tier").get(customer=ann)
+    assert change.to_tier is not None
     assert (change.to_tier.name, change.spend_12m, change.orders_12m) == (
         "Bronze",
         Decimal("90.00"),
@@ -102,6 +103,7 @@ def test_a_partial_refund_moves_the_tier_to_what_net_spend_supports():
     )
     card = loyalty_card(ann, AS_OF)
     assert (card.spend_12m, card.orders_12m) == (Decimal("90.00"), 1)
+    assert card.next_tier is not None
     assert card.next_tier.spend_needed == Decimal("10.00")
     assert PointsEntry.objects.get(customer=ann).points == 90  # Bronze x1 on 90 net
 

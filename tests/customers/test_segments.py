@@ -214,6 +214,8 @@ def test_hysteresis_keeps_customers_until_they_pass_the_margin():
     _score(c[1], third, p_alive=0.16, predicted="1")
     services.segments_reassign(run_id=third.pk)
     moved = SegmentTransition.objects.get(run=third, customer=c[0])
+    assert moved.from_segment is not None
+    assert moved.to_segment is not None
     assert (moved.from_segment.code, moved.to_segment.code) == ("churned", "high_value")
 
 

@@ -523,7 +523,9 @@ def _recalculate(capture) -> ClvRun:
     # The run queues the reassignment after its commit; tests run tasks eagerly.
     with capture(execute=True):
         call_command("recalculate_clv", "--as-of", "1998-06-30", stdout=StringIO())
-    return ClvRun.objects.order_by("-id").first()
+    run = ClvRun.objects.order_by("-id").first()
+    assert run is not None
+    return run
 
 
 @pytest.mark.postgres

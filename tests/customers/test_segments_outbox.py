@@ -35,6 +35,7 @@ def _segmented(n: int = 6) -> list[Customer]:
 def test_a_transition_is_claimed_once():
     _segmented(2)
     transition = SegmentTransition.objects.first()
+    assert transition is not None
 
     assert services.segment_transition_mark_processed(transition_id=transition.pk) is True
     assert services.segment_transition_mark_processed(transition_id=transition.pk) is False

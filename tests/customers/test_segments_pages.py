@@ -70,9 +70,11 @@ def test_members_page_sorts_and_pages_by_keyset(
     assert _rows(ascending)[0] == "First003"
 
     Customer.objects.bulk_create(Customer(external_id=f"X{i:03}") for i in range(10))
-    services.segments_reassign(run_id=CustomerScore.objects.first().run_id)
+    first_score = CustomerScore.objects.first()
+    assert first_score is not None
+    services.segments_reassign(run_id=first_score.run_id)
     paged = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "id"})
-    next_url = re.search(r'href="\?([^"]*after=[^"]+)"', paged.content.decode()).group(1)
+    next_url = _found(r'href="\?([^"]*after=[^"]+)"', paged.content.decode())
     second = analyst_client.get(f"/customers/segments/{low.pk}/?" + next_url.replace("&amp;", "&"))
     assert len(_rows(paged)) == 50
     assert len(_rows(second)) == 5
@@ -180,8 +182,16 @@ def test_admin_lists_segment_tables(segmented, admin_client):
     for model in ("segmentthresholds", "segment", "customersegment", "segmenttransition"):
         assert admin_client.get(f"/admin/customers/{model}/").status_code == 200, model
     transition = SegmentTransition.objects.first()
+    assert transition is not None
     # The outbox is read-only in the admin.
     url = f"/admin/customers/segmenttransition/{transition.pk}/"
     assert admin_client.get(f"{url}change/").status_code == 200
     assert admin_client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
     assert SegmentTransition.objects.filter(pk=transition.pk).exists()
+
+
+def _found(pattern: str, text: str) -> str:
+    """The first group of ``pattern``'s first match in ``text``; fails the test if none."""
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match.group(1)

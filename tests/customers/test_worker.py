@@ -68,7 +68,7 @@ def start_workers():
     """Start ``n`` worker processes sharing the queue; stopped after the test."""
     celery_app.conf.task_always_eager = False
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        conn.default_channel.queue_purge("celery")  # type: ignore[attr-defined]  # kombu's stubs type default_channel as StdChannel, which lacks it
     processes: list[subprocess.Popen] = []
 
     def start(n: int) -> list[subprocess.Popen]:

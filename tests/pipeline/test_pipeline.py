@@ -1,6 +1,6 @@
 """The pipeline: each step's outcome queues what follows it, and nothing else does."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from itertools import count
@@ -101,7 +101,7 @@ def _orders() -> None:
         Order.objects.create(
             external_id=f"O{n}",
             customer=customer,
-            placed_at=timezone.make_aware(timezone.datetime(2025, 1, 2 + n)),
+            placed_at=timezone.make_aware(datetime(2025, 1, 2 + n)),
             total=Decimal("10.00"),
             currency="USD",
         )
