@@ -5,12 +5,23 @@ import csv
 import io
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
-from customers.models import AcquisitionChannel, Customer, Order, OrderImport
+from customers.models import (
+    AcquisitionChannel,
+    Customer,
+    ImportRejection,
+    Order,
+    OrderImport,
+    OrderLine,
+    Product,
+)
 from tests.factories import order_with_coffee
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +226,101 @@ def test_list_filters_by_channel_and_reports_a_channel_that_is_no_choice(
         assert response.status_code == 200
         assert len(_ids(response)) == 30  # the filters are dropped, the error shown
         assert "Select a valid choice." in response.content.decode()
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _orders_with_lines(customer: Customer, n: int) -> None:
+    """``n`` completed orders of ``customer``, each with two lines."""
+    product = Product.objects.create(sku="TEA-1", name="Green tea", category="Tea")
+    orders = Order.objects.bulk_create(
+        Order(
+            external_id=f"O{i:03}",
+            customer=customer,
+            placed_at=timezone.now() - timedelta(days=i),
+            total=Decimal("10.00"),
+            currency="USD",
+        )
+        for i in range(n)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            line_number=line,
+            product=product,
+            quantity=1,
+            unit_price=Decimal("5.00"),
+            amount=Decimal("5.00"),
+        )
+        for order in orders
+        for line in (1, 2)
+    )
+
+
+def _imports(n: int, by: User) -> OrderImport:
+    """``n`` imports by ``by``; the last one with ``n`` rejected rows and ``n`` warnings."""
+    imports = [OrderImport.objects.create(file_name=f"f{i}.csv", created_by=by) for i in range(n)]
+    ImportRejection.objects.bulk_create(
+        ImportRejection(
+            order_import=imports[-1],
+            row=row,
+            order_id=f"O{row}",
+            column="amount",
+            value="x",
+            reason="not a number",
+            kind=kind,
+        )
+        for row in range(2, n + 2)
+        for kind in (ImportRejection.Kind.REJECTED, ImportRejection.Kind.WARNING)
+    )
+    return imports[-1]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_customer_pages_cost_the_same_queries_at_any_size(
+    admin_client, django_assert_num_queries, size
+):
+    customers = _customers(size)
+    _orders_with_lines(customers[0], size)
+
+    # The start page: session and user, then the redirect to the list.
+    with django_assert_num_queries(2):
+        assert admin_client.get("/").status_code == 302
+    # session, user, permissions (2), the page, the capped count, channels for the form
+    with django_assert_num_queries(7):
+        listing = admin_client.get("/customers/", {"country": "de", "sort": "-name"})
+    # session, user, permissions (2), the customer, order figures, recent orders, their
+    # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history)
+    with django_assert_num_queries(13):
+        detail = admin_client.get(f"/customers/{customers[0].pk}/")
+
+    assert len(_ids(listing)) == size // 2
+    assert detail.content.decode().count("1 × Green tea") == 2 * size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_import_pages_cost_the_same_queries_at_any_size(
+    make_staff, client, django_assert_num_queries, size
+):
+    support = make_staff("Support")
+    client.force_login(support)
+    order_import = _imports(size, support)
+
+    # session, user, permissions (2), the imports with who started them
+    with django_assert_num_queries(5):
+        listing = client.get("/customers/imports/")
+    # session, user, permissions (2), the import, its rejected rows, its warnings
+    with django_assert_num_queries(7):
+        detail = client.get(f"/customers/imports/{order_import.pk}/")
+    # session, user, permissions (2), the import, the report's rows (read while streaming)
+    with django_assert_num_queries(6):
+        report = client.get(f"/customers/imports/{order_import.pk}/rejected-rows.csv")
+        rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
+
+    # The latest 20 imports are listed.
+    assert len(re.findall(r'<a href="/customers/imports/\d+/">', listing.content.decode())) == min(
+        size, 20
+    )
+    assert detail.content.decode().count("not a number") == 2 * size
+    assert len(rows) == 1 + 2 * size
