@@ -9,6 +9,7 @@ from django.test import Client
 
 from customers.clv_runs import selectors
 from customers.models import ClvRun, Customer, CustomerScore
+from tests.customers.test_segments import _run, _score
 from tests.factories import order_with_coffee
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,38 @@ def test_a_fanned_out_run_shows_its_worker_and_swap_timings(analyst_client: Clie
     for stage in ("aggregate", "fit", "score + write (workers)", "swap in"):
         assert f"<th>{stage}</th>" in text
     assert "<th>score</th>" not in text
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _scored_shop(size: int) -> ClvRun:
+    """``size`` earlier runs, then the latest with a fitted model that scored ``size``
+    customers."""
+    for _ in range(size):
+        _run()
+    run = _run()
+    ClvRun.objects.filter(pk=run.pk).update(alpha=2.0, a=0.5, b=2.5, customers=size)
+    customers = Customer.objects.bulk_create(Customer(external_id=f"C{i}") for i in range(size))
+    for i, customer in enumerate(customers):
+        _score(customer, run, predicted=f"{10 * i}.00")
+    return run
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_model_pages_cost_the_same_queries_at_any_size(
+    analyst_client: Client, django_assert_num_queries, size: int
+):
+    _scored_shop(size)
+
+    # Session, user, permissions (2), latest run, back-test, 99th percentile, bins, recent
+    # runs.
+    with django_assert_num_queries(9):
+        page = analyst_client.get(URL)
+    # Session, user, permissions (2), the scores with their segments (read while streaming).
+    with django_assert_num_queries(5):
+        export = analyst_client.get("/customers/model/scores.csv")
+        rows = b"".join(export.streaming_content).decode().splitlines()
+
+    assert 'id="clv-histogram"' in page.content.decode()
+    assert len(rows) == 1 + size

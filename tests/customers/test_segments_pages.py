@@ -188,3 +188,73 @@ def test_admin_lists_segment_tables(segmented, admin_client):
     assert admin_client.get(f"{url}change/").status_code == 200
     assert admin_client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
     assert SegmentTransition.objects.filter(pk=transition.pk).exists()
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _segmented_shop(size: int) -> Segment:
+    """``size`` scored customers in their segments, and one custom segment of all of them."""
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"C{i:03}", first_name=f"First{i:03}") for i in range(size)
+    )
+    custom = Segment.objects.create(
+        code="everyone",
+        name="Everyone",
+        kind=Segment.Kind.CUSTOM,
+        rules=[{"field": "p_alive", "op": "gte", "value": "0"}],
+    )
+    run = _run()
+    for i, customer in enumerate(customers):
+        _score(customer, run, predicted=f"{i}.50", historical="1")
+    services.segments_reassign(run_id=run.pk)
+    return custom
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_segment_pages_cost_the_same_queries_at_any_size(
+    make_staff, client, django_assert_num_queries, size
+):
+    custom = _segmented_shop(size)
+    client.force_login(make_staff("Admin"))
+
+    # Session, user, permissions (2); the latest reassignment, the trend (runs, figures),
+    # the overview (figures, segments), the segments naming the flows.
+    with django_assert_num_queries(10):
+        overview = client.get("/customers/segments/")
+    # Session, user, permissions (2), the segment, the page, its capped count, the latest
+    # reassignment, the segment's figures.
+    with django_assert_num_queries(9):
+        members = client.get(f"/customers/segments/{custom.pk}/")
+    # Session, user, permissions (2), the segment, its members (read while streaming).
+    with django_assert_num_queries(6):
+        export = client.get(f"/customers/segments/{custom.pk}/members.csv")
+        rows = b"".join(export.streaming_content).decode().splitlines()
+    # Session, user, permissions (2): the empty form needs nothing else.
+    with django_assert_num_queries(4):
+        new = client.get("/customers/segments/new/")
+    # Session, user, permissions (2), the segment.
+    with django_assert_num_queries(5):
+        edit = client.get(f"/customers/segments/{custom.pk}/edit/")
+
+    form = {
+        "name": "Alive",
+        "code": "",
+        "description": "",
+        "rules-TOTAL_FORMS": "1",
+        "rules-INITIAL_FORMS": "0",
+        "rules-0-field": "p_alive",
+        "rules-0-op": "gte",
+        "rules-0-value": "0.5",
+    }
+    # Session, user, permissions (2), the code checked free (form, then service), the
+    # segment saved, the latest reassignment, its members replaced in a savepoint (4), its
+    # figures replaced (2), all in one savepoint (2).
+    with django_assert_num_queries(16):
+        saved = client.post("/customers/segments/new/", form)
+
+    assert saved.status_code == 302
+    assert "Everyone" in overview.content.decode()
+    assert len(_rows(members)) == size
+    assert len(rows) == 1 + size
+    assert (new.status_code, edit.status_code) == (200, 200)
