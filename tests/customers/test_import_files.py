@@ -103,7 +103,7 @@ def test_batches_cost_a_fixed_number_of_queries(write_csv):
     # The import recorded, a savepoint per file and batch, the batch's reads and writes, the
     # figures and outcome, the loyalty check. PostgreSQL's batch is staged by COPY into
     # temporary tables and upserted in a few statements, under an advisory lock, with a
-    # first-load check before and ANALYZE after.
+    # first-load check before and ANALYZE after the first batch.
     assert len(many) == len(few) == per_backend(sqlite=13, postgresql=20)
     assert Order.objects.count() == 811
 
