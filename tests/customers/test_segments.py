@@ -157,9 +157,7 @@ def test_without_a_model_churn_is_a_year_without_purchase():
 
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["plain writes", "bulk writes"])
-def test_rerunning_the_same_run_changes_nothing(
-    bulk, monkeypatch, django_assert_num_queries, on_postgres
-):
+def test_rerunning_the_same_run_changes_nothing(bulk, monkeypatch, django_assert_num_queries):
     # PostgreSQL writes the outbox with its indexes deferred when the rows are a large
     # share of the table's estimated size, which earlier tests leave behind: pin the
     # choice, each way (SQLite always writes plainly; no rows are never a bulk write).
@@ -181,7 +179,7 @@ def test_rerunning_the_same_run_changes_nothing(
 
     # A fixed number of statements, whatever the number of customers (one more on
     # PostgreSQL: the transaction's work_mem and jit settings, but the median in one query).
-    with django_assert_num_queries(27 if on_postgres else 26):
+    with django_assert_num_queries(per_backend(sqlite=26, postgresql=27)):
         again = services.segments_reassign(run_id=run.pk)
 
     assert first.transitions == 20
