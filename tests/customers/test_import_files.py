@@ -107,6 +107,14 @@ def test_batches_cost_a_fixed_number_of_queries(write_csv):
     assert len(many) == len(few) == per_backend(sqlite=13, postgresql=20)
     assert Order.objects.count() == 811
 
+    three_batches = file_with(30, 20_000)
+    with CaptureQueriesContext(connection) as batched:
+        call_command("import_orders", str(three_batches), "--batch-rows", "10", stdout=StringIO())
+    # Three batches of 10 orders of known customers: the import's own 3 statements (and the
+    # first-load check and one ANALYZE on PostgreSQL) and each batch's 8 on SQLite (two
+    # savepoints, two reads, the orders, the figures), 15 on PostgreSQL.
+    assert len(batched) == per_backend(sqlite=3 + 3 * 8, postgresql=3 + 2 + 3 * 15)
+
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
 def test_a_utf16_or_utf32_file_is_refused_by_name_not_as_binary(write_csv, encoding):
