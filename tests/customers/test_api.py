@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.api import ByIdCursor
-from customers.models import Customer, Order
+from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,60 @@ def test_the_api_still_pages_with_its_own_cursors(
     assert [c["external_id"] for c in first["results"]] == ["C4", "C3"]
     assert [c["external_id"] for c in second["results"]] == ["C2", "C1"]
     assert back["results"] == first["results"]
+
+
+# ---------------------------------------------------------------- query counts
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_every_endpoint_costs_the_same_queries_at_any_size(
+    make_staff: Callable[..., User], django_assert_num_queries, size: int
+) -> None:
+    # Logged in by session, as a browser is: each request loads its user and permissions
+    # afresh (force_authenticate would keep one user object with its permissions cached).
+    client = APIClient()
+    client.force_login(make_staff("Analyst"))
+    channel = AcquisitionChannel.objects.create(name="Referral")
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"C{i}", acquisition_channel=channel) for i in range(size)
+    )
+    product = Product.objects.create(sku="TEA-1", name="Green tea", category="Tea")
+    orders = Order.objects.bulk_create(
+        Order(
+            external_id=f"O{i}",
+            customer=customers[0],
+            placed_at=timezone.now(),
+            total=Decimal("10.00"),
+            currency="USD",
+        )
+        for i in range(size)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            line_number=line,
+            product=product,
+            quantity=1,
+            unit_price=Decimal("5.00"),
+            amount=Decimal("5.00"),
+        )
+        for order in orders
+        for line in (1, 2)
+    )
+
+    # Session, user, permissions (2), the page of customers with their channels (a cursor
+    # page needs no count).
+    with django_assert_num_queries(5):
+        listing = client.get("/api/customers/").json()
+    # Session, user, permissions (2), the customer with their channel.
+    with django_assert_num_queries(5):
+        detail = client.get("/api/customers/C0/").json()
+    # Session, user, permissions (2), the customer twice (the permission check builds the
+    # view's queryset too), the page of orders, their lines with products.
+    with django_assert_num_queries(8):
+        placed = client.get("/api/customers/C0/orders/").json()
+
+    assert len(listing["results"]) == size
+    assert detail["acquisition_channel"] == "Referral"
+    assert len(placed["results"]) == size
+    assert all(len(order["lines"]) == 2 for order in placed["results"])

@@ -26,6 +26,7 @@ from tests.customers.test_clv_pipeline import (
     _shop,
     _shop_more,
 )
+from tests.query_counts import per_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +243,29 @@ def test_a_customer_whose_orders_arrive_during_the_run_is_scored_by_the_last_par
 
     assert staged == [2, 3]
     assert CustomerScore.objects.filter(customer__external_id="C100").exists()
+
+
+def test_a_part_and_the_finish_cost_a_fixed_number_of_queries(django_assert_num_queries):
+    _shop(customers=6, orders_each=3)
+    _shop_more(start=6, customers=30)
+    run, parts = _held_back(date(2025, 2, 28), per_part=30)
+    cuts = parts.breakpoints
+
+    # Parts of 30 and of 6 customers alike: the part, the range's purchases and refunds,
+    # then in a savepoint the part claimed, its scores staged (COPY on PostgreSQL, one
+    # executemany on SQLite) and the part marked done.
+    for part_id in parts.part_ids:
+        with django_assert_num_queries(8):
+            services.clv_run_part_score(part_id=part_id, breakpoints=cuts)
+    # The run, its unfinished parts counted, then in a savepoint the run locked, the staged
+    # scores made every customer's, the stage dropped, the parts' customers summed, success
+    # recorded; the run read back. PostgreSQL swaps in a fresh score table instead of an
+    # upsert and a delete: its constraints and indexes read, added and renamed.
+    with django_assert_num_queries(per_backend(sqlite=11, postgresql=42)):
+        finished = services.clv_run_finish(run_id=run.pk)
+
+    assert finished.status == "succeeded"
+    assert sorted(ClvRunPart.objects.filter(run=run).values_list("customers", flat=True)) == [
+        6,
+        30,
+    ]

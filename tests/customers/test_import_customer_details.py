@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
+from tests.query_counts import per_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -132,5 +133,8 @@ def test_the_latest_stored_orders_are_read_once_and_only_for_changing_details(wr
 
     # SQLite: one query for both customers' latest orders; PostgreSQL: inside the upsert.
     assert len(contested) - len(agreeing) == (0 if connection.vendor == "postgresql" else 1)
+    # The whole import of a batch (see test_batches_cost_a_fixed_number_of_queries).
+    assert len(agreeing) == per_backend(sqlite=11, postgresql=20)
+    assert len(contested) == per_backend(sqlite=12, postgresql=20)
     assert (_details()[1], _details("C2")[1]) == ("Ada", "Bo")
     assert "Customers: 0 new, 0 updated." in out

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from customers.models import OrderImport
+from tests.responses import streamed_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,5 +42,5 @@ def test_the_command_report_neutralises_formula_cells_as_the_download_does(
     ]
     pk = OrderImport.objects.get().pk
     download = admin_client.get(f"/customers/imports/{pk}/rejected-rows.csv")
-    body = b"".join(download.streaming_content).decode()
+    body = streamed_text(download)
     assert list(csv.reader(io.StringIO(body))) == written

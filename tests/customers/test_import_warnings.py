@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from customers.models import Customer, ImportRejection, Order, OrderImport, OrderLine, Product
+from tests.responses import streamed_text
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +143,7 @@ def test_lines_stamped_apart_take_the_earliest_time_with_a_warning(
     assert '<dt>Imported with a warning</dt><dd id="rows-warned">2</dd>' in page
 
     report = admin_client.get(f"/customers/imports/{order_import.pk}/rejected-rows.csv")
-    body = b"".join(report.streaming_content).decode()
+    body = streamed_text(report)
     assert list(csv.reader(io.StringIO(body))) == [
         ["row", "kind", "order_id", "column", "value", "reason"],
         ["2", "warning", "O1", "placed_at", "2025-03-01 10:16", reason],

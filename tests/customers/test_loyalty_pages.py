@@ -177,3 +177,39 @@ def test_an_upload_leaves_loyalty_alone_when_the_shop_has_no_tiers(
     assert len(callbacks) == 1  # the import itself, no loyalty run after it
     assert not PointsEntry.objects.exists()
     assert not LoyaltyStatus.objects.exists()
+
+
+# ---------------------------------------------------------------- query counts
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_loyalty_card_and_points_form_cost_the_same_queries_at_any_size(
+    make_staff, django_assert_num_queries, size
+):
+    """A customer with ``size`` orders: as many earnings, tier changes up to Gold."""
+    make_tiers()
+    ann = customer("ANN")
+    today = timezone.localdate()
+    for day in range(size):
+        buy(ann, today - timedelta(days=size - day), "100.00")
+        services.loyalty_refresh(as_of=today - timedelta(days=size - day))
+    client = logged_in(make_staff, "Support")
+
+    # Session, user, permissions (2), the customer, order figures, recent orders, their
+    # lines; the card's status with balance, 12-month activity, next tier, ledger, history.
+    with django_assert_num_queries(13):
+        page = client.get(f"/customers/{ann.pk}/")
+    # Session, user, permissions (2), the customer; in a savepoint, the balance row made
+    # sure of, then locked, changed by a conditional update, the ledger line written.
+    with django_assert_num_queries(11):
+        redeemed = client.post(
+            f"/customers/{ann.pk}/points/", {"action": "redeem", "points": "5", "reason": "x"}
+        )
+    with django_assert_num_queries(11):
+        adjusted = client.post(
+            f"/customers/{ann.pk}/points/", {"action": "adjust", "points": "-5", "reason": "x"}
+        )
+
+    assert page.content.decode().count("· Earned") == min(size, 20)
+    assert (redeemed.status_code, adjusted.status_code) == (302, 302)
+    assert PointsEntry.objects.exclude(kind="earn").count() == 2

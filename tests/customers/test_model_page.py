@@ -5,13 +5,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from customers.clv_runs import selectors
 from customers.models import ClvRun, Customer, CustomerScore
+from tests.customers.test_segments import _run, _score
 from tests.factories import order_with_coffee
+from tests.responses import streamed_text
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +49,14 @@ def test_anonymous_visitors_go_to_login(client: Client):
     assert response["Location"] == f"/login/?next={URL}"
 
 
-def test_page_shows_the_fit_timings_and_distribution(analyst_client: Client, demo_run: ClvRun):
+def test_page_shows_the_fit_timings_and_distribution(
+    analyst_client: Client, demo_run: ClvRun, django_assert_num_queries
+):
     assert demo_run.has_prediction
 
-    with CaptureQueriesContext(connection) as queries:
+    # Session, user, permissions (2), latest run, back-test, 99th percentile, bins, recent
+    # runs: the same at any number of customers.
+    with django_assert_num_queries(9):
         page = analyst_client.get(URL)
 
     assert page.status_code == 200
@@ -73,9 +77,6 @@ def test_page_shows_the_fit_timings_and_distribution(analyst_client: Client, dem
     assert "/static/vendor/plotly/plotly.min.js" in text
     assert "Download scores (CSV)" in text  # Analysts may export
     assert "No back-test yet" in text
-    # Session, user, permissions (2), latest run, recent runs, back-test, 99th percentile,
-    # bins: the same at any number of customers.
-    assert len(queries) <= 9
 
 
 def test_histogram_counts_every_customer_once(demo_run: ClvRun):
@@ -127,11 +128,14 @@ def test_support_sees_no_download_link(make_staff, demo_run: ClvRun):
     assert "Download scores (CSV)" not in text
 
 
-def test_customer_page_explains_the_customer_value(admin_client: Client, demo_run: ClvRun):
+def test_customer_page_explains_the_customer_value(
+    admin_client: Client, demo_run: ClvRun, django_assert_num_queries
+):
     score = CustomerScore.objects.filter(frequency__gte=2).order_by("customer_id").first()
     assert score is not None
 
-    with CaptureQueriesContext(connection) as queries:
+    # The customer page's 8 (its score comes with the customer) and the loyalty card's 5.
+    with django_assert_num_queries(13):
         text = admin_client.get(f"/customers/{score.customer_id}/").content.decode()
 
     assert 'id="customer-value"' in text
@@ -142,7 +146,6 @@ def test_customer_page_explains_the_customer_value(admin_client: Client, demo_ru
     assert f"{score.expected_purchases_90d:.2f} purchases" in text
     assert f"{score.rfm_score}</span> · R{score.rfm_recency} F{score.rfm_frequency} " in text
     assert "in the next 12 months" in text
-    assert len(queries) <= 8 + 5  # + the loyalty card
 
 
 def test_customer_page_without_a_score_says_why(admin_client: Client, demo_run: ClvRun):
@@ -175,3 +178,38 @@ def test_a_fanned_out_run_shows_its_worker_and_swap_timings(analyst_client: Clie
     for stage in ("aggregate", "fit", "score + write (workers)", "swap in"):
         assert f"<th>{stage}</th>" in text
     assert "<th>score</th>" not in text
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _scored_shop(size: int) -> ClvRun:
+    """``size`` earlier runs, then the latest with a fitted model that scored ``size``
+    customers."""
+    for _ in range(size):
+        _run()
+    run = _run()
+    ClvRun.objects.filter(pk=run.pk).update(alpha=2.0, a=0.5, b=2.5, customers=size)
+    customers = Customer.objects.bulk_create(Customer(external_id=f"C{i}") for i in range(size))
+    for i, customer in enumerate(customers):
+        _score(customer, run, predicted=f"{10 * i}.00")
+    return run
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_model_pages_cost_the_same_queries_at_any_size(
+    analyst_client: Client, django_assert_num_queries, size: int
+):
+    _scored_shop(size)
+
+    # Session, user, permissions (2), latest run, back-test, 99th percentile, bins, recent
+    # runs.
+    with django_assert_num_queries(9):
+        page = analyst_client.get(URL)
+    # Session, user, permissions (2), the scores with their segments (read while streaming).
+    with django_assert_num_queries(5):
+        export = analyst_client.get("/customers/model/scores.csv")
+        rows = streamed_text(export).splitlines()
+
+    assert 'id="clv-histogram"' in page.content.decode()
+    assert len(rows) == 1 + size

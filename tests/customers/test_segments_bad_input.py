@@ -27,6 +27,7 @@ from customers.models import (
 from customers.segments.rules import RULE_FIELDS, rules_clean, rules_queryset
 from tests.customers.test_segments import _customers, _run, _score
 from tests.customers.test_segments_outbox import _segmented
+from tests.query_counts import per_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -476,7 +477,7 @@ def test_the_customer_page_explains_with_usable_recorded_thresholds(admin_client
 
 
 def test_each_custom_segment_costs_a_savepoint_around_its_two_statements(
-    django_assert_num_queries, on_postgres
+    django_assert_num_queries,
 ):
     customers = _customers(20)
     run = _run()
@@ -485,7 +486,7 @@ def test_each_custom_segment_costs_a_savepoint_around_its_two_statements(
     services.segments_reassign(run_id=run.pk)
     # A re-run of the run: a fixed number of statements, whatever the number of customers
     # (one more on PostgreSQL: work_mem and jit settings, but the median in one query).
-    without_custom = 27 if on_postgres else 26
+    without_custom = per_backend(sqlite=26, postgresql=27)
     with django_assert_num_queries(without_custom):
         services.segments_reassign(run_id=run.pk)
     _with_bad_segment()
