@@ -1,8 +1,12 @@
 """Read API for customers and their orders (DRF, thin views, output serializers)."""
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from clvcrm.core.api_pagination import CheckedCursorPagination
 from customers.models import Customer, Order, OrderLine
@@ -75,8 +79,15 @@ class CustomerOrdersApi(generics.ListAPIView):
     pagination_class = ByIdCursor
 
     def get_queryset(self) -> QuerySet[Order]:
-        customer = get_object_or_404(Customer, external_id=self.kwargs["external_id"])
+        # Lazy, reading nothing: the permission check builds it to learn the model before
+        # the customer is looked up, so a user without the permission learns nothing of
+        # which customers exist (a 403 either way).
         lines = OrderLine.objects.select_related("product")
-        return Order.objects.filter(customer=customer).prefetch_related(
-            Prefetch("lines", queryset=lines)
-        )
+        return Order.objects.filter(
+            customer__external_id=self.kwargs["external_id"]
+        ).prefetch_related(Prefetch("lines", queryset=lines))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The page of orders; an unknown customer is a 404, not an empty list."""
+        get_object_or_404(Customer.objects.only("pk"), external_id=self.kwargs["external_id"])
+        return super().list(request, *args, **kwargs)

@@ -24,6 +24,27 @@ def test_api_refuses_anonymous_and_users_without_a_role(make_staff):
     assert client.get("/api/customers/").status_code == 403
 
 
+def test_a_user_without_the_permission_cannot_tell_which_customers_exist(make_staff):
+    Customer.objects.create(external_id="C1")
+    user = make_staff("Analyst")
+    user.groups.clear()
+    client = APIClient()
+    client.force_authenticate(user)
+
+    known = client.get("/api/customers/C1/orders/")
+    unknown = client.get("/api/customers/NOBODY/orders/")
+
+    assert (known.status_code, unknown.status_code) == (403, 403)
+    assert known.json() == unknown.json()
+
+
+def test_an_unknown_customer_has_no_orders_page(make_staff):
+    client = APIClient()
+    client.force_authenticate(make_staff("Analyst"))
+
+    assert client.get("/api/customers/NOBODY/orders/").status_code == 404
+
+
 def test_api_lists_customers_and_their_orders(make_staff):
     customers = [
         Customer.objects.create(external_id=f"C{i}", email=f"c{i}@example.com") for i in range(3)
@@ -150,9 +171,9 @@ def test_every_endpoint_costs_the_same_queries_at_any_size(
     # Session, user, permissions (2), the customer with their channel.
     with django_assert_num_queries(5):
         detail = client.get("/api/customers/C0/").json()
-    # Session, user, permissions (2), the customer twice (the permission check builds the
-    # view's queryset too), the page of orders, their lines with products.
-    with django_assert_num_queries(8):
+    # Session, user, permissions (2), the customer exists, the page of orders, their lines
+    # with products.
+    with django_assert_num_queries(7):
         placed = client.get("/api/customers/C0/orders/").json()
 
     assert len(listing["results"]) == size
