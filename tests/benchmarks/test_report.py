@@ -49,7 +49,7 @@ def _published(heading: str) -> str:
 def _figures(line: str) -> tuple[dict[str, str], dict[str, str]]:
     """The machine and PostgreSQL figures a published Machine line was written from."""
     box = re.search(
-        r"\*\* (?P<cpus>\d+) CPUs \((?P<cpu>[^)]+)\), (?P<ram>[\d.]+ GiB) RAM, Linux "
+        r"\*\* (?P<cpus>\d+) CPUs \((?P<cpu>.+?)\), (?P<ram>[\d.]+ GiB) RAM, Linux "
         r"(?P<kernel>\S+); PostgreSQL (?P<server_version>.+?) on the same machine .*"
         r"Python (?P<python>[\d.]+)\. Load average (?P<load>[\d.]+) when the run started, "
         r"(?P<load_end>[\d.]+) when",
