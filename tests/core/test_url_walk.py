@@ -374,6 +374,8 @@ def test_staff_pages_and_the_api_never_answer_5xx(
     assert without_page == {name for name in NO_PAGE if not name.startswith("admin:")}
 
 
+# The admin's date hierarchy builds a naive moment from year 1, as asked: Django warns of it.
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime:RuntimeWarning")
 def test_the_admin_never_answers_5xx(
     shop: None, walk: Walk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
