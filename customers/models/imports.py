@@ -51,6 +51,20 @@ class OrderImport(models.Model):
         max_length=3, blank=True, default="", help_text="The currency the amounts were read in."
     )
 
+    class FileFormat(models.TextChoices):
+        # The labels of customers.order_import.formats (a test keeps them the same).
+        CLVCRM = "", "clvcrm CSV"
+        SHOPIFY = "shopify", "Shopify orders export"
+        WOOCOMMERCE = "woocommerce", "WooCommerce order export (one row per line item)"
+
+    file_format = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        choices=FileFormat.choices,
+        help_text="The shop export the file was recognised as (empty: clvcrm's own format).",
+    )
+
     class Meta:
         ordering = ["-created_at"]
 

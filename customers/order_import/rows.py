@@ -85,6 +85,7 @@ TEXT_LENGTHS = {
     "category": _max_length(Product, "category"),
 }
 _OPTIONAL_TEXT = (
+    "order_total",
     "refunded_amount",
     "email",
     "first_name",
@@ -132,6 +133,9 @@ class ParsedRow:
     refunded_amount: Decimal | None
     placed_at_text: str
     warnings: tuple[RowWarning, ...] = ()
+    # On line rows: the order's total when it is not the sum of its lines (shipping, taxes,
+    # discounts: a shop export's order total); None: the lines add up to it.
+    order_total: Decimal | None = None
 
 
 Reject = Callable[[str, str], None]
@@ -189,6 +193,8 @@ class RowParser:
         if placed_at > self.latest_placed_at:
             return None
         optional = {name: values[name] for name, _ in self._optional if values[name]}
+        if "order_total" in optional:
+            return None  # rare (shop exports): the detailed path checks it against the lines
         if optional and not _optional_ok(optional):
             return None
         currency = optional.get("currency", "").upper() or self.base_currency
@@ -248,6 +254,7 @@ class RowParser:
         quantity = check("quantity", _quantity)
         unit_price = check("unit_price", _unit_price)
         refunded = check("refunded_amount", _refund)
+        order_total = check("order_total", _order_total)
         sku = check("sku", _sku)
         texts = {c: _text(row, c, values.get(c, ""), order_id, warnings) for c in TEXT_LENGTHS}
         if not sku and (values.get("product_name") or values.get("category")):
@@ -256,6 +263,8 @@ class RowParser:
             expected = line_amount(quantity, unit_price)
             if expected != amount:
                 reject("amount", _line_mismatch(quantity, values["unit_price"], expected))
+        if not sku and order_total is not None:
+            reject("order_total", "given without a sku (a one-row order's amount is its total)")
         if not sku and refunded is not None and amount is not None and refunded > amount:
             reject("refunded_amount", f"larger than the order's amount {amount}")
         if problems:
@@ -293,6 +302,7 @@ class RowParser:
             refunded,
             values["placed_at"],
             tuple(warnings),
+            order_total,
         )
 
     def width_problem(self, row: int, fields: list[str]) -> Rejection | None:
@@ -455,6 +465,10 @@ def _amount(value: str, column: str, reject: Reject) -> Decimal | None:
         reject(column, "missing")
         return None
     return _decimal(value, column, reject, TOTAL_FIELD, negative=NEGATIVE_AMOUNT)
+
+
+def _order_total(value: str, column: str, reject: Reject) -> Decimal | None:
+    return _decimal(value, column, reject, TOTAL_FIELD, NEGATIVE_AMOUNT) if value else None
 
 
 def _refund(value: str, column: str, reject: Reject) -> Decimal | None:

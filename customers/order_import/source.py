@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from customers.order_import.errors import ImportFileError
+from customers.order_import.formats import ExportFormat, recognise
 
 REQUIRED_COLUMNS = ("customer_id", "order_id", "placed_at", "amount")
 OPTIONAL_COLUMNS = (
+    "order_total",
     "refunded_amount",
     "email",
     "first_name",
@@ -52,12 +54,15 @@ csv.field_size_limit(MAX_CELL)
 
 @dataclass(frozen=True)
 class CsvLayout:
-    """What the header told us: delimiter, column positions, columns we will ignore."""
+    """What the header told us: delimiter, column positions, columns we will ignore, and
+    the shop export it is (``None``: clvcrm's own format; then ``columns`` are clvcrm's,
+    else the export's, by normalised name)."""
 
     delimiter: str
     columns: dict[str, int]
     ignored: tuple[str, ...]
     size: int
+    file_format: ExportFormat | None = None
 
 
 def inspect_file(path: Path) -> CsvLayout:
@@ -152,6 +157,10 @@ def _layout_from_header(header_line: str, size: int) -> CsvLayout:
         names = [_normalise(n) for n in _header_cells(header_line, delimiter)]
         if set(REQUIRED_COLUMNS) <= set(names):
             return _layout(names, delimiter, size)
+        export = recognise(names)
+        if export is not None:
+            columns = {name: i for i, name in reversed(list(enumerate(names))) if name}
+            return CsvLayout(delimiter, columns, (), size, export)
         if len(set(names) & set(KNOWN_COLUMNS)) > len(set(best) & set(KNOWN_COLUMNS)):
             best = names
     found = ", ".join(n for n in best if n) or header_line.strip()[:200]
