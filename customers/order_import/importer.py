@@ -121,6 +121,8 @@ class _Source:
     ignored: tuple[str, ...]
     records: Callable[[Callable[[int], None] | None], Iterator[Record]]
     file_format: ExportFormat | None = None
+    # clvcrm column → the file's column it was read from (shop exports).
+    file_columns: dict[str, str] = field(default_factory=dict)
 
 
 def import_file(
@@ -197,7 +199,7 @@ def _export_source(path: Path, layout: CsvLayout, export: ExportFormat) -> _Sour
         for row, mapped in export.map_rows(rows, layout.columns):
             yield row, _clvcrm_fields(mapped)
 
-    return _Source(CLVCRM_COLUMNS, (), read, export)
+    return _Source(CLVCRM_COLUMNS, (), read, export, export.file_columns(layout.columns))
 
 
 def _clvcrm_fields(mapped: MappedRow) -> list[str] | csv.Error:
@@ -224,6 +226,7 @@ def _import(
     rows = batch_rows or batch_rows_default()
     order_id_index = source.columns["order_id"]
     export = source.file_format
+    file_columns = source.file_columns
     if export is not None and order_import is not None:
         OrderImport.objects.filter(pk=order_import.pk).update(file_format=export.key)
 
@@ -231,8 +234,8 @@ def _import(
         chunks = raw_chunks(source.records(on_bytes), order_id_index, rows)
         for chunk in chunks:
             batch = fast_batch(chunk, parser) or _checked_batch(chunk, parser)
-            if export is not None:
-                _name_file_columns(batch, export.columns)
+            if file_columns:
+                _name_file_columns(batch, file_columns)
             yield prepare(batch)
 
     writing = _Writing(order_import, dry_run)

@@ -109,7 +109,9 @@ def test_the_shopify_export_maps_refunds_cancellations_guests_and_totals():
     summary = services.orders_import(path=data_file("shopify_orders_export.csv"))
 
     orders = {o.external_id: o for o in Order.objects.select_related("customer")}
-    assert sorted(orders) == ["#1001", "#1002", "#1003", "#1004", "#1006"]
+    # Keyed by the order's Id (Shopify's own, as its webhooks name orders), not its Name.
+    assert sorted(orders) == [f"555000100{n}" for n in (1, 2, 3, 4, 6)]
+    orders = {f"#100{n}": orders[f"555000100{n}"] for n in (1, 2, 3, 4, 6)}
     # The order's Total (with shipping, taxes and discounts), not the sum of its lines.
     assert orders["#1001"].total == Decimal("34.90")
     assert orders["#1001"].lines.count() == 2
@@ -207,7 +209,7 @@ def test_shopify_rows_are_rejected_with_the_file_column_and_reason(write_csv):
         (5, "Email", "not-an-email", "not a valid email address"),
         (
             6,
-            "Name",
+            "Name",  # the file has no Id column: the Name is the order's id
             "#5",
             "row 7 of this order was rejected; an order is imported whole or not at all",
         ),
@@ -325,8 +327,14 @@ def test_the_model_names_each_format_as_the_import_does():
     assert {f.key: f.label for f in FORMATS} == {k: v for k, v in labels.items() if k}
 
 
-@pytest.mark.parametrize("name", ["shopify_orders.csv", "woocommerce_orders.csv"])
-def test_the_readme_examples_import(name):
+@pytest.mark.parametrize(
+    ("name", "orders"),
+    [
+        ("shopify_orders.csv", ["5550001001", "5550001002"]),
+        ("woocommerce_orders.csv", ["501", "502"]),
+    ],
+)
+def test_the_readme_examples_import(name, orders):
     readme = (EXAMPLES.parents[1] / "README.md").read_text()
     example = EXAMPLES / name
     assert example.read_text() in readme.replace("```csv\n", "")
@@ -335,7 +343,13 @@ def test_the_readme_examples_import(name):
 
     assert summary.file_format is not None
     assert summary.counts.rows_rejected == 0
-    assert Order.objects.count() == 2
+    assert list(
+        Order.objects.order_by("external_id").values_list("external_id", "total", "refunded_amount")
+    ) == [
+        (orders[0], Decimal("34.90"), Decimal("0.00")),
+        (orders[1], Decimal("9.90"), Decimal("4.95")),
+    ]
+    assert OrderLine.objects.count() == 3
 
 
 def test_rejections_are_reports_of_the_file(write_csv):

@@ -61,6 +61,17 @@ class ExportFormat:
     required: frozenset[str]
     columns: dict[str, str]
     mapper: Callable[[dict[str, int]], "Callable[[int, Cells], dict[str, str] | list[Rejection]]"]
+    # clvcrm column → (the file's column it needs, what fills it when the file lacks that).
+    fallbacks: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def file_columns(self, names: dict[str, int]) -> dict[str, str]:
+        """For each clvcrm column, the column of this file (by normalised ``names``) it
+        comes from: how a rejection names the cell."""
+        columns = dict(self.columns)
+        for column, (needed, fallback) in self.fallbacks.items():
+            if needed not in names:
+                columns[column] = fallback
+        return columns
 
     def recognises(self, names: list[str]) -> bool:
         return self.required <= set(names)

@@ -1,17 +1,21 @@
 """Shopify's "Export orders" CSV (Shopify admin: Orders, Export, "CSV for Excel, Numbers,
 or other spreadsheet programs").
 
-The format as Shopify's help centre describes it ("Exporting orders", help.shopify.com,
-Orders > Export) and as shop integrators document it (docs.xbp.app, "Shopify order export
-format"; Matrixify's and StoreRobo's column references): one row per line item; the order's
+Sources: docs.xbp.app, "Shopify order export format" (the layout: one row per line item,
+order-level fields on the order's first row, with a real export's row), and the Orders
+column references of Matrixify (matrixify.app/documentation/orders/) and StoreRobo
+(webtoffee.com) for ``Id`` and ``Name`` (Shopify lets several orders share a Name).
+One row per line item; the order's
 own fields (Email, Financial Status, Currency, Total, Refunded Amount, Created at, Cancelled
 at, Billing Name, Billing Country, Accepts Marketing) are on the first row of the order and
 may be empty on the rows of its other line items; rows of one order share its ``Name``
-(``#1001``). Times are written ``2025-03-01 10:15:00 +0100``. The standard export has no
+(``#1001``); its ``Id`` (on the first row) is Shopify's unique id of the order, the one its
+webhooks and refunds use, so it is the order's id here (``Name`` where a file has no ``Id``).
+Times are written ``2025-03-01 10:15:00 +0100``. The standard export has no
 customer id: a customer is keyed by email (a ``Customer ID`` column, which some export apps
 add, is used when given).
 
-Read: Name (the order id), Email, Customer ID, Financial Status, Cancelled at, Currency,
+Read: Id (the order id), Name, Email, Customer ID, Financial Status, Cancelled at, Currency,
 Total, Refunded Amount, Created at, Accepts Marketing, Billing Name, Billing Country, and per
 line Lineitem sku, Lineitem name, Lineitem quantity, Lineitem price. Every other column is
 left alone.
@@ -53,8 +57,10 @@ class _Mapper:
         self.has_customer_id = "customer_id" in columns
 
     def __call__(self, row: int, cells: Cells) -> dict[str, str] | list[Rejection]:
-        order_id = cells("name")
-        first = self.orders.first_row(order_id, cells)
+        # Rows of one order share its Name; its Id (on the first row) is the order's key
+        # wherever Shopify names the order (webhooks and refunds name it by id).
+        first = self.orders.first_row(cells("name"), cells)
+        order_id = first("id") or cells("name")
         problem = Problems(row, order_id)
         email = first("email")
         customer_id = first("customer_id") if self.has_customer_id else ""
@@ -141,7 +147,7 @@ SHOPIFY = ExportFormat(
     ),
     columns={
         "customer_id": "Email",
-        "order_id": "Name",
+        "order_id": "Id",
         "placed_at": "Created at",
         "amount": "Lineitem price",
         "order_total": "Total",
@@ -159,4 +165,5 @@ SHOPIFY = ExportFormat(
         "unit_price": "Lineitem price",
     },
     mapper=_Mapper,
+    fallbacks={"order_id": ("id", "Name")},
 )

@@ -1,8 +1,10 @@
 """WooCommerce's order export: the Customer/Order/Coupon Export extension (SkyVerge, sold on
 woocommerce.com), format "Default CSV format - One row per line item".
 
-The format as the extension documents it (woocommerce.com, "Customer/Order/Coupon Export";
-GoDaddy's help page "About Customer/Order/Coupon Export's export formats"): one row per line
+Sources: the extension's own column list (its ``Orders_Export_Format_Definition`` data
+sources, SkyVerge, GPL; documented at docs.woocommerce.com/document/ordercustomer-csv-exporter/)
+and GoDaddy's help page "About Customer/Order/Coupon Export's export formats" (the built-in
+formats, among them "Default CSV format - One row per line item"). One row per line
 item, each row repeating the order's columns (order_id, order_number, order_date, status,
 order_total, refunded_total, order_currency, customer_id, billing_first_name,
 billing_last_name, billing_email, billing_country, ...) followed by the item's (item_name,
