@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 
 from customers.order_import.errors import Rejection
 
+
+def normalise(name: str) -> str:
+    """A header's column name as the import compares it: ``Lineitem quantity`` is
+    ``lineitem_quantity``."""
+    return name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
 # A row of a shop's file: its number and its cells, or the CSV error that made it unreadable.
 SourceRecord = tuple[int, list[str] | csv.Error]
 # A row in clvcrm's format ({column: text}), or why the format rejected it.
