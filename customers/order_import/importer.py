@@ -25,7 +25,7 @@ from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import Record, Refused, fast_batch, raw_chunks
 from customers.order_import.errors import Rejection, RowReport, RowWarning
 from customers.order_import.first_load import FirstLoad
-from customers.order_import.formats import ExportFormat
+from customers.order_import.formats import CLVCRM_LABEL, ExportFormat
 from customers.order_import.formats.base import MappedRow
 from customers.order_import.report_spool import ReportSpool
 from customers.order_import.rows import ParsedRow, RowParser
@@ -63,6 +63,8 @@ class ImportSummary:
     currency: str = ""
     # The shop export the file was recognised as (``None``: clvcrm's own format).
     file_format: ExportFormat | None = None
+    # What the file was read as, for people ("": records given in code, not a file).
+    format_label: str = ""
     first_rejections: list[Rejection] = field(default_factory=list)
     first_warnings: list[RowWarning] = field(default_factory=list)
 
@@ -77,8 +79,8 @@ class ImportSummary:
         """A short human summary, as the command prints it and the upload page shows it."""
         c = self.counts
         verb = "would be" if self.dry_run else "was"
-        export = self.file_format
-        lines = [f"Format: {export.label} (recognised by its header)."] if export else []
+        label = self.format_label
+        lines = [f"Format: {label} (recognised by its header)."] if label else []
         lines += [
             f"{c.rows:,} row(s) read; {c.rows_rejected:,} rejected.",
             f"Orders: {c.orders_created:,} new, {c.orders_updated:,} updated (status or "
@@ -123,6 +125,7 @@ class _Source:
     file_format: ExportFormat | None = None
     # clvcrm column → the file's column it was read from (shop exports).
     file_columns: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # what the file was read as; "" for records given in code
 
 
 def import_file(
@@ -157,6 +160,7 @@ def import_file(
             layout.columns,
             layout.ignored,
             lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
+            label=CLVCRM_LABEL,
         )
     return _import(source, dry_run, order_import, on_rejection, on_warning, on_progress, batch_rows)
 
@@ -199,7 +203,8 @@ def _export_source(path: Path, layout: CsvLayout, export: ExportFormat) -> _Sour
         for row, mapped in export.map_rows(rows, layout.columns):
             yield row, _clvcrm_fields(mapped)
 
-    return _Source(CLVCRM_COLUMNS, (), read, export, export.file_columns(layout.columns))
+    columns = export.file_columns(layout.columns)
+    return _Source(CLVCRM_COLUMNS, (), read, export, columns, export.label)
 
 
 def _clvcrm_fields(mapped: MappedRow) -> list[str] | csv.Error:
@@ -222,7 +227,9 @@ def _import(
 ) -> ImportSummary:
     currency = settings.SHOP_CURRENCY
     parser = RowParser(source.columns, currency, ZoneInfo(settings.TIME_ZONE))
-    summary = ImportSummary(Counts(), dry_run, source.ignored, currency, source.file_format)
+    summary = ImportSummary(
+        Counts(), dry_run, source.ignored, currency, source.file_format, source.label
+    )
     rows = batch_rows or batch_rows_default()
     order_id_index = source.columns["order_id"]
     export = source.file_format

@@ -109,6 +109,7 @@ def test_an_export_imports_exactly_as_its_clvcrm_equivalent(export, equivalent):
     c = from_export.counts
     assert (c.rows, c.rows_rejected, c.orders_created, c.customers_created) == (8, 1, 5, 3)
     assert from_clvcrm.file_format is None
+    assert from_clvcrm.describe().startswith("Format: clvcrm CSV (recognised by its header).\n")
 
 
 def test_the_shopify_export_maps_refunds_cancellations_guests_and_totals():
@@ -402,3 +403,29 @@ def test_clvcrm_order_total_sets_an_order_with_lines_apart_from_their_sum(write_
             "larger than the order's total 3.00; an order is imported whole or not at all",
         ),
     ]
+
+
+def test_whatever_goes_wrong_mapping_a_row_rejects_that_row_only(write_csv, monkeypatch):
+    def boom(text: str) -> str:
+        if text.startswith("2025-03-02"):
+            raise RuntimeError("boom")
+        return text.replace(" +0100", "+01:00").replace(" ", "T")
+
+    monkeypatch.setattr("customers.order_import.formats.shopify._moment", boom)
+    rows = [
+        "#1,a@example.com,paid,no,USD,5.00,2025-03-01 10:00:00 +0100,1,Mug,5.00,M,A B,GB,,",
+        "#2,a@example.com,paid,no,USD,5.00,2025-03-02 10:00:00 +0100,1,Mug,5.00,M,A B,GB,,",
+    ]
+
+    summary = services.orders_import(path=write_csv(SHOPIFY_HEADER + "\n".join(rows) + "\n"))
+
+    assert _rejections(summary) == [(3, "", "", "could not be read (RuntimeError: boom)")]
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["#1"]
+
+
+def test_records_given_in_code_name_no_file_format():
+    record = {"customer_id": "C1", "order_id": "O1", "placed_at": "2025-01-01", "amount": "1"}
+
+    summary = services.orders_import_records(records=[record])
+
+    assert summary.describe().startswith("1 row(s) read; 0 rejected.")

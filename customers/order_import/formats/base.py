@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from customers.order_import.errors import Rejection
+from customers.order_import.rows import unreadable
 
 
 def normalise(name: str) -> str:
@@ -95,7 +96,7 @@ class ExportFormat:
             try:
                 yield row, mapper(row, Cells(fields, columns))
             except Exception as exc:  # the safety net: one row never stops the import
-                yield row, [Rejection(row, "", "", f"could not be read ({type(exc).__name__})")]
+                yield row, [Rejection(row, "", "", unreadable(exc))]
 
 
 class OrderRows:
