@@ -13,6 +13,7 @@ from django.db import transaction
 
 from customers import services
 from customers.models import Customer, Order, OrderImport, OrderLine, Product
+from customers.order_import import write_thread
 from customers.order_import.errors import ImportFileError, RowReport
 from customers.order_import.formats import (
     FORMATS,
@@ -22,6 +23,7 @@ from customers.order_import.formats import (
     label_of,
 )
 from customers.order_import.importer import ImportSummary
+from customers.order_import.reader_process import batches_from_child
 from customers.order_import.source import inspect_file
 from tests.datasets import data_file
 
@@ -429,3 +431,37 @@ def test_records_given_in_code_name_no_file_format():
     summary = services.orders_import_records(records=[record])
 
     assert summary.describe().startswith("1 row(s) read; 0 rejected.")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_export_read_by_the_forked_reader_imports_the_same(monkeypatch):
+    """On PostgreSQL the command reads in a child process; the mapping happens there."""
+    forked = []
+
+    def child(read, on_progress):
+        forked.append(True)
+        return batches_from_child(read, on_progress)
+
+    monkeypatch.setattr(write_thread, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(write_thread, "batches_from_child", child)
+
+    call_command(
+        "import_orders",
+        str(data_file("shopify_orders_export.csv")),
+        "--batch-rows",
+        "2",
+        stdout=StringIO(),
+    )
+
+    assert forked == [True]
+    run = OrderImport.objects.get()
+    assert (run.status, run.file_format, run.rows_total, run.rows_rejected) == (
+        "succeeded",
+        SHOPIFY_KEY,
+        8,
+        1,
+    )
+    assert list(run.rejections.values_list("row", "column", "value")) == [(8, "Currency", "EUR")]
+    assert Order.objects.count() == 5
+    assert OrderLine.objects.count() == 7
