@@ -25,7 +25,7 @@ from customers.order_import.batches import Batch, iter_batches
 from customers.order_import.columnar import Record, Refused, fast_batch, raw_chunks
 from customers.order_import.errors import Rejection, RowReport, RowWarning
 from customers.order_import.first_load import FirstLoad
-from customers.order_import.formats import CLVCRM_LABEL, ExportFormat
+from customers.order_import.formats import ExportFormat
 from customers.order_import.formats.base import MappedRow
 from customers.order_import.report_spool import ReportSpool
 from customers.order_import.rows import ParsedRow, RowParser
@@ -63,7 +63,7 @@ class ImportSummary:
     currency: str = ""
     # The shop export the file was recognised as (``None``: clvcrm's own format).
     file_format: ExportFormat | None = None
-    # What the file was read as, for people ("": records given in code, not a file).
+    # What the file was read as, for people ("": clvcrm's format, or records given in code).
     format_label: str = ""
     first_rejections: list[Rejection] = field(default_factory=list)
     first_warnings: list[RowWarning] = field(default_factory=list)
@@ -125,7 +125,7 @@ class _Source:
     file_format: ExportFormat | None = None
     # clvcrm column → the file's column it was read from (shop exports).
     file_columns: dict[str, str] = field(default_factory=dict)
-    label: str = ""  # what the file was read as; "" for records given in code
+    label: str = ""  # what the file was read as; "": clvcrm's format, or records in code
 
 
 def import_file(
@@ -160,7 +160,6 @@ def import_file(
             layout.columns,
             layout.ignored,
             lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
-            label=CLVCRM_LABEL,
         )
     return _import(source, dry_run, order_import, on_rejection, on_warning, on_progress, batch_rows)
 
@@ -311,6 +310,9 @@ def _checked_batch(chunk: list[Record], parser: RowParser) -> Batch:
     return next(iter_batches(_parse_records(parser, iter(chunk)), len(chunk) + 1), Batch())
 
 
+T = TypeVar("T", Rejection, RowWarning)
+
+
 def _name_file_columns(batch: Batch, columns: dict[str, str]) -> None:
     """Name, in a shop export's report, the file's column a clvcrm column came from."""
 
@@ -320,9 +322,6 @@ def _name_file_columns(batch: Batch, columns: dict[str, str]) -> None:
 
     batch.rejections = [renamed(r) for r in batch.rejections]
     batch.warnings = [renamed(w) for w in batch.warnings]
-
-
-T = TypeVar("T", Rejection, RowWarning)
 
 
 def _parse_records(

@@ -193,8 +193,6 @@ class RowParser:
         if placed_at > self.latest_placed_at:
             return None
         optional = {name: values[name] for name, _ in self._optional if values[name]}
-        if "order_total" in optional:
-            return None  # rare (shop exports): the detailed path checks it against the lines
         if optional and not _optional_ok(optional):
             return None
         currency = optional.get("currency", "").upper() or self.base_currency
@@ -203,6 +201,9 @@ class RowParser:
             return None
         amount = Decimal(amount_text).quantize(CENT)
         sku = optional.get("sku", "")
+        total_text = optional.get("order_total")  # shop exports: an order's total on its lines
+        if total_text is not None and not (sku and PLAIN_AMOUNT.fullmatch(total_text)):
+            return None
         quantity = int(optional["quantity"]) if "quantity" in optional else 1
         unit_price = _unit_price_of(optional.get("unit_price"))
         if sku and unit_price is not None and line_amount(quantity, unit_price) != amount:
@@ -231,6 +232,7 @@ class RowParser:
             unit_price,
             refunded.quantize(CENT) if refunded is not None else None,
             values["placed_at"],
+            order_total=Decimal(total_text).quantize(CENT) if total_text is not None else None,
         )
 
     def _detailed(self, row: int, values: dict[str, str]) -> ParsedRow | list[Rejection]:
