@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 
 from clvcrm.core.input_values import InputValueError, integer_from_text
 from customers.models import AcquisitionChannel
+from customers.order_import.source import KNOWN_COLUMNS, REQUIRED_COLUMNS
 from customers.selectors import CUSTOMER_SORTS, DEFAULT_CUSTOMER_SORT
 
 
@@ -78,3 +79,22 @@ class OrderImportForm(forms.Form):
             self.errors.pop("file", None)
             self.add_error("file", upload_too_large_message())
         return super().clean()
+
+
+class ColumnMappingForm(forms.Form):
+    """Which of a file's columns gives each clvcrm column (README, "Importing orders")."""
+
+    def __init__(self, *args: Any, header: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "(not in this file)")] + [(name, name) for name in header if name]
+        for column in KNOWN_COLUMNS:
+            self.fields[column] = forms.ChoiceField(choices=choices, required=False, label=column)
+
+    def clean(self) -> dict | None:
+        cleaned = super().clean() or {}
+        missing = [c for c in REQUIRED_COLUMNS if not cleaned.get(c)]
+        if missing:
+            raise forms.ValidationError(
+                f"Choose the file's column for {', '.join(missing)}: every order needs them."
+            )
+        return cleaned

@@ -24,9 +24,18 @@ from customers.clv_runs.run import default_settings, run_execute, run_start
 from customers.loyalty.ledger import points_change
 from customers.loyalty.points import PointsRun, points_earn, points_expire, points_reverse
 from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
-from customers.models import ClvBacktest, ClvRun, Customer, OrderImport, PointsEntry, Segment
+from customers.models import (
+    ClvBacktest,
+    ClvRun,
+    ColumnMapping,
+    Customer,
+    OrderImport,
+    PointsEntry,
+    Segment,
+)
 from customers.order_import import importer, retention
 from customers.order_import.errors import ImportFileError
+from customers.order_import.formats.mapped import header_key
 from customers.order_import.importer import ImportSummary, OnReport
 from customers.segments import custom, outbox
 from customers.segments.reassign import Reassignment, reassign_run
@@ -43,6 +52,7 @@ __all__ = [
     "loyalty_tiers_evaluate",
     "order_import_files_expire",
     "order_import_finish",
+    "order_import_map_columns",
     "order_import_run",
     "order_import_start",
     "orders_import",
@@ -124,6 +134,32 @@ def order_import_start(*, order_import: OrderImport) -> None:
     The pipeline's task runs it (:func:`order_import_run`) and then what follows an import.
     """
     enqueue_on_commit(ORDER_IMPORT_RUN_TASK, order_import.pk)
+
+
+def order_import_map_columns(
+    *,
+    order_import: OrderImport,
+    header: list[str],
+    columns: dict[str, str],
+    user: User | None = None,
+) -> ColumnMapping:
+    """Remember which of the file's columns gives each clvcrm column, for this file's
+    ``header`` and every later file with the same one, then import the file again.
+
+    ``columns`` maps clvcrm columns to the file's (as written; empty: not in the file).
+    The import, failed for its missing columns, goes back to pending and is queued.
+    """
+    chosen = {column: name for column, name in columns.items() if name}
+    with transaction.atomic():
+        mapping, _ = ColumnMapping.objects.update_or_create(
+            header_key=header_key(header),
+            defaults={"header": header, "columns": chosen, "updated_by": user},
+        )
+        OrderImport.objects.filter(pk=order_import.pk).update(
+            status=OrderImport.Status.PENDING, error="", started_at=None, finished_at=None
+        )
+        order_import_start(order_import=order_import)
+    return mapping
 
 
 def order_import_run(*, order_import_id: int) -> OrderImport | None:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", customers.customer_list, name="list"),
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/columns/", imports.import_columns, name="import_columns"),
     path("imports/<int:pk>/rejected-rows.csv", imports.import_report, name="import_report"),
     path("model/", clv.model_page, name="model"),
     path("model/scores.csv", clv.score_export, name="score_export"),

@@ -2,7 +2,7 @@
 
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
-from customers.models.imports import ImportRejection, OrderImport
+from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.points import PointsBalance, PointsEntry
 from customers.models.segments import (
@@ -30,6 +30,7 @@ __all__ = [
     "ClvBacktest",
     "ClvRun",
     "ClvRunPart",
+    "ColumnMapping",
     "CustomSegmentMembership",
     "Customer",
     "CustomerScore",

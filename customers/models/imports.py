@@ -51,6 +51,21 @@ class OrderImport(models.Model):
         max_length=3, blank=True, default="", help_text="The currency the amounts were read in."
     )
 
+    class FileFormat(models.TextChoices):
+        # The labels of customers.order_import.formats (a test keeps them the same).
+        CLVCRM = "", "clvcrm CSV"
+        SHOPIFY = "shopify", "Shopify orders export"
+        WOOCOMMERCE = "woocommerce", "WooCommerce order export (one row per line item)"
+        MAPPED = "mapped", "columns mapped on the upload page"
+
+    file_format = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        choices=FileFormat.choices,
+        help_text="The shop export the file was recognised as (empty: clvcrm's own format).",
+    )
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -96,3 +111,22 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.column}: {self.reason}"
+
+
+class ColumnMapping(models.Model):
+    """Which column of a CSV file of another layout gives each of clvcrm's columns, chosen on
+    the upload page and remembered for the next file with the same header."""
+
+    # SHA-256 of the header's normalised column names (order_import.formats.mapped).
+    header_key = models.CharField(max_length=64, unique=True)
+    header = models.JSONField(default=list, help_text="The header's columns, as written.")
+    columns = models.JSONField(
+        default=dict, help_text="clvcrm column → the file's column (as written)."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} ← {v}" for k, v in self.columns.items())

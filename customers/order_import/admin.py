@@ -1,9 +1,10 @@
-"""The admin of order imports and the rows they rejected or warned about."""
+"""The admin of order imports, the rows they rejected or warned about, and the column
+mappings remembered for files of other layouts."""
 
 from django.contrib import admin
 
 from clvcrm.core.admin_tools import LargeTableAdmin
-from customers.models import ImportRejection, OrderImport
+from customers.models import ColumnMapping, ImportRejection, OrderImport
 
 
 @admin.register(OrderImport)
@@ -30,3 +31,11 @@ class ImportRejectionAdmin(LargeTableAdmin):
     list_filter = ["column"]
     search_fields = ["=order_id"]
     raw_id_fields = ["order_import"]
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    """Remembered mappings can be looked at and deleted (the next such file asks again)."""
+
+    list_display = ["__str__", "updated_by", "updated_at"]
+    readonly_fields = ["header_key", "header", "updated_by", "updated_at"]

@@ -273,7 +273,7 @@ def _draft(batch: Batch, rows: list[ParsedRow]) -> OrderDraft | None:
         return None
     if not with_sku:
         return _single_row_order(batch, rows)
-    for column in ("customer_id", "status", "currency", "refunded_amount"):
+    for column in ("customer_id", "status", "currency", "refunded_amount", "order_total"):
         other = next((r for r in rows if getattr(r, column) != getattr(first, column)), None)
         if other is not None:
             reason = (
@@ -293,7 +293,9 @@ def _draft(batch: Batch, rows: list[ParsedRow]) -> OrderDraft | None:
         )
         for r in rows
     ]
-    total = sum((line.amount for line in lines), Decimal("0.00"))
+    total = first.order_total
+    if total is None:
+        total = sum((line.amount for line in lines), Decimal("0.00"))
     problem = _total_problem(total, first.refunded_amount)
     if problem:
         column, reason = problem

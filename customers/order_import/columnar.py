@@ -18,6 +18,7 @@ from typing import cast
 
 from clvcrm.core.input_values import PLAIN_MOMENT, InputValueError, date_from_text
 from customers.order_import.batches import Batch
+from customers.order_import.errors import Rejection
 from customers.order_import.rows import (
     BOOLEANS,
     COUNTRY_CODES,
@@ -33,7 +34,20 @@ from customers.order_import.rows import (
 from customers.order_import.table import OrderTable
 
 Record = tuple[int, list[str] | csv.Error]
-LINE_COLUMNS = frozenset({"sku", "product_name", "category", "quantity", "unit_price"})
+
+
+class Refused(list[str]):
+    """The cells of a row that a shop export's format rejected (its order id among them, so
+    its order's rows stay together) and the reasons: the row-by-row path reports them."""
+
+    def __init__(self, fields: list[str], rejections: list[Rejection]) -> None:
+        super().__init__(fields)
+        self.rejections = rejections
+
+
+LINE_COLUMNS = frozenset(
+    {"sku", "product_name", "category", "quantity", "unit_price", "order_total"}
+)
 
 
 def raw_chunks(records: Iterable[Record], order_id_index: int, size: int) -> Iterator[list]:

@@ -7,10 +7,12 @@ and writes. The format is documented in the README ("Importing orders"); the ser
 """
 
 import csv
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,12 +22,20 @@ from django.utils import timezone
 from clvcrm.core.gc_tuning import fewer_collections
 from customers.models import OrderImport
 from customers.order_import.batches import Batch, iter_batches
-from customers.order_import.columnar import Record, fast_batch, raw_chunks
+from customers.order_import.columnar import Record, Refused, fast_batch, raw_chunks
 from customers.order_import.errors import Rejection, RowReport, RowWarning
 from customers.order_import.first_load import FirstLoad
+from customers.order_import.formats import ExportFormat
+from customers.order_import.formats.base import MappedRow
 from customers.order_import.report_spool import ReportSpool
 from customers.order_import.rows import ParsedRow, RowParser
-from customers.order_import.source import KNOWN_COLUMNS, MAX_CELL, inspect_file, iter_records
+from customers.order_import.source import (
+    KNOWN_COLUMNS,
+    MAX_CELL,
+    CsvLayout,
+    inspect_file,
+    iter_records,
+)
 from customers.order_import.write_thread import write_batches
 from customers.order_import.writer import (
     Counts,
@@ -51,6 +61,10 @@ class ImportSummary:
     dry_run: bool
     ignored_columns: tuple[str, ...]
     currency: str = ""
+    # The shop export the file was recognised as (``None``: clvcrm's own format).
+    file_format: ExportFormat | None = None
+    # What the file was read as, for people ("": clvcrm's format, or records given in code).
+    format_label: str = ""
     first_rejections: list[Rejection] = field(default_factory=list)
     first_warnings: list[RowWarning] = field(default_factory=list)
 
@@ -65,7 +79,9 @@ class ImportSummary:
         """A short human summary, as the command prints it and the upload page shows it."""
         c = self.counts
         verb = "would be" if self.dry_run else "was"
-        lines = [
+        label = self.format_label
+        lines = [f"Format: {label} (recognised by its header)."] if label else []
+        lines += [
             f"{c.rows:,} row(s) read; {c.rows_rejected:,} rejected.",
             f"Orders: {c.orders_created:,} new, {c.orders_updated:,} updated (status or "
             f"refund), {c.orders_unchanged:,} already imported (unchanged).",
@@ -106,6 +122,10 @@ class _Source:
     columns: dict[str, int]
     ignored: tuple[str, ...]
     records: Callable[[Callable[[int], None] | None], Iterator[Record]]
+    file_format: ExportFormat | None = None
+    # clvcrm column → the file's column it was read from (shop exports).
+    file_columns: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # what the file was read as; "": clvcrm's format, or records in code
 
 
 def import_file(
@@ -133,11 +153,14 @@ def import_file(
     the number of bytes read so far.
     """
     layout = inspect_file(path)
-    source = _Source(
-        layout.columns,
-        layout.ignored,
-        lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
-    )
+    if layout.file_format is not None:
+        source = _export_source(path, layout, layout.file_format)
+    else:
+        source = _Source(
+            layout.columns,
+            layout.ignored,
+            lambda on_bytes: iter_records(path, layout, on_bytes=on_bytes),
+        )
     return _import(source, dry_run, order_import, on_rejection, on_warning, on_progress, batch_rows)
 
 
@@ -157,7 +180,7 @@ def import_records(
     records, as in a file. Everything else is :func:`import_file`'s: the same checks,
     rejections, warnings and writes. Report rows number the records from 1.
     """
-    columns = {name: i for i, name in enumerate(KNOWN_COLUMNS)}
+    columns = CLVCRM_COLUMNS
 
     def read(on_bytes: Callable[[int], None] | None) -> Iterator[Record]:
         for number, record in enumerate(records, start=1):
@@ -166,6 +189,30 @@ def import_records(
 
     source = _Source(columns, (), read)
     return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
+
+
+CLVCRM_COLUMNS = {name: i for i, name in enumerate(KNOWN_COLUMNS)}
+
+
+def _export_source(path: Path, layout: CsvLayout, export: ExportFormat) -> _Source:
+    """A shop's export read as clvcrm records, row for row (``order_import.formats``)."""
+
+    def read(on_bytes: Callable[[int], None] | None) -> Iterator[Record]:
+        rows = iter_records(path, layout, on_bytes=on_bytes)
+        for row, mapped in export.map_rows(rows, layout.columns):
+            yield row, _clvcrm_fields(mapped)
+
+    columns = export.file_columns(layout.columns)
+    return _Source(CLVCRM_COLUMNS, (), read, export, columns, export.label)
+
+
+def _clvcrm_fields(mapped: MappedRow) -> list[str] | csv.Error:
+    if isinstance(mapped, csv.Error):
+        return mapped
+    if isinstance(mapped, dict):
+        return [mapped.get(name, "") for name in KNOWN_COLUMNS]
+    order_id = mapped[0].order_id if mapped else ""
+    return Refused([order_id if n == "order_id" else "" for n in KNOWN_COLUMNS], mapped)
 
 
 def _import(
@@ -179,14 +226,23 @@ def _import(
 ) -> ImportSummary:
     currency = settings.SHOP_CURRENCY
     parser = RowParser(source.columns, currency, ZoneInfo(settings.TIME_ZONE))
-    summary = ImportSummary(Counts(), dry_run, source.ignored, currency)
+    summary = ImportSummary(
+        Counts(), dry_run, source.ignored, currency, source.file_format, source.label
+    )
     rows = batch_rows or batch_rows_default()
     order_id_index = source.columns["order_id"]
+    export = source.file_format
+    file_columns = source.file_columns
+    if export is not None and order_import is not None:
+        OrderImport.objects.filter(pk=order_import.pk).update(file_format=export.key)
 
     def read(on_bytes: Callable[[int], None] | None) -> Iterator[Batch]:
         chunks = raw_chunks(source.records(on_bytes), order_id_index, rows)
         for chunk in chunks:
-            yield prepare(fast_batch(chunk, parser) or _checked_batch(chunk, parser))
+            batch = fast_batch(chunk, parser) or _checked_batch(chunk, parser)
+            if file_columns:
+                _name_file_columns(batch, file_columns)
+            yield prepare(batch)
 
     writing = _Writing(order_import, dry_run)
     callbacks = {Rejection.KIND: on_rejection, RowWarning.KIND: on_warning}
@@ -254,12 +310,29 @@ def _checked_batch(chunk: list[Record], parser: RowParser) -> Batch:
     return next(iter_batches(_parse_records(parser, iter(chunk)), len(chunk) + 1), Batch())
 
 
+T = TypeVar("T", Rejection, RowWarning)
+
+
+def _name_file_columns(batch: Batch, columns: dict[str, str]) -> None:
+    """Name, in a shop export's report, the file's column a clvcrm column came from."""
+
+    def renamed(line: T) -> T:
+        name = columns.get(line.column)
+        return dataclasses.replace(line, column=name) if name else line
+
+    batch.rejections = [renamed(r) for r in batch.rejections]
+    batch.warnings = [renamed(w) for w in batch.warnings]
+
+
 def _parse_records(
     parser: RowParser, records: Iterator[Record]
 ) -> Iterator[tuple[int, ParsedRow | list[Rejection]]]:
     for row, fields in records:
         if isinstance(fields, csv.Error):
             yield row, [Rejection(row, "", "", _csv_problem(fields))]
+            continue
+        if isinstance(fields, Refused):
+            yield row, fields.rejections
             continue
         malformed = parser.width_problem(row, fields)
         yield row, [malformed] if malformed else parser.parse(row, fields)

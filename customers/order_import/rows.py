@@ -85,6 +85,7 @@ TEXT_LENGTHS = {
     "category": _max_length(Product, "category"),
 }
 _OPTIONAL_TEXT = (
+    "order_total",
     "refunded_amount",
     "email",
     "first_name",
@@ -132,6 +133,9 @@ class ParsedRow:
     refunded_amount: Decimal | None
     placed_at_text: str
     warnings: tuple[RowWarning, ...] = ()
+    # On line rows: the order's total when it is not the sum of its lines (shipping, taxes,
+    # discounts: a shop export's order total); None: the lines add up to it.
+    order_total: Decimal | None = None
 
 
 Reject = Callable[[str, str], None]
@@ -197,6 +201,9 @@ class RowParser:
             return None
         amount = Decimal(amount_text).quantize(CENT)
         sku = optional.get("sku", "")
+        total_text = optional.get("order_total")  # shop exports: an order's total on its lines
+        if total_text is not None and not (sku and PLAIN_AMOUNT.fullmatch(total_text)):
+            return None
         quantity = int(optional["quantity"]) if "quantity" in optional else 1
         unit_price = _unit_price_of(optional.get("unit_price"))
         if sku and unit_price is not None and line_amount(quantity, unit_price) != amount:
@@ -225,6 +232,7 @@ class RowParser:
             unit_price,
             refunded.quantize(CENT) if refunded is not None else None,
             values["placed_at"],
+            order_total=Decimal(total_text).quantize(CENT) if total_text is not None else None,
         )
 
     def _detailed(self, row: int, values: dict[str, str]) -> ParsedRow | list[Rejection]:
@@ -248,6 +256,7 @@ class RowParser:
         quantity = check("quantity", _quantity)
         unit_price = check("unit_price", _unit_price)
         refunded = check("refunded_amount", _refund)
+        order_total = check("order_total", _order_total)
         sku = check("sku", _sku)
         texts = {c: _text(row, c, values.get(c, ""), order_id, warnings) for c in TEXT_LENGTHS}
         if not sku and (values.get("product_name") or values.get("category")):
@@ -256,6 +265,8 @@ class RowParser:
             expected = line_amount(quantity, unit_price)
             if expected != amount:
                 reject("amount", _line_mismatch(quantity, values["unit_price"], expected))
+        if not sku and order_total is not None:
+            reject("order_total", "given without a sku (a one-row order's amount is its total)")
         if not sku and refunded is not None and amount is not None and refunded > amount:
             reject("refunded_amount", f"larger than the order's amount {amount}")
         if problems:
@@ -293,6 +304,7 @@ class RowParser:
             refunded,
             values["placed_at"],
             tuple(warnings),
+            order_total,
         )
 
     def width_problem(self, row: int, fields: list[str]) -> Rejection | None:
@@ -455,6 +467,10 @@ def _amount(value: str, column: str, reject: Reject) -> Decimal | None:
         reject(column, "missing")
         return None
     return _decimal(value, column, reject, TOTAL_FIELD, negative=NEGATIVE_AMOUNT)
+
+
+def _order_total(value: str, column: str, reject: Reject) -> Decimal | None:
+    return _decimal(value, column, reject, TOTAL_FIELD, NEGATIVE_AMOUNT) if value else None
 
 
 def _refund(value: str, column: str, reject: Reject) -> Decimal | None:

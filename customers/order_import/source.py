@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from customers.order_import.errors import ImportFileError
+from customers.order_import.formats import ExportFormat, recognise, remembered
+from customers.order_import.formats.base import normalise
 
 REQUIRED_COLUMNS = ("customer_id", "order_id", "placed_at", "amount")
 OPTIONAL_COLUMNS = (
+    "order_total",
     "refunded_amount",
     "email",
     "first_name",
@@ -52,12 +55,15 @@ csv.field_size_limit(MAX_CELL)
 
 @dataclass(frozen=True)
 class CsvLayout:
-    """What the header told us: delimiter, column positions, columns we will ignore."""
+    """What the header told us: delimiter, column positions, columns we will ignore, and
+    the shop export it is (``None``: clvcrm's own format; then ``columns`` are clvcrm's,
+    else the export's, by normalised name)."""
 
     delimiter: str
     columns: dict[str, int]
     ignored: tuple[str, ...]
     size: int
+    file_format: ExportFormat | None = None
 
 
 def inspect_file(path: Path) -> CsvLayout:
@@ -81,6 +87,23 @@ def inspect_file(path: Path) -> CsvLayout:
             "column names"
         )
     return _layout_from_header(header_line, size)
+
+
+def header_of(path: Path) -> list[str]:
+    """The column names of the file's header as written (to choose a column mapping), cut
+    at the separator that gives the most. Raises :class:`ImportFileError` for a file that
+    cannot be read, as :func:`inspect_file` does."""
+    try:
+        with path.open("rb") as raw:
+            _check_bytes(raw)
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        header_line = text.readline(MAX_CELL + 1)
+    if len(header_line) > MAX_CELL or not header_line.strip():
+        raise ImportFileError("the first line is not a header line with column names")
+    cells = max((_header_cells(header_line, d) for d in DELIMITERS), key=len)
+    return [cell.strip() for cell in cells]
 
 
 def _check_bytes(raw: io.BufferedReader) -> None:
@@ -148,18 +171,34 @@ def _layout_from_header(header_line: str, size: int) -> CsvLayout:
     if not header_line.strip():
         raise ImportFileError("the first line is empty: expected a header line with column names")
     best: list[str] = []
-    for delimiter in DELIMITERS:
-        names = [_normalise(n) for n in _header_cells(header_line, delimiter)]
+    cut = [
+        (delimiter, [normalise(n) for n in _header_cells(header_line, delimiter)])
+        for delimiter in DELIMITERS
+    ]
+    for delimiter, names in cut:
         if set(REQUIRED_COLUMNS) <= set(names):
             return _layout(names, delimiter, size)
+        export = recognise(names)
+        if export is not None:
+            return _export_layout(names, delimiter, size, export)
         if len(set(names) & set(KNOWN_COLUMNS)) > len(set(best) & set(KNOWN_COLUMNS)):
             best = names
+    for delimiter, names in cut:  # a header of another layout, mapped on the upload page
+        export = remembered(names)
+        if export is not None:
+            return _export_layout(names, delimiter, size, export)
     found = ", ".join(n for n in best if n) or header_line.strip()[:200]
     missing = [c for c in REQUIRED_COLUMNS if c not in best]
     raise ImportFileError(
         f"required column(s) missing: {', '.join(missing)}. The first line must name the "
         f"columns {', '.join(REQUIRED_COLUMNS)} (found: {found})"
     )
+
+
+def _export_layout(names: list[str], delimiter: str, size: int, export: ExportFormat) -> CsvLayout:
+    """The layout of a shop export: its columns by normalised name (the first of a name)."""
+    columns = {name: i for i, name in reversed(list(enumerate(names))) if name}
+    return CsvLayout(delimiter, columns, (), size, export)
 
 
 def _header_cells(header_line: str, delimiter: str) -> list[str]:
@@ -183,10 +222,6 @@ def _layout(names: list[str], delimiter: str, size: int) -> CsvLayout:
     columns = {name: i for i, name in enumerate(names) if name in KNOWN_COLUMNS}
     ignored = tuple(n for n in names if n and n not in KNOWN_COLUMNS)
     return CsvLayout(delimiter=delimiter, columns=columns, ignored=ignored, size=size)
-
-
-def _normalise(name: str) -> str:
-    return name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
 
 
 class _CountingReader(io.RawIOBase):

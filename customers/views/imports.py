@@ -1,5 +1,7 @@
-"""Staff pages for order imports: upload, progress and the report of rejected and warned
-rows."""
+"""Staff pages for order imports: upload, progress, the report of rejected and warned rows,
+and the column mapping of a file in another layout."""
+
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -11,9 +13,14 @@ from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required, staff_user
 from clvcrm.core.uploads import UploadSizeLimit
 from customers import services
-from customers.forms import OrderImportForm
-from customers.models import ImportRejection, OrderImport
-from customers.order_import.errors import RowReport
+from customers.forms import ColumnMappingForm, OrderImportForm
+from customers.models import ColumnMapping, ImportRejection, OrderImport
+from customers.order_import.errors import ImportFileError, RowReport
+from customers.order_import.formats.base import normalise
+from customers.order_import.formats.mapped import header_key
+from customers.order_import.source import KNOWN_COLUMNS, header_of
+
+MISSING_COLUMNS = "required column(s) missing"
 
 
 # The size limit must be in place before anything reads the request's body, the CSRF check
@@ -65,8 +72,50 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rejections": rejections,
             "warnings": warnings,
             "retention_days": settings.UPLOAD_RETENTION_DAYS,
+            "mappable": _mappable(order_import),
         },
     )
+
+
+def _mappable(order_import: OrderImport) -> bool:
+    """A failed import whose file lacks clvcrm's columns can be read through a mapping."""
+    return (
+        order_import.status == OrderImport.Status.FAILED
+        and order_import.error.startswith(MISSING_COLUMNS)
+        and bool(order_import.file)
+        and order_import.file_deleted_at is None
+    )
+
+
+@staff_required("customers.import_orders")
+def import_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose which of the file's columns gives each clvcrm column; remembered for the next
+    file with the same header, then the file is imported again."""
+    order_import = get_object_or_404(OrderImport, pk=pk)
+    if not _mappable(order_import):
+        return redirect("customers:import_detail", pk=pk)
+    try:
+        header = header_of(Path(order_import.file.path))
+    except ImportFileError:
+        return redirect("customers:import_detail", pk=pk)
+    form = ColumnMappingForm(request.POST or None, header=header, initial=_guess(header))
+    if request.method == "POST" and form.is_valid():
+        columns = {c: form.cleaned_data[c] for c in KNOWN_COLUMNS}
+        services.order_import_map_columns(
+            order_import=order_import, header=header, columns=columns, user=staff_user(request)
+        )
+        return redirect("customers:import_detail", pk=pk)
+    context = {"import": order_import, "form": form, "header": header}
+    return render(request, "customers/import_columns.html", context)
+
+
+def _guess(header: list[str]) -> dict[str, str]:
+    """The mapping remembered for this header, else the columns named like clvcrm's."""
+    remembered = ColumnMapping.objects.filter(header_key=header_key(header)).first()
+    if remembered is not None:
+        return dict(remembered.columns)
+    by_name = {normalise(name): name for name in header if name}
+    return {column: by_name[column] for column in KNOWN_COLUMNS if column in by_name}
 
 
 @staff_required("customers.import_orders")

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 
 from customers import services
-from customers.models import ClvRun, ClvRunPart, Segment
+from customers.models import ClvRun, ClvRunPart, OrderImport, Segment
 from tests.url_patterns import Route, url_routes
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,9 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
         call_command("seed_demo", "--customers", "12", "--seed", "7", stdout=out)
         call_command("recalculate_clv", stdout=out)
         call_command("backtest_clv", stdout=out)
-        _upload_with_a_rejected_row(make_staff("Support", username="uploader"))
+        uploader = make_staff("Support", username="uploader")
+        _upload_with_a_rejected_row(uploader)
+    _uploads_of_other_layouts(uploader, django_capture_on_commit_callbacks)
     custom = Segment(kind=Segment.Kind.CUSTOM, code="bronze", name="Bronze members")
     custom.rules = [{"field": "tier", "op": "eq", "value": "Bronze"}]
     services.custom_segment_save(segment=custom)
@@ -162,6 +164,22 @@ def _upload_with_a_rejected_row(user: User) -> None:
     rows = "customer_id,order_id,placed_at,amount\nC-9,O-9,2025-01-01,1.00\nC-9,O-10,x,1\n"
     upload = SimpleUploadedFile("orders.csv", rows.encode(), content_type="text/csv")
     assert client.post("/customers/imports/", {"file": upload}).status_code == 302
+
+
+def _uploads_of_other_layouts(user: User, on_commit: Any) -> None:
+    """One file mapped (a remembered column mapping), then one waiting for its mapping."""
+    client = Client()
+    client.force_login(user)
+    required = ("customer_id", "order_id", "placed_at", "amount")
+    for header in ("Kunde,Bestellung,Datum,Betrag", "Client,Commande,Date,Montant"):
+        upload = SimpleUploadedFile("other.csv", f"{header}\nK1,B1,2025-01-01,1.00\n".encode())
+        with on_commit(execute=True):
+            assert client.post("/customers/imports/", {"file": upload}).status_code == 302
+        if header.startswith("Kunde"):
+            columns = dict(zip(required, header.split(","), strict=True))
+            latest = OrderImport.objects.latest("pk").pk
+            with on_commit(execute=True):
+                client.post(f"/customers/imports/{latest}/columns/", columns)
 
 
 def test_the_shop_has_a_row_in_every_admin_table(shop: None) -> None:
