@@ -253,8 +253,8 @@ class RowParser:
         email = check("email", _email)
         country = check("country", _country)
         consent = check("marketing_consent", _consent)
-        quantity = check("quantity", _quantity)
-        unit_price = check("unit_price", _unit_price)
+        quantity = check("quantity", quantity_checked)
+        unit_price = check("unit_price", unit_price_checked)
         refunded = check("refunded_amount", _refund)
         order_total = check("order_total", _order_total)
         sku = check("sku", _sku)
@@ -477,7 +477,7 @@ def _refund(value: str, column: str, reject: Reject) -> Decimal | None:
     return _decimal(value, column, reject, REFUND_FIELD) if value else None
 
 
-def _unit_price(value: str, column: str, reject: Reject) -> Decimal | None:
+def unit_price_checked(value: str, column: str, reject: Reject) -> Decimal | None:
     return _decimal(value, column, reject, UNIT_PRICE_FIELD) if value else None
 
 
@@ -512,7 +512,7 @@ def _consent(value: str, column: str, reject: Reject) -> bool | None:
     return consent
 
 
-def _quantity(value: str, column: str, reject: Reject) -> int | None:
+def quantity_checked(value: str, column: str, reject: Reject) -> int | None:
     if not value:
         return 1
     low, high = QUANTITY_RANGE

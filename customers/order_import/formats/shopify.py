@@ -25,7 +25,7 @@ import re
 
 from customers.order_import.errors import Rejection
 from customers.order_import.formats.base import Cells, ExportFormat, OrderRows, Problems
-from customers.order_import.rows import Reject, _quantity, _unit_price, line_amount
+from customers.order_import.rows import Reject, line_amount, quantity_checked, unit_price_checked
 
 # Financial Status → the order's status; None: not paid (yet), so not an order to count.
 STATUSES: dict[str, str | None] = {
@@ -73,10 +73,11 @@ class _Mapper:
         if not total:
             problem("Total", "", "missing on the order's first row")
         quantity_text, price_text = cells("lineitem_quantity"), cells("lineitem_price")
-        quantity = _quantity(quantity_text, "Lineitem quantity", self._reject(problem, cells))
+        reject = self._reject(problem, cells)
+        quantity = quantity_checked(quantity_text, "Lineitem quantity", reject)
         if not price_text:
             problem("Lineitem price", "", "missing")
-        price = _unit_price(price_text, "Lineitem price", self._reject(problem, cells))
+        price = unit_price_checked(price_text, "Lineitem price", reject)
         if problem.found:
             return problem.found
         assert quantity is not None  # else a problem was found
