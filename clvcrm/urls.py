@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clvcrm.core.views import home
 
@@ -11,6 +12,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
-    path("api/", include("customers.api_urls")),
+    path("api/v1/", include("customers.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI from our static files (drf-spectacular-sidecar), its start-up script from
+    # this same address (?script): nothing inline, so it runs under the CSP.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
