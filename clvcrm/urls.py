@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clvcrm.core.api_views import ApiNotFound
 from clvcrm.core.views import home
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     # Swagger UI from our static files (drf-spectacular-sidecar), its start-up script from
     # this same address (?script): nothing inline, so it runs under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other address under api/: a 404 in the API's error format, not an HTML page.
+    re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
 ]

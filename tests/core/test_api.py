@@ -319,6 +319,27 @@ def test_404_and_405_are_in_the_error_format(analyst_token: str) -> None:
     assert _errors(not_allowed)[0]["field"] is None
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/", "No API endpoint at /api/; the endpoints are listed at /api/docs/."),
+        ("/api/v2/x/", "No API endpoint at /api/v2/x/; the endpoints are listed at /api/docs/."),
+        (
+            "/api/v1/customers",
+            "No API endpoint at /api/v1/customers; did you mean /api/v1/customers/ ?",
+        ),
+    ],
+)
+def test_an_address_under_api_that_names_no_endpoint_is_a_404_in_the_format(
+    analyst_token: str, url: str, message: str
+) -> None:
+    client = APIClient()
+    for method in ("get", "post", "delete"):
+        response = getattr(client, method)(url, **_bearer(analyst_token))
+        assert response.status_code == 404
+        assert _errors(response) == [{"field": None, "code": "not_found", "message": message}]
+
+
 def test_validation_errors_flatten_to_dotted_paths() -> None:
     from rest_framework.exceptions import ErrorDetail
 

@@ -124,6 +124,7 @@ NO_PAGE = {
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
+    "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "admin:": "unnamed: an object's bare address redirects, the catch-all redirects or 404s",
     "admin:login": "redirects a logged-in user",
     "admin:logout": "POST only",
