@@ -73,9 +73,10 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not header:
             return None
         token = _token_from(header)
-        row = ApiToken.objects.select_related("user").filter(key_hash=token_hash(token)).first()
-        if row is None:
-            raise AuthenticationFailed("Invalid API token.", code="invalid_token")
+        try:
+            row = ApiToken.objects.select_related("user").get(key_hash=token_hash(token))
+        except ApiToken.DoesNotExist:
+            raise AuthenticationFailed("Invalid API token.", code="invalid_token") from None
         if row.revoked_at is not None:
             raise AuthenticationFailed("This API token has been revoked.", code="revoked_token")
         if not (row.user.is_active and row.user.is_staff):
