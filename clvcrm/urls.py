@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
-from clvcrm.core.api_views import ApiNotFound
+from clvcrm.core.api_views import ApiDocs, ApiNotFound
 from clvcrm.core.views import home
 
 urlpatterns = [
@@ -15,9 +15,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # Swagger UI from our static files (drf-spectacular-sidecar), its start-up script from
-    # this same address (?script): nothing inline, so it runs under the CSP.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
     # Any other address under api/: a 404 in the API's error format, not an HTML page.
     re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
