@@ -57,7 +57,7 @@ admin.site.register(User, StaffUserAdmin)
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("prefix", "name", "user__username")
     list_select_related = ("user",)
     fields = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,6 +64,18 @@ def test_create_api_token_prints_the_token_last_and_stores_only_its_hash(make_st
     assert (row.last_used_at, row.revoked_at) == (None, None)
     client = APIClient()
     assert client.get("/api/v1/customers/", **_bearer(token)).status_code == 200
+
+
+def test_the_readme_shows_the_command_as_it_prints(make_staff) -> None:
+    make_staff("Analyst", "ana")
+    out = StringIO()
+    call_command("create_api_token", "ana", "--name", "BI dashboard", stdout=out)
+    token = out.getvalue().split()[-1]
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    shown = out.getvalue().strip().replace(token, "clv_Ab12Cd…").replace(token[:10], "clv_Ab12Cd")
+    assert f"# {shown}   (last word)" in readme
+    assert 'manage.py create_api_token ana --name "BI dashboard"' in readme
 
 
 @pytest.mark.parametrize(
@@ -470,4 +483,6 @@ def test_the_admin_lists_tokens_and_revokes_them_never_showing_the_hash(make_sta
     assert "Revoked 1 API token(s)." in revoked.content.decode()
     assert ApiToken.objects.get().revoked_at is not None
     assert client.get("/admin/core/apitoken/add/").status_code == 403
+    not_revoked = client.get("/admin/core/apitoken/", {"revoked_at__isempty": "1"})
+    assert row.prefix not in not_revoked.content.decode()
     assert APIClient().get("/api/v1/customers/", **_bearer(token)).status_code == 401
