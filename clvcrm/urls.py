@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
+from clvcrm.core.api_views import ApiDocs, ApiNotFound
 from clvcrm.core.views import home
 
 urlpatterns = [
@@ -11,6 +13,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
-    path("api/", include("customers.api_urls")),
+    path("api/v1/", include("customers.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other address under api/: a 404 in the API's error format, not an HTML page.
+    re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
 ]

@@ -1,77 +1,264 @@
-"""Read API for customers and their orders (DRF, thin views, output serializers)."""
+"""API v1 for customers and their orders (DRF: thin views, explicit output serializers).
 
+The JSON shapes are a contract (README "API"): fields may be added, never renamed. Every
+list is cursor-paginated, newest first; a customer's scores, segment, tier and points come
+from the same query as the customer (no query per row).
+"""
+
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clvcrm.core.api_pagination import CheckedCursorPagination
-from customers.models import Customer, Order, OrderLine
+from clvcrm.core.input_values import InputValueError, float_from_text, number_for_field, text_within
+from clvcrm.core.model_fields import max_length, model_field
+from customers.models import (
+    AcquisitionChannel,
+    Customer,
+    CustomerScore,
+    LoyaltyTier,
+    Order,
+    OrderLine,
+    Segment,
+)
 
 
 class CustomerOutput(serializers.ModelSerializer):
-    acquisition_channel = serializers.CharField(source="acquisition_channel.name", default=None)
     country = serializers.CharField(source="country.code")
+    channel = serializers.CharField(
+        source="acquisition_channel.name", default=None, allow_null=True
+    )
+    segment = serializers.CharField(
+        source="segment_assignment.segment.code",
+        allow_null=True,
+        read_only=True,
+        help_text="The code of the customer's current segment.",
+    )
+    tier = serializers.CharField(
+        source="loyalty.tier.name",
+        allow_null=True,
+        read_only=True,
+        help_text="The name of the customer's loyalty tier.",
+    )
+    points_balance = serializers.SerializerMethodField()
+    historical_clv = serializers.DecimalField(
+        source="score.historical_clv",
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="Spent so far, as of the latest CLV run.",
+    )
+    predicted_clv = serializers.DecimalField(
+        source="score.predicted_clv",
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+    )
+    p_alive = serializers.FloatField(source="score.p_alive", allow_null=True, read_only=True)
+    expected_purchases_90d = serializers.FloatField(
+        source="score.expected_purchases_90d", allow_null=True, read_only=True
+    )
+    rfm_score = serializers.CharField(source="score.rfm_score", allow_null=True, read_only=True)
 
     class Meta:
         model = Customer
         fields = [
-            "id",
             "external_id",
             "email",
             "first_name",
             "last_name",
-            "phone",
             "country",
-            "acquisition_channel",
-            "acquired_on",
+            "channel",
             "marketing_consent",
             "unsubscribed_at",
+            "segment",
+            "tier",
+            "points_balance",
+            "historical_clv",
+            "predicted_clv",
+            "p_alive",
+            "expected_purchases_90d",
+            "rfm_score",
+            "phone",
+            "acquired_on",
             "birthday",
             "created_at",
             "updated_at",
         ]
 
+    @extend_schema_field(OpenApiTypes.INT64)
+    def get_points_balance(self, customer: Customer) -> int:
+        balance = getattr(customer, "points_balance", None)
+        return balance.balance if balance is not None else 0
+
+
+class OrderCustomerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["external_id", "email", "first_name", "last_name"]
+
 
 class OrderLineOutput(serializers.ModelSerializer):
     sku = serializers.CharField(source="product.sku")
     product_name = serializers.CharField(source="product.name")
+    category = serializers.CharField(source="product.category")
 
     class Meta:
         model = OrderLine
-        fields = ["line_number", "sku", "product_name", "quantity", "unit_price", "amount"]
+        fields = [
+            "sku",
+            "product_name",
+            "category",
+            "quantity",
+            "unit_price",
+            "line_number",
+            "amount",
+        ]
 
 
 class OrderOutput(serializers.ModelSerializer):
+    customer = OrderCustomerOutput()
     lines = OrderLineOutput(many=True)
 
     class Meta:
         model = Order
-        fields = ["id", "external_id", "placed_at", "status", "total", "currency", "lines"]
+        fields = [
+            "external_id",
+            "customer",
+            "placed_at",
+            "total",
+            "refunded_amount",
+            "currency",
+            "status",
+            "lines",
+        ]
 
 
 class ByIdCursor(CheckedCursorPagination):
     ordering = "-id"
 
 
+def customers_with_scores() -> QuerySet[Customer]:
+    """Customers with everything :class:`CustomerOutput` shows, in one query."""
+    return Customer.objects.select_related(
+        "acquisition_channel",
+        "score",
+        "segment_assignment__segment",
+        "loyalty__tier",
+        "points_balance",
+    )
+
+
+def _text(model: Any, name: str) -> Callable[[str], str]:
+    return lambda value: text_within(value, max_length=max_length(model, name))
+
+
+def _number(model: Any, name: str) -> Callable[[str], Any]:
+    return lambda value: number_for_field(value, model_field(model, name))
+
+
+# Query parameter -> (how its value is read, the lookup it filters on, what it means).
+CUSTOMER_FILTERS: dict[str, tuple[Callable[[str], Any], str, str]] = {
+    "segment": (_text(Segment, "code"), "segment_assignment__segment__code", "Segment code."),
+    "tier": (_text(LoyaltyTier, "name"), "loyalty__tier__name", "Loyalty tier name."),
+    "predicted_clv_min": (
+        _number(CustomerScore, "predicted_clv"),
+        "score__predicted_clv__gte",
+        "Predicted CLV at least this.",
+    ),
+    "predicted_clv_max": (
+        _number(CustomerScore, "predicted_clv"),
+        "score__predicted_clv__lte",
+        "Predicted CLV at most this.",
+    ),
+    "p_alive_min": (
+        lambda value: float_from_text(value, minimum=0.0, maximum=1.0),
+        "score__p_alive__gte",
+        "Probability of being alive at least this (0 to 1).",
+    ),
+    "country": (
+        lambda value: text_within(value, max_length=2).upper(),
+        "country",
+        "ISO 3166 country code, e.g. DE.",
+    ),
+    "channel": (
+        _text(AcquisitionChannel, "name"),
+        "acquisition_channel__name",
+        "Acquisition channel name.",
+    ),
+}
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        OpenApiTypes.NUMBER if lookup.startswith("score__") else OpenApiTypes.STR,
+        description=description,
+    )
+    for name, (_, lookup, description) in CUSTOMER_FILTERS.items()
+]
+
+
+def customer_filters(params: Any) -> dict[str, Any]:
+    """The lookups of the filters in the query ``params``; a value that cannot be used is a
+    400 naming its parameter. An empty value means "any"."""
+    lookups: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name, (read, lookup, _) in CUSTOMER_FILTERS.items():
+        text = params.get(name, "")
+        if text == "":
+            continue
+        try:
+            value = read(text)
+        except InputValueError as exc:
+            errors[name] = [str(exc)]
+            continue
+        lookups[lookup] = value
+    if errors:
+        raise ValidationError(errors)
+    return lookups
+
+
+@extend_schema(parameters=FILTER_PARAMETERS)
 class CustomerListApi(generics.ListAPIView):
-    """Customers, newest first, cursor-paginated (stays fast at any depth)."""
+    """Customers, newest first, cursor-paginated (stays fast at any depth), with filters."""
 
     serializer_class = CustomerOutput
     pagination_class = ByIdCursor
-    queryset = Customer.objects.select_related("acquisition_channel")
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return customers_with_scores()
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Here, not in get_queryset: the permission check builds that one, and a user without
+        # the permission gets a 403 whatever the filters say.
+        return queryset.filter(**customer_filters(self.request.query_params))
 
 
 class CustomerDetailApi(generics.RetrieveAPIView):
     serializer_class = CustomerOutput
-    queryset = Customer.objects.select_related("acquisition_channel")
     lookup_field = "external_id"
     lookup_url_kwarg = "external_id"
 
+    def get_queryset(self) -> QuerySet[Customer]:
+        return customers_with_scores()
 
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Customer id."
+        )
+    ]
+)
 class CustomerOrdersApi(generics.ListAPIView):
     """A customer's orders with their lines, newest first."""
 
@@ -83,9 +270,11 @@ class CustomerOrdersApi(generics.ListAPIView):
         # the customer is looked up, so a user without the permission learns nothing of
         # which customers exist (a 403 either way).
         lines = OrderLine.objects.select_related("product")
-        return Order.objects.filter(
-            customer__external_id=self.kwargs["external_id"]
-        ).prefetch_related(Prefetch("lines", queryset=lines))
+        return (
+            Order.objects.filter(customer__external_id=self.kwargs["external_id"])
+            .select_related("customer")
+            .prefetch_related(Prefetch("lines", queryset=lines))
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The page of orders; an unknown customer is a 404, not an empty list."""

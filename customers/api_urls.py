@@ -1,3 +1,5 @@
+"""API v1 routes of the customers app, under ``/api/v1/`` (clvcrm/urls.py)."""
+
 from django.urls import path
 
 from customers import api

@@ -1,5 +1,8 @@
 """The user admin for the Admin role: staff management without a way up to superuser.
 
+Also the API tokens: listed with their last use, revoked by an action (never edited or
+deleted, the hash never shown; a token is made, and shown once, by ``create_api_token``).
+
 The Admin role holds ``auth.change_user`` to create, edit, deactivate staff and give them
 roles. Without these limits it could also tick ``is_superuser`` on its own account, grant
 any permission directly, or reset a superuser's password and log in as them. The limits
@@ -9,13 +12,15 @@ every change (the password form included), and only role groups are valid choice
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
-from django.db.models import ManyToManyField
+from django.db.models import ManyToManyField, QuerySet
 from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
+from clvcrm.core.api_tokens import api_tokens_revoke
+from clvcrm.core.models import ApiToken
 from clvcrm.core.roles import ROLES
 
 # Only a superuser grants these: either would give any permission there is.
@@ -47,3 +52,25 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "name", "user__username")
+    list_select_related = ("user",)
+    fields = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the token would have to be shown: manage.py create_api_token
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked, never deleted: the record of its use stays
+
+    @admin.action(description="Revoke the selected API tokens", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = api_tokens_revoke(tokens=queryset)
+        self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)

@@ -34,6 +34,24 @@ class CheckedCursorPagination(CursorPagination):
     """DRF's cursor pagination that checks a cursor's position against the ordering field."""
 
     model: type[Model]
+    page_size_query_param = "page_size"
+    max_page_size = 500  # a larger ``page_size`` is capped to this
+    page_size_query_description = "Results per page, at most 500."
+
+    def get_page_size(self, request: Request) -> int:
+        """``?page_size`` if given (at most ``max_page_size``), else the list's own size.
+
+        DRF falls back to the default size on a value it cannot read; here that is a 400.
+        """
+        text = request.query_params.get(self.page_size_query_param, "")
+        if text == "":
+            assert self.page_size is not None  # PAGE_SIZE is set
+            return self.page_size
+        try:
+            size = integer_from_text(text, minimum=1)
+        except InputValueError as exc:
+            raise ValidationError({self.page_size_query_param: [str(exc)]}) from None
+        return min(size, self.max_page_size)
 
     def paginate_queryset(  # type: ignore[override]  # pages querysets only: reads .model
         self, queryset: QuerySet, request: Request, view: Any = None

@@ -1,9 +1,9 @@
 """Login throttling: django-axes, per account and per client address, with back-off.
 
-Every failed login (the login page, the admin login, the API's basic authentication) is a
-row of axes' ``AccessAttempt`` table, so every web worker sees the same counts. A client is
-locked once ``LOGIN_FAILURE_LIMIT`` failures within the last 24 hours come from its address
-or name its account; while locked even the right password is refused. The lock lasts
+Every failed login (the login page, the admin login) is a row of axes' ``AccessAttempt``
+table, so every web worker sees the same counts. A client is locked once
+``LOGIN_FAILURE_LIMIT`` failures within the last 24 hours come from its address or name its
+account; while locked even the right password is refused. The lock lasts
 ``LOGIN_LOCKOUT_MINUTES`` from the last failure and doubles with every further
 ``LOGIN_FAILURE_LIMIT`` failures (up to 24 hours), and every attempt while locked counts as
 one: after the first lockout, an account gets one guess per lockout period, fewer and fewer.
@@ -16,21 +16,15 @@ from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username, get_credentials, get_failure_limit
+from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Max, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework import status
-from rest_framework.authentication import BasicAuthentication
-from rest_framework.exceptions import APIException, AuthenticationFailed
-from rest_framework.request import Request
-
-from clvcrm.core.model_fields import max_length
 
 # Doubling stops here: the lock never outlives the 24 hours failures are remembered.
 LONGEST_DOUBLING = 16
@@ -139,30 +133,3 @@ def lockout_response(
     )
     response["Retry-After"] = str(seconds)
     return response
-
-
-class LoginLocked(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "login_locked"
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(lockout_message(seconds))
-        self.wait = seconds  # DRF's exception handler sends it as Retry-After
-
-
-class ThrottledBasicAuthentication(BasicAuthentication):
-    """DRF's basic authentication under the login throttle: a locked client gets 429."""
-
-    def authenticate_credentials(
-        self, userid: str, password: str, request: Request | None = None
-    ) -> tuple[Any, None]:
-        longest = max_length(get_user_model(), "username")
-        if len(userid) > longest or "\x00" in userid:
-            # No such account can exist, and PostgreSQL refuses NUL in a query parameter.
-            raise AuthenticationFailed(_("Invalid username/password."))
-        try:
-            return super().authenticate_credentials(userid, password, request)
-        except AuthenticationFailed:
-            if request is not None and getattr(request, "axes_locked_out", False):
-                raise LoginLocked(lock_seconds_left(request, get_credentials(userid))) from None
-            raise

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 NUL_REFUSED = "The address contains a NUL character (%00), which no page here accepts."
 
@@ -23,5 +23,8 @@ class RefuseNulCharactersMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
+            if request.path.startswith("/api/"):  # the API's error format (README "API")
+                error = {"field": None, "code": "nul_character", "message": NUL_REFUSED}
+                return JsonResponse({"errors": [error]}, status=400)
             return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 from rest_framework.request import Request
 
 
@@ -28,3 +28,11 @@ class StaffModelPermissions(DjangoModelPermissions):
         if not (user and user.is_authenticated and user.is_staff):
             return False
         return super().has_permission(request, view)
+
+
+class IsStaff(BasePermission):
+    """Any active staff user: the API's schema and documentation pages."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)

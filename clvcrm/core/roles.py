@@ -31,6 +31,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_accesslog",
             "view_accessfailurelog",
         ),
+        # The staff's API tokens: listed with their last use, revoked (clvcrm/core/admin.py).
+        "core": ("view_apitoken", "change_apitoken"),
         # The nightly CLV schedule and other periodic tasks.
         "django_celery_beat": ("*",),
     },

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here: nothing downloaded
     "django_countries",
     "django_celery_beat",
     "axes",
@@ -188,15 +190,46 @@ CELERY_TIMEZONE = TIME_ZONE
 # Schedules live in the database (django-celery-beat) so staff can change them in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# The API (/api/v1/, README "API"): tokens or the staff session (with CSRF), the staff
+# roles' model permissions (default deny), one error format, throttling per token and per
+# client address.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is answered 401 with WWW-Authenticate.
+        "clvcrm.core.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "clvcrm.core.login_throttle.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clvcrm.core.permissions.StaffModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "clvcrm.core.api_pagination.CheckedCursorPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clvcrm.core.api_throttles.ApiTokenRateThrottle",
+        "clvcrm.core.api_throttles.ClientIpRateThrottle",
+    ],
+    "EXCEPTION_HANDLER": "clvcrm.core.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "clvcrm.core.api_schema.ErrorDocumentingAutoSchema",
+}
+# Requests per token and per client address ("<count>/<second|minute|hour|day>"), counted in
+# the cache (CACHE_URL: one Redis shared by every web worker in production).
+API_TOKEN_THROTTLE_RATE = env.rate("API_TOKEN_THROTTLE_RATE", default="1200/minute")
+API_CLIENT_IP_THROTTLE_RATE = env.rate("API_CLIENT_IP_THROTTLE_RATE", default="2400/minute")
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "clvcrm API",
+    "DESCRIPTION": (
+        "Customers, their orders and scores. Authenticate with `Authorization: Bearer "
+        "<token>` (`manage.py create_api_token USERNAME`) or the staff session. Every 4xx "
+        'answers `{"errors": [{"field", "code", "message"}]}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["clvcrm.core.permissions.IsStaff"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Login throttling (django-axes; clvcrm/core/login_throttle.py): failures per account and per

@@ -22,6 +22,9 @@ BOOLEANS = {
     "0": False,
 }
 
+# The periods a throttle rate may name (DRF reads only their first letter).
+PERIODS = ("second", "minute", "hour", "day", "s", "m", "h", "d")
+
 
 class StrictEnv(environ.Env):
     """``environ.Env`` whose every malformed value raises ``ImproperlyConfigured`` naming it."""
@@ -66,6 +69,14 @@ class StrictEnv(environ.Env):
         value = self.int(var, default=default)
         if value < minimum:
             raise self.invalid(var, f"must be at least {minimum}")
+        return value
+
+    def rate(self, var: str, *, default: str) -> str:
+        """A request rate as DRF's throttles read it: ``<count>/<second|minute|hour|day>``."""
+        value = self.str(var, default=default).strip()
+        count, _, period = value.partition("/")
+        if not (count.isascii() and count.isdigit() and int(count) > 0) or period not in PERIODS:
+            raise self.invalid(var, "expected <count>/<second|minute|hour|day>, e.g. 600/minute")
         return value
 
     def invalid(self, var: str, reason: str) -> ImproperlyConfigured:

@@ -43,6 +43,8 @@ def test_the_walk_covers_the_apps() -> None:
         "api-customer-list",
         "api-customer-detail",
         "api-customer-orders",
+        "api-schema",
+        "api-docs",
         "admin:index",
     } <= names
 

@@ -118,6 +118,11 @@ def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str
         ("DATABASE_URL", "postgress//db", "expected a database URL (postgres://… or sqlite:///…)"),
         ("LOGIN_FAILURE_LIMIT", "0", "must be at least 1"),
         ("TRUSTED_PROXY_COUNT", "-1", "must be at least 0"),
+        (
+            "API_TOKEN_THROTTLE_RATE",
+            "10/fortnight",
+            "expected <count>/<second|minute|hour|day>, e.g. 600/minute",
+        ),
     ],
 )
 def test_a_malformed_value_stops_the_start_and_names_the_variable(

@@ -39,6 +39,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 
+from clvcrm.core.api_tokens import api_token_create
 from customers import services
 from customers.models import ClvRun, ClvRunPart, OrderImport, Segment
 from tests.url_patterns import Route, url_routes
@@ -123,6 +124,7 @@ NO_PAGE = {
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
+    "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "admin:": "unnamed: an object's bare address redirects, the catch-all redirects or 404s",
     "admin:login": "redirects a logged-in user",
     "admin:logout": "POST only",
@@ -156,6 +158,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0)
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    api_token_create(user=User.objects.get(username="uploader"), name="walk")
 
 
 def _upload_with_a_rejected_row(user: User) -> None:

@@ -1,0 +1,37 @@
+"""Models of the project core: the staff's API tokens."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ApiToken(models.Model):
+    """One API token of one staff user: only its SHA-256 is stored, never the token.
+
+    The token itself is shown once, when ``manage.py create_api_token`` makes it; ``prefix``
+    (its first characters, no secret) tells tokens apart in the admin. A revoked token
+    stays, with the time of its revocation, so its last use remains on record.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=16, help_text="The token's first characters.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Recorded at most once a minute."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'unnamed'})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
