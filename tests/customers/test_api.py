@@ -203,7 +203,7 @@ def test_a_customer_reads_with_its_scores_segment_tier_and_points(api_client, sc
     rich = api_client.get("/api/v1/customers/C-RICH/").json()
     new = api_client.get("/api/v1/customers/C-NEW/").json()
 
-    assert {key: rich[key] for key in CONTRACT} == {
+    assert {key: rich[key] for key in CUSTOMER_CONTRACT} == {
         "external_id": "C-RICH",
         "email": "rich@example.com",
         "first_name": "Ada",
@@ -221,7 +221,7 @@ def test_a_customer_reads_with_its_scores_segment_tier_and_points(api_client, sc
         "expected_purchases_90d": 0.75,
         "rfm_score": "435",
     }
-    assert {key: new[key] for key in CONTRACT[8:]} == {
+    assert {key: new[key] for key in CUSTOMER_CONTRACT[8:]} == {
         "segment": None,
         "tier": None,
         "points_balance": 0,
@@ -234,7 +234,8 @@ def test_a_customer_reads_with_its_scores_segment_tier_and_points(api_client, sc
     assert "id" not in rich
 
 
-CONTRACT = [
+# The customer JSON contract of API v1 (issue 11): clients rely on these keys; never rename.
+CUSTOMER_CONTRACT = [
     "external_id",
     "email",
     "first_name",
