@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
+    path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/", include("customers.api_urls")),
     path("admin/", admin.site.urls),
 ]
