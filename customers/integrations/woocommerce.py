@@ -67,7 +67,9 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
     }
     lines = items(payload.get("line_items"))
     if not lines:
-        return MappedOrder(order_id, [{**order, "amount": total}])
+        # A one-row order: its amount is its total (the import wants no order_total then).
+        one_row = {k: v for k, v in order.items() if k != "order_total"}
+        return MappedOrder(order_id, [{**one_row, "amount": total}])
     records = []
     for line in lines:
         name = text(line.get("name"))

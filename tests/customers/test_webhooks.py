@@ -297,6 +297,23 @@ def test_a_woocommerce_registered_customer_is_keyed_by_id_and_updates_collapse(d
     assert Order.objects.get().status == "cancelled"
 
 
+@pytest.mark.parametrize(
+    ("platform", "fixture", "topic"),
+    [
+        ("shopify", "shopify_webhook_order.json", "orders/create"),
+        ("woocommerce", "woocommerce_webhook_order.json", "order.created"),
+    ],
+)
+def test_an_order_without_line_items_is_one_row_of_its_total(deliver, platform, fixture, topic):
+    payload = json.loads(_fixture(fixture)) | {"line_items": []}
+
+    deliver(json.dumps(payload).encode(), topic, platform=platform)
+
+    assert _event().outcome == "imported"
+    assert Order.objects.get().total == Decimal("34.90")
+    assert not OrderLine.objects.exists()
+
+
 def test_an_order_by_csv_export_and_by_webhook_is_one_order(deliver):
     call_command("import_orders", str(data_file("shopify_orders_export.csv")), stdout=StringIO())
     before = (Order.objects.count(), Customer.objects.count(), OrderLine.objects.count())
