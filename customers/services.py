@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
@@ -46,6 +46,7 @@ from customers.order_import import importer, retention
 from customers.order_import.errors import ImportFileError
 from customers.order_import.formats.mapped import header_key
 from customers.order_import.importer import ImportSummary, OnReport
+from customers.order_import.rows import unreadable
 from customers.segments import custom, outbox
 from customers.segments.reassign import Reassignment, reassign_run
 
@@ -496,6 +497,10 @@ def webhook_event_process(*, shop_id: int, delivery_id: str) -> WebhookProcessed
                 processed = _webhook_apply(event)
         except PayloadError as exc:
             processed = WebhookProcessed(WebhookEvent.Outcome.REJECTED, str(exc), False)
+        except (DatabaseError, MemoryError):
+            raise  # not the payload's fault: the task is delivered again
+        except Exception as exc:  # the safety net: a payload never makes the task fail
+            processed = WebhookProcessed(WebhookEvent.Outcome.REJECTED, unreadable(exc), False)
         WebhookEvent.objects.filter(pk=event.pk).update(
             processed_at=timezone.now(), outcome=processed.outcome, detail=processed.detail[:2000]
         )

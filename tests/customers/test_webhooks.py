@@ -6,6 +6,7 @@ compared. Celery tasks run in-process here; deliveries queue their task on commi
 """
 
 import base64
+import hashlib
 import json
 import random
 from decimal import Decimal
@@ -375,6 +376,28 @@ def test_a_payload_that_maps_to_no_order_marks_its_event_with_the_reason(deliver
 def test_json_that_is_no_object_is_rejected_on_its_event(deliver, body):
     assert deliver(body).status_code == 200
     assert _event().outcome == "rejected"
+
+
+def test_whatever_goes_wrong_mapping_a_payload_marks_its_event(deliver, monkeypatch):
+    def broken(payload):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr("customers.integrations.shopify.order_records", broken)
+
+    assert deliver(_fixture("shopify_webhook_order.json")).status_code == 200
+    event = _event()
+    assert (event.outcome, event.detail) == ("rejected", "could not be read (KeyError: 'surprise')")
+
+
+@pytest.mark.parametrize("delivery_id", ["", "x" * 129, "a\tb"])
+def test_a_delivery_without_a_usable_id_is_known_by_its_body(deliver, delivery_id):
+    body = _fixture("shopify_webhook_order.json")
+
+    for _ in range(2):
+        assert deliver(body, delivery_id=delivery_id).status_code == 200
+
+    assert _event().delivery_id == f"sha256:{hashlib.sha256(body).hexdigest()}"
+    assert Order.objects.count() == 1
 
 
 def test_an_unsupported_topic_is_stored_and_acknowledged_but_not_processed(deliver):
