@@ -5,6 +5,8 @@ connected shop's secret) is the authentication, checked before the body is parse
 valid delivery is stored and answered at once; a task imports its order.
 """
 
+import re
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException
@@ -28,6 +30,9 @@ HEADERS = {
         "X-WC-Webhook-Delivery-ID",
     ),
 }
+
+# The test delivery WooCommerce sends, unsigned, when a webhook is saved (WC_Webhook::deliver_ping).
+WOOCOMMERCE_PING = re.compile(rb"webhook_id=\d{1,20}")
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -55,6 +60,9 @@ def _receive(request: HttpRequest, platform: Platform) -> JsonResponse:
     if len(body) > limit:
         return _error(413, "too_large", f"A webhook's body is at most {limit:,} bytes.")
     shop, signature, topic, delivery_id = (request.headers.get(h, "") for h in HEADERS[platform])
+    if platform == Platform.WOOCOMMERCE and not signature and WOOCOMMERCE_PING.fullmatch(body):
+        # WooCommerce saves a new webhook only if this unsigned test POST gets a 200.
+        return JsonResponse({"received": False, "ping": True})
     received = services.webhook_receive(
         platform=platform,
         domain=shop,

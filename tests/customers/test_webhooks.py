@@ -138,6 +138,23 @@ def test_an_unknown_or_inactive_shop_gets_the_same_answer_as_a_bad_signature(del
     assert not WebhookEvent.objects.exists()
 
 
+def test_woocommerce_s_unsigned_ping_on_saving_a_webhook_gets_a_200_and_stores_nothing(client):
+    response = client.post(
+        WOO_URL, b"webhook_id=12", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"received": False, "ping": True}
+    # Signed, or anything else unsigned, is no ping; Shopify sends none.
+    for url, body in ((WOO_URL, b"webhook_id=12&x=1"), (SHOPIFY_URL, b"webhook_id=12")):
+        assert client.post(url, body, content_type="text/plain").status_code == 401
+    signed = {"X-WC-Webhook-Signature": "forged"}
+    assert (
+        client.post(WOO_URL, b"webhook_id=1", content_type="text/plain", headers=signed).status_code
+        == 401
+    )
+    assert not WebhookEvent.objects.exists()
+
+
 def test_the_shop_domain_is_matched_as_the_admin_stores_it(deliver):
     body = _fixture("shopify_webhook_order.json")
     assert deliver(body, domain=" Harbour-Roasters.MyShopify.com ").status_code == 200
