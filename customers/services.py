@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
@@ -540,17 +540,28 @@ def _webhook_refund(
     event: WebhookEvent, refund_id: str, order_id: str, amount: Decimal
 ) -> WebhookProcessed:
     """A refund adds to its order's refunded amount, once: an ``orders/updated`` listing it
-    may have counted it already."""
-    if ShopRefund.objects.filter(shop=event.shop, refund_id=refund_id).exists():
-        detail = f"refund {refund_id} already counted"
-        return WebhookProcessed(WebhookEvent.Outcome.IMPORTED, detail, False)
-    order = Order.objects.filter(external_id=order_id).select_related("customer").first()
+    may have counted it already.
+
+    The order's row is locked first, so two refunds of one order processed at once add up;
+    the refund's row is the claim, so the same refund processed twice at once counts once
+    (the second waits for the first's commit, then finds it).
+    """
+    order = Order.objects.select_for_update().filter(external_id=order_id).first()
     if order is None:
         detail = f"order {order_id} not yet known: its next orders/updated counts the refund"
         return WebhookProcessed(WebhookEvent.Outcome.WAITING, detail, False)
+    try:
+        with transaction.atomic():
+            ShopRefund.objects.create(
+                shop=event.shop, refund_id=refund_id, order_id=order_id, amount=amount
+            )
+    except IntegrityError:
+        detail = f"refund {refund_id} already counted"
+        return WebhookProcessed(WebhookEvent.Outcome.IMPORTED, detail, False)
+    customer_id = Customer.objects.values_list("external_id", flat=True).get(pk=order.customer_id)
     # The order as stored, with only its refunded amount changed: the import's update.
     order_record = {
-        "customer_id": order.customer.external_id,
+        "customer_id": customer_id,
         "order_id": order.external_id,
         "placed_at": order.placed_at.isoformat(),
         "refunded_amount": str(order.refunded_amount + amount),
