@@ -10,7 +10,7 @@ after a CLV run) is decided by the project's pipeline, ``clvcrm.pipeline``, neve
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -474,6 +474,8 @@ class WebhookProcessed:
     outcome: str
     detail: str
     changed: bool
+    order_id: str = ""
+    order_updated_at: datetime | None = None
 
 
 def webhook_event_process(*, shop_id: int, delivery_id: str) -> WebhookProcessed | None:
@@ -502,7 +504,11 @@ def webhook_event_process(*, shop_id: int, delivery_id: str) -> WebhookProcessed
         except Exception as exc:  # the safety net: a payload never makes the task fail
             processed = WebhookProcessed(WebhookEvent.Outcome.REJECTED, unreadable(exc), False)
         WebhookEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), outcome=processed.outcome, detail=processed.detail[:2000]
+            processed_at=timezone.now(),
+            outcome=processed.outcome,
+            detail=processed.detail[:2000],
+            order_id=processed.order_id[:64],
+            order_updated_at=processed.order_updated_at,
         )
     return processed
 
@@ -519,6 +525,18 @@ def _webhook_apply(event: WebhookEvent) -> WebhookProcessed:
 
 
 def _webhook_order(event: WebhookEvent, order: MappedOrder) -> WebhookProcessed:
+    """Import the order, unless a newer state of it came first (the platforms do not
+    deliver in order): then the event is not processed, and says so."""
+    if order.updated_at is not None:
+        newer = WebhookEvent.objects.filter(
+            shop_id=event.shop_id,
+            order_id=order.order_id,
+            outcome=WebhookEvent.Outcome.IMPORTED,
+            order_updated_at__gt=order.updated_at,
+        ).exists()
+        if newer:
+            detail = f"order {order.order_id}: a newer update was imported already"
+            return WebhookProcessed(WebhookEvent.Outcome.IGNORED, detail, False)
     rejections: list[str] = []
     summary = orders_import_records(
         records=order.records,
@@ -528,12 +546,16 @@ def _webhook_order(event: WebhookEvent, order: MappedOrder) -> WebhookProcessed:
         raise PayloadError(f"order {order.order_id} rejected: " + "; ".join(rejections))
     ShopRefund.objects.bulk_create(
         [
-            ShopRefund(shop=event.shop, refund_id=refund_id, order_id=order.order_id, amount=amount)
+            ShopRefund(
+                shop_id=event.shop_id, refund_id=refund_id, order_id=order.order_id, amount=amount
+            )
             for refund_id, amount in order.refunds.items()
         ],
         ignore_conflicts=True,
     )
-    return WebhookProcessed(WebhookEvent.Outcome.IMPORTED, "", not summary.nothing_new)
+    changed = not summary.nothing_new
+    outcome = WebhookEvent.Outcome.IMPORTED
+    return WebhookProcessed(outcome, "", changed, order.order_id, order.updated_at)
 
 
 def _webhook_refund(
@@ -553,7 +575,7 @@ def _webhook_refund(
     try:
         with transaction.atomic():
             ShopRefund.objects.create(
-                shop=event.shop, refund_id=refund_id, order_id=order_id, amount=amount
+                shop_id=event.shop_id, refund_id=refund_id, order_id=order_id, amount=amount
             )
     except IntegrityError:
         detail = f"refund {refund_id} already counted"

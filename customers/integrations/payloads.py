@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -14,12 +15,14 @@ class PayloadError(ValueError):
 
 @dataclass
 class MappedOrder:
-    """A delivery's order as records of clvcrm's CSV format (one per line item), and the
-    refunds (id → amount) its ``refunded_amount`` counts."""
+    """A delivery's order as records of clvcrm's CSV format (one per line item), the
+    refunds (id → amount) its ``refunded_amount`` counts, and when the shop last changed
+    it (``None``: not said), which tells a late delivery of an older state."""
 
     order_id: str
     records: list[dict[str, str]]
     refunds: dict[str, Decimal] = field(default_factory=dict)
+    updated_at: datetime | None = None
 
 
 def parse(body: bytes) -> dict[str, Any]:
@@ -68,3 +71,14 @@ def line_amount(quantity: object, price: object) -> str:
         return str((int(text(quantity)) * Decimal(text(price))).quantize(CENT, ROUND_HALF_UP))
     except (ValueError, InvalidOperation):
         return ""
+
+
+def moment(value: object, zone: str = "") -> datetime | None:
+    """An ISO 8601 moment with its offset (``zone`` is appended when it has none), or
+    ``None`` when there is no readable one."""
+    written = text(value)
+    try:
+        parsed = datetime.fromisoformat(written + zone if written and zone else written)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

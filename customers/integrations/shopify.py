@@ -19,6 +19,7 @@ from customers.integrations.payloads import (
     items,
     line_amount,
     mapping,
+    moment,
     text,
 )
 from customers.order_import.formats.shopify import STATUSES
@@ -64,11 +65,12 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
         "currency": text(payload.get("currency")),
         "status": status,
     }
+    updated = moment(payload.get("updated_at"))
     lines = items(payload.get("line_items"))
     if not lines:
         # A one-row order: its amount is its total (the import wants no order_total then).
         one_row = {k: v for k, v in order.items() if k != "order_total"}
-        return MappedOrder(order_id, [{**one_row, "amount": total}], refunds)
+        return MappedOrder(order_id, [{**one_row, "amount": total}], refunds, updated)
     records = []
     for line in lines:
         name = text(line.get("name")) or text(line.get("title"))
@@ -84,7 +86,7 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
                 "unit_price": text(price),
             }
         )
-    return MappedOrder(order_id, records, refunds)
+    return MappedOrder(order_id, records, refunds, updated)
 
 
 def _status(payload: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from customers.integrations.payloads import (
     decimal,
     items,
     mapping,
+    moment,
     text,
 )
 from customers.order_import.formats.woocommerce import STATUSES
@@ -65,11 +66,13 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
         "currency": text(payload.get("currency")),
         "status": status,
     }
+    # date_modified_gmt is UTC without a zone.
+    updated = moment(payload.get("date_modified_gmt"), "+00:00")
     lines = items(payload.get("line_items"))
     if not lines:
         # A one-row order: its amount is its total (the import wants no order_total then).
         one_row = {k: v for k, v in order.items() if k != "order_total"}
-        return MappedOrder(order_id, [{**one_row, "amount": total}])
+        return MappedOrder(order_id, [{**one_row, "amount": total}], {}, updated)
     records = []
     for line in lines:
         name = text(line.get("name"))
@@ -83,4 +86,4 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
                 "quantity": text(line.get("quantity")),
             }
         )
-    return MappedOrder(order_id, records)
+    return MappedOrder(order_id, records, {}, updated)

@@ -62,6 +62,10 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    # The order it imported, and when the shop last changed it: a later delivery of an
+    # older state of the order is not imported over a newer one.
+    order_id = models.CharField(max_length=64, blank=True, default="")
+    order_updated_at = models.DateTimeField(null=True, blank=True)
     detail = models.TextField(
         blank=True, default="", help_text="Why it was rejected or not processed."
     )
@@ -72,7 +76,10 @@ class WebhookEvent(models.Model):
                 fields=["shop", "delivery_id"], name="webhook_event_shop_delivery_uniq"
             )
         ]
-        indexes = [models.Index(fields=["received_at"], name="webhook_event_received_idx")]
+        indexes = [
+            models.Index(fields=["received_at"], name="webhook_event_received_idx"),
+            models.Index(fields=["shop", "order_id"], name="webhook_event_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.delivery_id}"
