@@ -32,6 +32,15 @@ def order_import_run(order_import_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def webhook_event_process(shop_id: int, delivery_id: str) -> None:
+    """Process a shop's stored webhook delivery, then what follows an import (the service
+    claims the event: a second delivery of this task does nothing)."""
+    processed = services.webhook_event_process(shop_id=shop_id, delivery_id=delivery_id)
+    if processed is not None:
+        then_webhook_event(processed)
+
+
+@shared_task(acks_late=True)
 def clv_recalculate(as_of: str | None = None) -> int | None:
     """Recalculate every customer's CLV (nightly by beat), then what follows; the run id.
 
@@ -82,6 +91,12 @@ def then_order_import(order_import: OrderImport) -> None:
     """
     succeeded = order_import.status == OrderImport.Status.SUCCEEDED
     if succeeded and not order_import.dry_run and loyalty_programme_exists():
+        enqueue_on_commit(customers_tasks.loyalty_refresh)
+
+
+def then_webhook_event(processed: services.WebhookProcessed) -> None:
+    """A webhook that added or changed an order → the loyalty refresh, as after an import."""
+    if processed.changed and loyalty_programme_exists():
         enqueue_on_commit(customers_tasks.loyalty_refresh)
 
 

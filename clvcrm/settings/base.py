@@ -162,6 +162,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest order file the upload page takes (256 MiB: about 3 million order rows);
 # larger files go through `manage.py import_orders` on a worker machine.
 ORDER_IMPORT_MAX_UPLOAD_BYTES = env.int("ORDER_IMPORT_MAX_UPLOAD_BYTES", default=256 * 1024**2)
+# The largest shop webhook body accepted (an order of a few hundred lines is well under).
+WEBHOOK_MAX_BODY_BYTES = env.int_at_least("WEBHOOK_MAX_BODY_BYTES", 1, default=1024**2)
 
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

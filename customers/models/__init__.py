@@ -3,6 +3,7 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
+from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.points import PointsBalance, PointsEntry
 from customers.models.segments import (
@@ -31,6 +32,7 @@ __all__ = [
     "ClvRun",
     "ClvRunPart",
     "ColumnMapping",
+    "ConnectedShop",
     "CustomSegmentMembership",
     "Customer",
     "CustomerScore",
@@ -44,6 +46,7 @@ __all__ = [
     "Order",
     "OrderImport",
     "OrderLine",
+    "Platform",
     "PointsBalance",
     "PointsEntry",
     "Product",
@@ -53,5 +56,7 @@ __all__ = [
     "SegmentStatistic",
     "SegmentThresholds",
     "SegmentTransition",
+    "ShopRefund",
+    "WebhookEvent",
     "net_revenue",
 ]

@@ -41,7 +41,9 @@ from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSc
 
 from clvcrm.core.api_tokens import api_token_create
 from customers import services
-from customers.models import ClvRun, ClvRunPart, OrderImport, Segment
+from customers.integrations.signatures import signature_of
+from customers.models import ClvRun, ClvRunPart, ConnectedShop, OrderImport, Segment, WebhookEvent
+from tests.datasets import data_file
 from tests.url_patterns import Route, url_routes
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +127,8 @@ NO_PAGE = {
     "logout": "POST only",
     "customers:points_change": "POST only",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
+    "webhook-shopify": "POST only: a shop's signed delivery (GET answers 405)",
+    "webhook-woocommerce": "POST only: a shop's signed delivery (GET answers 405)",
     "admin:": "unnamed: an object's bare address redirects, the catch-all redirects or 404s",
     "admin:login": "redirects a logged-in user",
     "admin:logout": "POST only",
@@ -146,6 +150,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
         uploader = make_staff("Support", username="uploader")
         _upload_with_a_rejected_row(uploader)
     _uploads_of_other_layouts(uploader, django_capture_on_commit_callbacks)
+    _webhook_delivery(django_capture_on_commit_callbacks)
     custom = Segment(kind=Segment.Kind.CUSTOM, code="bronze", name="Bronze members")
     custom.rules = [{"field": "tier", "op": "eq", "value": "Bronze"}]
     services.custom_segment_save(segment=custom)
@@ -183,6 +188,25 @@ def _uploads_of_other_layouts(user: User, on_commit: Any) -> None:
             latest = OrderImport.objects.latest("pk").pk
             with on_commit(execute=True):
                 client.post(f"/customers/imports/{latest}/columns/", columns)
+
+
+def _webhook_delivery(on_commit: Any) -> None:
+    """A connected shop's signed order with a refund: its event and counted refund."""
+    secret = "walk-secret"
+    ConnectedShop.objects.create(platform="shopify", domain="walk.myshopify.com", secret=secret)
+    body = data_file("shopify_webhook_order_refunded.json").read_bytes()
+    headers = {
+        "X-Shopify-Topic": "orders/updated",
+        "X-Shopify-Hmac-Sha256": signature_of(secret, body),
+        "X-Shopify-Shop-Domain": "walk.myshopify.com",
+        "X-Shopify-Webhook-Id": "walk-1",
+    }
+    with on_commit(execute=True):
+        response = Client().post(
+            "/api/v1/webhooks/shopify/", body, content_type="application/json", headers=headers
+        )
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().outcome == "imported"
 
 
 def test_the_shop_has_a_row_in_every_admin_table(shop: None) -> None:

@@ -18,8 +18,10 @@ from clvcrm.celery import app as celery_app
 from clvcrm.pipeline.tasks import order_import_run, then_clv_run_fanned_out
 from customers import services
 from customers.clv_runs import fan_out
-from customers.models import CustomerScore, Order, OrderImport
+from customers.integrations.signatures import signature_of
+from customers.models import ConnectedShop, CustomerScore, Order, OrderImport, WebhookEvent
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
+from tests.datasets import data_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -142,3 +144,30 @@ def test_a_clv_run_fans_out_over_two_workers(start_workers, cdnow_sample):
     assert list(run.parts.values_list("customers", flat=True)) == [300] * 7 + [257]
     assert not run.parts.filter(finished_at__isnull=True).exists()
     assert all(w.poll() is None for w in workers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shop_webhook_delivered_three_times_is_imported_by_a_worker_once(worker, client):
+    shop = ConnectedShop.objects.create(platform="shopify", domain="w.myshopify.com", secret="s")
+    body = data_file("shopify_webhook_order.json").read_bytes()
+    headers = {
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": signature_of("s", body),
+        "X-Shopify-Shop-Domain": shop.domain,
+        "X-Shopify-Webhook-Id": "retried",
+    }
+
+    for _ in range(3):  # the view commits the event and queues its task at once
+        response = client.post(
+            "/api/v1/webhooks/shopify/", body, content_type="application/json", headers=headers
+        )
+        assert response.status_code == 200
+
+    deadline = time.monotonic() + 60
+    while not WebhookEvent.objects.filter(processed_at__isnull=False).exists():
+        assert time.monotonic() < deadline, "the worker never processed the event"
+        time.sleep(0.2)
+    time.sleep(1)  # the two other deliveries of the task find it processed
+    assert WebhookEvent.objects.get().outcome == "imported"
+    assert Order.objects.get().external_id == "5550001001"
+    assert worker.poll() is None

@@ -1,5 +1,6 @@
 """The pipeline: each step's outcome queues what follows it, and nothing else does."""
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -14,8 +15,10 @@ from django_celery_beat.models import PeriodicTask
 
 from clvcrm.pipeline import tasks as pipeline
 from customers import services
+from customers.integrations.signatures import signature_of
 from customers.models import (
     ClvRun,
+    ConnectedShop,
     Customer,
     CustomerSegment,
     LoyaltyStatus,
@@ -79,6 +82,48 @@ def test_without_tiers_or_in_a_dry_run_nothing_follows_an_import(
     assert len(queued) == 1
     dry.refresh_from_db()
     assert (dry.status, dry.dry_run, LoyaltyStatus.objects.count()) == ("succeeded", True, 0)
+
+
+def test_the_webhook_view_queues_the_pipelines_task_by_its_registered_name():
+    registered = current_app.tasks[services.WEBHOOK_EVENT_PROCESS_TASK]
+    assert registered.name == pipeline.webhook_event_process.name
+
+
+def _shop_order(client, order_id: int, delivery_id: str, status: str = "paid"):
+    """A signed Shopify order of last week, delivered to the webhook."""
+    placed = (timezone.now() - timedelta(days=7)).isoformat()
+    body = json.dumps(
+        {"id": order_id, "email": "ada@example.com", "created_at": placed, "currency": "USD",
+         "total_price": "30.00", "financial_status": status}
+    ).encode()  # fmt: skip
+    headers = {
+        "X-Shopify-Topic": "orders/updated",
+        "X-Shopify-Hmac-Sha256": signature_of("s3cret", body),
+        "X-Shopify-Shop-Domain": "pipeline.myshopify.com",
+        "X-Shopify-Webhook-Id": delivery_id,
+    }
+    response = client.post(
+        "/api/v1/webhooks/shopify/", body, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200
+
+
+def test_a_webhook_order_is_followed_by_the_loyalty_refresh_when_it_changes_an_order(
+    client, django_capture_on_commit_callbacks
+):
+    ConnectedShop.objects.create(
+        platform="shopify", domain="pipeline.myshopify.com", secret="s3cret"
+    )
+    make_tiers()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _shop_order(client, 1, "d-1")
+    assert len(queued) == 2  # the event's processing, then the loyalty refresh it queued
+    assert LoyaltyStatus.objects.values_list("tier__name", flat=True).get() == "Bronze"
+
+    for delivery_id, status in (("d-1", "paid"), ("d-2", "paid"), ("d-3", "pending")):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            _shop_order(client, 1, delivery_id, status)
+        assert len(queued) == 1  # a retry, an unchanged order, a rejected one: nothing new
 
 
 def test_the_import_command_is_followed_like_an_upload(
