@@ -13,21 +13,30 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clvcrm.core.api_pagination import CheckedCursorPagination
 from clvcrm.core.input_values import InputValueError, float_from_text, number_for_field, text_within
 from clvcrm.core.model_fields import max_length, model_field
+from clvcrm.core.permissions import ReadsCustomers
+from customers.clv_runs.selectors import clv_run_as_json, clv_run_latest_succeeded
 from customers.models import (
     AcquisitionChannel,
+    ClvRun,
     Customer,
     CustomerScore,
     LoyaltyTier,
     Order,
     OrderLine,
     Segment,
+)
+from customers.segments.selectors import (
+    SegmentRow,
+    reassignment_latest,
+    segment_members,
+    segments_overview,
 )
 
 
@@ -280,3 +289,147 @@ class CustomerOrdersApi(generics.ListAPIView):
         """The page of orders; an unknown customer is a 404, not an empty list."""
         get_object_or_404(Customer.objects.only("pk"), external_id=self.kwargs["external_id"])
         return super().list(request, *args, **kwargs)
+
+
+# ---------------------------------------------------------------- segments
+
+
+class SegmentOutput(serializers.Serializer):
+    """A segment with its figures after the latest segmented run (``null``: none yet)."""
+
+    code = serializers.CharField(source="segment.code")
+    name = serializers.CharField(source="segment.name")
+    kind = serializers.ChoiceField(source="segment.kind", choices=Segment.Kind.choices)
+    size = serializers.IntegerField(
+        source="statistic.customers",
+        allow_null=True,
+        default=None,
+        help_text="Customers in it after the latest segmented CLV run.",
+    )
+    total_predicted_clv = serializers.DecimalField(
+        source="statistic.total_predicted_clv",
+        max_digits=18,
+        decimal_places=2,
+        allow_null=True,
+        default=None,
+    )
+    average_predicted_clv = serializers.DecimalField(
+        source="statistic.average_predicted_clv",
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        default=None,
+    )
+
+
+class SegmentListApi(generics.ListAPIView):
+    """Every segment, default ones first (in priority order), then custom ones; not paged
+    (there are few), as the segments page shows them."""
+
+    serializer_class = SegmentOutput
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Segment]:
+        return Segment.objects.all()  # the permission check's model; the rows: list()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows: list[SegmentRow] = segments_overview(reassignment_latest())
+        return Response(self.get_serializer(rows, many=True).data)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Segment code."
+        )
+    ]
+)
+class SegmentCustomersApi(generics.ListAPIView):
+    """The customers of a segment (default or custom), newest first; an unknown code is a 404."""
+
+    serializer_class = CustomerOutput
+    pagination_class = ByIdCursor
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        # Lazy: the permission check builds it before the segment is looked up.
+        return customers_with_scores()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        segment = Segment.objects.filter(code=self.kwargs["code"]).first()
+        if segment is None:
+            raise NotFound("No segment has this code.")
+        members = segment_members(segment).select_related(
+            "acquisition_channel", "segment_assignment__segment", "loyalty__tier", "points_balance"
+        )
+        page = self.paginate_queryset(members)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# ---------------------------------------------------------------- CLV runs
+
+
+class ClvRunOutput(serializers.Serializer):
+    """A CLV run as ``manage.py recalculate_clv --json`` prints it (one function makes both)."""
+
+    id = serializers.IntegerField()
+    as_of = serializers.DateField()
+    customers = serializers.IntegerField()
+    repeat_customers = serializers.IntegerField()
+    model = serializers.CharField()
+    time_unit = serializers.CharField()
+    bgnbd = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="r, alpha, a, b."
+    )
+    gamma_gamma = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="p, q, gamma."
+    )
+    log_likelihood = serializers.FloatField(allow_null=True)
+    gamma_gamma_log_likelihood = serializers.FloatField(allow_null=True)
+    prediction_skipped = serializers.CharField()
+    seconds = serializers.DictField(child=serializers.FloatField(), help_text="Seconds per stage.")
+
+    def to_representation(self, instance: ClvRun) -> dict[str, Any]:
+        return clv_run_as_json(instance)
+
+
+class ClvRunListOutput(ClvRunOutput):
+    """A run of the list: the ``--json`` object with its status and moments."""
+
+    status = serializers.ChoiceField(choices=ClvRun.Status.choices)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField()
+
+    def to_representation(self, instance: ClvRun) -> dict[str, Any]:
+        return {
+            **clv_run_as_json(instance),
+            "status": instance.status,
+            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
+            "finished_at": serializers.DateTimeField().to_representation(instance.finished_at)
+            if instance.finished_at is not None
+            else None,
+            "error": instance.error,
+        }
+
+
+class ClvRunListApi(generics.ListAPIView):
+    """CLV runs, whatever their outcome, newest first (as the model page needs: view customers)."""
+
+    serializer_class = ClvRunListOutput
+    pagination_class = ByIdCursor
+    permission_classes = [ReadsCustomers]
+    queryset = ClvRun.objects.all()
+
+
+class ClvRunLatestApi(generics.GenericAPIView):
+    """The latest successful run (the one the customers' scores come from); 404 before any."""
+
+    serializer_class = ClvRunOutput
+    permission_classes = [ReadsCustomers]
+    pagination_class = None
+
+    def get(self, request: Request) -> Response:
+        run = clv_run_latest_succeeded()
+        if run is None:
+            raise NotFound("No CLV run has succeeded yet.")
+        return Response(self.get_serializer(run).data)

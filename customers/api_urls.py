@@ -16,4 +16,12 @@ urlpatterns = [
         api.CustomerOrdersApi.as_view(),
         name="api-customer-orders",
     ),
+    path("segments/", api.SegmentListApi.as_view(), name="api-segment-list"),
+    path(
+        "segments/<str:code>/customers/",
+        api.SegmentCustomersApi.as_view(),
+        name="api-segment-customers",
+    ),
+    path("clv/runs/", api.ClvRunListApi.as_view(), name="api-clv-run-list"),
+    path("clv/runs/latest/", api.ClvRunLatestApi.as_view(), name="api-clv-run-latest"),
 ]

@@ -70,6 +70,25 @@ def clv_runs_recent(limit: int = 10) -> list[ClvRun]:
     return list(ClvRun.objects.order_by("-created_at", "-id")[:limit])
 
 
+def clv_run_as_json(run: ClvRun) -> dict[str, Any]:
+    """The run as ``recalculate_clv --json`` prints it and ``/api/v1/clv/runs/`` answers it:
+    as_of, customers, time_unit, parameters, seconds."""
+    return {
+        "id": run.pk,
+        "as_of": run.as_of.isoformat(),
+        "customers": run.customers,
+        "repeat_customers": run.repeat_customers,
+        "model": run.model,
+        "time_unit": run.time_unit,
+        "bgnbd": {"r": run.r, "alpha": run.alpha, "a": run.a, "b": run.b},
+        "gamma_gamma": {"p": run.gg_p, "q": run.gg_q, "gamma": run.gg_gamma},
+        "log_likelihood": run.log_likelihood,
+        "gamma_gamma_log_likelihood": run.gg_log_likelihood,
+        "prediction_skipped": run.prediction_skipped,
+        "seconds": run.seconds,
+    }
+
+
 def clv_backtest_latest() -> ClvBacktest | None:
     """The most recent back-test (``manage.py backtest_clv``), if any."""
     return ClvBacktest.objects.order_by("-created_at", "-id").first()

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,22 @@ from rest_framework.test import APIClient
 
 from clvcrm.core.api_tokens import api_token_create
 from clvcrm.core.models import ApiToken
-from customers.models import Customer
+from customers.models import ClvRun, Customer, Segment
 from tests.customers.test_api import CUSTOMER_CONTRACT
 from tests.url_patterns import url_routes
 
 pytestmark = pytest.mark.django_db
 
 MALFORMED = "Malformed Authorization header: send 'Authorization: Bearer <token>'."
-API_ROUTES = ("api-customer-list", "api-customer-detail", "api-customer-orders")
+API_ROUTES = (
+    "api-customer-list",
+    "api-customer-detail",
+    "api-customer-orders",
+    "api-segment-list",
+    "api-segment-customers",
+    "api-clv-run-list",
+    "api-clv-run-latest",
+)
 
 
 def _bearer(token: str, scheme: str = "Bearer") -> dict[str, Any]:
@@ -232,6 +240,8 @@ def test_the_docs_page_and_its_script_open_with_a_token(analyst_token: str) -> N
 @pytest.mark.parametrize("route", API_ROUTES)
 def test_an_analyst_token_reads_but_cannot_write(analyst_token: str, route: str) -> None:
     Customer.objects.create(external_id="C1")
+    Segment.objects.create(code="C1", name="Custom one", kind=Segment.Kind.CUSTOM)
+    ClvRun.objects.create(as_of=date(2025, 6, 30), status=ClvRun.Status.SUCCEEDED)
     url = next(u for n, u in _api_urls() if n == route)
     client = APIClient()
 
@@ -417,6 +427,10 @@ def test_the_schema_is_valid_openapi_3_and_documents_the_errors(analyst_token: s
         "/api/v1/customers/",
         "/api/v1/customers/{external_id}/",
         "/api/v1/customers/{external_id}/orders/",
+        "/api/v1/segments/",
+        "/api/v1/segments/{code}/customers/",
+        "/api/v1/clv/runs/",
+        "/api/v1/clv/runs/latest/",
     }
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():

@@ -13,6 +13,7 @@ from clvcrm.pipeline.tasks import then_clv_run, then_clv_run_fanned_out
 from customers import services
 from customers.clv_runs import fan_out
 from customers.clv_runs.run import STAGES, ClvRunBusyError
+from customers.clv_runs.selectors import clv_run_as_json
 from customers.models import ClvRun
 
 
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             raise CommandError(f"CLV run {run.pk} {run.status}: {run.error}")
         self._report(run)
         if options["json"]:
-            self.stdout.write(json.dumps(run_as_json(run)))
+            self.stdout.write(json.dumps(clv_run_as_json(run)))
 
     @staticmethod
     def _parts_progress(bar: tqdm) -> Callable[[int, int], None]:
@@ -92,21 +93,3 @@ class Command(BaseCommand):
                 f"a={run.a:.4f} b={run.b:.4f}, log-likelihood {run.log_likelihood:.2f}; "
                 f"Gamma-Gamma: p={run.gg_p:.4f} q={run.gg_q:.4f} gamma={run.gg_gamma:.4f}."
             )
-
-
-def run_as_json(run: ClvRun) -> dict[str, Any]:
-    """The run as the ``--json`` line: as_of, customers, time_unit, parameters, seconds."""
-    return {
-        "id": run.pk,
-        "as_of": run.as_of.isoformat(),
-        "customers": run.customers,
-        "repeat_customers": run.repeat_customers,
-        "model": run.model,
-        "time_unit": run.time_unit,
-        "bgnbd": {"r": run.r, "alpha": run.alpha, "a": run.a, "b": run.b},
-        "gamma_gamma": {"p": run.gg_p, "q": run.gg_q, "gamma": run.gg_gamma},
-        "log_likelihood": run.log_likelihood,
-        "gamma_gamma_log_likelihood": run.gg_log_likelihood,
-        "prediction_skipped": run.prediction_skipped,
-        "seconds": run.seconds,
-    }
