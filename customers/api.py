@@ -6,21 +6,34 @@ from the same query as the customer (no query per row).
 """
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clvcrm.core.api_pagination import CheckedCursorPagination
-from clvcrm.core.input_values import InputValueError, float_from_text, number_for_field, text_within
+from clvcrm.core.input_values import (
+    InputValueError,
+    day_within,
+    float_from_text,
+    number_for_field,
+    text_within,
+)
 from clvcrm.core.model_fields import max_length, model_field
 from clvcrm.core.permissions import ReadsCustomers
+from customers import services
 from customers.clv_runs.selectors import clv_run_as_json, clv_run_latest_succeeded
 from customers.models import (
     AcquisitionChannel,
@@ -32,6 +45,7 @@ from customers.models import (
     OrderLine,
     Segment,
 )
+from customers.order_import.rows import COUNTRY_CODES
 from customers.segments.selectors import (
     SegmentRow,
     reassignment_latest,
@@ -109,6 +123,86 @@ class CustomerOutput(serializers.ModelSerializer):
     def get_points_balance(self, customer: Customer) -> int:
         balance = getattr(customer, "points_balance", None)
         return balance.balance if balance is not None else 0
+
+
+class CustomerInput(serializers.ModelSerializer):
+    """What a client may write of a customer; anything else sent (id, scores, segment, tier,
+    points, unsubscribed_at, ...) is ignored. ``external_id`` is set on creation only."""
+
+    external_id = serializers.CharField(
+        max_length=max_length(Customer, "external_id"),
+        help_text="The shop's id of the customer; on creation only (ignored in an update).",
+    )
+    email = serializers.EmailField(
+        max_length=max_length(Customer, "email"), allow_blank=True, required=False
+    )
+    country = serializers.CharField(
+        max_length=2,
+        allow_blank=True,
+        required=False,
+        help_text="ISO 3166 alpha-2 code, e.g. DE (any case); empty for none.",
+    )
+    channel = serializers.CharField(
+        max_length=max_length(AcquisitionChannel, "name"),
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="Acquisition channel by name (made if new); empty or null for none.",
+    )
+    birthday = serializers.DateField(allow_null=True, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "external_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "country",
+            "channel",
+            "marketing_consent",
+            "birthday",
+        ]
+        extra_kwargs = {
+            "first_name": {"required": False},
+            "last_name": {"required": False},
+            "phone": {"required": False},
+            "marketing_consent": {"required": False},
+        }
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None:  # an update: the id is the address, never changed
+            fields["external_id"].read_only = True
+        return fields
+
+    def validate_external_id(self, value: str) -> str:
+        return text_checked(value, Customer, "external_id")
+
+    def validate_country(self, value: str) -> str:
+        code = value.upper()
+        if code and code not in COUNTRY_CODES:
+            raise ValidationError("Unknown country code (expected ISO 3166 alpha-2, like DE).")
+        return code
+
+    def validate_channel(self, value: str | None) -> str:
+        return value or ""
+
+    def validate_birthday(self, value: date | None) -> date | None:
+        if value is None:
+            return None
+        try:
+            return day_within(value)
+        except InputValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def text_checked(value: str, model: Any, name: str) -> str:
+    try:
+        return text_within(value, max_length=max_length(model, name))
+    except InputValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class OrderCustomerOutput(serializers.ModelSerializer):
@@ -236,9 +330,25 @@ def customer_filters(params: Any) -> dict[str, Any]:
     return lookups
 
 
-@extend_schema(parameters=FILTER_PARAMETERS)
-class CustomerListApi(generics.ListAPIView):
-    """Customers, newest first, cursor-paginated (stays fast at any depth), with filters."""
+def _customer_written(write: Callable[[], Customer]) -> Customer:
+    try:
+        return write()
+    except services.CustomerConflictError as exc:
+        raise ValidationError({exc.field: [str(exc)]}) from exc
+
+
+def _customer_read(customer: Customer, status: int) -> Response:
+    fresh = customers_with_scores().get(pk=customer.pk)
+    return Response(CustomerOutput(fresh).data, status=status)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=FILTER_PARAMETERS),
+    post=extend_schema(request=CustomerInput),
+)
+class CustomerListApi(generics.ListCreateAPIView):
+    """Customers, newest first, cursor-paginated (stays fast at any depth), with filters;
+    POST creates one (Admin)."""
 
     serializer_class = CustomerOutput
     pagination_class = ByIdCursor
@@ -251,14 +361,36 @@ class CustomerListApi(generics.ListAPIView):
         # the permission gets a 403 whatever the filters say.
         return queryset.filter(**customer_filters(self.request.query_params))
 
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        given = CustomerInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        details = dict(given.validated_data)
+        customer = _customer_written(lambda: services.customer_create(**details))
+        return _customer_read(customer, status=201)
 
-class CustomerDetailApi(generics.RetrieveAPIView):
+
+@extend_schema_view(
+    patch=extend_schema(request=CustomerInput),
+)
+class CustomerDetailApi(generics.RetrieveUpdateAPIView):
+    """A customer; PATCH changes the details sent (Admin, Support)."""
+
     serializer_class = CustomerOutput
     lookup_field = "external_id"
     lookup_url_kwarg = "external_id"
+    # No PUT: every detail is optional, so a whole replacement would mean nothing more.
+    http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Customer]:
         return customers_with_scores()
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        customer = self.get_object()
+        given = CustomerInput(customer, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        details = dict(given.validated_data)
+        written = _customer_written(lambda: services.customer_update(customer=customer, **details))
+        return _customer_read(written, status=200)
 
 
 @extend_schema(
