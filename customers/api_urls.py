@@ -16,6 +16,11 @@ urlpatterns = [
         api.CustomerOrdersApi.as_view(),
         name="api-customer-orders",
     ),
+    path(
+        "customers/<str:external_id>/points/",
+        api.CustomerPointsApi.as_view(),
+        name="api-customer-points",
+    ),
     path("segments/", api.SegmentListApi.as_view(), name="api-segment-list"),
     path(
         "segments/<str:code>/customers/",

@@ -50,3 +50,21 @@ class ReadsCustomers(BasePermission):
             and request.method in SAFE_METHODS
             and user.has_perm("customers.view_customer")
         )
+
+
+class ChangesPoints(StaffModelPermissions):
+    """A customer's points: reading needs the ledger's view permission; a POST needs the
+    right to redeem or to adjust points (the view checks the one its action needs)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method != "POST":
+            return super().has_permission(request, view)
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and user.is_staff
+            and (
+                user.has_perm("customers.redeem_points") or user.has_perm("customers.adjust_points")
+            )
+        )
