@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from customers import services
 from customers.models import (
     AcquisitionChannel,
     ClvRun,
@@ -305,3 +306,27 @@ def test_writes_follow_the_roles(make_staff, role, create, update) -> None:
     assert (created.status_code, updated.status_code) == (create, update)
     assert Customer.objects.filter(external_id="C2").exists() == (create == 201)
     assert (Customer.objects.get(external_id="C1").first_name == "Bo") == (update == 200)
+
+
+def test_a_conflict_met_only_at_the_write_is_still_a_400_naming_the_field(
+    admin_client, monkeypatch
+) -> None:
+    # As when another request writes the same email between the check and the insert.
+    Customer.objects.create(external_id="C1", email="taken@example.com")
+    calls: list[Customer] = []
+    original = services._customer_conflict
+
+    def missed_once(customer: Customer) -> services.CustomerConflictError | None:
+        calls.append(customer)
+        return None if len(calls) == 1 else original(customer)
+
+    monkeypatch.setattr(services, "_customer_conflict", missed_once)
+
+    response = admin_client.post(
+        "/api/v1/customers/", {"external_id": "C2", "email": "Taken@example.com"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["email"]
+    assert Customer.objects.count() == 1
+    assert len(calls) == 2  # checked, the insert refused, checked again
