@@ -1,10 +1,12 @@
 """Small builders for test data that several test modules need."""
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
-from customers.models import Customer, Order, OrderLine, Product
+from customers.models import ClvRun, Customer, CustomerScore, Order, OrderLine, Product
 
 
 def order_with_coffee(customer: Customer, external_id: str = "O-1") -> Order:
@@ -28,3 +30,26 @@ def order_with_coffee(customer: Customer, external_id: str = "O-1") -> Order:
         amount=Decimal("25.00"),
     )
     return order
+
+
+def score_of(customer: Customer, run: ClvRun, **columns: Any) -> CustomerScore:
+    """A score of ``customer`` in ``run``: a repeat buyer (3 repeat purchase days, 160.00
+    spent, predicted CLV 912.40, P(alive) 0.93, RFM 435); ``columns`` replace any value."""
+    values: dict[str, Any] = {
+        "frequency": 3,
+        "recency_days": 100,
+        "age_days": 300,
+        "monetary": Decimal("40.00"),
+        "total_spent": Decimal("160.00"),
+        "first_purchase": date(2025, 1, 1),
+        "last_purchase": date(2025, 4, 11),
+        "p_alive": 0.93,
+        "expected_purchases_90d": 0.75,
+        "predicted_clv": Decimal("912.40"),
+        "historical_clv": Decimal("160.00"),
+        "rfm_recency": 4,
+        "rfm_frequency": 3,
+        "rfm_monetary": 5,
+        "rfm_score": "435",
+    }
+    return CustomerScore.objects.create(customer=customer, run=run, **{**values, **columns})

@@ -16,7 +16,6 @@ from customers.models import (
     AcquisitionChannel,
     ClvRun,
     Customer,
-    CustomerScore,
     CustomerSegment,
     LoyaltyStatus,
     LoyaltyTier,
@@ -27,6 +26,7 @@ from customers.models import (
     Segment,
     SegmentReason,
 )
+from tests.factories import score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -142,25 +142,7 @@ def _score_and_place(
     points: int = 0,
 ) -> None:
     """Give ``customer`` a score, a segment, a loyalty status and a points balance."""
-    CustomerScore.objects.create(
-        customer=customer,
-        run=run,
-        frequency=3,
-        recency_days=100,
-        age_days=300,
-        monetary=Decimal("40.00"),
-        total_spent=Decimal("160.00"),
-        first_purchase=date(2025, 1, 1),
-        last_purchase=date(2025, 4, 11),
-        p_alive=p_alive,
-        expected_purchases_90d=0.75,
-        predicted_clv=Decimal(clv),
-        historical_clv=Decimal("160.00"),
-        rfm_recency=4,
-        rfm_frequency=3,
-        rfm_monetary=5,
-        rfm_score="435",
-    )
+    score_of(customer, run, p_alive=p_alive, predicted_clv=Decimal(clv))
     CustomerSegment.objects.create(
         customer=customer,
         segment=Segment.objects.get(code=segment),

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from customers.models import (
     AcquisitionChannel,
     ClvRun,
     Customer,
-    CustomerScore,
     CustomerSegment,
     LoyaltyStatus,
     LoyaltyTier,
@@ -24,6 +22,7 @@ from customers.models import (
     SegmentReason,
 )
 from tests.customers.test_api import CUSTOMER_CONTRACT
+from tests.factories import score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -203,25 +202,7 @@ PROTECTED = {
 def _scored_customer() -> Customer:
     customer = Customer.objects.create(external_id="C1", email="c1@example.com")
     run = ClvRun.objects.create(as_of=date(2025, 6, 30), status=ClvRun.Status.SUCCEEDED)
-    CustomerScore.objects.create(
-        customer=customer,
-        run=run,
-        frequency=3,
-        recency_days=100,
-        age_days=300,
-        monetary=Decimal("40.00"),
-        total_spent=Decimal("160.00"),
-        first_purchase=date(2025, 1, 1),
-        last_purchase=date(2025, 4, 11),
-        p_alive=0.93,
-        expected_purchases_90d=0.75,
-        predicted_clv=Decimal("912.40"),
-        historical_clv=Decimal("160.00"),
-        rfm_recency=4,
-        rfm_frequency=3,
-        rfm_monetary=5,
-        rfm_score="435",
-    )
+    score_of(customer, run)
     CustomerSegment.objects.create(
         customer=customer,
         segment=Segment.objects.get(code="high_value"),

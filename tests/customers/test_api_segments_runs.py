@@ -16,7 +16,6 @@ from customers.api import ByIdCursor
 from customers.models import (
     ClvRun,
     Customer,
-    CustomerScore,
     CustomerSegment,
     CustomSegmentMembership,
     Segment,
@@ -25,6 +24,7 @@ from customers.models import (
     SegmentStatistic,
 )
 from tests.customers.test_api import CUSTOMER_CONTRACT
+from tests.factories import score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -43,24 +43,19 @@ def _segmented(size: int) -> tuple[ClvRun, Segment]:
     high = Segment.objects.get(code="high_value")
     customers = Customer.objects.bulk_create(Customer(external_id=f"C{i}") for i in range(size))
     for customer in customers:
-        CustomerScore.objects.create(
-            customer=customer,
-            run=run,
+        score_of(
+            customer,
+            run,
             frequency=2,
             recency_days=10,
             age_days=100,
             monetary=Decimal("20.00"),
             total_spent=Decimal("40.00"),
-            first_purchase=date(2025, 1, 1),
             last_purchase=date(2025, 4, 1),
             p_alive=0.8,
             expected_purchases_90d=0.5,
             predicted_clv=Decimal("100.00"),
             historical_clv=Decimal("40.00"),
-            rfm_recency=4,
-            rfm_frequency=3,
-            rfm_monetary=5,
-            rfm_score="435",
         )
         CustomerSegment.objects.create(
             customer=customer,
