@@ -397,13 +397,13 @@ class CustomerDetailApi(generics.RetrieveUpdateAPIView):
         return _customer_read(written, status=200)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Customer id."
-        )
-    ]
+# The customer an address names (``customers/{external_id}/...``), for the schema.
+CUSTOMER_IN_PATH = OpenApiParameter(
+    "external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Customer id."
 )
+
+
+@extend_schema(parameters=[CUSTOMER_IN_PATH])
 class CustomerOrdersApi(generics.ListAPIView):
     """A customer's orders with their lines, newest first."""
 
@@ -641,13 +641,7 @@ def _balance_of(customer: Customer) -> int:
 @extend_schema_view(
     post=extend_schema(request=PointsChangeInput),
 )
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Customer id."
-        )
-    ]
-)
+@extend_schema(parameters=[CUSTOMER_IN_PATH])
 class CustomerPointsApi(generics.ListCreateAPIView):
     """A customer's points balance and ledger, newest line first; POST redeems or adjusts
     (the roles of the customer page: Support and Admin)."""

@@ -1,6 +1,6 @@
 """Small builders for test data that several test modules need."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -53,3 +53,30 @@ def score_of(customer: Customer, run: ClvRun, **columns: Any) -> CustomerScore:
         "rfm_score": "435",
     }
     return CustomerScore.objects.create(customer=customer, run=run, **{**values, **columns})
+
+
+def orders_with_lines(customer: Customer, n: int) -> None:
+    """``n`` completed orders of ``customer``, each with two lines."""
+    product = Product.objects.create(sku="TEA-1", name="Green tea", category="Tea")
+    orders = Order.objects.bulk_create(
+        Order(
+            external_id=f"O{i:03}",
+            customer=customer,
+            placed_at=timezone.now() - timedelta(days=i),
+            total=Decimal("10.00"),
+            currency="USD",
+        )
+        for i in range(n)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            line_number=line,
+            product=product,
+            quantity=1,
+            unit_price=Decimal("5.00"),
+            amount=Decimal("5.00"),
+        )
+        for order in orders
+        for line in (1, 2)
+    )

@@ -26,7 +26,7 @@ from customers.models import (
     Segment,
     SegmentReason,
 )
-from tests.factories import score_of
+from tests.factories import orders_with_lines, score_of
 
 pytestmark = pytest.mark.django_db
 
@@ -358,29 +358,7 @@ def test_every_endpoint_costs_the_same_queries_at_any_size(
     gold = LoyaltyTier.objects.create(name="Gold", rank=2, min_orders=3)
     for customer in customers:
         _score_and_place(customer, run, clv="10.00", p_alive=0.5, tier=gold, points=5)
-    product = Product.objects.create(sku="TEA-1", name="Green tea", category="Tea")
-    orders = Order.objects.bulk_create(
-        Order(
-            external_id=f"O{i}",
-            customer=customers[0],
-            placed_at=timezone.now(),
-            total=Decimal("10.00"),
-            currency="USD",
-        )
-        for i in range(size)
-    )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            line_number=line,
-            product=product,
-            quantity=1,
-            unit_price=Decimal("5.00"),
-            amount=Decimal("5.00"),
-        )
-        for order in orders
-        for line in (1, 2)
-    )
+    orders_with_lines(customers[0], size)
 
     # Session, user, permissions (2), the page of customers with their channels, scores,
     # segments, tiers and points balances (one query; a cursor page needs no count).

@@ -5,13 +5,11 @@ import csv
 import io
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 
 from customers.models import (
     AcquisitionChannel,
@@ -19,10 +17,8 @@ from customers.models import (
     ImportRejection,
     Order,
     OrderImport,
-    OrderLine,
-    Product,
 )
-from tests.factories import order_with_coffee
+from tests.factories import order_with_coffee, orders_with_lines
 from tests.responses import streamed_text
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +89,7 @@ def test_search_by_id_email_or_name(admin_client, query, expected):
     assert _ids(admin_client.get("/customers/", {"q": query})) == expected
 
 
-def test_customer_page_shows_profile_and_orders_with_lines(admin_client, django_assert_num_queries):
+def test_customer_page_shows_profile_andorders_with_lines(admin_client, django_assert_num_queries):
     customer = _customers(1)[0]
     order_with_coffee(customer)
 
@@ -239,33 +235,6 @@ def _found(pattern: str, text: str) -> str:
 # ---------------------------------------------------------------- query counts
 
 
-def _orders_with_lines(customer: Customer, n: int) -> None:
-    """``n`` completed orders of ``customer``, each with two lines."""
-    product = Product.objects.create(sku="TEA-1", name="Green tea", category="Tea")
-    orders = Order.objects.bulk_create(
-        Order(
-            external_id=f"O{i:03}",
-            customer=customer,
-            placed_at=timezone.now() - timedelta(days=i),
-            total=Decimal("10.00"),
-            currency="USD",
-        )
-        for i in range(n)
-    )
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=order,
-            line_number=line,
-            product=product,
-            quantity=1,
-            unit_price=Decimal("5.00"),
-            amount=Decimal("5.00"),
-        )
-        for order in orders
-        for line in (1, 2)
-    )
-
-
 def _imports(n: int, by: User) -> OrderImport:
     """``n`` imports by ``by``; the last one with ``n`` rejected rows and ``n`` warnings."""
     imports = [OrderImport.objects.create(file_name=f"f{i}.csv", created_by=by) for i in range(n)]
@@ -290,7 +259,7 @@ def test_customer_pages_cost_the_same_queries_at_any_size(
     admin_client, django_assert_num_queries, size
 ):
     customers = _customers(size)
-    _orders_with_lines(customers[0], size)
+    orders_with_lines(customers[0], size)
 
     # The start page: session and user, then the redirect to the list.
     with django_assert_num_queries(2):
