@@ -7,7 +7,7 @@ tiers are defined from the shop's own spend (Bronze: one order in the last 12 mo
 Silver: the top 30% of 12-month spend or 3 orders; Gold: the top 10% or 6 orders;
 Platinum: the top 1% and 10 orders), downgrade policy one step, grace 30 days.
 
-Each repeat, in this process, through ``customers.services.loyalty_tiers_evaluate``
+Each repeat, in this process, through ``customers.services.loyalty.loyalty_tiers_evaluate``
 (the service the nightly task calls), on statuses and history emptied (untimed) first:
 
 * **first evaluation** as of the last order day: every customer who bought in the last
@@ -143,8 +143,8 @@ def measure_floor(as_of: date) -> tuple[float, str]:
 
 def evaluate(database: str, as_of: date, results: Results, number: int) -> None:
     """One repeat: empty the statuses, then the three evaluations, each timed."""
-    from customers import services
     from customers.loyalty.sql import add_months
+    from customers.services.loyalty import loyalty_tiers_evaluate
 
     execute(
         database,
@@ -159,7 +159,7 @@ def evaluate(database: str, as_of: date, results: Results, number: int) -> None:
     }
     for scenario, day in days.items():
         started = time.perf_counter()
-        done = services.loyalty_tiers_evaluate(as_of=day)
+        done = loyalty_tiers_evaluate(as_of=day)
         results.seconds[scenario].append(time.perf_counter() - started)
         results.counts[scenario] = done.counts
         if scenario == "first":
@@ -197,7 +197,7 @@ def render_section(r: Results) -> str:
             f"- **Tiers:** {'; '.join(r.tiers)}; downgrade one step after a "
             f"{GRACE_DAYS}-day grace period.",
             "",
-            "| Evaluation (`services.loyalty_tiers_evaluate`, in process) | median s | "
+            "| Evaluation (`loyalty_tiers_evaluate`, in process) | median s | "
             "every run (s) | customers changed |",
             "|---|---:|---:|---|",
             *rows,

@@ -2,10 +2,10 @@
 
 What is measured (issue 4: "reassignment of 1 million customers ... under 15 s"):
 
-* **First reassignment**: ``customers.services.segments_reassign`` right after a CLV run
-  when nobody has a segment yet, the heaviest case: every customer is classified, gets an
-  assignment row and a transition (the campaigns' outbox), and the run's statistics are
-  written. Before each repetition the segment tables are emptied and vacuumed (untimed).
+* **First reassignment**: ``customers.services.segments.segments_reassign`` right after a
+  CLV run when nobody has a segment yet, the heaviest case: every customer is classified,
+  gets an assignment row and a transition (the campaigns' outbox), and the run's statistics
+  are written. Before each repetition the segment tables are emptied and vacuumed (untimed).
 * **Re-run of the same run**: the same call again; it classifies everyone, finds nothing
   changed and writes no row. A nightly run lies between the two: its cost is the re-run's
   plus writing the customers who moved.
@@ -89,9 +89,9 @@ def segment_tables_reset(database: str) -> None:
 
 def scored_run(as_of: date) -> tuple[int, float | None]:
     """The run whose scores are current for ``as_of``; recalculate once if there is none."""
-    from customers import services
     from customers.models import ClvRun, CustomerScore
     from customers.segments.reassign import SegmentRunError, _scored_run
+    from customers.services.clv_runs import clv_recalculate
 
     run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED, as_of=as_of).first()
     # Scores written before the spend windows were stored with them lack the windows.
@@ -102,21 +102,21 @@ def scored_run(as_of: date) -> tuple[int, float | None]:
             pass
     say(f"Scoring every customer with the real recalculation as of {as_of} (untimed) ...")
     started = time.perf_counter()
-    run = services.clv_recalculate(as_of=as_of, triggered_by="benchmark").run
+    run = clv_recalculate(as_of=as_of, triggered_by="benchmark").run
     return run.pk, time.perf_counter() - started
 
 
 def measure(r: Results, database: str) -> None:
-    from customers import services
     from customers.models import SegmentStatistic
+    from customers.services.segments import segments_reassign
 
     for number in range(1, r.args.repeat + 1):
         segment_tables_reset(database)
         started = time.perf_counter()
-        first = services.segments_reassign(run_id=r.run_id)
+        first = segments_reassign(run_id=r.run_id)
         r.first.append(time.perf_counter() - started)
         started = time.perf_counter()
-        again = services.segments_reassign(run_id=r.run_id)
+        again = segments_reassign(run_id=r.run_id)
         r.rerun.append(time.perf_counter() - started)
         if (again.changed, again.transitions) != (0, 0) or first.customers != first.changed:
             raise SystemExit(f"not idempotent: first {first}, re-run {again}")

@@ -10,9 +10,9 @@ How it is laid out (one rule for every feature; import-linter's layers contract 
   feature but the mathematics: numpy and scipy only, Django-free.
 - **Models** live in ``models/``, one module per feature (Django loads an app's models
   from one place); they are the bottom layer and import no feature.
-- **Services** (``services.py``) are the app's one write API: each ``<noun>_<verb>``
-  function owns its transaction or claim and returns its outcome. Feature packages never
-  import them.
+- **Services** (``services/``, one module per feature) are the app's one write API: each
+  ``<noun>_<verb>`` function owns its transaction or claim and returns its outcome.
+  Feature packages never import them.
 - **Entry points** sit on top: ``tasks.py`` (a task shares its service's name),
   ``management/``, ``views/``, ``api.py``, ``admin.py`` and the demo shop (``demo/``).
   Reads shared by pages, API and tasks are in ``selectors.py`` or a feature's own.

@@ -34,7 +34,6 @@ from clvcrm.core.input_values import (
 )
 from clvcrm.core.model_fields import max_length, model_field
 from clvcrm.core.permissions import ChangesPoints, ReadsCustomers
-from customers import services
 from customers.clv_runs.selectors import clv_run_as_json, clv_run_latest_succeeded
 from customers.loyalty.ledger import MAX_POINTS, REASON_LENGTH, PointsError
 from customers.models import (
@@ -56,6 +55,8 @@ from customers.segments.selectors import (
     segment_members,
     segments_overview,
 )
+from customers.services.customers import CustomerConflictError, customer_create, customer_update
+from customers.services.loyalty import points_adjust, points_redeem
 
 
 class CustomerOutput(serializers.ModelSerializer):
@@ -337,7 +338,7 @@ def customer_filters(params: Any) -> dict[str, Any]:
 def _customer_written(write: Callable[[], Customer]) -> Customer:
     try:
         return write()
-    except services.CustomerConflictError as exc:
+    except CustomerConflictError as exc:
         raise ValidationError({exc.field: [str(exc)]}) from exc
 
 
@@ -369,7 +370,7 @@ class CustomerListApi(generics.ListCreateAPIView):
         given = CustomerInput(data=request.data)
         given.is_valid(raise_exception=True)
         details = dict(given.validated_data)
-        customer = _customer_written(lambda: services.customer_create(**details))
+        customer = _customer_written(lambda: customer_create(**details))
         return _customer_read(customer, status=201)
 
 
@@ -393,7 +394,7 @@ class CustomerDetailApi(generics.RetrieveUpdateAPIView):
         given = CustomerInput(customer, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         details = dict(given.validated_data)
-        written = _customer_written(lambda: services.customer_update(customer=customer, **details))
+        written = _customer_written(lambda: customer_update(customer=customer, **details))
         return _customer_read(written, status=200)
 
 
@@ -681,7 +682,7 @@ class CustomerPointsApi(generics.ListCreateAPIView):
         data = given.validated_data
         if not request.user.has_perm(POINTS_PERMISSIONS[data["action"]]):
             raise PermissionDenied
-        change = services.points_redeem if data["action"] == "redeem" else services.points_adjust
+        change = points_redeem if data["action"] == "redeem" else points_adjust
         try:
             entry = change(
                 customer=customer,

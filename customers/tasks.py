@@ -10,8 +10,8 @@ from datetime import date
 
 from celery import shared_task
 
-from customers import services
 from customers.clv_runs.fan_out import Breakpoints
+from customers.services import clv_runs, loyalty, order_imports
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def clv_run_part_score(part_id: int, breakpoints: Breakpoints) -> int:
 
     Safe to deliver twice: a finished part (or a run no longer running) is left alone.
     """
-    return services.clv_run_part_score(part_id=part_id, breakpoints=breakpoints)
+    return clv_runs.clv_run_part_score(part_id=part_id, breakpoints=breakpoints)
 
 
 @shared_task(acks_late=True)
@@ -32,7 +32,7 @@ def loyalty_refresh(as_of: str | None = None) -> None:
 
     Safe to deliver twice: every step is idempotent for the same date.
     """
-    services.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
+    loyalty.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
 
 
 @shared_task(acks_late=True)
@@ -42,5 +42,5 @@ def order_import_files_expire() -> None:
     Safe to deliver twice: a file deleted once is not looked for again, its import is
     marked once; a file that could not be deleted is tried again the next night.
     """
-    outcome = services.order_import_files_expire()
+    outcome = order_imports.order_import_files_expire()
     logger.info("upload files deleted: %d of imports, %d orphaned", outcome.files, outcome.orphans)

@@ -12,13 +12,13 @@ from datetime import date
 from celery import chord, shared_task
 
 from clvcrm.core.tasks import enqueue_on_commit
-from customers import services
 from customers import tasks as customers_tasks
 from customers.clv_runs.fan_out import FanOut
 from customers.clv_runs.run import ClvRunBusyError
 from customers.loyalty.selectors import loyalty_programme_exists
 from customers.models import ClvRun, OrderImport
 from customers.segments.reassign import SegmentRunError
+from customers.services import clv_runs, order_imports, segments, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True)
 def order_import_run(order_import_id: int) -> None:
     """Run an uploaded order import, then what follows it (the service claims the row)."""
-    order_import = services.order_import_run(order_import_id=order_import_id)
+    order_import = order_imports.order_import_run(order_import_id=order_import_id)
     if order_import is not None:
         then_order_import(order_import)
 
@@ -35,7 +35,7 @@ def order_import_run(order_import_id: int) -> None:
 def webhook_event_process(shop_id: int, delivery_id: str) -> None:
     """Process a shop's stored webhook delivery, then what follows an import (the service
     claims the event: a second delivery of this task does nothing)."""
-    processed = services.webhook_event_process(shop_id=shop_id, delivery_id=delivery_id)
+    processed = webhooks.webhook_event_process(shop_id=shop_id, delivery_id=delivery_id)
     if processed is not None:
         then_webhook_event(processed)
 
@@ -48,7 +48,7 @@ def clv_recalculate(as_of: str | None = None) -> int | None:
     redelivered or overlapping schedule never runs twice at once.
     """
     try:
-        recalculation = services.clv_recalculate(
+        recalculation = clv_runs.clv_recalculate(
             as_of=date.fromisoformat(as_of) if as_of else None, triggered_by="schedule"
         )
     except ClvRunBusyError as exc:
@@ -64,7 +64,7 @@ def clv_recalculate(as_of: str | None = None) -> int | None:
 @shared_task(acks_late=True)
 def clv_run_finish(run_id: int) -> None:
     """The fan-out chord's callback: finish the run, then what follows a run."""
-    then_clv_run(services.clv_run_finish(run_id=run_id))
+    then_clv_run(clv_runs.clv_run_finish(run_id=run_id))
 
 
 @shared_task(acks_late=True)
@@ -75,7 +75,7 @@ def segments_reassign(run_id: int) -> None:
     reassignment follows it. Campaign triggers and NPS invitations will follow here.
     """
     try:
-        services.segments_reassign(run_id=run_id)
+        segments.segments_reassign(run_id=run_id)
     except SegmentRunError as exc:
         logger.warning("segment reassignment skipped: %s", exc)
 
@@ -94,7 +94,7 @@ def then_order_import(order_import: OrderImport) -> None:
         enqueue_on_commit(customers_tasks.loyalty_refresh)
 
 
-def then_webhook_event(processed: services.WebhookProcessed) -> None:
+def then_webhook_event(processed: webhooks.WebhookProcessed) -> None:
     """A webhook that added or changed an order → the loyalty refresh, as after an import."""
     if processed.changed and loyalty_programme_exists():
         enqueue_on_commit(customers_tasks.loyalty_refresh)

@@ -81,7 +81,7 @@ class FanOut:
     """A fanned-out run ready to be sent: its parts and the RFM breakpoints they score with.
 
     ``clvcrm.pipeline`` sends one ``clv_run_part_score`` task per part as a chord whose
-    callback finishes the run (``customers.services.clv_run_finish``).
+    callback finishes the run (``customers.services.clv_runs.clv_run_finish``).
     """
 
     run_id: int

@@ -71,12 +71,13 @@ def demo_loyalty_replay(as_of: date) -> DemoLoyalty:
     """Run the programme at every month's end of the last two years, then the day before
     ``as_of``: tiers rise and fall, points are earned, reversed and expire as they would have.
     """
-    from customers import services  # the services import this package's siblings
+    # Imported here: the services import this package's siblings.
+    from customers.services.loyalty import loyalty_refresh
 
     last = as_of - timedelta(days=1)
     days = [add_months(last, -months) for months in range(REPLAY_MONTHS, 0, -1)]
     for day in [*days, last]:
-        services.loyalty_refresh(as_of=day)
+        loyalty_refresh(as_of=day)
     tiers = dict(
         LoyaltyStatus.objects.filter(tier__isnull=False)
         .values_list("tier__name")

@@ -4,5 +4,5 @@
 the ledger (earn, reverse, expire), ``ledger`` holds staff redemptions and adjustments,
 and ``selectors`` reads what the customer page shows. All per-customer work is set-based
 SQL, a fixed number of statements whatever the number of customers; the thin entry points
-are in :mod:`customers.services`.
+are in :mod:`customers.services.loyalty`.
 """

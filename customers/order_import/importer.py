@@ -3,7 +3,7 @@
 A source is a CSV file (:func:`import_file`) or records given in code (:func:`import_records`,
 the REST API's and webhooks' way); both go through the same checks, rejections, warnings
 and writes. The format is documented in the README ("Importing orders"); the services in
-``customers.services`` are the entry points.
+``customers.services.order_imports`` are the entry points.
 """
 
 import csv

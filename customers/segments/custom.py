@@ -101,10 +101,10 @@ def _mark_broken(cursor: Any, *, segment: Segment, reason: str, now: datetime) -
 def custom_segment_store(*, segment: Segment) -> None:
     """Save a custom segment (rules checked) and evaluate it against the latest segmented run.
 
-    Inside the caller's transaction (``customers.services.custom_segment_save``, the admin).
-    Raises :class:`ValidationError` naming each bad rule; nothing is saved then. Saving
-    clears a broken state; if the evaluation fails anyway, the segment is saved marked
-    broken (``segment.is_broken``, with ``broken_reason``) and has no members.
+    Inside the caller's transaction (``customers.services.segments.custom_segment_save``,
+    the admin). Raises :class:`ValidationError` naming each bad rule; nothing is saved then.
+    Saving clears a broken state; if the evaluation fails anyway, the segment is saved
+    marked broken (``segment.is_broken``, with ``broken_reason``) and has no members.
     """
     segment.kind = Segment.Kind.CUSTOM
     segment.rules = rules_clean(segment.rules)

@@ -12,13 +12,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required, staff_user
 from clvcrm.core.uploads import UploadSizeLimit
-from customers import services
 from customers.forms import ColumnMappingForm, OrderImportForm
 from customers.models import ColumnMapping, ImportRejection, OrderImport
 from customers.order_import.errors import ImportFileError, RowReport
 from customers.order_import.formats.base import normalise
 from customers.order_import.formats.mapped import header_key
 from customers.order_import.source import KNOWN_COLUMNS, header_of
+from customers.services.order_imports import order_import_map_columns, order_import_start
 
 MISSING_COLUMNS = "required column(s) missing"
 
@@ -47,7 +47,7 @@ def _import_list(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
                 created_by=staff_user(request),
             )
-            services.order_import_start(order_import=order_import)
+            order_import_start(order_import=order_import)
         return redirect("customers:import_detail", pk=order_import.pk)
     imports = OrderImport.objects.select_related("created_by")[:20]
     context = {
@@ -101,7 +101,7 @@ def import_columns(request: HttpRequest, pk: int) -> HttpResponse:
     form = ColumnMappingForm(request.POST or None, header=header, initial=_guess(header))
     if request.method == "POST" and form.is_valid():
         columns = {c: form.cleaned_data[c] for c in KNOWN_COLUMNS}
-        services.order_import_map_columns(
+        order_import_map_columns(
             order_import=order_import, header=header, columns=columns, user=staff_user(request)
         )
         return redirect("customers:import_detail", pk=pk)

@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from clvcrm.core.csv_export import csv_download
 from clvcrm.core.decorators import staff_required
 from clvcrm.core.pagination import keyset_page
-from customers import charts, services
+from customers import charts
 from customers.models import Segment, SegmentStatistic
 from customers.segments import charts as segment_charts
 from customers.segments import selectors
 from customers.segments.forms import CustomSegmentForm, rule_formset
+from customers.services.segments import custom_segment_save
 
 
 @staff_required("customers.view_segment")
@@ -108,7 +109,7 @@ def _custom_segment_form(request: HttpRequest, segment: Segment) -> HttpResponse
         segment = form.save(commit=False)
         segment.rules = rules.rules
         try:
-            services.custom_segment_save(segment=segment)
+            custom_segment_save(segment=segment)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -12,8 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
-from customers import services
 from customers.models import Platform
+from customers.services.webhooks import webhook_receive
 
 # Each platform's headers: the shop, the signature, the topic, the delivery's id.
 HEADERS = {
@@ -63,7 +63,7 @@ def _receive(request: HttpRequest, platform: Platform) -> JsonResponse:
     if platform == Platform.WOOCOMMERCE and not signature and WOOCOMMERCE_PING.fullmatch(body):
         # WooCommerce saves a new webhook only if this unsigned test POST gets a 200.
         return JsonResponse({"received": False, "ping": True})
-    received = services.webhook_receive(
+    received = webhook_receive(
         platform=platform,
         domain=shop,
         signature=signature,

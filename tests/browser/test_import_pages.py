@@ -4,8 +4,8 @@ rejections each in their table."""
 import pytest
 from django.core.files.base import ContentFile
 
-from customers import services
 from customers.models import OrderImport
+from customers.services.order_imports import order_import_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def test_the_upload_and_import_pages_say_the_currency_and_list_warnings(
 
     order_import = OrderImport.objects.create(file_name="orders.csv")
     order_import.file.save("orders.csv", ContentFile(ORDERS.encode()))
-    services.order_import_run(order_import_id=order_import.pk)
+    order_import_run(order_import_id=order_import.pk)
     page.goto(f"{live_server.url}/customers/imports/{order_import.pk}/")
 
     assert "Amounts were read in GBP" in page.inner_text("#import-currency")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from customers import services
 from customers.models import Segment, SegmentReassignment
+from customers.services.segments import segments_reassign
 from tests.customers.test_segments_bad_input import OVERFLOW, OVERFLOW_REFUSED
 from tests.customers.test_segments_outbox import _segmented
 
@@ -16,7 +16,7 @@ def test_a_broken_segment_is_shown_with_its_reason_and_mended_by_saving(
     _segmented(6)  # predicted CLV 0, 10, ..., 50
     bad = Segment.objects.create(code="bad", name="Big spenders", kind=Segment.Kind.CUSTOM)
     Segment.objects.filter(pk=bad.pk).update(rules=OVERFLOW)  # edited in the database
-    services.segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
+    segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
     make_staff("Marketing", "mia")
 
     page.goto(f"{live_server.url}/customers/segments/")

@@ -40,9 +40,9 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 
 from clvcrm.core.api_tokens import api_token_create
-from customers import services
 from customers.integrations.signatures import signature_of
 from customers.models import ClvRun, ClvRunPart, ConnectedShop, OrderImport, Segment, WebhookEvent
+from customers.services.segments import custom_segment_save
 from tests.datasets import data_file
 from tests.url_patterns import Route, url_routes
 
@@ -153,7 +153,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     _webhook_delivery(django_capture_on_commit_callbacks)
     custom = Segment(kind=Segment.Kind.CUSTOM, code="bronze", name="Bronze members")
     custom.rules = [{"field": "tier", "op": "eq", "value": "Bronze"}]
-    services.custom_segment_save(segment=custom)
+    custom_segment_save(segment=custom)
     run = ClvRun.objects.get()
     ClvRunPart.objects.create(run=run, number=0, first_customer_id=0, end_customer_id=10)
     # A failed login makes the throttle's attempt row; its failure log is off by default.

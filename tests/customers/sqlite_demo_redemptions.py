@@ -51,12 +51,12 @@ def main() -> None:
     from django.db import connection, connections
     from django.db.models import Sum
 
-    from customers import services
     from customers.models import Customer, PointsBalance, PointsEntry
+    from customers.services.loyalty import points_adjust
 
     call_command("migrate", verbosity=0)
     ann = Customer.objects.create(external_id="ANN")
-    services.points_adjust(customer=ann, points=OPENING_BALANCE, reason="opening balance")
+    points_adjust(customer=ann, points=OPENING_BALANCE, reason="opening balance")
     staff = User.objects.create_user("support", password="unused-password-123", is_staff=True)
     staff.groups.add(Group.objects.get(name="Support"))
     # A 500 comes back as the thread's own response: the test client's exception signal is

@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers import services
 from customers.models import (
     AcquisitionChannel,
     ClvRun,
@@ -21,6 +20,7 @@ from customers.models import (
     Segment,
     SegmentReason,
 )
+from customers.services import customers as customer_services
 from tests.customers.test_api import CUSTOMER_CONTRACT
 from tests.factories import score_of
 
@@ -295,13 +295,13 @@ def test_a_conflict_met_only_at_the_write_is_still_a_400_naming_the_field(
     # As when another request writes the same email between the check and the insert.
     Customer.objects.create(external_id="C1", email="taken@example.com")
     calls: list[Customer] = []
-    original = services._customer_conflict
+    original = customer_services._customer_conflict
 
-    def missed_once(customer: Customer) -> services.CustomerConflictError | None:
+    def missed_once(customer: Customer) -> customer_services.CustomerConflictError | None:
         calls.append(customer)
         return None if len(calls) == 1 else original(customer)
 
-    monkeypatch.setattr(services, "_customer_conflict", missed_once)
+    monkeypatch.setattr(customer_services, "_customer_conflict", missed_once)
 
     response = admin_client.post(
         "/api/v1/customers/", {"external_id": "C2", "email": "Taken@example.com"}, format="json"

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from clvcrm.pipeline import tasks as pipeline
-from customers import services
 from customers.clv_runs import compute, fan_out
 from customers.models import (
     ClvRun,
@@ -20,6 +19,7 @@ from customers.models import (
     SegmentReassignment,
     SegmentTransition,
 )
+from customers.services.clv_runs import clv_recalculate, clv_run_finish, clv_run_part_score
 from tests.customers.test_clv_pipeline import (
     SCORE_FIELDS,
     _recalculate,
@@ -49,7 +49,7 @@ def _nightly(settings, as_of: date, per_part: int = 0) -> ClvRun:
 
 def _held_back(as_of: date, per_part: int) -> tuple[ClvRun, fan_out.FanOut]:
     """A fanned-out run whose parts are not sent: the test delivers its tasks by hand."""
-    recalculation = services.clv_recalculate(as_of=as_of, customers_per_part=per_part)
+    recalculation = clv_recalculate(as_of=as_of, customers_per_part=per_part)
     assert recalculation.fan_out is not None
     return recalculation.run, recalculation.fan_out
 
@@ -149,10 +149,10 @@ def test_parts_and_the_finish_delivered_twice_change_nothing():
     assert run.status == "running"
     cuts = parts.breakpoints
 
-    staged = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
-    again = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
-    finished = services.clv_run_finish(run_id=run.pk)
-    finished_again = services.clv_run_finish(run_id=run.pk)
+    staged = [clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    again = [clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    finished = clv_run_finish(run_id=run.pk)
+    finished_again = clv_run_finish(run_id=run.pk)
 
     assert (staged, again) == ([4, 2], [0, 0])
     assert (finished.status, finished_again.status) == ("succeeded", "succeeded")
@@ -164,10 +164,10 @@ def test_the_finish_refuses_a_run_with_a_missing_part():
     _shop(customers=6, orders_each=3)
     run, parts = _held_back(date(2025, 2, 28), per_part=4)
     cuts = parts.breakpoints
-    services.clv_run_part_score(part_id=parts.part_ids[0], breakpoints=cuts)
+    clv_run_part_score(part_id=parts.part_ids[0], breakpoints=cuts)
 
     with pytest.raises(RuntimeError, match="1 of the run's parts did not finish"):
-        services.clv_run_finish(run_id=run.pk)
+        clv_run_finish(run_id=run.pk)
 
     run.refresh_from_db()
     assert (run.status, run.error) == (
@@ -177,18 +177,18 @@ def test_the_finish_refuses_a_run_with_a_missing_part():
     assert not CustomerScore.objects.exists()
     assert not _stage_exists(run.pk)
     # A late part of the failed run stages nothing.
-    assert services.clv_run_part_score(part_id=parts.part_ids[1], breakpoints=cuts) == 0
+    assert clv_run_part_score(part_id=parts.part_ids[1], breakpoints=cuts) == 0
 
 
 def test_fan_out_is_off_by_default(settings):
     _shop(customers=4, orders_each=2)
     assert settings.CLV_FAN_OUT_CUSTOMERS_PER_PART == 0
-    recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+    recalculation = clv_recalculate(as_of=date(2025, 2, 28))
     run = recalculation.run
     assert (recalculation.fan_out, run.status, run.parts.count()) == (None, "succeeded", 0)
 
     settings.CLV_FAN_OUT_CUSTOMERS_PER_PART = 3
-    recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+    recalculation = clv_recalculate(as_of=date(2025, 2, 28))
     run = recalculation.run
     assert (run.status, run.parts.count()) == ("running", 2)
     assert recalculation.fan_out is not None
@@ -238,8 +238,8 @@ def test_a_customer_whose_orders_arrive_during_the_run_is_scored_by_the_last_par
     _shop_more(start=100, customers=1)  # imported after the coordinator read the orders
 
     cuts = parts.breakpoints
-    staged = [services.clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
-    services.clv_run_finish(run_id=run.pk)
+    staged = [clv_run_part_score(part_id=p, breakpoints=cuts) for p in parts.part_ids]
+    clv_run_finish(run_id=run.pk)
 
     assert staged == [2, 3]
     assert CustomerScore.objects.filter(customer__external_id="C100").exists()
@@ -256,13 +256,13 @@ def test_a_part_and_the_finish_cost_a_fixed_number_of_queries(django_assert_num_
     # executemany on SQLite) and the part marked done.
     for part_id in parts.part_ids:
         with django_assert_num_queries(8):
-            services.clv_run_part_score(part_id=part_id, breakpoints=cuts)
+            clv_run_part_score(part_id=part_id, breakpoints=cuts)
     # The run, its unfinished parts counted, then in a savepoint the run locked, the staged
     # scores made every customer's, the stage dropped, the parts' customers summed, success
     # recorded; the run read back. PostgreSQL swaps in a fresh score table instead of an
     # upsert and a delete: its constraints and indexes read, added and renamed.
     with django_assert_num_queries(per_backend(sqlite=11, postgresql=42)):
-        finished = services.clv_run_finish(run_id=run.pk)
+        finished = clv_run_finish(run_id=run.pk)
 
     assert finished.status == "succeeded"
     assert sorted(ClvRunPart.objects.filter(run=run).values_list("customers", flat=True)) == [

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers import services
 from customers.clv_runs import run as run_module
 from customers.clv_runs.run import ClvRunBusyError
 from customers.models import ClvRun, Customer, CustomerScore, Order
+from customers.services import clv_runs
 from tests.catalog import table_catalog
 from tests.datasets import data_file
 from tests.query_counts import per_backend
@@ -216,7 +216,7 @@ def test_one_run_at_a_time():
         as_of=date(2025, 1, 1), status=ClvRun.Status.RUNNING, started_at=timezone.now()
     )
     with pytest.raises(ClvRunBusyError):
-        services.clv_recalculate(as_of=date(2025, 1, 2))
+        clv_runs.clv_recalculate(as_of=date(2025, 1, 2))
     with pytest.raises(CommandError, match=r"CLV run \d+ is still running"):
         call_command("recalculate_clv", stdout=StringIO())
 
@@ -227,7 +227,7 @@ def test_a_run_abandoned_for_hours_no_longer_blocks():
         status=ClvRun.Status.RUNNING,
         started_at=timezone.now() - timedelta(hours=7),
     )
-    run = services.clv_recalculate(as_of=date(2025, 1, 2)).run
+    run = clv_runs.clv_recalculate(as_of=date(2025, 1, 2)).run
     stale.refresh_from_db()
     assert (stale.status, run.status) == ("failed", "succeeded")
 
@@ -235,7 +235,7 @@ def test_a_run_abandoned_for_hours_no_longer_blocks():
 def test_the_pipeline_costs_the_same_queries_for_any_shop_size():
     def queries_of_a_run() -> int:
         with CaptureQueriesContext(connection) as queries:
-            services.clv_recalculate(as_of=date(2025, 2, 28))
+            clv_runs.clv_recalculate(as_of=date(2025, 2, 28))
         return len(queries)
 
     _shop(customers=10, orders_each=3)
@@ -289,8 +289,8 @@ def test_swapping_in_new_scores_keeps_every_index_and_constraint_name():
     before = table_catalog(table)
     _shop(customers=5, orders_each=2)
 
-    services.clv_recalculate(as_of=date(2025, 2, 28))
-    services.clv_recalculate(as_of=date(2025, 3, 31))
+    clv_runs.clv_recalculate(as_of=date(2025, 2, 28))
+    clv_runs.clv_recalculate(as_of=date(2025, 3, 31))
 
     assert table_catalog(table) == before
     assert len(before[0]) == 5  # primary key, run, predicted CLV, P(alive), RFM

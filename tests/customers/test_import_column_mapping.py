@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from customers import services
 from customers.models import ColumnMapping, Customer, Order, OrderImport
+from customers.services.order_imports import order_import_map_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -135,10 +135,10 @@ def test_the_service_remembers_one_mapping_per_header():
     order_import = OrderImport.objects.create(file_name="x.csv", status="failed")
     header = ["Kunde", "Bestellung", "Datum", "Betrag"]
 
-    services.order_import_map_columns(
+    order_import_map_columns(
         order_import=order_import, header=header, columns={**MAPPING, "email": ""}
     )
-    services.order_import_map_columns(order_import=order_import, header=header, columns=MAPPING)
+    order_import_map_columns(order_import=order_import, header=header, columns=MAPPING)
 
     assert ColumnMapping.objects.get().columns == MAPPING
     assert OrderImport.objects.get().status == "pending"

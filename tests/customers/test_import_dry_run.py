@@ -5,9 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from customers import services
 from customers.models import Customer, ImportRejection, Order, OrderImport
 from customers.order_import.importer import ImportSummary
+from customers.services.order_imports import orders_import
 
 HEADER = "customer_id,order_id,placed_at,amount,email,country,status\n"
 # Customers come back in every batch; one claims another's email in a later batch; an
@@ -36,14 +36,14 @@ def _counts(summary: ImportSummary) -> dict:
 
 def _dry_run_then_import(write_csv, batch_rows: int, stored: bool) -> tuple[dict, dict]:
     if stored:
-        services.orders_import(path=write_csv(STORED, "stored.csv"))
+        orders_import(path=write_csv(STORED, "stored.csv"))
     path = write_csv(HEADER + "\n".join(ROWS) + "\n")
     before = (Customer.objects.count(), Order.objects.count())
 
-    dry = services.orders_import(path=path, dry_run=True, batch_rows=batch_rows)
+    dry = orders_import(path=path, dry_run=True, batch_rows=batch_rows)
 
     assert (Customer.objects.count(), Order.objects.count()) == before
-    real = services.orders_import(path=path, batch_rows=batch_rows)
+    real = orders_import(path=path, batch_rows=batch_rows)
     return _counts(dry), _counts(real)
 
 
@@ -75,9 +75,7 @@ def test_an_upload_dry_run_keeps_its_report_and_counts_and_writes_nothing(write_
     path = write_csv(HEADER + "\n".join(ROWS) + "\n")
     order_import = OrderImport.objects.create(file_name="orders.csv", dry_run=True)
 
-    summary = services.orders_import(
-        path=path, dry_run=True, order_import=order_import, batch_rows=3
-    )
+    summary = orders_import(path=path, dry_run=True, order_import=order_import, batch_rows=3)
 
     order_import.refresh_from_db()
     assert (Customer.objects.count(), Order.objects.count()) == (0, 0)

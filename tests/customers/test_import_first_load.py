@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 
-from customers import services
 from customers.models import Customer, ImportRejection, Order, OrderImport
 from customers.order_import.first_load import TABLES
+from customers.services.order_imports import order_import_run, orders_import
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -94,12 +94,12 @@ def test_a_failed_first_import_leaves_neither_rows_nor_a_changed_schema(write_cs
 
     # Raised on the reading thread while the writer thread still has batches to write.
     with pytest.raises(RuntimeError, match="report full at row 3"):
-        services.orders_import(path=path, batch_rows=20, on_rejection=fail)
+        orders_import(path=path, batch_rows=20, on_rejection=fail)
 
     assert _schema() == before
     assert (Order.objects.count(), Customer.objects.count()) == (0, 0)
     # The re-run is again a first import, and complete.
-    summary = services.orders_import(path=path, batch_rows=20)
+    summary = orders_import(path=path, batch_rows=20)
     assert (summary.counts.orders_created, summary.counts.rows_rejected) == (299, 1)
     assert Order.objects.count() == 299
     assert _schema() == before
@@ -110,7 +110,7 @@ def test_an_import_into_a_shop_with_orders_leaves_indexes_and_keys_alone(write_c
     before = _schema_objects()
     path = write_csv(HEADER + "C1,P1,2025-02-01,1.00,c1@example.com\n", "more.csv")
 
-    summary = services.orders_import(path=path)
+    summary = orders_import(path=path)
 
     assert summary.counts.orders_created == 1
     assert _schema_objects() == before  # neither dropped nor created again
@@ -137,7 +137,7 @@ def test_an_upload_shows_progress_while_its_first_load_runs(write_csv, settings,
     order_import = OrderImport.objects.create(file_name="orders.csv")
     order_import.file.save("orders.csv", ContentFile(path.read_bytes()))
 
-    done = services.order_import_run(order_import_id=order_import.pk)
+    done = order_import_run(order_import_id=order_import.pk)
     assert done is not None
 
     assert (done.status, done.rows_total, done.rows_rejected) == ("succeeded", rows, 1)

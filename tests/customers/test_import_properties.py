@@ -23,12 +23,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from customers import services
 from customers.models import Order, OrderLine
 from customers.order_import.errors import RowReport
 from customers.order_import.importer import ImportSummary
 from customers.order_import.rows import line_amount
 from customers.order_import.source import KNOWN_COLUMNS
+from customers.services.order_imports import orders_import
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
 ONE_ROW_COLUMNS = (
@@ -146,7 +146,7 @@ def order_files(draw: st.DrawFn) -> tuple[str, bool]:
 
 def _import(path: Path, **options: Any) -> tuple[ImportSummary, list[RowReport]]:
     rejected: list[RowReport] = []
-    summary = services.orders_import(path=path, on_rejection=rejected.append, **options)
+    summary = orders_import(path=path, on_rejection=rejected.append, **options)
     return summary, rejected
 
 

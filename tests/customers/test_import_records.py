@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from customers import services
 from customers.models import Customer, ImportRejection, Order, OrderImport, OrderLine
 from customers.order_import.errors import RowReport
+from customers.services.order_imports import orders_import_records
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_records_are_validated_and_written_like_file_rows():
     ]  # fmt: skip
     rejected: list[RowReport] = []
 
-    summary = services.orders_import_records(
+    summary = orders_import_records(
         records=records, order_import=order_import, on_rejection=rejected.append
     )
 
@@ -41,6 +41,6 @@ def test_records_are_validated_and_written_like_file_rows():
     assert ImportRejection.objects.count() == 2
     assert (summary.counts.rows, summary.counts.rows_rejected) == (4, 2)
 
-    again = services.orders_import_records(records=records[:2])
+    again = orders_import_records(records=records[:2])
 
     assert (again.counts.orders_created, again.counts.orders_unchanged) == (0, 2)

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 
-from customers import services
 from customers.models import Customer, Order, OrderImport, OrderLine, Product
 from customers.order_import import write_thread
 from customers.order_import.errors import ImportFileError, RowReport
@@ -25,6 +24,7 @@ from customers.order_import.formats import (
 from customers.order_import.importer import ImportSummary
 from customers.order_import.reader_process import batches_from_child
 from customers.order_import.source import inspect_file
+from customers.services.order_imports import orders_import, orders_import_records
 from tests.datasets import data_file
 
 pytestmark = pytest.mark.django_db
@@ -96,11 +96,11 @@ def test_an_export_imports_exactly_as_its_clvcrm_equivalent(export, equivalent):
     # Undone after it is read: each import is then into an empty shop (on PostgreSQL, a
     # first load, whose ALTER TABLE cannot follow deletes in the same transaction).
     with transaction.atomic():
-        from_export = services.orders_import(path=data_file(export))
+        from_export = orders_import(path=data_file(export))
         stored = _stored()
         transaction.set_rollback(True)
     assert not Order.objects.exists()
-    from_clvcrm = services.orders_import(path=data_file(equivalent))
+    from_clvcrm = orders_import(path=data_file(equivalent))
 
     assert _stored() == stored
     assert vars(from_export.counts) == vars(from_clvcrm.counts)
@@ -116,7 +116,7 @@ def test_an_export_imports_exactly_as_its_clvcrm_equivalent(export, equivalent):
 
 
 def test_the_shopify_export_maps_refunds_cancellations_guests_and_totals():
-    summary = services.orders_import(path=data_file("shopify_orders_export.csv"))
+    summary = orders_import(path=data_file("shopify_orders_export.csv"))
 
     orders = {o.external_id: o for o in Order.objects.select_related("customer")}
     # Keyed by the order's Id (Shopify's own, as its webhooks name orders), not its Name.
@@ -151,7 +151,7 @@ def test_the_shopify_export_maps_refunds_cancellations_guests_and_totals():
 
 
 def test_the_woocommerce_export_keys_guests_by_email_and_customers_by_id():
-    services.orders_import(path=data_file("woocommerce_orders_export.csv"))
+    orders_import(path=data_file("woocommerce_orders_export.csv"))
 
     assert sorted(Customer.objects.values_list("external_id", flat=True)) == [
         "7",
@@ -184,7 +184,7 @@ def test_a_clvcrm_file_with_shop_columns_stays_clvcrm_and_ignores_them(write_csv
     header = "customer_id,order_id,placed_at,amount,Financial Status,Lineitem quantity\n"
     path = write_csv(header + "C1,O1,2025-01-01,9.99,paid,1\n")
 
-    summary = services.orders_import(path=path)
+    summary = orders_import(path=path)
 
     assert summary.file_format is None
     assert summary.ignored_columns == ("financial_status", "lineitem_quantity")
@@ -196,7 +196,7 @@ def test_a_near_miss_shopify_header_is_refused_as_a_clvcrm_file(write_csv):
     header = SHOPIFY_HEADER.replace("Lineitem price,", "")
 
     with pytest.raises(ImportFileError, match="required column"):
-        services.orders_import(path=write_csv(header + "#1,a@example.com\n"))
+        orders_import(path=write_csv(header + "#1,a@example.com\n"))
 
 
 def test_shopify_rows_are_rejected_with_the_file_column_and_reason(write_csv):
@@ -210,7 +210,7 @@ def test_shopify_rows_are_rejected_with_the_file_column_and_reason(write_csv):
         "#6,a@example.com,paid,no,USD,5.00,yesterday,1,Mug,5.00,M,A B,GB,,",
         "#7,a@example.com,paid,no,USD,5.00,2025-03-01 10:00:00 +0100,1,Mug,5.00,M,A B,GB,,",
     ]
-    summary = services.orders_import(path=write_csv(SHOPIFY_HEADER + "\n".join(rows) + "\n"))
+    summary = orders_import(path=write_csv(SHOPIFY_HEADER + "\n".join(rows) + "\n"))
 
     assert _rejections(summary) == [
         (2, "Financial Status", "pending", "not paid yet: import the order once it is"),
@@ -248,7 +248,7 @@ def test_woocommerce_rows_are_rejected_with_the_file_column_and_reason(write_csv
         "5,2025-03-01 10:00:00,shipped,5.00,0,USD,3,A,B,a@example.com,GB,Mug,M,1,5.00",
         "6,2025-03-01 10:00:00,completed,5.00,0,USD,3,A,B,a@example.com,GB,Mug,M,1,5.00",
     ]
-    summary = services.orders_import(path=write_csv(WOO_HEADER + "\n".join(rows) + "\n"))
+    summary = orders_import(path=write_csv(WOO_HEADER + "\n".join(rows) + "\n"))
 
     assert _rejections(summary) == [
         (2, "status", "on-hold", "not paid yet: import the order once it is"),
@@ -278,12 +278,12 @@ def test_woocommerce_rows_are_rejected_with_the_file_column_and_reason(write_csv
 def test_the_dry_run_of_an_export_counts_what_the_import_does_and_writes_nothing():
     path = data_file("shopify_orders_export.csv")
 
-    dry = services.orders_import(path=path, dry_run=True)
+    dry = orders_import(path=path, dry_run=True)
 
     assert (Order.objects.count(), Customer.objects.count()) == (0, 0)
-    real = services.orders_import(path=path)
+    real = orders_import(path=path)
     assert vars(dry.counts) == vars(real.counts)
-    again = services.orders_import(path=path)
+    again = orders_import(path=path)
     assert again.nothing_new
 
 
@@ -350,7 +350,7 @@ def test_the_readme_examples_import(name, orders):
     example = EXAMPLES / name
     assert example.read_text() in readme.replace("```csv\n", "")
 
-    summary = services.orders_import(path=example)
+    summary = orders_import(path=example)
 
     assert summary.file_format is not None
     assert summary.counts.rows_rejected == 0
@@ -368,7 +368,7 @@ def test_rejections_are_reports_of_the_file(write_csv):
     row = "#1,a@example.com,paid,no,USD,5.00,2025-03-01 10:00:00 +0100,1,Mug,5.00,M,A B,XX,,\n"
     seen: list[RowReport] = []
 
-    services.orders_import(path=write_csv(SHOPIFY_HEADER + row), on_rejection=seen.append)
+    orders_import(path=write_csv(SHOPIFY_HEADER + row), on_rejection=seen.append)
 
     assert [(r.column, r.value) for r in seen] == [("Billing Country", "XX")]
 
@@ -383,7 +383,7 @@ def test_clvcrm_order_total_sets_an_order_with_lines_apart_from_their_sum(write_
         "C1,O3,2025-01-01,4.00,7.00,,B,1",
         "C1,O4,2025-01-01,4.00,3.00,3.50,A,1",
     ]
-    summary = services.orders_import(path=write_csv(header + "\n".join(rows) + "\n"))
+    summary = orders_import(path=write_csv(header + "\n".join(rows) + "\n"))
 
     assert Order.objects.get().total == Decimal("12.50")
     assert [(r.row, r.column, r.reason) for r in summary.first_rejections] == [
@@ -420,7 +420,7 @@ def test_whatever_goes_wrong_mapping_a_row_rejects_that_row_only(write_csv, monk
         "#2,a@example.com,paid,no,USD,5.00,2025-03-02 10:00:00 +0100,1,Mug,5.00,M,A B,GB,,",
     ]
 
-    summary = services.orders_import(path=write_csv(SHOPIFY_HEADER + "\n".join(rows) + "\n"))
+    summary = orders_import(path=write_csv(SHOPIFY_HEADER + "\n".join(rows) + "\n"))
 
     assert _rejections(summary) == [(3, "", "", "could not be read (RuntimeError: boom)")]
     assert list(Order.objects.values_list("external_id", flat=True)) == ["#1"]
@@ -429,7 +429,7 @@ def test_whatever_goes_wrong_mapping_a_row_rejects_that_row_only(write_csv, monk
 def test_records_given_in_code_name_no_format():
     record = {"customer_id": "C1", "order_id": "O1", "placed_at": "2025-01-01", "amount": "1"}
 
-    summary = services.orders_import_records(records=[record])
+    summary = orders_import_records(records=[record])
 
     assert summary.describe().startswith("1 row(s) read; 0 rejected.")
 

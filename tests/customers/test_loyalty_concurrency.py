@@ -9,9 +9,9 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from customers import services
 from customers.loyalty.ledger import PointsError
 from customers.models import Customer, PointsBalance, PointsEntry
+from customers.services.loyalty import loyalty_refresh, points_adjust, points_redeem
 from tests.customers.loyalty_builders import buy, customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -24,9 +24,7 @@ def _redeem_in_own_connection(customer_id: int, points: int, start: threading.Ev
     """One redemption on this thread's own database connection; the outcome's name."""
     start.wait()
     try:
-        services.points_redeem(
-            customer=Customer(pk=customer_id), points=points, reason="concurrent voucher"
-        )
+        points_redeem(customer=Customer(pk=customer_id), points=points, reason="concurrent voucher")
         return "redeemed"
     except PointsError as exc:
         return "refused" if "the balance is only" in str(exc) else f"other error: {exc}"
@@ -55,7 +53,7 @@ def _ledger_sum(who: Customer) -> int:
 def test_one_hundred_concurrent_redemptions_leave_an_exact_balance():
     assert connection.vendor == "postgresql"
     ann = customer()
-    services.points_adjust(customer=ann, points=1000, reason="opening balance")
+    points_adjust(customer=ann, points=1000, reason="opening balance")
 
     outcomes = _run(ann.pk, 13)
 
@@ -71,12 +69,12 @@ def test_redemptions_racing_the_points_jobs_keep_balance_and_ledger_equal():
     ann = customer()
     for day in range(1, 21):
         buy(ann, date(2025, 1, day), "50.00")
-    services.points_adjust(customer=ann, points=500, reason="opening balance")
+    points_adjust(customer=ann, points=500, reason="opening balance")
 
     def jobs(start: threading.Event) -> str:
         start.wait()
         try:
-            services.loyalty_refresh(as_of=date(2025, 1, 31))  # earns 20 x 50 points
+            loyalty_refresh(as_of=date(2025, 1, 31))  # earns 20 x 50 points
         finally:
             connections.close_all()
         return "jobs"

@@ -16,7 +16,6 @@ from django.test import Client
 
 from clvcrm.core.input_values import INT64_MAX, decimal_largest
 from clvcrm.core.model_fields import model_field
-from customers import services
 from customers.loyalty import points as points_module
 from customers.loyalty.ledger import MAX_POINTS, PointsError
 from customers.models import (
@@ -27,6 +26,7 @@ from customers.models import (
     PointsBalance,
     PointsEntry,
 )
+from customers.services.loyalty import loyalty_refresh, points_adjust
 from tests.customers.loyalty_builders import buy, configure, customer, make_tiers
 
 pytestmark = pytest.mark.django_db
@@ -108,12 +108,12 @@ def test_the_largest_order_earns_its_exact_points(rate, multiplier, points):
     ann = customer()
     buy(ann, date(2025, 1, 10), "9999999999.99")
 
-    result = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    result = loyalty_refresh(as_of=date(2025, 1, 10))
 
     assert (result.earned.entries, result.earned.points) == (1, points)
     assert list(PointsEntry.objects.values_list("kind", "points")) == [("earn", points)]
     assert PointsBalance.objects.get(customer=ann).balance == points
-    again = services.loyalty_refresh(as_of=date(2025, 1, 11))
+    again = loyalty_refresh(as_of=date(2025, 1, 11))
     assert (again.earned.entries, again.reversed.entries, again.expired.entries) == (0, 0, 0)
 
 
@@ -124,7 +124,7 @@ def test_a_year_of_the_largest_orders_still_evaluates_and_records_the_capped_spe
     for day in range(101):  # 101 x 9,999,999,999.99: past what the history's column holds
         buy(ann, date(2025, 1, 1) + timedelta(days=day), "9999999999.99")
 
-    result = services.loyalty_refresh(as_of=date(2025, 4, 30))
+    result = loyalty_refresh(as_of=date(2025, 4, 30))
 
     change = LoyaltyTierChange.objects.get(customer=ann)
     assert change.to_tier is not None
@@ -143,14 +143,14 @@ def test_earnings_stop_at_the_64_bit_limit_and_running_again_writes_nothing():
     bob = customer()
     buy(bob, date(2025, 1, 10), "10.00")
 
-    result = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    result = loyalty_refresh(as_of=date(2025, 1, 10))
 
     assert (result.earned.entries, result.earned.points) == (3, 40 + 60 + 10)
     earned = PointsEntry.objects.filter(customer=ann, kind="earn").order_by("order_id")
     assert list(earned.values_list("order_id", "points")) == [(first.pk, 40), (second.pk, 60)]
     assert PointsBalance.objects.get(customer=ann).balance == INT64_MAX
     assert PointsBalance.objects.get(customer=bob).balance == 10
-    again = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    again = loyalty_refresh(as_of=date(2025, 1, 10))
     assert (again.earned.entries, again.earned.points) == (0, 0)
 
 
@@ -169,7 +169,7 @@ def test_an_earning_run_raced_past_its_check_is_redone_with_the_balances_locked(
 
     monkeypatch.setattr(points_module, "_balances_have_room", passes)
 
-    result = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    result = loyalty_refresh(as_of=date(2025, 1, 10))
 
     assert checks == [False]  # the careful run does not ask
     assert (result.earned.entries, result.earned.points) == (1, 5)
@@ -212,9 +212,9 @@ def test_an_adjustment_past_the_64_bit_limit_is_refused_and_writes_nothing(make_
     assert PointsBalance.objects.get(customer=ann).balance == INT64_MAX - 9
     assert list(PointsEntry.objects.values_list("points", flat=True)) == [INT64_MAX - 9]
     with pytest.raises(PointsError, match="cannot add 10 points: the balance of "):
-        services.points_adjust(customer=ann, points=10, reason="goodwill")
+        points_adjust(customer=ann, points=10, reason="goodwill")
     assert PointsEntry.objects.count() == 1
-    entry = services.points_adjust(customer=ann, points=9, reason="exactly to the limit")
+    entry = points_adjust(customer=ann, points=9, reason="exactly to the limit")
     assert entry.points == 9
     assert PointsBalance.objects.get(customer=ann).balance == INT64_MAX
 

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from customers import services
 from customers.models import LoyaltyStatus, LoyaltyTier, PointsBalance, PointsEntry
+from customers.services.loyalty import loyalty_refresh
 from tests.customers.loyalty_builders import buy, customer, make_tiers
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def silver_ann():
     today = timezone.localdate()
     buy(ann, today - timedelta(days=40), "50.00")
     buy(ann, today - timedelta(days=10), "80.00")
-    services.loyalty_refresh(as_of=today)
+    loyalty_refresh(as_of=today)
     return ann
 
 
@@ -192,7 +192,7 @@ def test_loyalty_card_and_points_form_cost_the_same_queries_at_any_size(
     today = timezone.localdate()
     for day in range(size):
         buy(ann, today - timedelta(days=size - day), "100.00")
-        services.loyalty_refresh(as_of=today - timedelta(days=size - day))
+        loyalty_refresh(as_of=today - timedelta(days=size - day))
     client = logged_in(make_staff, "Support")
 
     # Session, user, permissions (2), the customer, order figures, recent orders, their

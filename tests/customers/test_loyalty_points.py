@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from customers import services
 from customers.loyalty import tier_writes
 from customers.loyalty.ledger import PointsError
 from customers.models import Order, PointsBalance, PointsEntry
+from customers.services.loyalty import loyalty_refresh, points_adjust, points_redeem
 from tests.customers.loyalty_builders import buy, configure, customer, make_tiers
 from tests.query_counts import per_backend
 
@@ -44,7 +44,7 @@ def test_completed_orders_earn_base_rate_times_tier_multiplier():
     buy(bob, date(2025, 1, 10), "10.00", status=Order.Status.CANCELLED)
     buy(bob, date(2025, 1, 11), "10.00")  # after the as-of day
 
-    refresh = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    refresh = loyalty_refresh(as_of=date(2025, 1, 10))
 
     assert (refresh.earned.entries, refresh.earned.points) == (2, 531)
     assert ledger_of(ann) == [("earn", 81)]
@@ -61,12 +61,12 @@ def test_running_twice_writes_the_same_ledger():
     ann = customer()
     buy(ann, date(2025, 1, 10), "40.00")
     refund = buy(ann, date(2025, 1, 3), "20.00")
-    services.loyalty_refresh(as_of=date(2025, 1, 10))
+    loyalty_refresh(as_of=date(2025, 1, 10))
     Order.objects.filter(pk=refund.pk).update(status=Order.Status.REFUNDED)
-    services.loyalty_refresh(as_of=date(2025, 1, 10))
+    loyalty_refresh(as_of=date(2025, 1, 10))
     before = list(PointsEntry.objects.order_by("id").values_list("kind", "points", "order"))
 
-    again = services.loyalty_refresh(as_of=date(2025, 1, 10))
+    again = loyalty_refresh(as_of=date(2025, 1, 10))
 
     assert (again.earned.entries, again.reversed.entries, again.expired.entries) == (0, 0, 0)
     after = list(PointsEntry.objects.order_by("id").values_list("kind", "points", "order"))
@@ -91,11 +91,11 @@ def test_reversal_on_refund_takes_back_what_is_left():
     ann = customer()
     first = buy(ann, date(2025, 1, 1), "100.00")
     second = buy(ann, date(2025, 1, 2), "50.00")
-    services.loyalty_refresh(as_of=date(2025, 1, 2))
-    services.points_redeem(customer=ann, points=120, reason="voucher")
+    loyalty_refresh(as_of=date(2025, 1, 2))
+    points_redeem(customer=ann, points=120, reason="voucher")
     Order.objects.filter(pk__in=[first.pk, second.pk]).update(status=Order.Status.REFUNDED)
 
-    result = services.loyalty_refresh(as_of=date(2025, 1, 3))
+    result = loyalty_refresh(as_of=date(2025, 1, 3))
 
     # 30 points were left: the first refund takes them, the second finds nothing left.
     assert (result.reversed.entries, result.reversed.points) == (2, -30)
@@ -109,16 +109,16 @@ def test_expiry_takes_the_unspent_part_of_the_oldest_earnings_first():
     ann = customer()
     buy(ann, date(2025, 1, 10), "100.00")  # expires 2025-07-10
     buy(ann, date(2025, 3, 10), "50.00")  # expires 2025-09-10
-    services.loyalty_refresh(as_of=date(2025, 3, 10))
-    services.points_redeem(customer=ann, points=30, reason="voucher")  # uses the oldest first
+    loyalty_refresh(as_of=date(2025, 3, 10))
+    points_redeem(customer=ann, points=30, reason="voucher")  # uses the oldest first
 
-    assert services.loyalty_refresh(as_of=date(2025, 7, 9)).expired.entries == 0
-    july = services.loyalty_refresh(as_of=date(2025, 7, 10))
+    assert loyalty_refresh(as_of=date(2025, 7, 9)).expired.entries == 0
+    july = loyalty_refresh(as_of=date(2025, 7, 10))
     assert (july.expired.entries, july.expired.points) == (1, -70)
     assert balance_of(ann) == 50
 
-    services.points_redeem(customer=ann, points=20, reason="voucher")
-    september = services.loyalty_refresh(as_of=date(2025, 9, 10))
+    points_redeem(customer=ann, points=20, reason="voucher")
+    september = loyalty_refresh(as_of=date(2025, 9, 10))
     assert (september.expired.entries, september.expired.points) == (1, -30)
     assert ledger_of(ann) == [
         ("earn", 100),
@@ -132,7 +132,7 @@ def test_expiry_takes_the_unspent_part_of_the_oldest_earnings_first():
     expiries = PointsEntry.objects.filter(kind="expire").order_by("id")
     assert [e.expired_entry.points if e.expired_entry else None for e in expiries] == [100, 50]
     # Again for the same day: the watermark says it is done.
-    assert services.loyalty_refresh(as_of=date(2025, 9, 10)).expired.entries == 0
+    assert loyalty_refresh(as_of=date(2025, 9, 10)).expired.entries == 0
     assert_balances_match_ledger()
 
 
@@ -140,11 +140,11 @@ def test_fully_spent_earnings_expire_nothing_and_adjustments_never_expire():
     configure(points_per_currency_unit="1", points_expiry_months=6)
     ann = customer()
     buy(ann, date(2025, 1, 10), "100.00")
-    services.loyalty_refresh(as_of=date(2025, 1, 10))
-    services.points_adjust(customer=ann, points=25, reason="goodwill")
-    services.points_redeem(customer=ann, points=110, reason="voucher")
+    loyalty_refresh(as_of=date(2025, 1, 10))
+    points_adjust(customer=ann, points=25, reason="goodwill")
+    points_redeem(customer=ann, points=110, reason="voucher")
 
-    result = services.loyalty_refresh(as_of=date(2026, 1, 10))
+    result = loyalty_refresh(as_of=date(2026, 1, 10))
 
     assert (result.expired.entries, result.expired.points) == (0, 0)
     assert balance_of(ann) == 15
@@ -152,16 +152,16 @@ def test_fully_spent_earnings_expire_nothing_and_adjustments_never_expire():
 
 def test_redemption_larger_than_the_balance_is_refused_and_writes_nothing():
     ann = customer()
-    services.points_adjust(customer=ann, points=50, reason="welcome bonus")
+    points_adjust(customer=ann, points=50, reason="welcome bonus")
 
     with pytest.raises(PointsError, match="cannot redeem 51 points: the balance is only 50"):
-        services.points_redeem(customer=ann, points=51, reason="voucher")
+        points_redeem(customer=ann, points=51, reason="voucher")
     with pytest.raises(PointsError, match="cannot take away 60 points: the balance is only 50"):
-        services.points_adjust(customer=ann, points=-60, reason="correction")
+        points_adjust(customer=ann, points=-60, reason="correction")
 
     assert ledger_of(ann) == [("adjust", 50)]
     assert balance_of(ann) == 50
-    entry = services.points_redeem(customer=ann, points=50, reason="voucher")
+    entry = points_redeem(customer=ann, points=50, reason="voucher")
     assert (entry.kind, entry.points, entry.reason) == ("redeem", -50, "voucher")
     assert balance_of(ann) == 0
 
@@ -177,15 +177,15 @@ def test_redemption_larger_than_the_balance_is_refused_and_writes_nothing():
 )
 def test_bad_redemptions_name_the_problem(points, reason, message):
     ann = customer()
-    services.points_adjust(customer=ann, points=50, reason="bonus")
+    points_adjust(customer=ann, points=50, reason="bonus")
     with pytest.raises(PointsError, match=message):
-        services.points_redeem(customer=ann, points=points, reason=reason)
+        points_redeem(customer=ann, points=points, reason=reason)
     assert ledger_of(ann) == [("adjust", 50)]
 
 
 def test_the_database_refuses_a_negative_balance():
     ann = customer()
-    services.points_adjust(customer=ann, points=5, reason="bonus")
+    points_adjust(customer=ann, points=5, reason="bonus")
     with pytest.raises(IntegrityError), transaction.atomic():
         PointsBalance.objects.filter(customer=ann).update(balance=-1)
 
@@ -199,7 +199,7 @@ def _shop(customers: int) -> None:
 
 def _queries_of_a_full_run(as_of: date) -> int:
     with CaptureQueriesContext(connection) as queries:
-        services.loyalty_refresh(as_of=as_of)
+        loyalty_refresh(as_of=as_of)
     return len(queries)
 
 

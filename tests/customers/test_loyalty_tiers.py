@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 import time_machine
 
-from customers import services
 from customers.loyalty import tier_writes
 from customers.models import LoyaltyStatus, LoyaltyTierChange
+from customers.services.loyalty import loyalty_tiers_evaluate
 from tests.customers.loyalty_builders import buy, configure, customer, make_tiers
 from tests.query_counts import per_backend
 
@@ -45,7 +45,7 @@ def test_upgrade_happens_as_soon_as_a_customer_qualifies():
     for day in (5, 6, 7, 8, 9):
         buy(cid, date(2025, 1, day), "120.00")  # Gold needs 500 *and* 5 orders: both met
 
-    result = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    result = loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
 
     assert (result.upgraded, result.downgraded, result.flagged) == (3, 0, 0)
     assert [tier_of(c) for c in (ann, bob, cid)] == ["Bronze", "Silver", "Gold"]
@@ -57,7 +57,7 @@ def test_upgrade_happens_as_soon_as_a_customer_qualifies():
 
     # A second Silver purchase a month later lifts Ann straight away, mid-review.
     buy(ann, date(2025, 2, 10), "70.00")
-    services.loyalty_tiers_evaluate(as_of=date(2025, 2, 10))
+    loyalty_tiers_evaluate(as_of=date(2025, 2, 10))
     assert tier_of(ann) == "Silver"
     assert status_of(ann).review_on == date(2026, 2, 10)
     assert history_of(ann)[-1] == ("Bronze", "Silver", "upgrade", date(2025, 2, 10))
@@ -67,7 +67,7 @@ def test_all_thresholds_must_be_met_when_the_tier_says_all():
     make_tiers()
     rich = customer()
     buy(rich, date(2025, 3, 1), "900.00")  # 900 spend but 1 order: not Gold, but Silver
-    services.loyalty_tiers_evaluate(as_of=date(2025, 3, 1))
+    loyalty_tiers_evaluate(as_of=date(2025, 3, 1))
     assert tier_of(rich) == "Silver"
 
 
@@ -75,8 +75,8 @@ def test_evaluating_the_same_day_twice_changes_nothing():
     make_tiers()
     ann = customer()
     buy(ann, date(2025, 1, 10), "150.00")
-    services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
-    again = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    again = loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert again.counts == {}
     assert LoyaltyTierChange.objects.count() == 1
 
@@ -87,7 +87,7 @@ def test_orders_outside_the_window_and_not_completed_do_not_count():
     buy(ann, date(2024, 1, 10), "900.00")  # more than 12 months before
     buy(ann, date(2025, 1, 11), "900.00")  # after the as-of day
     buy(ann, date(2025, 1, 5), "900.00", status="refunded")
-    result = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    result = loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert result.counts == {}
     assert not LoyaltyStatus.objects.exists()
 
@@ -97,7 +97,7 @@ def _silver_who_stops_buying():
     tiers = make_tiers()
     ann = customer()
     buy(ann, date(2025, 1, 10), "150.00")
-    services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+    loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     return tiers, ann
 
 
@@ -113,11 +113,11 @@ def test_downgrade_waits_for_the_review_date_and_grace_period(policy, after_grac
     # Silver through the 30 days of grace and is downgraded on 2026-02-09.
     for day in (date(2025, 6, 1), date(2026, 1, 10), date(2026, 2, 8)):
         with time_machine.travel(day, tick=False):
-            services.loyalty_tiers_evaluate(as_of=day)
+            loyalty_tiers_evaluate(as_of=day)
         assert tier_of(ann) == "Silver", day
 
     with time_machine.travel(date(2026, 2, 9), tick=False):
-        result = services.loyalty_tiers_evaluate(as_of=date(2026, 2, 9))
+        result = loyalty_tiers_evaluate(as_of=date(2026, 2, 9))
     assert result.downgraded == 1
     status = status_of(ann)
     assert (status.tier and status.tier.name) == after_grace
@@ -131,29 +131,29 @@ def test_customers_due_for_a_downgrade_within_30_days_are_flagged():
     _, ann = _silver_who_stops_buying()
     # Downgrade due on 2026-02-09 (review 2026-01-10 + 30 days): flagged from 2026-01-10.
     with time_machine.travel(date(2026, 1, 9), tick=False):
-        assert services.loyalty_tiers_evaluate(as_of=date(2026, 1, 9)).flagged == 0
+        assert loyalty_tiers_evaluate(as_of=date(2026, 1, 9)).flagged == 0
     assert status_of(ann).downgrade_on is None
 
     with time_machine.travel(date(2026, 1, 10), tick=False):
-        assert services.loyalty_tiers_evaluate(as_of=date(2026, 1, 10)).flagged == 1
+        assert loyalty_tiers_evaluate(as_of=date(2026, 1, 10)).flagged == 1
     status = status_of(ann)
     assert (status.downgrade_on, status.downgrade_flagged_on) == (
         date(2026, 2, 9),
         date(2026, 1, 10),
     )
     # Still flagged the next day; the flag keeps the day it first went up.
-    services.loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
+    loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
     assert status_of(ann).downgrade_flagged_on == date(2026, 1, 10)
 
 
 def test_requalifying_during_the_grace_period_keeps_the_tier_and_clears_the_flag():
     configure(grace_days=30, warning_days=30)
     _, ann = _silver_who_stops_buying()
-    services.loyalty_tiers_evaluate(as_of=date(2026, 1, 15))
+    loyalty_tiers_evaluate(as_of=date(2026, 1, 15))
     assert status_of(ann).downgrade_on == date(2026, 2, 9)
 
     buy(ann, date(2026, 1, 20), "120.00")
-    result = services.loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
+    result = loyalty_tiers_evaluate(as_of=date(2026, 1, 20))
 
     assert result.counts == {"renew": 1}
     status = status_of(ann)
@@ -184,12 +184,12 @@ def test_evaluation_queries_do_not_grow_with_customers(
     # and rebuild the status table, a fixed number of statements more.
     expected = per_backend(sqlite=12, postgresql=30 if bulk else 13)
     with django_assert_num_queries(expected):
-        first = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+        first = loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert first.upgraded == 25
     for _ in range(30):
         buy(customer(), date(2025, 1, 9), "150.00")
     with django_assert_num_queries(expected):
-        second = services.loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
+        second = loyalty_tiers_evaluate(as_of=date(2025, 1, 10))
     assert second.upgraded == 30
 
 
@@ -209,8 +209,8 @@ def _lifecycle() -> tuple[list[tuple], list[tuple], list[dict[str, int]]]:
     buy(late, date(2025, 6, 1), "40.00")
     counts = []
     for as_of in (date(2025, 1, 10), date(2025, 6, 1), date(2026, 1, 15), date(2026, 1, 20)):
-        counts.append(services.loyalty_tiers_evaluate(as_of=as_of).counts)
-    counts.append(services.loyalty_tiers_evaluate(as_of=date(2026, 2, 9)).counts)
+        counts.append(loyalty_tiers_evaluate(as_of=as_of).counts)
+    counts.append(loyalty_tiers_evaluate(as_of=date(2026, 2, 9)).counts)
     statuses = list(
         LoyaltyStatus.objects.order_by("customer_id").values_list(
             "customer__external_id",

@@ -13,7 +13,6 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from clvcrm.pipeline.tasks import then_clv_run_fanned_out
-from customers import services
 from customers.loyalty.selectors import loyalty_card
 from customers.models import (
     Customer,
@@ -24,6 +23,8 @@ from customers.models import (
     PointsBalance,
     PointsEntry,
 )
+from customers.services.clv_runs import clv_recalculate
+from customers.services.loyalty import loyalty_refresh, points_redeem
 from tests.customers.loyalty_builders import buy, configure, customer, make_tiers, refund
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def _scores() -> list[tuple]:
 def test_clv_figures_count_net_revenue_in_one_process_and_fanned_out():
     _refunding_shop()
 
-    services.clv_recalculate(as_of=AS_OF)
+    clv_recalculate(as_of=AS_OF)
 
     single = _scores()
     # R: 180 + 100 + 50 = 330 to date; repeat days average (100 + 50) / 2; 100 + 50 in the
@@ -81,7 +82,7 @@ def test_clv_figures_count_net_revenue_in_one_process_and_fanned_out():
         ("R", 2, Decimal("330.00"), Decimal("75.00"), Decimal("330.00"), Decimal("150.00"),
          Decimal("180.00"), 3),
     ]  # fmt: skip
-    fanned_out = services.clv_recalculate(as_of=AS_OF, customers_per_part=2).fan_out
+    fanned_out = clv_recalculate(as_of=AS_OF, customers_per_part=2).fan_out
     assert fanned_out is not None
     then_clv_run_fanned_out(fanned_out)  # the parts and the finish, in-process here
     assert _scores() == single
@@ -92,7 +93,7 @@ def test_a_partial_refund_moves_the_tier_to_what_net_spend_supports():
     ann = customer()
     buy(ann, date(2025, 6, 1), "150.00", refunded="60.00")
 
-    services.loyalty_refresh(as_of=AS_OF)
+    loyalty_refresh(as_of=AS_OF)
 
     change = LoyaltyTierChange.objects.select_related("to_tier").get(customer=ann)
     assert change.to_tier is not None
@@ -118,7 +119,7 @@ def _balance(who: Customer) -> int:
 
 
 def _refresh_writes(as_of: date) -> tuple[int, int, int]:
-    run = services.loyalty_refresh(as_of=as_of)
+    run = loyalty_refresh(as_of=as_of)
     return run.earned.entries, run.reversed.entries, run.expired.entries
 
 
@@ -162,7 +163,7 @@ def test_a_refund_worth_less_than_a_point_takes_nothing_until_more_is_refunded()
     LoyaltyTier.objects.create(name="All", rank=1, min_orders=1)
     ann = customer()
     order = buy(ann, date(2025, 6, 1), "40.99")  # 40 points
-    services.loyalty_refresh(as_of=AS_OF)
+    loyalty_refresh(as_of=AS_OF)
 
     refund(order, "0.99")  # 40 x 0.99 / 40.99 = 0.97 points: nothing to take
     assert _refresh_writes(AS_OF) == (0, 0, 0)
@@ -176,8 +177,8 @@ def test_a_refund_takes_back_no_more_than_the_balance_holds_and_never_later():
     LoyaltyTier.objects.create(name="All", rank=1, min_orders=1)
     ann = customer()
     order = buy(ann, date(2025, 6, 1), "100.00")  # 100 points
-    services.loyalty_refresh(as_of=AS_OF)
-    services.points_redeem(customer=ann, points=90, reason="voucher")
+    loyalty_refresh(as_of=AS_OF)
+    points_redeem(customer=ann, points=90, reason="voucher")
 
     refund(order, "50.00")  # 50 points owed back, 10 left to take
     assert _refresh_writes(AS_OF) == (0, 1, 0)
@@ -223,13 +224,13 @@ def test_refunded_points_expire_no_more_than_what_is_left_of_the_earning():
     LoyaltyTier.objects.create(name="All", rank=1, min_orders=1)
     ann = customer()
     order = buy(ann, date(2025, 1, 10), "100.00")  # 100 points, expiring 2025-07-10
-    services.loyalty_refresh(as_of=date(2025, 1, 10))
+    loyalty_refresh(as_of=date(2025, 1, 10))
     refund(order, "20.00")
-    services.loyalty_refresh(as_of=date(2025, 2, 1))
+    loyalty_refresh(as_of=date(2025, 2, 1))
     refund(order, "30.00")
-    services.loyalty_refresh(as_of=date(2025, 3, 1))
+    loyalty_refresh(as_of=date(2025, 3, 1))
 
-    july = services.loyalty_refresh(as_of=date(2025, 7, 10))
+    july = loyalty_refresh(as_of=date(2025, 7, 10))
 
     assert (july.expired.entries, july.expired.points) == (1, -70)
     assert [k for k, *_ in _ledger(ann)] == ["earn", "reverse", "reverse", "expire"]

@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from customers import services
 from customers.models import (
     ClvRun,
     Customer,
@@ -27,6 +26,7 @@ from customers.segments import reassign as reassign_module
 from customers.segments import write
 from customers.segments.reassign import SegmentRunError
 from customers.segments.statistics import statistics_write
+from customers.services.segments import segments_reassign
 from tests.catalog import table_catalog
 from tests.datasets import cdnow_to_orders_csv, data_file
 from tests.query_counts import per_backend
@@ -112,7 +112,7 @@ def test_each_rule_in_priority_order_with_its_reason():
     _score(c["C-7"], run, predicted="10")
     # C-8 has no score: no completed purchase.
 
-    outcome = services.segments_reassign(run_id=run.pk)
+    outcome = segments_reassign(run_id=run.pk)
 
     assert _segments() == {
         "C-0": "new",
@@ -151,7 +151,7 @@ def test_without_a_model_churn_is_a_year_without_purchase():
     _score(c[1], run, p_alive=None, predicted=None, age_days=500, recency_days=135)  # 365 d
     _score(c[2], run, p_alive=None, predicted=None, age_days=500, recency_days=400, historical="9")
 
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
 
     assert _reasons() == {"C-0": "churned_no_model", "C-1": "high_value", "C-2": "low_value"}
 
@@ -172,7 +172,7 @@ def test_rerunning_the_same_run_changes_nothing(bulk, monkeypatch, django_assert
     # table (every customer changes) and swaps it in; a bulk outbox write drops and builds
     # its constraint and index around the insert.
     with django_assert_num_queries(per_backend(sqlite=29, postgresql=45 if bulk else 39)):
-        first = services.segments_reassign(run_id=run.pk)
+        first = segments_reassign(run_id=run.pk)
     before = list(CustomerSegment.objects.order_by("pk").values())
     figures = list(SegmentStatistic.objects.order_by("pk").values())
     record = SegmentReassignment.objects.get(run=run)
@@ -180,7 +180,7 @@ def test_rerunning_the_same_run_changes_nothing(bulk, monkeypatch, django_assert
     # A fixed number of statements, whatever the number of customers (one more on
     # PostgreSQL: the transaction's work_mem and jit settings, but the median in one query).
     with django_assert_num_queries(per_backend(sqlite=26, postgresql=27)):
-        again = services.segments_reassign(run_id=run.pk)
+        again = segments_reassign(run_id=run.pk)
 
     assert first.transitions == 20
     assert (again.changed, again.transitions) == (0, 0)
@@ -195,13 +195,13 @@ def test_a_rerun_uses_the_thresholds_its_run_was_first_segmented_with():
     run = _run()
     _score(c[0], run, p_alive=0.2)
     _score(c[1], run, p_alive=0.9, predicted="1")
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     SegmentThresholds.objects.filter(pk=1).update(churn_p_alive=0.3)
 
-    assert services.segments_reassign(run_id=run.pk).transitions == 0
+    assert segments_reassign(run_id=run.pk).transitions == 0
     nxt = _run()
     CustomerScore.objects.update(run=nxt)
-    services.segments_reassign(run_id=nxt.pk)
+    segments_reassign(run_id=nxt.pk)
 
     assert _segments()["C-0"] == "churned"  # the new threshold applies from the next run
 
@@ -212,20 +212,20 @@ def test_hysteresis_keeps_customers_until_they_pass_the_margin():
     run = _run()
     _score(c[0], run, p_alive=0.14)  # enters churned below 0.15
     _score(c[1], run, p_alive=0.16, predicted="1")  # above: not churned
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     assert _segments() == {"C-0": "churned", "C-1": "high_value"}  # the top 20% of one
 
     # Both now between the entry bar (0.15) and the exit bar (0.15 × 1.1 = 0.165).
     second = _run()
     _score(c[0], second, p_alive=0.16)
     _score(c[1], second, p_alive=0.16, predicted="1")
-    assert services.segments_reassign(run_id=second.pk).transitions == 0
+    assert segments_reassign(run_id=second.pk).transitions == 0
     assert _segments() == {"C-0": "churned", "C-1": "high_value"}
 
     third = _run()
     _score(c[0], third, p_alive=0.166)
     _score(c[1], third, p_alive=0.16, predicted="1")
-    services.segments_reassign(run_id=third.pk)
+    segments_reassign(run_id=third.pk)
     moved = SegmentTransition.objects.get(run=third, customer=c[0])
     assert moved.from_segment is not None
     assert moved.to_segment is not None
@@ -237,7 +237,7 @@ def test_high_value_keeps_members_within_the_margin_below_the_cut():
     run = _run()
     for i, customer in enumerate(c):
         _score(customer, run, predicted=str(100 + i))  # C-8, C-9 are the top 20%
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     assert {k for k, v in _segments().items() if v == "high_value"} == {"C-8", "C-9"}
 
     second = _run()
@@ -246,7 +246,7 @@ def test_high_value_keeps_members_within_the_margin_below_the_cut():
     _score(c[9], second, predicted="98")  # below the new cut, but within 10% of it: stays
     _score(c[8], second, predicted="90")  # more than 10% below: leaves
     _score(c[0], second, predicted="200")  # jumps to the top
-    services.segments_reassign(run_id=second.pk)
+    segments_reassign(run_id=second.pk)
 
     # Cut: the 2nd of 200, 107, 106, ... = 107 (C-7 enters); the exit bar is 96.30.
     assert {k for k, v in _segments().items() if v == "high_value"} == {"C-0", "C-7", "C-9"}
@@ -258,7 +258,7 @@ def _segmented(n: int) -> tuple[list[Customer], ClvRun]:
     run = _run()
     for customer in c:
         _score(customer, run, p_alive=0.9)
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     return c, run
 
 
@@ -275,7 +275,7 @@ def test_a_killed_reassignment_leaves_the_previous_segments_and_no_transitions(m
     # Transitions are written by then; the assignments would be next.
     monkeypatch.setattr(reassign_module, "assignments_write", killed)
     with pytest.raises(RuntimeError, match="killed midway"):
-        services.segments_reassign(run_id=second.pk)
+        segments_reassign(run_id=second.pk)
 
     assert _segments() == before
     assert not SegmentTransition.objects.filter(run=second).exists()
@@ -283,8 +283,8 @@ def test_a_killed_reassignment_leaves_the_previous_segments_and_no_transitions(m
     assert not SegmentStatistic.objects.filter(run=second).exists()
 
     monkeypatch.undo()
-    assert services.segments_reassign(run_id=second.pk).transitions == 5
-    assert services.segments_reassign(run_id=second.pk).transitions == 0
+    assert segments_reassign(run_id=second.pk).transitions == 5
+    assert segments_reassign(run_id=second.pk).transitions == 0
     assert set(_segments().values()) == {"churned"}
     assert SegmentTransition.objects.filter(run=second).count() == 5
 
@@ -297,11 +297,11 @@ def test_a_replaced_or_failed_run_is_refused():
     failed = ClvRun.objects.create(as_of=AS_OF, status=ClvRun.Status.FAILED)
 
     with pytest.raises(SegmentRunError, match=f"replaced by run {new.pk}"):
-        services.segments_reassign(run_id=old.pk)
+        segments_reassign(run_id=old.pk)
     with pytest.raises(SegmentRunError, match="is failed"):
-        services.segments_reassign(run_id=failed.pk)
+        segments_reassign(run_id=failed.pk)
     with pytest.raises(SegmentRunError, match="does not exist"):
-        services.segments_reassign(run_id=999_999)
+        segments_reassign(run_id=999_999)
     assert not CustomerSegment.objects.exists()
 
 
@@ -312,7 +312,7 @@ def test_statistics_per_run_and_segment():
     _score(c[1], run, p_alive=0.1, predicted="20.01")
     _score(c[2], run, predicted="5")
 
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
 
     figures = {
         s.segment.code: (s.customers, s.total_predicted_clv, s.average_predicted_clv)
@@ -351,7 +351,7 @@ def test_cdnow_master_segments_after_the_real_commands(
     assert set(sizes) == {"churned", "at_risk", "high_value", "low_value"}  # nobody new
     assert all(n > 0 for n in sizes.values())
     assert SegmentTransition.objects.filter(run=run).count() == 23_570
-    assert services.segments_reassign(run_id=run.pk).transitions == 0
+    assert segments_reassign(run_id=run.pk).transitions == 0
     assert SegmentTransition.objects.count() == 23_570
 
 
@@ -375,7 +375,7 @@ def test_moving_most_customers_keeps_the_rest_and_since_of_a_reason_change(on_po
     run = _run()
     for i, customer in enumerate(c.values()):
         _score(customer, run, p_alive=0.3 if i == 3 else 0.9, predicted=str(100 * (i + 1)))
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     first = dict(CustomerSegment.objects.values_list("customer__external_id", "since"))
     table = CustomerSegment._meta.db_table
     catalog = table_catalog(table) if on_postgres else None
@@ -390,7 +390,7 @@ def test_moving_most_customers_keeps_the_rest_and_since_of_a_reason_change(on_po
             last_90d="10" if dropped else "50",
         )
 
-    outcome = services.segments_reassign(run_id=nxt.pk)
+    outcome = segments_reassign(run_id=nxt.pk)
 
     assert (outcome.changed, outcome.transitions) == (4, 3)
     assert _reasons() == {
@@ -426,7 +426,7 @@ def test_moving_customers_twice_in_one_run_is_refused_and_changes_nothing(on_pos
     CustomerScore.objects.update(p_alive=0.05)  # the same run's scores, changed afterwards
 
     with pytest.raises(SegmentRunError, match=f"CLV run {run.pk} was segmented before"):
-        services.segments_reassign(run_id=run.pk)
+        segments_reassign(run_id=run.pk)
 
     assert (_reasons(), list(SegmentTransition.objects.order_by("pk").values())) == before
     if on_postgres:  # the bulk path dropped the unique constraint: it is back, unchanged

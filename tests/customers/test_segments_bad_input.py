@@ -11,7 +11,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from customers import services
 from customers.models import (
     ClvRun,
     Customer,
@@ -25,6 +24,7 @@ from customers.models import (
     SegmentTransition,
 )
 from customers.segments.rules import RULE_FIELDS, rules_clean, rules_queryset
+from customers.services.segments import custom_segment_save, segments_reassign
 from tests.customers.test_segments import _customers, _run, _score
 from tests.customers.test_segments_outbox import _segmented
 from tests.query_counts import per_backend
@@ -182,7 +182,7 @@ def test_the_staff_form_answers_an_overflowing_value_with_the_reason(marketing):
 
 def test_the_staff_form_keeps_the_rules_of_a_segment_it_refuses(marketing):
     _segmented(4)
-    rich = services.custom_segment_save(
+    rich = custom_segment_save(
         segment=Segment(
             code="rich", name="Rich", rules=[{"field": "p_alive", "op": "gt", "value": "0.5"}]
         )
@@ -297,7 +297,7 @@ def test_a_rule_edited_by_hand_breaks_only_its_own_segment(caplog):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
 
     with caplog.at_level(logging.ERROR, logger="customers.segments.custom"):
-        services.segments_reassign(run_id=run.pk)
+        segments_reassign(run_id=run.pk)
 
     bad.refresh_from_db()
     assert (bad.is_broken, bad.broken_reason) == (True, OVERFLOW_REFUSED)
@@ -310,7 +310,7 @@ def test_a_rule_edited_by_hand_breaks_only_its_own_segment(caplog):
     since = bad.broken_since
     nxt = _run()
     CustomerScore.objects.update(run=nxt)
-    services.segments_reassign(run_id=nxt.pk)
+    segments_reassign(run_id=nxt.pk)
     bad.refresh_from_db()
     assert (bad.broken_since, bad.broken_reason) == (since, OVERFLOW_REFUSED)
 
@@ -318,7 +318,7 @@ def test_a_rule_edited_by_hand_breaks_only_its_own_segment(caplog):
 def test_saving_a_corrected_rule_clears_the_broken_state(marketing):
     _segmented(6)
     _, bad = _with_bad_segment()
-    services.segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
+    segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
     assert Segment.objects.get(pk=bad.pk).is_broken
 
     form = {**_form("40"), "name": "Bad", "code": "bad"}
@@ -333,7 +333,7 @@ def test_saving_a_corrected_rule_clears_the_broken_state(marketing):
 def test_saving_a_corrected_rule_in_the_admin_clears_the_broken_state(admin_client):
     _segmented(6)
     _, bad = _with_bad_segment()
-    services.segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
+    segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
     change = admin_client.get(f"/admin/customers/segment/{bad.pk}/change/")
     assert OVERFLOW_REFUSED.replace("'", "&#x27;") in change.content.decode()
 
@@ -350,7 +350,7 @@ def test_saving_a_corrected_rule_in_the_admin_clears_the_broken_state(admin_clie
 def test_the_pages_show_a_broken_segment_and_why(analyst_client):
     _segmented(3)
     _, bad = _with_bad_segment()
-    services.segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
+    segments_reassign(run_id=SegmentReassignment.objects.get().run_id)
     bad.refresh_from_db()
     when = timezone.localtime(bad.broken_since).strftime("%Y-%m-%d %H:%M")
     escaped = OVERFLOW_REFUSED.replace("'", "&#x27;")
@@ -448,7 +448,7 @@ def test_a_threshold_edited_by_hand_gets_its_default_and_the_run_goes_on(value, 
     SegmentThresholds.objects.update_or_create(pk=1, defaults={"high_value_share": value})
 
     with caplog.at_level(logging.ERROR, logger="customers.segments.classify"):
-        services.segments_reassign(run_id=run.pk)
+        segments_reassign(run_id=run.pk)
 
     high_value = Customer.objects.filter(segment_assignment__segment__code="high_value")
     assert set(high_value.values_list("external_id", flat=True)) == {"C-8", "C-9"}  # 20%
@@ -483,12 +483,12 @@ def test_each_custom_segment_costs_a_savepoint_around_its_two_statements(
     run = _run()
     for i, customer in enumerate(customers):
         _score(customer, run, p_alive=i / 20, predicted=str(10 * i))
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     # A re-run of the run: a fixed number of statements, whatever the number of customers
     # (one more on PostgreSQL: work_mem and jit settings, but the median in one query).
     without_custom = per_backend(sqlite=26, postgresql=27)
     with django_assert_num_queries(without_custom):
-        services.segments_reassign(run_id=run.pk)
+        segments_reassign(run_id=run.pk)
     _with_bad_segment()
     Segment.objects.create(
         code="alive",
@@ -501,7 +501,7 @@ def test_each_custom_segment_costs_a_savepoint_around_its_two_statements(
     # DELETE, INSERT, RELEASE SAVEPOINT (two before the savepoints); the broken one (its
     # rules refused before any SQL): DELETE of its members, UPDATE of its broken state.
     with django_assert_num_queries(without_custom + 2 + 4 + 4 + 2):
-        services.segments_reassign(run_id=run.pk)
+        segments_reassign(run_id=run.pk)
     assert CustomSegmentMembership.objects.filter(segment__code="alive").count() == 10
 
 
@@ -579,12 +579,12 @@ DATABASE_REFUSED = (
 @pytest.mark.postgres
 def test_a_database_error_rolls_back_only_that_segments_savepoint(caplog):
     customers = _segmented(6)  # predicted CLV 0, 10, ..., 50
-    rich = services.custom_segment_save(
+    rich = custom_segment_save(
         segment=Segment(
             code="rich", name="Rich", rules=[{"field": "predicted_clv", "op": "gte", "value": "30"}]
         )
     )
-    some = services.custom_segment_save(
+    some = custom_segment_save(
         segment=Segment(
             code="some", name="Some", rules=[{"field": "predicted_clv", "op": "gte", "value": "10"}]
         )
@@ -595,7 +595,7 @@ def test_a_database_error_rolls_back_only_that_segments_savepoint(caplog):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
 
     with caplog.at_level(logging.ERROR, logger="customers.segments.custom"):
-        outcome = services.segments_reassign(run_id=run.pk)
+        outcome = segments_reassign(run_id=run.pk)
 
     some.refresh_from_db()
     assert (some.is_broken, some.broken_reason, _members(some)) == (True, DATABASE_REFUSED, set())
@@ -613,7 +613,7 @@ def test_a_database_error_rolls_back_only_that_segments_savepoint(caplog):
         )
     nxt = _run()
     CustomerScore.objects.update(run=nxt)
-    services.segments_reassign(run_id=nxt.pk)
+    segments_reassign(run_id=nxt.pk)
     some.refresh_from_db()
     assert (some.is_broken, some.broken_reason) == (False, "")
     assert _members(some) == {"C-1", "C-2", "C-3", "C-4", "C-5"}
@@ -622,7 +622,7 @@ def test_a_database_error_rolls_back_only_that_segments_savepoint(caplog):
 @pytest.mark.postgres
 def test_the_staff_form_saves_a_segment_the_database_refuses_as_broken_not_a_500(marketing):
     _segmented(6)
-    some = services.custom_segment_save(
+    some = custom_segment_save(
         segment=Segment(
             code="some", name="Some", rules=[{"field": "p_alive", "op": "gt", "value": "0.5"}]
         )

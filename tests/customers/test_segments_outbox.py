@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from customers import services
 from customers.models import (
     Customer,
     CustomSegmentMembership,
@@ -18,6 +17,11 @@ from customers.models import (
 )
 from customers.segments.outbox import transitions_process
 from customers.segments.rules import rules_clean
+from customers.services.segments import (
+    custom_segment_save,
+    segment_transition_mark_processed,
+    segments_reassign,
+)
 from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_segments import _customers, _run, _score
 
@@ -27,7 +31,7 @@ def _segmented(n: int = 6) -> list[Customer]:
     run = _run()
     for i, customer in enumerate(customers):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     return customers
 
 
@@ -37,8 +41,8 @@ def test_a_transition_is_claimed_once():
     transition = SegmentTransition.objects.first()
     assert transition is not None
 
-    assert services.segment_transition_mark_processed(transition_id=transition.pk) is True
-    assert services.segment_transition_mark_processed(transition_id=transition.pk) is False
+    assert segment_transition_mark_processed(transition_id=transition.pk) is True
+    assert segment_transition_mark_processed(transition_id=transition.pk) is False
     assert SegmentTransition.objects.get(pk=transition.pk).processed_at is not None
 
 
@@ -121,7 +125,7 @@ def test_custom_segments_are_evaluated_on_the_run():
     for i, customer in enumerate(customers):
         _score(customer, run, predicted=str(10 * i), p_alive=0.1 if i == 0 else 0.9)
 
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
 
     def members(segment: Segment) -> set[str]:
         return set(
@@ -151,7 +155,7 @@ def test_a_custom_segment_can_select_a_loyalty_tier():
         rules=[{"field": "tier", "op": "in", "value": "Gold, Silver"}],
     )
 
-    services.custom_segment_save(segment=gold)
+    custom_segment_save(segment=gold)
 
     members = CustomSegmentMembership.objects.filter(segment=gold)
     assert set(members.values_list("customer__external_id", flat=True)) == {"C-1", "C-2"}

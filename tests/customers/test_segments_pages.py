@@ -7,8 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from customers import services
 from customers.models import Customer, CustomerScore, Segment, SegmentTransition
+from customers.services.segments import segments_reassign
 from tests.customers.test_segments import _run, _score
 from tests.responses import streamed_text
 
@@ -26,7 +26,7 @@ def segmented() -> list[Customer]:
     run = _run()
     for i, customer in enumerate(customers):
         _score(customer, run, p_alive=0.1 if i < 3 else 0.9, predicted=f"{i}.50", historical="1")
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     return customers
 
 
@@ -76,7 +76,7 @@ def test_members_page_sorts_and_pages_by_keyset(
     Customer.objects.bulk_create(Customer(external_id=f"X{i:03}") for i in range(10))
     first_score = CustomerScore.objects.first()
     assert first_score is not None
-    services.segments_reassign(run_id=first_score.run_id)
+    segments_reassign(run_id=first_score.run_id)
     paged = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "id"})
     next_url = _found(r'href="\?([^"]*after=[^"]+)"', paged.content.decode())
     second = analyst_client.get(f"/customers/segments/{low.pk}/?" + next_url.replace("&amp;", "&"))
@@ -218,7 +218,7 @@ def _segmented_shop(size: int) -> Segment:
     run = _run()
     for i, customer in enumerate(customers):
         _score(customer, run, predicted=f"{i}.50", historical="1")
-    services.segments_reassign(run_id=run.pk)
+    segments_reassign(run_id=run.pk)
     return custom
 
 

@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 
 from customers.models import ImportRejection, OrderImport
 from customers.order_import.retention import ExpiredUploads
-from customers.services import order_import_files_expire
+from customers.services.order_imports import order_import_files_expire
 from customers.tasks import order_import_files_expire as order_import_files_expire_task
 
 pytestmark = pytest.mark.django_db

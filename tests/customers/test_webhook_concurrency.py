@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from customers import services
 from customers.models import ConnectedShop, Order, WebhookEvent
+from customers.services.webhooks import webhook_event_process
 from tests.datasets import data_file
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _process_in_own_connection(shop_id: int, delivery_id: str, start: threading.Event) -> str:
     try:
         start.wait()
-        processed = services.webhook_event_process(shop_id=shop_id, delivery_id=delivery_id)
+        processed = webhook_event_process(shop_id=shop_id, delivery_id=delivery_id)
         return processed.detail if processed else "none"
     finally:
         connections.close_all()  # this thread's connections
@@ -31,7 +31,7 @@ def test_refunds_processed_at_once_add_up_and_a_repeated_one_counts_once():
     WebhookEvent.objects.create(
         platform="shopify", shop=shop, topic="orders/create", delivery_id="o", body=order_body
     )
-    services.webhook_event_process(shop_id=shop.pk, delivery_id="o")
+    webhook_event_process(shop_id=shop.pk, delivery_id="o")
     refunds = {"r1": (1, "1.00"), "r2": (2, "2.50"), "r3": (3, "0.40")}
     deliveries = [*refunds, "r1-again", "r2-again"]
     for delivery_id in deliveries:

@@ -16,10 +16,10 @@ from django.db import connection
 
 from clvcrm.celery import app as celery_app
 from clvcrm.pipeline.tasks import order_import_run, then_clv_run_fanned_out
-from customers import services
 from customers.clv_runs import fan_out
 from customers.integrations.signatures import signature_of
 from customers.models import ConnectedShop, CustomerScore, Order, OrderImport, WebhookEvent
+from customers.services.clv_runs import clv_recalculate
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
 from tests.datasets import data_file
 
@@ -131,7 +131,7 @@ def test_a_clv_run_fans_out_over_two_workers(start_workers, cdnow_sample):
     single = list(CustomerScore.objects.order_by("customer_id").values_list(*SCORE_FIELDS))
     workers = start_workers(2)
 
-    recalculation = services.clv_recalculate(as_of=date(1997, 9, 30), customers_per_part=300)
+    recalculation = clv_recalculate(as_of=date(1997, 9, 30), customers_per_part=300)
     run = recalculation.run
     assert run.status == "running"
     assert recalculation.fan_out is not None

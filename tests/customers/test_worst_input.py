@@ -16,7 +16,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from customers import services
 from customers.models import (
     ClvRun,
     Customer,
@@ -30,6 +29,7 @@ from customers.models import (
     Segment,
     SegmentReassignment,
 )
+from customers.services.segments import custom_segment_save
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def _extreme_loyalty() -> None:
 
 def _worst_rules() -> tuple[Segment, Segment]:
     """A rule at the edge of every number column, and one written past every check."""
-    edges = services.custom_segment_save(
+    edges = custom_segment_save(
         segment=Segment(
             code="edges",
             name="Edges",

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from clvcrm.pipeline import tasks as pipeline
-from customers import services
 from customers.integrations.signatures import signature_of
 from customers.models import (
     ClvRun,
@@ -26,6 +25,9 @@ from customers.models import (
     OrderImport,
     SegmentReassignment,
 )
+from customers.services.clv_runs import clv_recalculate
+from customers.services.order_imports import ORDER_IMPORT_RUN_TASK
+from customers.services.webhooks import WEBHOOK_EVENT_PROCESS_TASK
 from tests.customers.loyalty_builders import make_tiers
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +51,7 @@ def _upload(client, make_staff, dry_run: bool = False) -> OrderImport:
 
 
 def test_the_upload_queues_the_pipelines_import_task_by_its_registered_name():
-    assert current_app.tasks[services.ORDER_IMPORT_RUN_TASK].name == pipeline.order_import_run.name
+    assert current_app.tasks[ORDER_IMPORT_RUN_TASK].name == pipeline.order_import_run.name
 
 
 def test_an_uploaded_import_is_followed_by_the_loyalty_refresh_when_there_are_tiers(
@@ -85,7 +87,7 @@ def test_without_tiers_or_in_a_dry_run_nothing_follows_an_import(
 
 
 def test_the_webhook_view_queues_the_pipelines_task_by_its_registered_name():
-    registered = current_app.tasks[services.WEBHOOK_EVENT_PROCESS_TASK]
+    registered = current_app.tasks[WEBHOOK_EVENT_PROCESS_TASK]
     assert registered.name == pipeline.webhook_event_process.name
 
 
@@ -169,7 +171,7 @@ def test_the_service_alone_queues_nothing(django_capture_on_commit_callbacks):
     _orders()
 
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        recalculation = services.clv_recalculate(as_of=date(2025, 2, 28))
+        recalculation = clv_recalculate(as_of=date(2025, 2, 28))
 
     assert recalculation.run.status == ClvRun.Status.SUCCEEDED
     assert queued == []

@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from clvcrm.core.arguments import iso_date
-from customers import services
 from customers.clv_runs.backtest import BacktestError
 from customers.models import ClvBacktest
+from customers.services.clv_runs import clv_backtest
 
 DEFAULT_HOLDOUT_WEEKS = 26
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             weeks=DEFAULT_HOLDOUT_WEEKS
         )
         try:
-            result = services.clv_backtest(calibration_end=calibration_end, holdout_end=holdout_end)
+            result = clv_backtest(calibration_end=calibration_end, holdout_end=holdout_end)
         except BacktestError as exc:
             raise CommandError(f"cannot back-test: {exc}") from exc
         for line in describe(result):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from clvcrm.core.arguments import iso_date
-from customers import services
+from customers.services.loyalty import loyalty_refresh
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
-        run = services.loyalty_refresh(as_of=options["as_of"])
+        run = loyalty_refresh(as_of=options["as_of"])
         tiers = run.tiers
         self.stdout.write(
             f"Loyalty as of {tiers.as_of} in {time.perf_counter() - started:.1f} s: "

@@ -12,10 +12,10 @@ from tqdm import tqdm
 
 from clvcrm.core.csv_export import safe_row
 from clvcrm.pipeline.tasks import then_order_import
-from customers import services
 from customers.models import OrderImport
 from customers.order_import.errors import ImportFileError, RowReport
 from customers.order_import.importer import ImportSummary
+from customers.services.order_imports import order_import_finish, orders_import
 
 
 class Command(BaseCommand):
@@ -75,7 +75,7 @@ class Command(BaseCommand):
         # Cells a spreadsheet would run as formulas are neutralised, as in the web download.
         to_report = (lambda r: writer.writerow(safe_row(r.as_report_row()))) if writer else None
         try:
-            summary = services.orders_import(
+            summary = orders_import(
                 path=path,
                 dry_run=dry_run,
                 order_import=order_import,
@@ -86,7 +86,7 @@ class Command(BaseCommand):
             )
         except ImportFileError as exc:
             if order_import:
-                services.order_import_finish(
+                order_import_finish(
                     order_import=order_import,
                     status=OrderImport.Status.FAILED,
                     error=str(exc),
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc}") from exc
         except BaseException as exc:
             if order_import:
-                services.order_import_finish(
+                order_import_finish(
                     order_import=order_import,
                     status=OrderImport.Status.FAILED,
                     error=f"interrupted: {exc!r}",
@@ -105,7 +105,7 @@ class Command(BaseCommand):
             if report:
                 report.close()
         if order_import:
-            services.order_import_finish(
+            order_import_finish(
                 order_import=order_import,
                 status=OrderImport.Status.SUCCEEDED,
                 ignored=list(summary.ignored_columns),

@@ -10,11 +10,11 @@ from tqdm import tqdm
 
 from clvcrm.core.arguments import iso_date, non_negative_int
 from clvcrm.pipeline.tasks import then_clv_run, then_clv_run_fanned_out
-from customers import services
 from customers.clv_runs import fan_out
 from customers.clv_runs.run import STAGES, ClvRunBusyError
 from customers.clv_runs.selectors import clv_run_as_json
 from customers.models import ClvRun
+from customers.services.clv_runs import clv_recalculate
 
 
 class Command(BaseCommand):
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 bar.update(1)
 
         try:
-            recalculation = services.clv_recalculate(
+            recalculation = clv_recalculate(
                 as_of=options["as_of"],
                 triggered_by="command",
                 on_stage=on_stage,

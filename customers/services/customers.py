@@ -1,0 +1,84 @@
+"""Services of a customer's record: the details a client writes (the API)."""
+
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+
+from customers.models import AcquisitionChannel, Customer
+
+__all__ = ["CustomerConflictError", "customer_create", "customer_update"]
+
+# What a client may write of a customer (the API): the shop's details, never the scores,
+# segment, tier or points (computed), nor ``unsubscribed_at`` (recorded by unsubscribing).
+CUSTOMER_DETAILS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "country",
+    "channel",
+    "marketing_consent",
+    "birthday",
+)
+
+
+class CustomerConflictError(Exception):
+    """Another customer already has this ``field`` (external id, or email in any case)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _customer_conflict(customer: Customer) -> CustomerConflictError | None:
+    others = Customer.objects.exclude(pk=customer.pk) if customer.pk else Customer.objects.all()
+    if others.filter(external_id=customer.external_id).exists():
+        return CustomerConflictError("external_id", "Another customer already has this id.")
+    if customer.email and others.filter(email__iexact=customer.email).exists():
+        return CustomerConflictError("email", "Another customer already has this email address.")
+    return None
+
+
+def _customer_set(customer: Customer, details: Mapping[str, object]) -> None:
+    unknown = set(details) - set(CUSTOMER_DETAILS)
+    if unknown:
+        raise TypeError(f"not writable: {sorted(unknown)}")
+    for name, value in details.items():
+        if name == "channel":
+            customer.acquisition_channel = (
+                AcquisitionChannel.objects.get_or_create(name=value)[0] if value else None
+            )
+        else:
+            setattr(customer, name, value)
+
+
+def _customer_save(customer: Customer, update_fields: list[str] | None = None) -> Customer:
+    conflict = _customer_conflict(customer)
+    if conflict is not None:
+        raise conflict
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=update_fields)
+    except IntegrityError:  # the same id or email written at the same moment
+        conflict = _customer_conflict(customer)
+        if conflict is None:
+            raise
+        raise conflict from None
+    return customer
+
+
+def customer_create(*, external_id: str, **details: object) -> Customer:
+    """A new customer with the given details (``CUSTOMER_DETAILS``; ``channel`` by name,
+    made if new, as the order import makes it); :class:`CustomerConflictError` when the id
+    or the email (in any case) is another customer's."""
+    customer = Customer(external_id=external_id)
+    _customer_set(customer, details)
+    return _customer_save(customer)
+
+
+def customer_update(*, customer: Customer, **details: object) -> Customer:
+    """Change the given details of ``customer``; only their columns are written, so a
+    concurrent change of another detail is kept."""
+    _customer_set(customer, details)
+    columns = ["acquisition_channel" if name == "channel" else name for name in details]
+    return _customer_save(customer, [*columns, "updated_at"])
