@@ -14,7 +14,8 @@ How it is laid out (one rule for every feature; import-linter's layers contract 
   ``<noun>_<verb>`` function owns its transaction or claim and returns its outcome.
   Feature packages never import them.
 - **Entry points** sit on top: ``tasks.py`` (a task shares its service's name),
-  ``management/``, ``views/``, ``api.py``, ``admin.py`` and the demo shop (``demo/``).
+  ``management/``, ``views/``, ``api/`` (one module per resource), ``admin.py`` and the
+  demo shop (``demo/``).
   Reads shared by pages, API and tasks are in ``selectors.py`` or a feature's own.
 
 What follows a step across features and apps (the loyalty refresh after an import, the

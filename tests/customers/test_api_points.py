@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.api import ByIdCursor
+from customers.api.shared import ByIdCursor
 from customers.models import Customer, PointsBalance, PointsEntry
 
 pytestmark = pytest.mark.django_db

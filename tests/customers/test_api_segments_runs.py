@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from customers.api import ByIdCursor
+from customers.api.shared import ByIdCursor
 from customers.models import (
     ClvRun,
     Customer,
