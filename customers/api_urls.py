@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from customers.api import clv_runs, customers, orders, points, segments
+from customers.api import clv_runs, customers, order_submissions, orders, points, segments
 
 urlpatterns = [
     path("customers/", customers.CustomerListApi.as_view(), name="api-customer-list"),
@@ -21,6 +21,7 @@ urlpatterns = [
         points.CustomerPointsApi.as_view(),
         name="api-customer-points",
     ),
+    path("orders/", order_submissions.OrdersApi.as_view(), name="api-orders"),
     path("segments/", segments.SegmentListApi.as_view(), name="api-segment-list"),
     path(
         "segments/<str:code>/customers/",

@@ -38,18 +38,19 @@ class Errors(serializers.Serializer):
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema, with the error answers added to every operation."""
+    """drf-spectacular's AutoSchema, with the error answers added to every operation.
 
-    def get_response_serializers(self) -> Any:
-        success = super().get_response_serializers()
-        responses: dict[str, Any]
-        if isinstance(success, dict):
-            responses = dict(success)
-        else:
-            code = "201" if self._is_create_operation() else "200"
-            responses = {code: success}
+    Added to the response bodies, not to ``get_response_serializers``: ``extend_schema``'s
+    ``responses`` replaces that method, and the errors would be lost with it (drf-spectacular
+    is pinned; ``_get_response_bodies`` is where both paths meet).
+    """
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
         for status, description in ERROR_STATUSES.items():
-            responses.setdefault(status, OpenApiResponse(Errors, description=description))
+            if status not in responses:
+                error = OpenApiResponse(Errors, description=description)
+                responses[status] = self._get_response_for_code(error, status, direction=direction)
         return responses
 
 

@@ -1,6 +1,7 @@
-"""Models of the project core: the staff's API tokens."""
+"""Models of the project core: the staff's API tokens and the API's idempotency keys."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -35,3 +36,32 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a staff user sent with an API write, and the first answer.
+
+    The row is inserted, and so locked, before the write it guards and given its answer in
+    the same transaction: a concurrent request with the same key waits for that commit,
+    then gets the stored answer instead of writing again. A row therefore never becomes
+    visible without its answer. Deleted after ``IDEMPOTENCY_KEY_HOURS`` (a nightly task).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(
+        max_length=64, help_text="SHA-256 of the method, path and body the key was first sent with."
+    )
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -6,6 +6,12 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModel
 from rest_framework.request import Request
 
 
+def staff_request(request: Request) -> bool:
+    """Whether the request comes from an authenticated, active staff user."""
+    user = request.user
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
 class StaffModelPermissions(DjangoModelPermissions):
     """Active staff users holding the model permission that matches the HTTP method.
 
@@ -24,32 +30,32 @@ class StaffModelPermissions(DjangoModelPermissions):
     }
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        return super().has_permission(request, view)
+        return staff_request(request) and super().has_permission(request, view)
 
 
 class IsStaff(BasePermission):
     """Any active staff user: the API's schema and documentation pages."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff)
+        return staff_request(request)
 
 
 class ReadsCustomers(BasePermission):
     """Staff who may view customers, reading only: the CLV runs, as on the model page."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_staff
+        return (
+            staff_request(request)
             and request.method in SAFE_METHODS
-            and user.has_perm("customers.view_customer")
+            and request.user.has_perm("customers.view_customer")
         )
+
+
+class ImportsOrders(BasePermission):
+    """Staff who may import orders, as on the upload page: sending orders to the API."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return staff_request(request) and request.user.has_perm("customers.import_orders")
 
 
 class ChangesPoints(StaffModelPermissions):
@@ -60,11 +66,6 @@ class ChangesPoints(StaffModelPermissions):
         if request.method != "POST":
             return super().has_permission(request, view)
         user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.is_staff
-            and (
-                user.has_perm("customers.redeem_points") or user.has_perm("customers.adjust_points")
-            )
+        return staff_request(request) and (
+            user.has_perm("customers.redeem_points") or user.has_perm("customers.adjust_points")
         )

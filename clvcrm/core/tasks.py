@@ -1,9 +1,12 @@
-"""Enqueue Celery tasks only once the surrounding transaction has committed."""
+"""Enqueue Celery tasks only once the surrounding transaction has committed; the core's
+own (nightly) tasks."""
 
 from typing import Any
 
-from celery import Task, current_app
+from celery import Task, current_app, shared_task
 from django.db import transaction
+
+from clvcrm.core import idempotency
 
 
 def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
@@ -21,3 +24,12 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
         registered.delay(*args, **kwargs)
 
     transaction.on_commit(send)
+
+
+@shared_task(acks_late=True)
+def idempotency_keys_expire() -> None:
+    """Delete the API's idempotency keys past ``IDEMPOTENCY_KEY_HOURS`` (nightly by beat).
+
+    Safe to deliver twice: the second finds nothing more to delete.
+    """
+    idempotency.idempotency_keys_expire()

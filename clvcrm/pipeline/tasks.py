@@ -41,6 +41,15 @@ def webhook_event_process(shop_id: int, delivery_id: str) -> None:
 
 
 @shared_task(acks_late=True)
+def orders_received() -> None:
+    """Orders sent to the API added or changed something: what follows an import.
+
+    Safe to deliver twice: what it queues is (the loyalty refresh is idempotent).
+    """
+    then_orders_received()
+
+
+@shared_task(acks_late=True)
 def clv_recalculate(as_of: str | None = None) -> int | None:
     """Recalculate every customer's CLV (nightly by beat), then what follows; the run id.
 
@@ -91,6 +100,12 @@ def then_order_import(order_import: OrderImport) -> None:
     """
     succeeded = order_import.status == OrderImport.Status.SUCCEEDED
     if succeeded and not order_import.dry_run and loyalty_programme_exists():
+        enqueue_on_commit(customers_tasks.loyalty_refresh)
+
+
+def then_orders_received() -> None:
+    """Orders from the API → the loyalty refresh, if there are tiers, as after an import."""
+    if loyalty_programme_exists():
         enqueue_on_commit(customers_tasks.loyalty_refresh)
 
 

@@ -164,6 +164,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ORDER_IMPORT_MAX_UPLOAD_BYTES = env.int("ORDER_IMPORT_MAX_UPLOAD_BYTES", default=256 * 1024**2)
 # The largest shop webhook body accepted (an order of a few hundred lines is well under).
 WEBHOOK_MAX_BODY_BYTES = env.int_at_least("WEBHOOK_MAX_BODY_BYTES", 1, default=1024**2)
+# The largest body POST /api/v1/orders/ accepts: 1,000 orders of a few lines each are well
+# under; larger batches are split by the client, larger files go through the import.
+ORDERS_API_MAX_BODY_BYTES = env.int_at_least("ORDERS_API_MAX_BODY_BYTES", 1, default=16 * 1024**2)
+# How long an API write's Idempotency-Key and its first answer are kept (then a retry with
+# the same key is a new request).
+IDEMPOTENCY_KEY_HOURS = env.int_at_least("IDEMPOTENCY_KEY_HOURS", 1, default=24)
 
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -3,8 +3,10 @@
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from customers.order_import.rows import cell_text
 
 CENT = Decimal("0.01")
 
@@ -36,15 +38,6 @@ def parse(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def text(value: object) -> str:
-    """A JSON value as a cell's text (``null`` is empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value).strip()
-
-
 def mapping(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -56,27 +49,18 @@ def items(value: object) -> list[dict[str, Any]]:
 def decimal(value: object) -> Decimal:
     """A money amount; :class:`PayloadError` if it is none."""
     try:
-        amount = Decimal(text(value))
+        amount = Decimal(cell_text(value))
     except InvalidOperation:
-        raise PayloadError(f"not an amount: {text(value)[:40]!r}") from None
+        raise PayloadError(f"not an amount: {cell_text(value)[:40]!r}") from None
     if not amount.is_finite():
-        raise PayloadError(f"not an amount: {text(value)[:40]!r}")
+        raise PayloadError(f"not an amount: {cell_text(value)[:40]!r}")
     return amount
-
-
-def line_amount(quantity: object, price: object) -> str:
-    """The line's amount (quantity × unit price, half-up to cents) as text, or ``""`` when
-    either is unreadable (the import then rejects the line and names the cell)."""
-    try:
-        return str((int(text(quantity)) * Decimal(text(price))).quantize(CENT, ROUND_HALF_UP))
-    except (ValueError, InvalidOperation):
-        return ""
 
 
 def moment(value: object, zone: str = "") -> datetime | None:
     """An ISO 8601 moment with its offset (``zone`` is appended when it has none), or
     ``None`` when there is no readable one."""
-    written = text(value)
+    written = cell_text(value)
     try:
         parsed = datetime.fromisoformat(written + zone if written and zone else written)
     except ValueError:

@@ -17,12 +17,11 @@ from customers.integrations.payloads import (
     PayloadError,
     decimal,
     items,
-    line_amount,
     mapping,
     moment,
-    text,
 )
 from customers.order_import.formats.shopify import STATUSES
+from customers.order_import.rows import cell_text, line_amount_text
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated"})
 REFUND_TOPIC = "refunds/create"
@@ -31,38 +30,38 @@ TOPICS = ORDER_TOPICS | {REFUND_TOPIC}
 
 def order_records(payload: dict[str, Any]) -> MappedOrder:
     """An ``orders/*`` payload as clvcrm records; :class:`PayloadError` says why not."""
-    order_id = text(payload.get("id"))
+    order_id = cell_text(payload.get("id"))
     if not order_id:
         raise PayloadError("the order has no id")
     customer = mapping(payload.get("customer"))
     billing = mapping(payload.get("billing_address"))
-    email = text(payload.get("email")) or text(payload.get("contact_email"))
-    email = email or text(customer.get("email"))
+    email = cell_text(payload.get("email")) or cell_text(payload.get("contact_email"))
+    email = email or cell_text(customer.get("email"))
     if not email:
         raise PayloadError("no email: an order without a customer id is keyed by email")
     status = _status(payload)
-    total = text(payload.get("total_price"))
+    total = cell_text(payload.get("total_price"))
     if not total:
         raise PayloadError("the order has no total_price")
     refunds = {
-        text(refund.get("id")): refund_amount(refund)
+        cell_text(refund.get("id")): refund_amount(refund)
         for refund in items(payload.get("refunds"))
-        if text(refund.get("id"))
+        if cell_text(refund.get("id"))
     }
-    first_name = text(customer.get("first_name")) or text(billing.get("first_name"))
-    last_name = text(customer.get("last_name")) or text(billing.get("last_name"))
+    first_name = cell_text(customer.get("first_name")) or cell_text(billing.get("first_name"))
+    last_name = cell_text(customer.get("last_name")) or cell_text(billing.get("last_name"))
     order = {
         "customer_id": email.lower(),
         "order_id": order_id,
-        "placed_at": text(payload.get("created_at")),
+        "placed_at": cell_text(payload.get("created_at")),
         "order_total": total,
         "refunded_amount": str(sum(refunds.values(), Decimal("0.00"))),
         "email": email,
         "first_name": first_name,
         "last_name": last_name,
-        "country": text(billing.get("country_code")),
-        "marketing_consent": text(payload.get("buyer_accepts_marketing")),
-        "currency": text(payload.get("currency")),
+        "country": cell_text(billing.get("country_code")),
+        "marketing_consent": cell_text(payload.get("buyer_accepts_marketing")),
+        "currency": cell_text(payload.get("currency")),
         "status": status,
     }
     updated = moment(payload.get("updated_at"))
@@ -73,26 +72,26 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
         return MappedOrder(order_id, [{**one_row, "amount": total}], refunds, updated)
     records = []
     for line in lines:
-        name = text(line.get("name")) or text(line.get("title"))
+        name = cell_text(line.get("name")) or cell_text(line.get("title"))
         quantity, price = line.get("quantity"), line.get("price")
         records.append(
             {
                 **order,
-                "amount": line_amount(quantity, price),
+                "amount": line_amount_text(quantity, price),
                 # A product without a SKU is known by its name, as in the export.
-                "sku": text(line.get("sku")) or name,
+                "sku": cell_text(line.get("sku")) or name,
                 "product_name": name,
-                "quantity": text(quantity),
-                "unit_price": text(price),
+                "quantity": cell_text(quantity),
+                "unit_price": cell_text(price),
             }
         )
     return MappedOrder(order_id, records, refunds, updated)
 
 
 def _status(payload: dict[str, Any]) -> str:
-    if text(payload.get("cancelled_at")):
+    if cell_text(payload.get("cancelled_at")):
         return "cancelled"
-    financial = text(payload.get("financial_status"))
+    financial = cell_text(payload.get("financial_status"))
     key = financial.lower().replace(" ", "_")
     if key not in STATUSES:
         raise PayloadError(f"unknown financial_status {financial[:40]!r}")
@@ -108,7 +107,7 @@ def refund_amount(refund: dict[str, Any]) -> Decimal:
     transactions = [
         t
         for t in items(refund.get("transactions"))
-        if text(t.get("kind")) == "refund" and text(t.get("status")) in ("success", "")
+        if cell_text(t.get("kind")) == "refund" and cell_text(t.get("status")) in ("success", "")
     ]
     if transactions:
         return sum((decimal(t.get("amount")) for t in transactions), Decimal("0.00"))
@@ -120,7 +119,7 @@ def refund_amount(refund: dict[str, Any]) -> Decimal:
 
 def refund_of(payload: dict[str, Any]) -> tuple[str, str, Decimal]:
     """A ``refunds/create`` payload's refund id, order id and amount."""
-    refund_id, order_id = text(payload.get("id")), text(payload.get("order_id"))
+    refund_id, order_id = cell_text(payload.get("id")), cell_text(payload.get("order_id"))
     if not refund_id or not order_id:
         raise PayloadError("the refund has no id or no order_id")
     return refund_id, order_id, refund_amount(payload)

@@ -18,52 +18,52 @@ from customers.integrations.payloads import (
     items,
     mapping,
     moment,
-    text,
 )
 from customers.order_import.formats.woocommerce import STATUSES
+from customers.order_import.rows import cell_text
 
 TOPICS = frozenset({"order.created", "order.updated"})
 
 
 def order_records(payload: dict[str, Any]) -> MappedOrder:
     """An ``order.*`` payload as clvcrm records; :class:`PayloadError` says why not."""
-    order_id = text(payload.get("id"))
+    order_id = cell_text(payload.get("id"))
     if not order_id:
         raise PayloadError("the order has no id")
     billing = mapping(payload.get("billing"))
-    email = text(billing.get("email"))
-    customer_id = text(payload.get("customer_id"))
+    email = cell_text(billing.get("email"))
+    customer_id = cell_text(payload.get("customer_id"))
     if customer_id in ("", "0"):  # a guest checkout
         if not email:
             raise PayloadError("no billing email: a guest checkout is keyed by its email")
         customer_id = email.lower()
-    status_text = text(payload.get("status"))
+    status_text = cell_text(payload.get("status"))
     key = status_text.lower().removeprefix("wc-")
     if key not in STATUSES:
         raise PayloadError(f"unknown status {status_text[:40]!r}")
     status = STATUSES[key]
     if status is None:
         raise PayloadError(f"status {status_text!r}: not paid yet")
-    total = text(payload.get("total"))
+    total = cell_text(payload.get("total"))
     if not total:
         raise PayloadError("the order has no total")
     # WooCommerce lists a refund's total as a negative amount.
     refunded = sum(
         (abs(decimal(r.get("total"))) for r in items(payload.get("refunds"))), Decimal(0)
     )
-    placed = text(payload.get("date_created_gmt"))
+    placed = cell_text(payload.get("date_created_gmt"))
     order = {
         "customer_id": customer_id,
         "order_id": order_id,
         # date_created_gmt is UTC without a zone; date_created is the shop's local time.
-        "placed_at": f"{placed}+00:00" if placed else text(payload.get("date_created")),
+        "placed_at": f"{placed}+00:00" if placed else cell_text(payload.get("date_created")),
         "order_total": total,
         "refunded_amount": str(refunded.quantize(Decimal("0.01"))),
         "email": email,
-        "first_name": text(billing.get("first_name")),
-        "last_name": text(billing.get("last_name")),
-        "country": text(billing.get("country")),
-        "currency": text(payload.get("currency")),
+        "first_name": cell_text(billing.get("first_name")),
+        "last_name": cell_text(billing.get("last_name")),
+        "country": cell_text(billing.get("country")),
+        "currency": cell_text(payload.get("currency")),
         "status": status,
     }
     # date_modified_gmt is UTC without a zone.
@@ -75,15 +75,15 @@ def order_records(payload: dict[str, Any]) -> MappedOrder:
         return MappedOrder(order_id, [{**one_row, "amount": total}], {}, updated)
     records = []
     for line in lines:
-        name = text(line.get("name"))
+        name = cell_text(line.get("name"))
         records.append(
             {
                 **order,
                 # The line's total after discounts, as the export's item_total.
-                "amount": text(line.get("total")),
-                "sku": text(line.get("sku")) or name,
+                "amount": cell_text(line.get("total")),
+                "sku": cell_text(line.get("sku")) or name,
                 "product_name": name,
-                "quantity": text(line.get("quantity")),
+                "quantity": cell_text(line.get("quantity")),
             }
         )
     return MappedOrder(order_id, records, {}, updated)

@@ -9,7 +9,7 @@ and writes. The format is documented in the README ("Importing orders"); the ser
 import csv
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -126,6 +126,7 @@ class _Source:
     # clvcrm column → the file's column it was read from (shop exports).
     file_columns: dict[str, str] = field(default_factory=dict)
     label: str = ""  # what the file was read as; "": clvcrm's format, or records in code
+    bulk: bool = True  # a file: a first load if the shop has no orders; statistics refreshed
 
 
 def import_file(
@@ -179,6 +180,11 @@ def import_records(
     empty cell, other values are read as their text); rows of one order are consecutive
     records, as in a file. Everything else is :func:`import_file`'s: the same checks,
     rejections, warnings and writes. Report rows number the records from 1.
+
+    Records come a few at a time (an API request, a webhook), often inside the caller's
+    transaction: they are written batch by batch, without a first load's table locks
+    (which would deadlock with concurrent callers that read those tables while waiting
+    for the import's lock) and without the statistics refresh a growing file needs.
     """
     columns = CLVCRM_COLUMNS
 
@@ -187,7 +193,7 @@ def import_records(
             cells = [record.get(name) for name in KNOWN_COLUMNS]
             yield number, ["" if cell is None else str(cell) for cell in cells]
 
-    source = _Source(columns, (), read)
+    source = _Source(columns, (), read, bulk=False)
     return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
 
 
@@ -244,7 +250,7 @@ def _import(
                 _name_file_columns(batch, file_columns)
             yield prepare(batch)
 
-    writing = _Writing(order_import, dry_run)
+    writing = _Writing(order_import, dry_run, source.bulk)
     callbacks = {Rejection.KIND: on_rejection, RowWarning.KIND: on_warning}
     with fewer_collections(), writing.report_after() as spool:
         for batch, counts in write_batches(read, writing.write, writing.session, on_progress):
@@ -263,15 +269,18 @@ class _Writing:
     """How an import writes its batches: the session around them, and where the report
     and counts go (with the batch, at the first load's end, or after a dry run)."""
 
-    def __init__(self, order_import: OrderImport | None, dry_run: bool) -> None:
+    def __init__(self, order_import: OrderImport | None, dry_run: bool, bulk: bool) -> None:
         self.order_import = order_import
         self.dry_run = dry_run
+        self.bulk = bulk
         self.started = timezone.now()
         self.first_load = FirstLoad(order_import)
         self.growing = 0
 
     def session(self) -> AbstractContextManager:
-        return _rolled_back() if self.dry_run else self.first_load.session()
+        if self.dry_run:
+            return _rolled_back()
+        return self.first_load.session() if self.bulk else nullcontext()
 
     def write(self, batch: Batch) -> Counts:
         record = None
@@ -281,7 +290,7 @@ class _Writing:
         counts = write_batch(batch, rules=rules, record=record)
         if self.first_load.active:
             self.first_load.add(counts)
-        if not self.dry_run and (counts.orders_created or counts.customers_created):
+        if self.bulk and not self.dry_run and (counts.orders_created or counts.customers_created):
             self.growing += 1  # statistics go stale only while the tables grow
             statistics_refresh(self.growing)
         return counts

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TypeVar
 
@@ -365,6 +365,27 @@ def unreadable(exc: BaseException) -> str:
 def line_amount(quantity: int, unit_price: Decimal) -> Decimal:
     """What a line of ``quantity`` at ``unit_price`` costs: rounded half-up to cents."""
     return (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
+
+
+def cell_text(value: object) -> str:
+    """A JSON value as the text of a CSV cell: ``null`` is an empty cell, ``true`` and
+    ``false`` are the words the import reads as yes and no, other values their text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def line_amount_text(quantity: object, unit_price: object) -> str:
+    """A line's amount from its cells (JSON values), as the import checks it: quantity (1
+    when empty) × unit price, half-up to cents; ``""`` when either cannot be read (the
+    import then names that cell)."""
+    try:
+        price = Decimal(cell_text(unit_price))
+        return str(line_amount(int(cell_text(quantity) or "1"), price))
+    except (ValueError, InvalidOperation):
+        return ""
 
 
 def _line_mismatch(quantity: int, unit_price_text: str, expected: Decimal) -> str:

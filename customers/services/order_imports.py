@@ -1,20 +1,22 @@
 """Services of the order import: orders from a file or records, and uploaded files run,
 re-mapped, finished and expired."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import ColumnMapping, OrderImport
-from customers.order_import import importer, retention
+from customers.order_import import importer, retention, submitted
 from customers.order_import.errors import ImportFileError
 from customers.order_import.formats.mapped import header_key
 from customers.order_import.importer import ImportSummary, OnReport
+from customers.order_import.submitted import Submission
 
 __all__ = [
     "order_import_files_expire",
@@ -24,11 +26,14 @@ __all__ = [
     "order_import_start",
     "orders_import",
     "orders_import_records",
+    "orders_submit",
 ]
 
 # The pipeline's task that runs an uploaded import and what follows it. This app may not
 # import the project's pipeline (it composes the apps), so the upload queues it by name.
 ORDER_IMPORT_RUN_TASK = "clvcrm.pipeline.tasks.order_import_run"
+# The pipeline's task that runs what follows an import, after orders sent to the API.
+ORDERS_RECEIVED_TASK = "clvcrm.pipeline.tasks.orders_received"
 
 
 def orders_import(
@@ -86,6 +91,26 @@ def orders_import_records(
         on_warning=on_warning,
         batch_rows=batch_rows,
     )
+
+
+def orders_submit(*, orders: Sequence[Any], refused: Iterable[int] = ()) -> Submission:
+    """Import orders sent to the API as JSON objects, each alone, as a file's would be.
+
+    ``refused``: the indexes of orders the caller refused already (their shape). The
+    orders go through :func:`orders_import_records` in one transaction, which commits
+    only once PostgreSQL has flushed it (an API answer is an acknowledgement; a file's
+    import may skip that wait, since it can be run again). When an order or a customer
+    was added or changed, the pipeline's steps after an import are queued after commit.
+    See :mod:`customers.order_import.submitted`.
+    """
+    with transaction.atomic():
+        submission = submitted.import_submitted(orders, refused)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO on")
+        if submission.changed_anything:
+            enqueue_on_commit(ORDERS_RECEIVED_TASK)
+    return submission
 
 
 def order_import_start(*, order_import: OrderImport) -> None:

@@ -433,13 +433,27 @@ def test_the_schema_is_valid_openapi_3_and_documents_the_errors(analyst_token: s
         "/api/v1/segments/{code}/customers/",
         "/api/v1/clv/runs/",
         "/api/v1/clv/runs/latest/",
+        "/api/v1/orders/",
     }
+    components = schema["components"]["schemas"]
+    errors = {"type": "array", "items": {"$ref": "#/components/schemas/ApiError"}}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             for status in ("400", "401", "403", "404", "429"):
                 content = operation["responses"][status]["content"]["application/json"]
-                assert content["schema"] == {"$ref": "#/components/schemas/Errors"}, path
+                documented = components[content["schema"]["$ref"].rsplit("/", 1)[1]]
+                assert documented["properties"]["errors"] == errors, (path, status)
+                assert "errors" in documented["required"], (path, status)
             assert {"apiToken": []} in operation["security"], (path, method)
+    # Only the orders' 400 says more (each order's outcome), in the same format.
+    refusals = {
+        (path, method): operation["responses"]["400"]["content"]["application/json"]["schema"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert {key for key, ref in refusals.items() if ref["$ref"].endswith("/Errors")} == (
+        set(refusals) - {("/api/v1/orders/", "post")}
+    )
     assert set(schema["components"]["schemas"]["ApiError"]["properties"]) == {
         "index",
         "field",

@@ -127,6 +127,7 @@ NO_PAGE = {
     "logout": "POST only",
     "customers:points_change": "POST only",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
+    "api-orders": "POST only: orders sent to be imported (GET answers 405)",
     "webhook-shopify": "POST only: a shop's signed delivery (GET answers 405)",
     "webhook-woocommerce": "POST only: a shop's signed delivery (GET answers 405)",
     "admin:": "unnamed: an object's bare address redirects, the catch-all redirects or 404s",
