@@ -8,7 +8,7 @@ and writes. The format is documented in the README ("Importing orders"); the ser
 
 import csv
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,27 +173,29 @@ def import_records(
     on_rejection: OnReport | None = None,
     on_warning: OnReport | None = None,
     batch_rows: int | None = None,
+    columns: Sequence[str] = KNOWN_COLUMNS,
 ) -> ImportSummary:
     """Import orders given as records instead of a file: the REST API's and webhooks' way.
 
     Each record maps the CSV format's column names to the cell's text (``None`` is an
     empty cell, other values are read as their text); rows of one order are consecutive
-    records, as in a file. Everything else is :func:`import_file`'s: the same checks,
-    rejections, warnings and writes. Report rows number the records from 1.
+    records, as in a file; ``columns`` are the ones they use (a file's header: records of
+    orders without lines leave out the line columns, and take the fast lane of one-row
+    orders). Everything else is :func:`import_file`'s: the same checks, rejections,
+    warnings and writes. Report rows number the records from 1.
 
     Records come a few at a time (an API request, a webhook), often inside the caller's
     transaction: they are written batch by batch, without a first load's table locks
     (which would deadlock with concurrent callers that read those tables while waiting
     for the import's lock) and without the statistics refresh a growing file needs.
     """
-    columns = CLVCRM_COLUMNS
 
     def read(on_bytes: Callable[[int], None] | None) -> Iterator[Record]:
         for number, record in enumerate(records, start=1):
-            cells = [record.get(name) for name in KNOWN_COLUMNS]
+            cells = [record.get(name) for name in columns]
             yield number, ["" if cell is None else str(cell) for cell in cells]
 
-    source = _Source(columns, (), read, bulk=False)
+    source = _Source({name: i for i, name in enumerate(columns)}, (), read, bulk=False)
     return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
 
 

@@ -202,7 +202,11 @@ SELECT claim.external_id, claim.email, coalesce(holder.external_id, claim.first_
 FROM claim
 LEFT JOIN customers_customer holder
     ON lower(holder.email) = claim.email_lower AND NOT holder.email = ''
-   AND NOT EXISTS (SELECT FROM claim moving WHERE moving.external_id = holder.external_id)
+   -- NOT IN, not NOT EXISTS: a subquery hashed once. With hash joins off for the batch
+   -- (STAGE_SETUP), NOT EXISTS scanned every claim for each holder found, a cost growing
+   -- with the square of the batch (5,000 new customers with taken emails: 4 s, now 40 ms).
+   -- External ids are never NULL, so NOT IN means what NOT EXISTS would.
+   AND holder.external_id NOT IN (SELECT moving.external_id FROM claim moving)
 WHERE coalesce(holder.external_id, claim.first_claimant) <> claim.external_id
 UNION ALL
 SELECT NULL, NULL, count(*)::text FROM claim WHERE coalesce(stored_email, '') <> ''

@@ -19,6 +19,7 @@ from customers.order_import import importer
 from customers.order_import.batches import WHOLE_ORDER
 from customers.order_import.errors import RowReport, RowWarning
 from customers.order_import.rows import cell_text, line_amount_text
+from customers.order_import.source import KNOWN_COLUMNS
 from customers.order_import.writer import Counts, lock_import
 
 # The CSV column each JSON field of an order, its customer and its lines is written to.
@@ -39,6 +40,8 @@ CUSTOMER_COLUMNS = {
     "marketing_consent": "marketing_consent",
 }
 LINE_COLUMNS = ("sku", "product_name", "category", "quantity", "unit_price")
+# What the records of orders without lines use: the import's fast lane takes them.
+ONE_ROW_COLUMNS = ("amount", *ORDER_COLUMNS.values(), *CUSTOMER_COLUMNS.values())
 
 
 class Outcome:
@@ -119,11 +122,15 @@ def import_submitted(orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
     before = _stored_states(first_at)
     reports: list[RowReport] = []
     summary = importer.import_records(
-        records=records, on_rejection=reports.append, on_warning=reports.append
+        records=records,
+        on_rejection=reports.append,
+        on_warning=reports.append,
+        columns=KNOWN_COLUMNS if any(p.line is not None for p in places) else ONE_ROW_COLUMNS,
     )
     submission.counts = summary.counts
     _add_reports(submission, reports, places)
-    after = _stored_states(first_at)
+    # An order not rejected was written: only those stored before may be unchanged.
+    after = _stored_states(before)
     for external_id, index in first_at.items():
         if submission.outcomes.get(index) is None:
             submission.outcomes[index] = _outcome(before.get(external_id), after.get(external_id))
@@ -189,16 +196,18 @@ def _add_reports(submission: Submission, reports: list[RowReport], places: list[
 
 
 def _stored_states(external_ids: Iterable[str]) -> dict[str, tuple[str, Decimal]]:
-    """Each stored order's status and refunded amount, by external id (one query)."""
-    rows = Order.objects.filter(external_id__in=list(external_ids)).values_list(
+    """Each stored order's status and refunded amount, by external id (one query, none
+    for no ids)."""
+    wanted = list(external_ids)
+    if not wanted:
+        return {}
+    rows = Order.objects.filter(external_id__in=wanted).values_list(
         "external_id", "status", "refunded_amount"
     )
     return {external_id: (status, refunded) for external_id, status, refunded in rows}
 
 
 def _outcome(before: tuple[str, Decimal] | None, after: tuple[str, Decimal] | None) -> str:
-    if after is None:  # not stored, yet not rejected: never so, but never said "created"
-        return Outcome.REJECTED
     if before is None:
         return Outcome.CREATED
     return Outcome.UNCHANGED if before == after else Outcome.UPDATED
