@@ -12,6 +12,7 @@ from django.db import connection
 
 from customers.models import Customer
 from customers.order_import import staged
+from customers.order_import.errors import RowReport
 from customers.services.order_imports import orders_import_records
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -45,7 +46,7 @@ def test_taken_emails_are_found_with_a_hashed_lookup_not_a_scan_per_holder(monke
          "amount": "5.00", "email": f"c{i}@example.com"}
         for i in range(NEW_CUSTOMERS)
     ]  # fmt: skip
-    warned = []
+    warned: list[RowReport] = []
 
     orders_import_records(records=records, on_warning=warned.append)
 
