@@ -201,7 +201,7 @@ def _stored_states(external_ids: Iterable[str]) -> dict[str, tuple[str, Decimal]
     wanted = list(external_ids)
     if not wanted:
         return {}
-    rows = Order.objects.filter(external_id__in=wanted).values_list(
+    rows = Order.objects.filter(external_id__any=frozenset(wanted)).values_list(
         "external_id", "status", "refunded_amount"
     )
     return {external_id: (status, refunded) for external_id, status, refunded in rows}
