@@ -3,6 +3,7 @@
 ::
 
     order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
+    orders from the API or a webhook ─► the same, once a minute at most for all of them
     CLV run succeeded ─► segment reassignment ─► (campaign triggers, NPS invitations)
     CLV run fanned out ─► one part task per customer range (a chord)
                         ─► clv_run_finish ─► as a CLV run that succeeded

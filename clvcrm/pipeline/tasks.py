@@ -7,11 +7,13 @@ safe to deliver twice (each service claims its work), acks late.
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from celery import chord, shared_task
+from django.db import transaction
 
 from clvcrm.core.tasks import enqueue_on_commit
+from clvcrm.pipeline import steps
 from customers import tasks as customers_tasks
 from customers.clv_runs.fan_out import FanOut
 from customers.clv_runs.run import ClvRunBusyError
@@ -21,6 +23,9 @@ from customers.segments.reassign import SegmentRunError
 from customers.services import clv_runs, order_imports, segments, webhooks
 
 logger = logging.getLogger(__name__)
+
+AFTER_ORDERS = "after_orders"
+AFTER_ORDERS_DELAY = timedelta(minutes=1)
 
 
 @shared_task(acks_late=True)
@@ -42,11 +47,20 @@ def webhook_event_process(shop_id: int, delivery_id: str) -> None:
 
 @shared_task(acks_late=True)
 def orders_received() -> None:
-    """Orders sent to the API added or changed something: what follows an import.
+    """Orders sent to the API added or changed something: what follows them.
 
-    Safe to deliver twice: what it queues is (the loyalty refresh is idempotent).
+    Safe to deliver twice: it only asks for :func:`after_orders_arrived` (once).
     """
-    then_orders_received()
+    then_orders_arrived()
+
+
+@shared_task(acks_late=True)
+def after_orders_arrived() -> None:
+    """What follows orders that came in through the API or webhooks, once for all of a
+    while's requests: the loyalty refresh. A second delivery finds no request and does
+    nothing; a request made while this runs queues it once more."""
+    if steps.step_start(AFTER_ORDERS):
+        enqueue_on_commit(customers_tasks.loyalty_refresh)
 
 
 @shared_task(acks_late=True)
@@ -103,16 +117,20 @@ def then_order_import(order_import: OrderImport) -> None:
         enqueue_on_commit(customers_tasks.loyalty_refresh)
 
 
-def then_orders_received() -> None:
-    """Orders from the API → the loyalty refresh, if there are tiers, as after an import."""
-    if loyalty_programme_exists():
-        enqueue_on_commit(customers_tasks.loyalty_refresh)
+def then_orders_arrived() -> None:
+    """Orders from the API or a webhook → the loyalty refresh, if there are tiers, as after
+    an import, but at most once per ``AFTER_ORDERS_DELAY`` for all the requests in between
+    (a busy shop sends orders many times a minute; the refresh covers every customer)."""
+    if loyalty_programme_exists() and steps.step_request(AFTER_ORDERS):
+        transaction.on_commit(
+            lambda: after_orders_arrived.apply_async(countdown=AFTER_ORDERS_DELAY.total_seconds())
+        )
 
 
 def then_webhook_event(processed: webhooks.WebhookProcessed) -> None:
-    """A webhook that added or changed an order → the loyalty refresh, as after an import."""
-    if processed.changed and loyalty_programme_exists():
-        enqueue_on_commit(customers_tasks.loyalty_refresh)
+    """A webhook that added or changed an order → as orders from the API."""
+    if processed.changed:
+        then_orders_arrived()
 
 
 def then_clv_run(run: ClvRun) -> None:

@@ -1,0 +1,46 @@
+"""Orders arriving many times a minute ask for what follows them; it runs once for all."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from clvcrm.pipeline import tasks as pipeline
+from clvcrm.pipeline.models import StepRequest
+from clvcrm.pipeline.steps import STALE_AFTER
+from tests.customers.loyalty_builders import make_tiers
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued_by(action, capture) -> int:
+    with capture(execute=False) as queued:
+        action()
+    return len(queued)
+
+
+def test_requests_until_the_step_starts_queue_it_once(django_capture_on_commit_callbacks):
+    make_tiers()
+    capture = django_capture_on_commit_callbacks
+
+    assert [_queued_by(pipeline.then_orders_arrived, capture) for _ in range(3)] == [1, 0, 0]
+    assert StepRequest.objects.get(step=pipeline.AFTER_ORDERS).requested_at is not None
+
+    assert _queued_by(pipeline.after_orders_arrived, capture) == 1  # the loyalty refresh
+    assert StepRequest.objects.get(step=pipeline.AFTER_ORDERS).requested_at is None
+    assert _queued_by(pipeline.after_orders_arrived, capture) == 0  # delivered twice
+    assert _queued_by(pipeline.then_orders_arrived, capture) == 1  # asked again after it ran
+
+
+def test_a_request_pending_too_long_queues_the_step_again(django_capture_on_commit_callbacks):
+    make_tiers()
+    capture = django_capture_on_commit_callbacks
+    _queued_by(pipeline.then_orders_arrived, capture)
+    StepRequest.objects.update(requested_at=timezone.now() - STALE_AFTER - timedelta(seconds=1))
+
+    assert _queued_by(pipeline.then_orders_arrived, capture) == 1
+
+
+def test_without_a_loyalty_programme_nothing_is_asked_for(django_capture_on_commit_callbacks):
+    assert _queued_by(pipeline.then_orders_arrived, django_capture_on_commit_callbacks) == 0
+    assert not StepRequest.objects.exists()
