@@ -7,9 +7,10 @@ safe to deliver twice (each service claims its work), acks late.
 """
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import transaction
 
 from clvcrm.core.tasks import enqueue_on_commit
@@ -25,7 +26,6 @@ from customers.services import clv_runs, order_imports, segments, webhooks
 logger = logging.getLogger(__name__)
 
 AFTER_ORDERS = "after_orders"
-AFTER_ORDERS_DELAY = timedelta(minutes=1)
 
 
 @shared_task(acks_late=True)
@@ -119,12 +119,12 @@ def then_order_import(order_import: OrderImport) -> None:
 
 def then_orders_arrived() -> None:
     """Orders from the API or a webhook → the loyalty refresh, if there are tiers, as after
-    an import, but at most once per ``AFTER_ORDERS_DELAY`` for all the requests in between
-    (a busy shop sends orders many times a minute; the refresh covers every customer)."""
+    an import, but ``PIPELINE_AFTER_ORDERS_SECONDS`` after the first request, once for all
+    the requests until it starts (a busy shop sends orders many times a minute; the
+    refresh covers every customer)."""
     if loyalty_programme_exists() and steps.step_request(AFTER_ORDERS):
-        transaction.on_commit(
-            lambda: after_orders_arrived.apply_async(countdown=AFTER_ORDERS_DELAY.total_seconds())
-        )
+        delay = settings.PIPELINE_AFTER_ORDERS_SECONDS
+        transaction.on_commit(lambda: after_orders_arrived.apply_async(countdown=delay))
 
 
 def then_webhook_event(processed: webhooks.WebhookProcessed) -> None:

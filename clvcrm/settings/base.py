@@ -170,6 +170,9 @@ ORDERS_API_MAX_BODY_BYTES = env.int_at_least("ORDERS_API_MAX_BODY_BYTES", 1, def
 # How long an API write's Idempotency-Key and its first answer are kept (then a retry with
 # the same key is a new request).
 IDEMPOTENCY_KEY_HOURS = env.int_at_least("IDEMPOTENCY_KEY_HOURS", 1, default=24)
+# Orders from the API and webhooks ask for the loyalty refresh; it runs this many seconds
+# after the first request, once for every request until it starts (clvcrm.pipeline.steps).
+PIPELINE_AFTER_ORDERS_SECONDS = env.int_at_least("PIPELINE_AFTER_ORDERS_SECONDS", 1, default=60)
 
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

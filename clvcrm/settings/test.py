@@ -24,8 +24,9 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
 # Tasks run in-process in tests, even when CELERY_BROKER_URL is set; the tests that prove
-# the real path start a real worker against the broker (tests/customers/test_worker.py).
-CELERY_TASK_ALWAYS_EAGER = True
+# the real path start real workers against the broker (tests/customers/test_worker.py),
+# which queue the tasks that follow theirs through the broker too, as in production.
+CELERY_TASK_ALWAYS_EAGER = not env.bool("CLVCRM_TEST_WORKER", default=False)  # noqa: F405
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/clvcrm-test-media")  # noqa: F405
 
 # Throttling is tested with its own low rates (tests/core/test_api_auth.py); elsewhere no test

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -13,13 +13,24 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from clvcrm.celery import app as celery_app
-from clvcrm.pipeline.tasks import order_import_run, then_clv_run_fanned_out
+from clvcrm.pipeline.models import StepRequest
+from clvcrm.pipeline.tasks import AFTER_ORDERS, order_import_run, then_clv_run_fanned_out
 from customers.clv_runs import fan_out
 from customers.integrations.signatures import signature_of
-from customers.models import ConnectedShop, CustomerScore, Order, OrderImport, WebhookEvent
+from customers.models import (
+    ConnectedShop,
+    CustomerScore,
+    LoyaltyStatus,
+    Order,
+    OrderImport,
+    WebhookEvent,
+)
 from customers.services.clv_runs import clv_recalculate
+from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
 from tests.datasets import data_file
 
@@ -43,6 +54,7 @@ def _start_worker(name: str) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": _database_url(),
         "DJANGO_SETTINGS_MODULE": "clvcrm.settings.test",
+        "CLVCRM_TEST_WORKER": "1",  # what the worker queues goes through the broker
     }
     return subprocess.Popen(
         [
@@ -171,3 +183,43 @@ def test_a_shop_webhook_delivered_three_times_is_imported_by_a_worker_once(worke
     assert WebhookEvent.objects.get().outcome == "imported"
     assert Order.objects.get().external_id == "5550001001"
     assert worker.poll() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_sent_to_the_api_are_followed_by_one_loyalty_refresh(
+    start_workers, make_staff, monkeypatch
+):
+    monkeypatch.setenv("PIPELINE_AFTER_ORDERS_SECONDS", "2")  # the worker's setting
+    make_tiers()
+    [worker] = start_workers(1)
+    client = APIClient()
+    client.force_authenticate(make_staff("Support"))
+    placed = (timezone.now() - timedelta(days=7)).isoformat()
+    asked = []
+
+    for i in range(3):  # each commits its orders and queues what follows them at once
+        order = {"external_id": f"O{i}", "customer": {"external_id": f"C{i}"},
+                 "placed_at": placed, "total": "20.00"}  # fmt: skip
+        assert client.post("/api/v1/orders/", order, format="json").status_code == 201
+        asked.append(_requested_at(wait=True))
+
+    # The first order's request stands for all three: the step has not started yet.
+    assert asked[0] is not None
+    assert asked == [asked[0]] * 3
+    deadline = time.monotonic() + 60
+    while LoyaltyStatus.objects.count() < 3 or _requested_at() is not None:
+        assert time.monotonic() < deadline, "the loyalty refresh never ran"
+        time.sleep(0.2)
+    assert set(LoyaltyStatus.objects.values_list("tier__name", flat=True)) == {"Bronze"}
+    assert worker.poll() is None
+
+
+def _requested_at(wait: bool = False) -> datetime | None:
+    """When the steps after orders were last asked for (``wait``: until they were)."""
+    deadline = time.monotonic() + 30
+    while True:
+        row = StepRequest.objects.filter(step=AFTER_ORDERS).first()
+        if row is not None or not wait:
+            return row.requested_at if row else None
+        assert time.monotonic() < deadline, "the worker never asked for the steps after orders"
+        time.sleep(0.1)
