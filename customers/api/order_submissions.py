@@ -22,10 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clvcrm.core.api_schema import ApiError, Errors
-from clvcrm.core.api_shapes import CellField, FlagCellField, Shape
+from clvcrm.core.api_shapes import CellField, FlagCellField, Shape, cell_ok
 from clvcrm.core.idempotency import HEADER, idempotent_write
 from clvcrm.core.permissions import ImportsOrders
 from customers.models import Order
+from customers.order_import.rows import cell_text
 from customers.order_import.submitted import ItemReport, Outcome, Submission
 from customers.services import order_imports
 
@@ -122,7 +123,7 @@ class BodyTooLarge(APIException):
     },
 )
 class OrdersApi(generics.GenericAPIView):
-    """Import orders: one object or a list of up to 1,000 (also accepted: one object).
+    """Import orders: one order object, or a list of up to 1,000.
 
     Each order is validated and written as the CSV import does it, alone: the valid ones
     go in, each invalid one is listed in ``errors`` with its index. Sending an order again
@@ -134,7 +135,10 @@ class OrdersApi(generics.GenericAPIView):
     queryset = Order.objects.none()
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        length = int(request.headers.get("Content-Length") or 0)
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0  # Django then reads no body: DRF answers that it is missing
         if length > settings.ORDERS_API_MAX_BODY_BYTES:
             limit = settings.ORDERS_API_MAX_BODY_BYTES
             raise BodyTooLarge(f"the body is larger than {limit:,} bytes; send fewer orders")
@@ -157,7 +161,12 @@ class OrdersApi(generics.GenericAPIView):
 
 def _answer(orders: list[Any], submission: Submission, refused: list[ItemReport]) -> Response:
     outcomes = [
-        {"index": index, "external_id": _external_id(order), "outcome": submission.outcomes[index]}
+        {
+            "index": index,
+            "external_id": _external_id(order),
+            # Every order has one (the import rejects what it does not write); not to fail.
+            "outcome": submission.outcomes.get(index, Outcome.REJECTED),
+        }
         for index, order in enumerate(orders)
     ]
     errors = sorted([*refused, *submission.errors], key=lambda e: e.index)
@@ -174,7 +183,7 @@ def _answer(orders: list[Any], submission: Submission, refused: list[ItemReport]
 
 def _external_id(order: Any) -> str | None:
     value = order.get("external_id") if isinstance(order, dict) else None
-    return str(value).strip() if isinstance(value, str | int) and value != "" else None
+    return (cell_text(value) or None) if cell_ok(value) else None
 
 
 def _report(report: ItemReport) -> dict[str, Any]:

@@ -98,23 +98,7 @@ def import_submitted(orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
     """
     submission = Submission()
     submission.outcomes = dict.fromkeys(refused, Outcome.REJECTED)
-    first_at: dict[str, int] = {}
-    records: list[dict[str, str]] = []
-    places: list[_Place] = []
-    for index, order in enumerate(orders):
-        if index in submission.outcomes:
-            continue
-        external_id = cell_text(order.get("external_id"))
-        if external_id and external_id in first_at:
-            message = f"the same order id as the order at index {first_at[external_id]}"
-            submission.errors.append(ItemReport(index, "external_id", "duplicate", message))
-            submission.outcomes[index] = Outcome.REJECTED
-            continue
-        if external_id:
-            first_at[external_id] = index
-        for line, record in _records(order):
-            records.append(record)
-            places.append(_Place(index, line))
+    first_at, records, places = _as_records(orders, submission)
     if connection.vendor == "postgresql":
         # The import's lock, taken before the stored states are read, so that what this
         # request reports is what it did: a concurrent request's order is "unchanged".
@@ -135,6 +119,31 @@ def import_submitted(orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
         if submission.outcomes.get(index) is None:
             submission.outcomes[index] = _outcome(before.get(external_id), after.get(external_id))
     return submission
+
+
+def _as_records(
+    orders: Sequence[Any], submission: Submission
+) -> tuple[dict[str, int], list[dict[str, str]], list[_Place]]:
+    """The records of the orders not refused, where each came from, and the index of each
+    order id; an order id seen before in the request is refused on ``submission``."""
+    first_at: dict[str, int] = {}
+    records: list[dict[str, str]] = []
+    places: list[_Place] = []
+    for index, order in enumerate(orders):
+        if index in submission.outcomes:
+            continue
+        external_id = cell_text(order.get("external_id"))
+        if external_id in first_at:
+            message = f"the same order id as the order at index {first_at[external_id]}"
+            submission.errors.append(ItemReport(index, "external_id", "duplicate", message))
+            submission.outcomes[index] = Outcome.REJECTED
+            continue
+        if external_id:  # an empty one is the import's to reject
+            first_at[external_id] = index
+        for line, record in _records(order):
+            records.append(record)
+            places.append(_Place(index, line))
+    return first_at, records, places
 
 
 def _records(order: Mapping[str, Any]) -> Iterator[tuple[int | None, dict[str, str]]]:

@@ -262,6 +262,19 @@ def test_a_body_past_the_size_limit_is_refused_before_it_is_read(support, settin
     assert not Order.objects.exists()
 
 
+def test_a_malformed_content_length_is_a_400_not_a_500(support):
+    response = support.post(
+        URL, json.dumps(order()), content_type="application/json", CONTENT_LENGTH="many"
+    )
+
+    # Django reads no body then: an empty order, missing what an order needs.
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        (name, "required") for name in ("external_id", "customer", "placed_at", "total")
+    ]
+    assert not Order.objects.exists()
+
+
 @pytest.mark.parametrize("role", ["Analyst", "Marketing"])
 def test_roles_that_do_not_import_orders_cannot_post_them(make_staff, role):
     response = post(client_of(make_staff(role)), order())
