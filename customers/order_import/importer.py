@@ -127,6 +127,7 @@ class _Source:
     file_columns: dict[str, str] = field(default_factory=dict)
     label: str = ""  # what the file was read as; "": clvcrm's format, or records in code
     bulk: bool = True  # a file: a first load if the shop has no orders; statistics refreshed
+    before_write: Callable[[], None] | None = None  # called once, before the first write
 
 
 def import_file(
@@ -174,6 +175,7 @@ def import_records(
     on_warning: OnReport | None = None,
     batch_rows: int | None = None,
     columns: Sequence[str] = KNOWN_COLUMNS,
+    before_write: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Import orders given as records instead of a file: the REST API's and webhooks' way.
 
@@ -182,7 +184,8 @@ def import_records(
     records, as in a file; ``columns`` are the ones they use (a file's header: records of
     orders without lines leave out the line columns, and take the fast lane of one-row
     orders). Everything else is :func:`import_file`'s: the same checks, rejections,
-    warnings and writes. Report rows number the records from 1.
+    warnings and writes. Report rows number the records from 1. ``before_write`` is called
+    once the first batch is read and checked, just before it is written (if one is).
 
     Records come a few at a time (an API request, a webhook), often inside the caller's
     transaction: they are written batch by batch, without a first load's table locks
@@ -195,7 +198,9 @@ def import_records(
             cells = [record.get(name) for name in columns]
             yield number, ["" if cell is None else str(cell) for cell in cells]
 
-    source = _Source({name: i for i, name in enumerate(columns)}, (), read, bulk=False)
+    source = _Source(
+        {name: i for i, name in enumerate(columns)}, (), read, bulk=False, before_write=before_write
+    )
     return _import(source, dry_run, order_import, on_rejection, on_warning, None, batch_rows)
 
 
@@ -252,7 +257,7 @@ def _import(
                 _name_file_columns(batch, file_columns)
             yield prepare(batch)
 
-    writing = _Writing(order_import, dry_run, source.bulk)
+    writing = _Writing(order_import, dry_run, source.bulk, source.before_write)
     callbacks = {Rejection.KIND: on_rejection, RowWarning.KIND: on_warning}
     with fewer_collections(), writing.report_after() as spool:
         for batch, counts in write_batches(read, writing.write, writing.session, on_progress):
@@ -271,10 +276,17 @@ class _Writing:
     """How an import writes its batches: the session around them, and where the report
     and counts go (with the batch, at the first load's end, or after a dry run)."""
 
-    def __init__(self, order_import: OrderImport | None, dry_run: bool, bulk: bool) -> None:
+    def __init__(
+        self,
+        order_import: OrderImport | None,
+        dry_run: bool,
+        bulk: bool,
+        before_write: Callable[[], None] | None,
+    ) -> None:
         self.order_import = order_import
         self.dry_run = dry_run
         self.bulk = bulk
+        self.before_write = before_write
         self.started = timezone.now()
         self.first_load = FirstLoad(order_import)
         self.growing = 0
@@ -285,6 +297,9 @@ class _Writing:
         return self.first_load.session() if self.bulk else nullcontext()
 
     def write(self, batch: Batch) -> Counts:
+        if self.before_write is not None:
+            self.before_write()
+            self.before_write = None
         record = None
         if self.order_import is not None and not self.dry_run:
             record = ImportRecord(self.order_import, counts=not self.first_load.active)

@@ -99,17 +99,23 @@ def import_submitted(orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
     submission = Submission()
     submission.outcomes = dict.fromkeys(refused, Outcome.REJECTED)
     first_at, records, places = _as_records(orders, submission)
-    if connection.vendor == "postgresql":
-        # The import's lock, taken before the stored states are read, so that what this
-        # request reports is what it did: a concurrent request's order is "unchanged".
-        lock_import()
-    before = _stored_states(first_at)
+    before: dict[str, tuple[str, Decimal]] = {}
+
+    def read_stored_states() -> None:
+        # Under the import's lock (held to the transaction's end), once the records are
+        # checked: what this request reports is what it did, a concurrent request's order
+        # "unchanged", and the checking is not done holding the lock.
+        if connection.vendor == "postgresql":
+            lock_import()
+        before.update(_stored_states(first_at))
+
     reports: list[RowReport] = []
     summary = importer.import_records(
         records=records,
         on_rejection=reports.append,
         on_warning=reports.append,
         columns=KNOWN_COLUMNS if any(p.line is not None for p in places) else ONE_ROW_COLUMNS,
+        before_write=read_stored_states,
     )
     submission.counts = summary.counts
     _add_reports(submission, reports, places)
