@@ -53,6 +53,15 @@ class CheckedCursorPagination(CursorPagination):
             raise ValidationError({self.page_size_query_param: [str(exc)]}) from None
         return min(size, self.max_page_size)
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """DRF's parameters, with the smallest page size :meth:`get_page_size` accepts (a
+        larger one than ``max_page_size`` is capped, not refused: no maximum)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
+
     def paginate_queryset(  # type: ignore[override]  # pages querysets only: reads .model
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
