@@ -36,16 +36,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 
 from clvcrm.core.api_tokens import api_token_create
-from customers.models import (
-    ClvRun,
-    Customer,
-    CustomerSegment,
-    PointsBalance,
-    PointsEntry,
-    Segment,
-    SegmentReason,
-)
-from tests.factories import order_with_coffee, score_of
+from customers.models import ClvRun, Customer, LoyaltyTier, PointsEntry, Segment
+from tests.factories import order_with_coffee, score_and_place
 
 CHECKS = [
     not_a_server_error,
@@ -95,27 +87,20 @@ def _connection_kept() -> Iterator[None]:
 @pytest.fixture
 def admin_token(make_staff: Callable[..., User], _connection_kept: None) -> str:
     """An Admin's API token, and a shop to answer from: three customers with scores from a
-    finished CLV run, an order each, the high_value segment, a custom one, and points."""
+    finished CLV run, in the high_value segment and the Gold tier, an order and 100 points
+    each, and a custom segment."""
     token = api_token_create(user=make_staff("Admin"))[1]
     run = ClvRun.objects.create(
         as_of=date(2025, 6, 30), status=ClvRun.Status.SUCCEEDED, finished_at=timezone.now()
     )
-    high_value = Segment.objects.get(code="high_value")
     Segment.objects.create(code="vip", name="VIP", kind=Segment.Kind.CUSTOM)
+    gold = LoyaltyTier.objects.create(name="Gold", rank=2, min_orders=3)
     for external_id in CUSTOMER_IDS:
         customer = Customer.objects.create(
             external_id=external_id, email=f"{external_id.lower()}@example.com"
         )
-        score_of(customer, run)
+        score_and_place(customer, run, clv="912.40", p_alive=0.93, tier=gold, points=100)
         order_with_coffee(customer, external_id=f"O-{external_id}")
-        CustomerSegment.objects.create(
-            customer=customer,
-            segment=high_value,
-            reason=SegmentReason.HIGH_VALUE,
-            run=run,
-            since=timezone.now(),
-        )
-        PointsBalance.objects.create(customer=customer, balance=100)
         PointsEntry.objects.create(
             customer=customer, kind=PointsEntry.Kind.ADJUST, points=100, reason="Welcome"
         )
