@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 from rest_framework.request import Request
 
@@ -39,17 +40,24 @@ class IsStaff(BasePermission):
 
 
 class ReadsCustomers(BasePermission):
-    """Staff who may view customers, reading only: the CLV runs, as on the model page."""
+    """Staff who may view customers, reading only: the CLV runs, as on the model page.
+
+    Any other method is a 405 (with ``Allow``), not a 403: no role may write here, so the
+    answer is about the address, not the user's role.
+    """
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
+        if not (
             user
             and user.is_authenticated
             and user.is_staff
-            and request.method in SAFE_METHODS
             and user.has_perm("customers.view_customer")
-        )
+        ):
+            return False
+        if request.method not in SAFE_METHODS:
+            raise MethodNotAllowed(str(request.method))
+        return True
 
 
 class ChangesPoints(StaffModelPermissions):
