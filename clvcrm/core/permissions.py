@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 from rest_framework.request import Request
 
@@ -39,25 +38,21 @@ class IsStaff(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff)
 
 
-class ReadsCustomers(BasePermission):
-    """Staff who may view customers, reading only: the CLV runs, as on the model page.
-
-    Any other method is a 405 (with ``Allow``), not a 403: no role may write here, so the
-    answer is about the address, not the user's role.
-    """
+class ReadsCustomers(StaffModelPermissions):
+    """Staff who may view customers read (the CLV runs, as on the model page); any other
+    method needs the model permission it needs everywhere, so that a role holding it (Admin)
+    gets the view's 405 with ``Allow``, and one without it a 403, as on every endpoint."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in SAFE_METHODS:
+            return super().has_permission(request, view)
         user = request.user
-        if not (
+        return bool(
             user
             and user.is_authenticated
             and user.is_staff
             and user.has_perm("customers.view_customer")
-        ):
-            return False
-        if request.method not in SAFE_METHODS:
-            raise MethodNotAllowed(str(request.method))
-        return True
+        )
 
 
 class ChangesPoints(StaffModelPermissions):

@@ -195,7 +195,8 @@ def test_a_method_the_runs_do_not_serve_is_a_405_even_for_an_admin(
     make_staff, url: str, method: str
 ) -> None:
     # Found by the schema fuzz test: an Admin's PUT was a 403 ("your role does not allow
-    # this"), though no role may write here.
+    # this"), though no role may write here. (A role without the runs' model permissions
+    # gets a 403, as on every endpoint: tests/core/test_api.py.)
     client = APIClient()
     client.force_authenticate(make_staff("Admin"))
 
