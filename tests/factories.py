@@ -6,7 +6,20 @@ from typing import Any
 
 from django.utils import timezone
 
-from customers.models import ClvRun, Customer, CustomerScore, Order, OrderLine, Product
+from customers.models import (
+    ClvRun,
+    Customer,
+    CustomerScore,
+    CustomerSegment,
+    LoyaltyStatus,
+    LoyaltyTier,
+    Order,
+    OrderLine,
+    PointsBalance,
+    Product,
+    Segment,
+    SegmentReason,
+)
 
 
 def order_with_coffee(customer: Customer, external_id: str = "O-1") -> Order:
@@ -53,6 +66,32 @@ def score_of(customer: Customer, run: ClvRun, **columns: Any) -> CustomerScore:
         "rfm_score": "435",
     }
     return CustomerScore.objects.create(customer=customer, run=run, **{**values, **columns})
+
+
+def score_and_place(
+    customer: Customer,
+    run: ClvRun,
+    *,
+    clv: str,
+    p_alive: float,
+    segment: str = "high_value",
+    tier: LoyaltyTier | None = None,
+    points: int = 0,
+) -> None:
+    """Give ``customer`` a score, a segment, a loyalty status and a points balance."""
+    score_of(customer, run, p_alive=p_alive, predicted_clv=Decimal(clv))
+    CustomerSegment.objects.create(
+        customer=customer,
+        segment=Segment.objects.get(code=segment),
+        reason=SegmentReason.HIGH_VALUE,
+        run=run,
+        since=timezone.now(),
+    )
+    if tier is not None:
+        LoyaltyStatus.objects.create(
+            customer=customer, tier=tier, tier_since=date(2025, 1, 1), review_on=date(2026, 1, 1)
+        )
+    PointsBalance.objects.create(customer=customer, balance=points)
 
 
 def orders_with_lines(customer: Customer, n: int) -> None:

@@ -17,6 +17,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
 from clvcrm.core.input_values import (
+    INT64_MAX,
     INTEGER_KINDS,
     InputValueError,
     date_from_text,
@@ -52,6 +53,16 @@ class CheckedCursorPagination(CursorPagination):
         except InputValueError as exc:
             raise ValidationError({self.page_size_query_param: [str(exc)]}) from None
         return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """DRF's parameters, with the page sizes :meth:`get_page_size` reads (one above
+        ``max_page_size`` is capped to it, not refused; past 64 bits, no number is read)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                bounds = {"minimum": 1, "maximum": INT64_MAX}
+                parameter["schema"] = {**parameter["schema"], **bounds}
+        return parameters
 
     def paginate_queryset(  # type: ignore[override]  # pages querysets only: reads .model
         self, queryset: QuerySet, request: Request, view: Any = None

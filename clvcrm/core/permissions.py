@@ -40,15 +40,15 @@ class IsStaff(BasePermission):
         return staff_request(request)
 
 
-class ReadsCustomers(BasePermission):
-    """Staff who may view customers, reading only: the CLV runs, as on the model page."""
+class ReadsCustomers(StaffModelPermissions):
+    """Staff who may view customers read (the CLV runs, as on the model page); any other
+    method needs the model permission it needs everywhere, so that a role holding it (Admin)
+    gets the view's 405 with ``Allow``, and one without it a 403, as on every endpoint."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return (
-            staff_request(request)
-            and request.method in SAFE_METHODS
-            and request.user.has_perm("customers.view_customer")
-        )
+        if request.method not in SAFE_METHODS:
+            return super().has_permission(request, view)
+        return staff_request(request) and request.user.has_perm("customers.view_customer")
 
 
 class ImportsOrders(BasePermission):

@@ -72,6 +72,7 @@ class ClvRunLatestApi(generics.GenericAPIView):
     serializer_class = ClvRunOutput
     permission_classes = [ReadsCustomers]
     pagination_class = None
+    queryset = ClvRun.objects.all()  # the model whose permission a write needs (then: 405)
 
     def get(self, request: Request) -> Response:
         run = clv_run_latest_succeeded()

@@ -133,6 +133,7 @@ class OrdersApi(generics.GenericAPIView):
     permission_classes = [ImportsOrders]
     parser_classes = [JSONParser]
     queryset = Order.objects.none()
+    serializer_class = OrderInput  # what OPTIONS describes
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:

@@ -348,13 +348,35 @@ def test_a_bad_filter_is_a_400_naming_each_parameter(analyst_token: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("size", "message"), [("0", "must be at least 1"), ("abc", "not a whole number")]
+    ("size", "message"),
+    [
+        ("0", "must be at least 1"),
+        ("abc", "not a whole number"),
+        (str(2**63), "must be at most 9223372036854775807"),
+    ],
 )
 def test_a_bad_page_size_is_a_400(analyst_token: str, size: str, message: str) -> None:
     response = APIClient().get("/api/v1/customers/", {"page_size": size}, **_bearer(analyst_token))
 
     assert response.status_code == 400
     assert _errors(response) == [{"field": "page_size", "code": "invalid", "message": message}]
+
+
+def test_the_schema_documents_the_smallest_page_size(analyst_token: str) -> None:
+    # Found by the schema fuzz test: page_size=0 and 2**63 were schema-valid, and answered 400.
+    schema = APIClient().get("/api/schema/", {"format": "json"}, **_bearer(analyst_token)).json()
+
+    page_sizes = [
+        parameter["schema"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "page_size"
+    ]
+
+    # The five paged lists: customers, a customer's orders and points, a segment's customers,
+    # the CLV runs.
+    assert page_sizes == [{"type": "integer", "minimum": 1, "maximum": 2**63 - 1}] * 5
 
 
 def test_404_and_405_are_in_the_error_format(make_staff) -> None:

@@ -16,17 +16,12 @@ from customers.models import (
     AcquisitionChannel,
     ClvRun,
     Customer,
-    CustomerSegment,
-    LoyaltyStatus,
     LoyaltyTier,
     Order,
     OrderLine,
-    PointsBalance,
     Product,
-    Segment,
-    SegmentReason,
 )
-from tests.factories import orders_with_lines, score_of
+from tests.factories import orders_with_lines, score_and_place
 
 pytestmark = pytest.mark.django_db
 
@@ -131,32 +126,6 @@ def test_a_cursor_the_api_did_not_make_is_a_400_naming_it(
 # ---------------------------------------------------------------- the contract
 
 
-def _score_and_place(
-    customer: Customer,
-    run: ClvRun,
-    *,
-    clv: str,
-    p_alive: float,
-    segment: str = "high_value",
-    tier: LoyaltyTier | None = None,
-    points: int = 0,
-) -> None:
-    """Give ``customer`` a score, a segment, a loyalty status and a points balance."""
-    score_of(customer, run, p_alive=p_alive, predicted_clv=Decimal(clv))
-    CustomerSegment.objects.create(
-        customer=customer,
-        segment=Segment.objects.get(code=segment),
-        reason=SegmentReason.HIGH_VALUE,
-        run=run,
-        since=timezone.now(),
-    )
-    if tier is not None:
-        LoyaltyStatus.objects.create(
-            customer=customer, tier=tier, tier_since=date(2025, 1, 1), review_on=date(2026, 1, 1)
-        )
-    PointsBalance.objects.create(customer=customer, balance=points)
-
-
 @pytest.fixture
 def scored(db: Any) -> dict[str, Customer]:
     """Three customers: two scored (one Gold, with points), one not yet scored."""
@@ -176,8 +145,8 @@ def scored(db: Any) -> dict[str, Customer]:
         "modest": Customer.objects.create(external_id="C-MODEST", country="DE"),
         "new": Customer.objects.create(external_id="C-NEW", country="DE"),
     }
-    _score_and_place(made["rich"], run, clv="912.40", p_alive=0.93, tier=gold, points=1200)
-    _score_and_place(made["modest"], run, clv="35.10", p_alive=0.2, segment="at_risk")
+    score_and_place(made["rich"], run, clv="912.40", p_alive=0.93, tier=gold, points=1200)
+    score_and_place(made["modest"], run, clv="35.10", p_alive=0.2, segment="at_risk")
     return made
 
 
@@ -357,7 +326,7 @@ def test_every_endpoint_costs_the_same_queries_at_any_size(
     run = ClvRun.objects.create(as_of=date(2025, 6, 30), status=ClvRun.Status.SUCCEEDED)
     gold = LoyaltyTier.objects.create(name="Gold", rank=2, min_orders=3)
     for customer in customers:
-        _score_and_place(customer, run, clv="10.00", p_alive=0.5, tier=gold, points=5)
+        score_and_place(customer, run, clv="10.00", p_alive=0.5, tier=gold, points=5)
     orders_with_lines(customers[0], size)
 
     # Session, user, permissions (2), the page of customers with their channels, scores,

@@ -283,6 +283,16 @@ def test_roles_that_do_not_import_orders_cannot_post_them(make_staff, role):
     assert not Order.objects.exists()
 
 
+def test_options_describes_an_order(support):
+    response = support.options(URL)
+
+    assert response.status_code == 200
+    assert list(response.json()["actions"]["POST"]) == [
+        "external_id", "customer", "placed_at", "total", "refunded_amount", "currency",
+        "status", "lines",
+    ]  # fmt: skip
+
+
 def test_without_a_token_a_post_is_a_401():
     response = post(APIClient(), order())
 

@@ -186,6 +186,33 @@ def test_a_user_who_cannot_view_customers_sees_no_runs(make_staff) -> None:
 
     assert client.get("/api/v1/clv/runs/").status_code == 403
     assert client.get("/api/v1/clv/runs/latest/").status_code == 403
+    assert client.put("/api/v1/clv/runs/").status_code == 403  # nothing learnt of the address
+
+
+@pytest.mark.parametrize("url", ["/api/v1/clv/runs/", "/api/v1/clv/runs/latest/"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_method_the_runs_do_not_serve_is_a_405_even_for_an_admin(
+    make_staff, url: str, method: str
+) -> None:
+    # Found by the schema fuzz test: an Admin's PUT was a 403 ("your role does not allow
+    # this"), though no role may write here. (A role without the runs' model permissions
+    # gets a 403, as on every endpoint: tests/core/test_api.py.)
+    client = APIClient()
+    client.force_authenticate(make_staff("Admin"))
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.json() == {
+        "errors": [
+            {
+                "field": None,
+                "code": "method_not_allowed",
+                "message": f'Method "{method.upper()}" not allowed.',
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize("size", [3, 30])
