@@ -14,7 +14,7 @@ from customers.integrations import shopify, woocommerce
 from customers.integrations.payloads import MappedOrder, PayloadError, parse
 from customers.integrations.signatures import shop_key, signature_valid
 from customers.models import ConnectedShop, Customer, Order, ShopRefund, WebhookEvent
-from customers.order_import.rows import unreadable
+from customers.order_import.rows import cell_text, unreadable
 from customers.services.order_imports import orders_import_records
 
 __all__ = ["WebhookProcessed", "webhook_event_process", "webhook_receive"]
@@ -111,7 +111,12 @@ def webhook_event_process(*, shop_id: int, delivery_id: str) -> WebhookProcessed
 
 def _webhook_apply(event: WebhookEvent) -> WebhookProcessed:
     if event.topic in shopify.ORDER_TOPICS and event.platform == "shopify":
-        return _webhook_order(event, shopify.order_records(parse(bytes(event.body))))
+        payload = parse(bytes(event.body))
+        if shopify.is_test_order(payload):
+            # The admin's "Send test notification" or a test payment: never a real order.
+            detail = f"order {cell_text(payload.get('id'))} is a test order: not imported"
+            return WebhookProcessed(WebhookEvent.Outcome.IGNORED, detail, False)
+        return _webhook_order(event, shopify.order_records(payload))
     if event.topic in woocommerce.TOPICS and event.platform == "woocommerce":
         return _webhook_order(event, woocommerce.order_records(parse(bytes(event.body))))
     if event.topic == shopify.REFUND_TOPIC and event.platform == "shopify":

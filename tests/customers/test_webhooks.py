@@ -18,7 +18,16 @@ from django.core.management import call_command
 from django.test import Client
 
 from customers.integrations.signatures import signature_of, signature_valid
-from customers.models import ConnectedShop, Customer, Order, OrderLine, WebhookEvent
+from customers.models import (
+    ConnectedShop,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    ShopRefund,
+    WebhookEvent,
+)
+from customers.services.webhooks import WebhookProcessed, webhook_event_process
 from tests.datasets import data_file
 from tests.query_counts import per_backend
 
@@ -60,6 +69,7 @@ def deliver(client: Client, shops: Any, django_capture_on_commit_callbacks: Any)
         platform: str = "shopify",
         signature: str | None = None,
         domain: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         if platform == "shopify":
             headers = {
@@ -77,6 +87,7 @@ def deliver(client: Client, shops: Any, django_capture_on_commit_callbacks: Any)
                 "X-WC-Webhook-Delivery-ID": delivery_id,
             }
             url = WOO_URL
+        headers |= extra_headers or {}
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(url, body, content_type="application/json", headers=headers)
 
@@ -374,6 +385,75 @@ def test_an_order_by_csv_export_and_by_webhook_is_one_order(deliver):
     order = Order.objects.get(external_id="5550001002")
     assert order.refunded_amount == Decimal("9.90")
     assert order.customer.external_id == "bo@example.com"
+
+
+# --------------------------------------------------------------------------- test orders
+
+TEST_ORDER_DETAIL = "order 820982911946154508 is a test order: not imported"
+
+
+@pytest.mark.parametrize("topic", ["orders/create", "orders/updated"])
+def test_shopify_s_test_notification_is_recorded_as_ignored_and_never_imported(deliver, topic):
+    body = _fixture("shopify_webhook_test_notification.json")
+
+    # As the admin's "Send test notification" button sends it: signed, with its header.
+    response = deliver(body, topic, "test-1", extra_headers={"X-Shopify-Test": "true"})
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True}
+    event = _event()
+    assert (event.topic, event.outcome, event.detail, event.order_id, event.order_updated_at) == (
+        topic,
+        "ignored",
+        TEST_ORDER_DETAIL,
+        "",
+        None,
+    )
+    assert bytes(event.body) == body
+    assert event.processed_at is not None
+    for model in (Order, OrderLine, Customer, Product, ShopRefund):
+        assert not model.objects.exists(), model
+
+
+def test_a_test_order_changes_nothing_so_nothing_follows_it(shops):
+    body = _fixture("shopify_webhook_test_notification.json")
+    shop = shops[0]
+    WebhookEvent.objects.create(
+        platform="shopify", shop=shop, topic="orders/create", delivery_id="t", body=body
+    )
+
+    processed = webhook_event_process(shop_id=shop.pk, delivery_id="t")
+
+    # changed=False: the pipeline queues no loyalty refresh after it.
+    assert processed == WebhookProcessed("ignored", TEST_ORDER_DETAIL, False)
+    assert webhook_event_process(shop_id=shop.pk, delivery_id="t") is None
+
+
+def test_only_the_signed_test_mark_keeps_an_order_out(deliver):
+    sample = json.loads(_fixture("shopify_webhook_test_notification.json"))
+    real = json.loads(_fixture("shopify_webhook_order.json"))
+
+    # A real order marked as a test (a test gateway's payment) is not imported either...
+    deliver(json.dumps(real | {"test": True}).encode(), delivery_id="1")
+    # ...the header alone is not signed, so it does not keep a real order out...
+    deliver(_fixture("shopify_webhook_order.json"), delivery_id="2",
+            extra_headers={"X-Shopify-Test": "true"})  # fmt: skip
+    # ...and the sample order without its mark (or with anything but true) would go in.
+    deliver(json.dumps(sample | {"test": False}).encode(), delivery_id="3")
+    deliver(json.dumps(sample | {"test": "true", "id": 7}).encode(), delivery_id="4")
+
+    outcomes = WebhookEvent.objects.order_by("delivery_id").values_list("outcome", "detail")
+    assert list(outcomes) == [
+        ("ignored", "order 5550001001 is a test order: not imported"),
+        ("imported", ""),
+        ("imported", ""),
+        ("imported", ""),
+    ]
+    assert sorted(Order.objects.values_list("external_id", flat=True)) == [
+        "5550001001",
+        "7",
+        "820982911946154508",
+    ]
 
 
 # --------------------------------------------------------------------------- bad payloads
