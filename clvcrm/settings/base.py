@@ -164,6 +164,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ORDER_IMPORT_MAX_UPLOAD_BYTES = env.int("ORDER_IMPORT_MAX_UPLOAD_BYTES", default=256 * 1024**2)
 # The largest shop webhook body accepted (an order of a few hundred lines is well under).
 WEBHOOK_MAX_BODY_BYTES = env.int_at_least("WEBHOOK_MAX_BODY_BYTES", 1, default=1024**2)
+# Shop webhook bodies hold customer data: a nightly task empties the body of processed
+# deliveries this many days after they arrived (the event, its outcome and order id stay).
+WEBHOOK_BODY_RETENTION_DAYS = env.int_at_least("WEBHOOK_BODY_RETENTION_DAYS", 1, default=30)
 # The largest body POST /api/v1/orders/ accepts: 1,000 orders of a few lines each are well
 # under; larger batches are split by the client, larger files go through the import.
 ORDERS_API_MAX_BODY_BYTES = env.int_at_least("ORDERS_API_MAX_BODY_BYTES", 1, default=16 * 1024**2)

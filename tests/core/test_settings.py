@@ -118,6 +118,7 @@ def test_an_entry_point_started_with_nothing_set_refuses_to_run(entry_point: str
         ("DATABASE_URL", "postgress//db", "expected a database URL (postgres://… or sqlite:///…)"),
         ("LOGIN_FAILURE_LIMIT", "0", "must be at least 1"),
         ("TRUSTED_PROXY_COUNT", "-1", "must be at least 0"),
+        ("WEBHOOK_BODY_RETENTION_DAYS", "0", "must be at least 1"),
         (
             "API_TOKEN_THROTTLE_RATE",
             "10/fortnight",
