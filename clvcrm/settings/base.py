@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "clvcrm.core.middleware.RefuseNulCharactersMiddleware",
+    # Before anything reads a request's session, user or body: a throttled client costs a
+    # cache read and write, nothing more.
+    "clvcrm.core.client_ip_throttle.ClientIpThrottleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -225,6 +228,9 @@ REST_FRAMEWORK = {
 # the cache (CACHE_URL: one Redis shared by every web worker in production).
 API_TOKEN_THROTTLE_RATE = env.rate("API_TOKEN_THROTTLE_RATE", default="1200/minute")
 API_CLIENT_IP_THROTTLE_RATE = env.rate("API_CLIENT_IP_THROTTLE_RATE", default="2400/minute")
+# Shop webhook deliveries per client address, counted before the signature is checked (a shop
+# sends far fewer; a flood of forged signatures is refused with 429 rather than answered 401).
+WEBHOOK_CLIENT_IP_THROTTLE_RATE = env.rate("WEBHOOK_CLIENT_IP_THROTTLE_RATE", default="600/minute")
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "clvcrm API",

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import random
+from collections import Counter
 from decimal import Decimal
 from io import StringIO
 
@@ -62,16 +63,17 @@ def test_ten_thousand_forged_signatures_are_all_refused(deliver):
     assert signature_valid(SECRET, body, good)
 
     accepted = [s for s in forged if signature_valid(SECRET, body, s)]
-    statuses = {deliver(body, signature=s or "x").status_code for s in forged[-256:]}
+    # Through the view too (the test settings' webhook rate throttles none of them).
+    statuses = Counter(deliver(body, signature=s or "x").status_code for s in forged[-256:])
     remaining = 10_000 - len(forged)
-    statuses |= {
+    statuses.update(
         deliver(body, signature=base64.b64encode(rng.randbytes(32)).decode()).status_code
         for _ in range(remaining)
-    }
+    )
 
-    assert len(forged) + remaining == 10_000
+    assert (len(forged), remaining) == (9_748, 252)
     assert accepted == []
-    assert statuses == {401}
+    assert statuses == {401: 256 + 252}
     assert not WebhookEvent.objects.exists()
     assert not Order.objects.exists()
 
