@@ -6,8 +6,9 @@ so a test or a deployment changes them without touching the classes. The client 
 the login throttle's: the one ``TRUSTED_PROXY_COUNT`` proxies vouch for, never what the
 client wrote in X-Forwarded-For.
 
-The shop webhooks are plain Django views: ``clvcrm.core.client_ip_throttle`` counts their
-requests with :class:`WebhookClientIpRateThrottle` before the view runs.
+The per-token throttle is DRF's (``DEFAULT_THROTTLE_CLASSES``); the per-address ones are
+applied by ``clvcrm.core.client_ip_throttle`` before any view runs, so that requests that
+fail authentication and the shop webhooks (plain Django views) count too.
 """
 
 import math

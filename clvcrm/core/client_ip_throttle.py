@@ -1,8 +1,18 @@
-"""Requests counted per client address before any view runs: the shop webhooks.
+"""Requests counted per client address before any view runs: the shop webhooks and the API.
 
-They are plain Django views, so DRF's throttles never see them. Counted here, with DRF's own
-throttle classes and their history in the cache, a flood of forged signatures is refused with
-429 before it costs a query, a read of the body or an HMAC.
+Counted here, with DRF's own throttle classes and their history in the cache, rather than
+by DRF's throttling:
+
+- the shop webhooks are plain Django views, which DRF's throttles never see: a flood of
+  forged signatures is refused with 429 before it costs a query, a read of the body or an
+  HMAC;
+- DRF authenticates and checks permissions before it throttles, so a request with a wrong
+  or no token was answered 401 without ever being counted, and tokens could be guessed at
+  full speed. Counting in the authentication's failure path would still miss requests
+  without credentials (DRF refuses those in its permission check) and would still look
+  each guess up in the database; counted here, every request under ``/api/`` counts, and
+  past the rate nothing of it is read but its address. DRF keeps the per-token throttle,
+  which needs the token authenticated.
 """
 
 from collections.abc import Callable
@@ -18,6 +28,7 @@ from clvcrm.core.api_throttles import ClientIpRateThrottle, WebhookClientIpRateT
 # throttle that counts them: the first prefix that matches decides.
 CLIENT_IP_THROTTLES: tuple[tuple[str, type[ClientIpRateThrottle]], ...] = (
     ("/api/v1/webhooks/", WebhookClientIpRateThrottle),
+    ("/api/", ClientIpRateThrottle),
 )
 
 

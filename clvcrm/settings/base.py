@@ -217,10 +217,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "clvcrm.core.api_pagination.CheckedCursorPagination",
     "PAGE_SIZE": 100,
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": [
-        "clvcrm.core.api_throttles.ApiTokenRateThrottle",
-        "clvcrm.core.api_throttles.ClientIpRateThrottle",
-    ],
+    # Per client address, every request under /api/ is counted before DRF runs, failed
+    # authentications included (clvcrm.core.client_ip_throttle, in MIDDLEWARE).
+    "DEFAULT_THROTTLE_CLASSES": ["clvcrm.core.api_throttles.ApiTokenRateThrottle"],
     "EXCEPTION_HANDLER": "clvcrm.core.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "clvcrm.core.api_schema.ErrorDocumentingAutoSchema",
 }
