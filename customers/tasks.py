@@ -11,7 +11,7 @@ from datetime import date
 from celery import shared_task
 
 from customers.clv_runs.fan_out import Breakpoints
-from customers.services import clv_runs, loyalty, order_imports
+from customers.services import clv_runs, loyalty, order_imports, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +44,14 @@ def order_import_files_expire() -> None:
     """
     outcome = order_imports.order_import_files_expire()
     logger.info("upload files deleted: %d of imports, %d orphaned", outcome.files, outcome.orphans)
+
+
+@shared_task(acks_late=True)
+def webhook_event_bodies_expire() -> None:
+    """Empty the bodies of processed shop webhooks past ``WEBHOOK_BODY_RETENTION_DAYS``
+    (nightly by beat).
+
+    Safe to deliver twice: an emptied body is not emptied again.
+    """
+    emptied = webhooks.webhook_event_bodies_expire()
+    logger.info("webhook bodies removed by retention: %d", emptied)

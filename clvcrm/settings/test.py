@@ -29,8 +29,10 @@ WHITENOISE_USE_FINDERS = True
 CELERY_TASK_ALWAYS_EAGER = not env.bool("CLVCRM_TEST_WORKER", default=False)  # noqa: F405
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/clvcrm-test-media")  # noqa: F405
 
-# Throttling is tested with its own low rates (tests/core/test_api_auth.py); elsewhere no test
-# is throttled, and tests/conftest.py empties the cache before each test.
+# Throttling is tested with its own low rates (tests/core/test_api.py,
+# tests/customers/test_webhook_throttle.py); elsewhere no test is throttled, and
+# tests/conftest.py empties the cache before each test.
 API_TOKEN_THROTTLE_RATE = "1000000/minute"
 API_CLIENT_IP_THROTTLE_RATE = "1000000/minute"
+WEBHOOK_CLIENT_IP_THROTTLE_RATE = "1000000/minute"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -4,6 +4,7 @@ the webhook deliveries received from them (read only)."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 
 from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
@@ -66,6 +67,10 @@ class WebhookEventAdmin(ReadOnlyLargeTableAdmin):
 
     @admin.display(description="body")
     def body_text(self, event: WebhookEvent) -> str:
+        if event.body_removed_at is not None:
+            removed = event.body_removed_at.date().isoformat()
+            days = settings.WEBHOOK_BODY_RETENTION_DAYS
+            return f"Removed by retention on {removed} (bodies are kept {days} days)."
         return bytes(event.body).decode("utf-8", "replace")
 
 

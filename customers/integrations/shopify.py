@@ -7,6 +7,10 @@ Shopify CSV export maps (``customers.order_import.formats.shopify``): the order'
 Shopify's numeric ``id``, the status comes from ``financial_status`` through the same map
 (``cancelled_at`` makes it cancelled), and the customer is keyed by the order's email,
 lower case, as the standard export (which has no customer id) keys it.
+
+Test orders are not imported: Shopify marks an order ``"test": true`` when it is the fixed
+sample order (id ``820982911946154508``) that the admin's "Send test notification" button
+sends, correctly signed, and when it was paid through a test gateway.
 """
 
 from decimal import Decimal
@@ -26,6 +30,15 @@ from customers.order_import.rows import cell_text, line_amount_text
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated"})
 REFUND_TOPIC = "refunds/create"
 TOPICS = ORDER_TOPICS | {REFUND_TOPIC}
+
+
+def is_test_order(payload: dict[str, Any]) -> bool:
+    """Whether Shopify marks the order as a test (its Order resource's ``test`` attribute).
+
+    The mark is read from the signed body only: the ``X-Shopify-Test`` header the test
+    button also sends is not covered by the signature.
+    """
+    return payload.get("test") is True
 
 
 def order_records(payload: dict[str, Any]) -> MappedOrder:

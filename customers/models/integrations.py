@@ -44,7 +44,9 @@ class WebhookEvent(models.Model):
 
     A platform retries a delivery it thinks failed with the same delivery id: the unique
     constraint collapses the retries to this one row. ``processed_at`` is set, with the
-    ``outcome``, in the transaction that imports the payload's orders.
+    ``outcome``, in the transaction that imports the payload's orders. The body holds
+    customer data: ``WEBHOOK_BODY_RETENTION_DAYS`` after a processed event arrived it is
+    emptied (``body_removed_at``); the row stays, so retries still collapse onto it.
     """
 
     class Outcome(models.TextChoices):
@@ -59,6 +61,9 @@ class WebhookEvent(models.Model):
     topic = models.CharField(max_length=64)
     delivery_id = models.CharField(max_length=128)
     body = models.BinaryField()
+    body_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention emptied the body."
+    )
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)

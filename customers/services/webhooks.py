@@ -3,9 +3,10 @@ once through the order import."""
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,10 +15,15 @@ from customers.integrations import shopify, woocommerce
 from customers.integrations.payloads import MappedOrder, PayloadError, parse
 from customers.integrations.signatures import shop_key, signature_valid
 from customers.models import ConnectedShop, Customer, Order, ShopRefund, WebhookEvent
-from customers.order_import.rows import unreadable
+from customers.order_import.rows import cell_text, unreadable
 from customers.services.order_imports import orders_import_records
 
-__all__ = ["WebhookProcessed", "webhook_event_process", "webhook_receive"]
+__all__ = [
+    "WebhookProcessed",
+    "webhook_event_bodies_expire",
+    "webhook_event_process",
+    "webhook_receive",
+]
 
 # The pipeline's task that imports a shop webhook's order and queues what follows it.
 WEBHOOK_EVENT_PROCESS_TASK = "clvcrm.pipeline.tasks.webhook_event_process"
@@ -109,9 +115,33 @@ def webhook_event_process(*, shop_id: int, delivery_id: str) -> WebhookProcessed
     return processed
 
 
+def webhook_event_bodies_expire() -> int:
+    """Empty the raw body (customer data) of processed events received more than
+    ``WEBHOOK_BODY_RETENTION_DAYS`` ago; how many were emptied.
+
+    One UPDATE, whatever the number of events. The row stays with its outcome, detail, order
+    id and times: a platform's retry of the delivery still collapses onto it (unique shop
+    and delivery id) and is not processed again, and a late delivery of an older state of
+    an order still finds the newer one imported (neither reads an old body). Unprocessed
+    events keep their body: their processing reads it. Safe to run twice: an emptied body
+    is not emptied again.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOK_BODY_RETENTION_DAYS)
+    expired = WebhookEvent.objects.filter(
+        received_at__lt=cutoff, processed_at__isnull=False, body_removed_at__isnull=True
+    )
+    return expired.update(body=b"", body_removed_at=now)
+
+
 def _webhook_apply(event: WebhookEvent) -> WebhookProcessed:
     if event.topic in shopify.ORDER_TOPICS and event.platform == "shopify":
-        return _webhook_order(event, shopify.order_records(parse(bytes(event.body))))
+        payload = parse(bytes(event.body))
+        if shopify.is_test_order(payload):
+            # The admin's "Send test notification" or a test payment: never a real order.
+            detail = f"order {cell_text(payload.get('id'))} is a test order: not imported"
+            return WebhookProcessed(WebhookEvent.Outcome.IGNORED, detail, False)
+        return _webhook_order(event, shopify.order_records(payload))
     if event.topic in woocommerce.TOPICS and event.platform == "woocommerce":
         return _webhook_order(event, woocommerce.order_records(parse(bytes(event.body))))
     if event.topic == shopify.REFUND_TOPIC and event.platform == "shopify":

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -324,6 +324,58 @@ def test_a_client_address_is_throttled_behind_the_trusted_proxies(settings, make
     # A forged left-hand entry, different every time, does not make a new client.
     assert [get("198.51.100.1", forged=f"6.6.6.{i}") for i in range(3)] == [200, 200, 429]
     assert get("198.51.100.2") == 200
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [_bearer("clv_" + "x" * 43), _bearer("a b"), {}],
+    ids=["wrong token", "malformed header", "no credentials"],
+)
+def test_refused_authentications_count_against_the_client_address(
+    settings, analyst_token, django_assert_num_queries, credentials
+) -> None:
+    settings.API_CLIENT_IP_THROTTLE_RATE = "3/minute"
+    client = APIClient()
+
+    with time_machine.travel(datetime(2026, 4, 2, 12, 0, tzinfo=UTC), tick=False):
+        refused = [client.get("/api/v1/customers/", **credentials) for _ in range(3)]
+        # Past the rate the guess is not even looked up, and the right token waits too.
+        with django_assert_num_queries(0):
+            throttled = client.get("/api/v1/customers/", **credentials)
+            right = client.get("/api/v1/customers/", **_bearer(analyst_token))
+        elsewhere = APIClient(REMOTE_ADDR="198.51.100.9").get(
+            "/api/v1/customers/", **_bearer(analyst_token)
+        )
+
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    assert (throttled.status_code, right.status_code, elsewhere.status_code) == (429, 429, 200)
+    assert _errors(throttled) == [
+        {
+            "field": None,
+            "code": "throttled",
+            "message": "Request was throttled. Expected available in 60 seconds.",
+        }
+    ]
+    assert throttled["Retry-After"] == "60"
+
+
+def test_every_api_request_counts_once_against_its_address(settings, analyst_token) -> None:
+    settings.API_CLIENT_IP_THROTTLE_RATE = "4/minute"
+    client = APIClient()
+
+    # A success, a 404 and a 403 (an Analyst does not delete) count once each, not again in
+    # DRF's throttling.
+    answers = [
+        client.get("/api/v1/customers/", **_bearer(analyst_token)),
+        client.get("/api/v1/nothing-here/", **_bearer(analyst_token)),
+        client.delete("/api/v1/customers/", **_bearer(analyst_token)),
+        client.get("/api/v1/customers/", **_bearer(analyst_token)),
+        client.get("/api/v1/customers/", **_bearer(analyst_token)),
+    ]
+
+    assert [a.status_code for a in answers] == [200, 404, 403, 200, 429]
+    # Pages outside the API are not counted by it.
+    assert client.get("/login/").status_code == 200
 
 
 # --------------------------------------------------------------- errors

@@ -194,6 +194,7 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
         "Nightly CLV recalculation": "clvcrm.pipeline.tasks.clv_recalculate",
         "Nightly loyalty run": "customers.tasks.loyalty_refresh",
         "Nightly deletion of expired upload files": "customers.tasks.order_import_files_expire",
+        "Nightly removal of expired webhook bodies": "customers.tasks.webhook_event_bodies_expire",
         "Nightly deletion of expired API idempotency keys": (
             "clvcrm.core.tasks.idempotency_keys_expire"
         ),
