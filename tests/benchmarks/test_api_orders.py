@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from rest_framework.test import APIClient
 
 from benchmarks.orders_csv import HEADER, csv_split, generate_csv, orders_of
@@ -43,6 +44,9 @@ def _stored() -> list[tuple[object, ...]]:
     )
 
 
+# Committed: the import of the emptied tables is a first load, whose ALTER TABLEs refuse to
+# run in the transaction that deleted their rows (foreign key checks still pending).
+@pytest.mark.django_db(transaction=True)
 def test_the_orders_posted_are_stored_as_the_csv_import_stores_them(tmp_path, make_staff) -> None:
     whole = generate_csv(tmp_path / "orders.csv", 40, 10, seed=4)
     client = APIClient()
