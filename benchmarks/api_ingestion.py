@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -75,10 +74,12 @@ from benchmarks.measured_run import Measured, process_tree, run_measured
 from benchmarks.orders_csv import HEADER, csv_split, generate_csv
 from benchmarks.report import (
     add_report_arguments,
+    failure_say,
     load_average,
     machine_announce,
     say,
     section_publish,
+    workdir_release,
 )
 
 SAMPLE_EVERY_S = 0.5
@@ -421,20 +422,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if args.strict and not results.met else 0
     except BenchmarkError as exc:
         keep = True
-        say(
-            f"\nBENCHMARK FAILED: {exc}\nFiles and logs kept in {workdir}; database "
-            f"{args.database} kept as it was (the next run drops it)."
-        )
+        failure_say(exc, workdir, args.database)
         return 2
     except BaseException:
         server.drop(args.database)
         raise
     finally:
         purge_queue(args.redis)
-        if keep:
-            say(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        workdir_release(workdir, keep=keep)
 
 
 if __name__ == "__main__":
