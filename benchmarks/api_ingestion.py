@@ -33,21 +33,12 @@ import argparse
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-import psycopg
-
-from benchmarks import ROOT
 from benchmarks.api_client import TOKEN_VARIABLE
 from benchmarks.api_report import (
     SECTION,
@@ -58,6 +49,7 @@ from benchmarks.api_report import (
     Round,
     render_section,
 )
+from benchmarks.api_server import backends_cpu, gunicorn, tree_cpu
 from benchmarks.database import (
     BenchmarkError,
     Server,
@@ -70,7 +62,7 @@ from benchmarks.database import (
     setup_django,
 )
 from benchmarks.import_orders import Summary
-from benchmarks.measured_run import Measured, process_tree, run_measured
+from benchmarks.measured_run import Measured, run_measured
 from benchmarks.orders_csv import HEADER, csv_split, generate_csv
 from benchmarks.report import (
     add_report_arguments,
@@ -84,7 +76,6 @@ from benchmarks.report import (
 
 SAMPLE_EVERY_S = 0.5
 THROTTLE_RATE = "1000000/minute"  # counted, never reached: the benchmark measures the import
-READY_TIMEOUT_S = 60
 ORDERS_PER_CUSTOMER = 10  # the whole file's, as in the import benchmark
 
 
@@ -171,6 +162,11 @@ def csv_round(bench: Bench, part: Path, empty: Path, number: int) -> tuple[CsvRu
         raise BenchmarkError(f"round {number}, CSV: {summary}\n{run.stdout}")
     bench.expect_orders(summary.orders_new, f"round {number}, CSV")
     result = CsvRun(run.seconds, startup.seconds, run.cpu_seconds)
+    if result.net <= 0:
+        raise BenchmarkError(
+            f"round {number}, CSV: the import ({run.seconds:.1f} s) took no longer than its "
+            f"start-up ({startup.seconds:.1f} s); give it more --orders to measure"
+        )
     say(
         f"  CSV: {run.seconds:.1f} s wall, start-up {startup.seconds:.1f} s: "
         f"{bench.args.orders / result.net:,.0f} orders/s ({summary.customers_new:,} new customers)"
@@ -181,9 +177,10 @@ def csv_round(bench: Bench, part: Path, empty: Path, number: int) -> tuple[CsvRu
 def api_round(bench: Bench, part: Path, config: Config, number: int) -> ApiRun:
     """The API path of one round in one configuration: a server started for it."""
     label = f"round{number}-api-{config.workers}w{config.connections}c"
-    with gunicorn(bench, config.workers, label) as (url, master):
+    log = bench.workdir / f"{label}-gunicorn.log"
+    with gunicorn(bench.env, config.workers, log) as (url, master):
         execute(bench.database_uri, "CHECKPOINT")
-        workers_cpu = _tree_cpu(master)
+        workers_cpu = tree_cpu(master)
         client = [
             sys.executable,
             "-m",
@@ -196,8 +193,8 @@ def api_round(bench: Bench, part: Path, config: Config, number: int) -> ApiRun:
             str(config.connections),
         ]
         run = bench.run(client, f"{label}-client", env={**os.environ, TOKEN_VARIABLE: bench.token})
-        server_cpu = _tree_cpu(master) - workers_cpu
-        database_cpu = _backends_cpu(bench.database_uri)
+        server_cpu = tree_cpu(master) - workers_cpu
+        database_cpu = backends_cpu(bench.database_uri)
     if run.returncode:
         raise BenchmarkError(f"{label}: the client exited {run.returncode}:\n{run.stderr}")
     tally = json.loads(run.stdout.strip().splitlines()[-1])
@@ -228,100 +225,6 @@ def api_round(bench: Bench, part: Path, config: Config, number: int) -> ApiRun:
         f"{database_cpu:.1f}, client {run.cpu_seconds:.1f}"
     )
     return result
-
-
-@contextmanager
-def gunicorn(bench: Bench, workers: int, label: str) -> Iterator[tuple[str, int]]:
-    """gunicorn on a free loopback port with ``workers`` sync workers: its URL and pid."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "clvcrm.wsgi",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--timeout",
-        "300",
-        "--no-control-socket",  # its default path is shared by every gunicorn of the user
-    ]
-    log = bench.workdir / f"{label}-gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=bench.env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        _wait_ready(url, process, workers, log)
-        yield url, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], workers: int, log: Path) -> None:
-    """Until every worker has booted and the server answers (any status will do)."""
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchmarkError(f"gunicorn exited {process.returncode}:\n{log.read_text()}")
-        booted = log.read_text().count("Booting worker")
-        if booted >= workers:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v1/orders/", timeout=5):
-                    pass
-            except urllib.error.HTTPError:
-                pass  # 401 without a token: an answer all the same
-            except OSError:
-                time.sleep(0.2)
-                continue
-            time.sleep(1)  # the other workers finish loading the app
-            return
-        time.sleep(0.2)
-    raise BenchmarkError(f"gunicorn did not answer within {READY_TIMEOUT_S} s:\n{log.read_text()}")
-
-
-def _tree_cpu(pid: int) -> float:
-    """User + system seconds of ``pid``'s descendants (gunicorn's workers) so far."""
-    return _cpu(process_tree(pid)[1:])
-
-
-def _backends_cpu(database_uri: str) -> float:
-    """User + system seconds of the database's other client backends: the server's.
-
-    gunicorn's workers opened their connections for this run (and keep them,
-    ``CONN_MAX_AGE``), so what their backends spent is this run's PostgreSQL work.
-    """
-    with psycopg.connect(database_uri, autocommit=True) as conn:
-        pids = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return _cpu([pid for (pid,) in pids])
-
-
-def _cpu(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, ValueError, IndexError):
-            pass  # gone meanwhile
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure(bench: Bench, parts: list[Path], empty: Path) -> tuple[list[Round], list[int]]:
