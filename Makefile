@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api run worker clean
 
 # manage.py, wsgi.py and the Celery app default to the production settings; the development
 # targets say they want the local ones (SQLite, in-process tasks, a development key).
@@ -43,7 +43,10 @@ bench-segments: $(VENV)/.dev-installed  ## docs/benchmarks.md: segment reassignm
 bench-loyalty: $(VENV)/.dev-installed  ## docs/benchmarks.md: loyalty tier evaluation, 1M customers
 	$(BIN)/python -m benchmarks.loyalty_tiers
 
-bench: bench-import bench-clv bench-segments bench-loyalty
+bench-api: $(VENV)/.dev-installed  ## docs/benchmarks.md: orders through the API against the CSV import
+	$(BIN)/python -m benchmarks.api_ingestion
+
+bench: bench-import bench-clv bench-segments bench-loyalty bench-api
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --loglevel=INFO

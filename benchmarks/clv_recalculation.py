@@ -46,7 +46,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from kombu import Connection
 
 from benchmarks.clv_floor import aggregate_sql, floor_write, score_rows
 from benchmarks.clv_report import SECTION, FullRun, Results, render_section
@@ -57,6 +56,7 @@ from benchmarks.database import (
     django_env,
     execute,
     explain_text,
+    purge_queue,
     server_side_seconds,
     setup_django,
 )
@@ -199,13 +199,6 @@ def profile(args: argparse.Namespace, server: Server, as_of: date, workdir: Path
     profiled = [str(spy), "record", "-f", "raw", "-r", "200", "-o", str(args.py_spy)]
     spied = run_full([*profiled, "--", *_command(as_of)], _env(args, server), workdir, "py-spy")
     say(f"  {spied.run.seconds:.1f} s, stages {spied.stages}")
-
-
-def purge_queue(broker: str) -> None:
-    """Drop the tasks the runs queued (nothing consumes them here)."""
-    with Connection(broker) as conn:
-        purged = conn.default_channel.queue_purge("celery") or 0  # type: ignore[attr-defined]  # kombu's stubs type default_channel as StdChannel, which lacks it
-    say(f"Purged {purged} queued task(s) from {broker}")
 
 
 def _command(as_of: date) -> list[str]:

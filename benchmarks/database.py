@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from kombu import Connection
 from psycopg import sql
 
 from benchmarks import ROOT
@@ -118,6 +119,13 @@ def count_rows(database: str, table: str) -> int:
         found = row.fetchone()
         assert found is not None  # count(*) always answers one row
         return int(found[0])
+
+
+def purge_queue(broker: str) -> None:
+    """Drop the tasks a run queued on ``broker`` (no worker consumes them here)."""
+    with Connection(broker) as conn:
+        purged = conn.default_channel.queue_purge("celery") or 0  # type: ignore[attr-defined]  # kombu's stubs type default_channel as StdChannel, which lacks it
+    print(f"Purged {purged} queued task(s) from {broker}", flush=True)
 
 
 def django_env(database_uri: str, *, debug: bool = False) -> dict[str, str]:

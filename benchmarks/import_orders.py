@@ -30,7 +30,6 @@ Usage::
 import argparse
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -61,11 +60,13 @@ from benchmarks.measured_run import Measured, run_measured
 from benchmarks.orders_csv import CsvFile, generate_csv
 from benchmarks.report import (
     add_report_arguments,
+    failure_say,
     load_average,
     machine_announce,
     megabytes,
     say,
     section_publish,
+    workdir_release,
 )
 
 SAMPLE_EVERY_S = 0.5
@@ -272,16 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if args.strict and not (results.speed_met and results.memory_met) else 0
     except BenchmarkError as exc:
         keep = True  # the logs say what went wrong
-        say(
-            f"\nBENCHMARK FAILED: {exc}\nFile and logs kept in {workdir}; database "
-            f"{args.database} kept as it was (the next run drops it)."
-        )
+        failure_say(exc, workdir, args.database)
         return 2
     finally:
-        if keep:
-            say(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        workdir_release(workdir, keep=keep)
 
 
 if __name__ == "__main__":

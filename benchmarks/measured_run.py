@@ -131,7 +131,7 @@ def process_tree_pss(pid: int) -> int:
     pages a forked child shares with its parent once: the memory the whole tree holds.
     """
     total = 0
-    for member in _process_tree(pid):
+    for member in process_tree(pid):
         try:
             with open(f"/proc/{member}/smaps_rollup") as rollup:
                 for line in rollup:
@@ -143,7 +143,8 @@ def process_tree_pss(pid: int) -> int:
     return total
 
 
-def _process_tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants, alive now."""
     tree, todo = [], [pid]
     while todo:
         member = todo.pop()

@@ -7,12 +7,14 @@ orders at least once; the other orders go to customers with long-tailed weights.
 rendered with numpy in fixed-size chunks (constant memory, a few seconds per million rows).
 """
 
+import csv
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,6 +91,52 @@ def generate_csv(path: Path, rows: int, customers: int, seed: int) -> CsvFile:
             )
             out.write(_render(external, id_width, order_ids, order_width, seconds, cents))
     return CsvFile(path, rows, customers, path.stat().st_size, time.perf_counter() - started)
+
+
+def csv_split(csv_file: CsvFile, counts: Sequence[int], directory: Path) -> list[Path]:
+    """Cut the file's rows, in order, into files of ``counts`` rows each, with the header.
+
+    The first part is the oldest orders; each later part holds newer orders (new order
+    ids) of the same customers, plus the customers whose first order falls in it.
+    """
+    if sum(counts) > csv_file.rows:
+        raise ValueError(f"{sum(counts):,} rows asked of a file of {csv_file.rows:,}")
+    parts = []
+    with csv_file.path.open("rb") as source:
+        header = source.readline()
+        for number, count in enumerate(counts):
+            part = directory / f"{csv_file.path.stem}-part{number}.csv"
+            with part.open("wb") as out:
+                out.write(header)
+                for _ in range(count):
+                    out.write(source.readline())
+            parts.append(part)
+    return parts
+
+
+def orders_of(path: Path) -> Iterator[dict[str, Any]]:
+    """The file's rows as ``POST /api/v1/orders/`` takes them: one order object per row.
+
+    The cells go as they are in the file, so the API reads the same values as the CSV
+    import; an order without ``lines`` is one amount, its ``total`` (the file's ``amount``).
+    An empty email is left out, as an empty cell is absent.
+    """
+    with path.open(newline="") as source:
+        for row in csv.DictReader(source):
+            customer = {
+                "external_id": row["customer_id"],
+                "country": row["country"],
+                "channel": row["channel"],
+                "marketing_consent": row["marketing_consent"],
+            }
+            if row["email"]:
+                customer["email"] = row["email"]
+            yield {
+                "external_id": row["order_id"],
+                "customer": customer,
+                "placed_at": row["placed_at"],
+                "total": row["amount"],
+            }
 
 
 def _orders_per_customer(rng: np.random.Generator, rows: int, customers: int) -> np.ndarray:

@@ -10,6 +10,7 @@ rendered here.
 import argparse
 import os
 import platform
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -30,6 +31,22 @@ MB = 1_000_000  # the reports' MB are 10^6 bytes
 
 def say(message: str) -> None:
     print(message, flush=True)
+
+
+def failure_say(failure: Exception, workdir: Path, database: str) -> None:
+    """Why the run failed, and that its files, logs and database are kept to look at."""
+    say(
+        f"\nBENCHMARK FAILED: {failure}\nFiles and logs kept in {workdir}; database "
+        f"{database} kept as it was (the next run drops it)."
+    )
+
+
+def workdir_release(workdir: Path, *, keep: bool) -> None:
+    """Delete the run's temporary directory, unless it is to be kept (then say where)."""
+    if keep:
+        say(f"Kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:

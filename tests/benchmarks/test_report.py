@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import clv_report, import_report, loyalty_tiers, segments_reassign
+from benchmarks import api_report, clv_report, import_report, loyalty_tiers, segments_reassign
 from benchmarks.report import DOC_INTRO, DOC_PATH, DOC_TITLE, machine_line, section_write
 
 DOC = f"{DOC_TITLE}\n\n{DOC_INTRO}\n"
@@ -71,6 +71,7 @@ def _figures(line: str) -> tuple[dict[str, str], dict[str, str]]:
             loyalty_tiers.PG_SETTINGS,
             {"notes": {"work_mem": loyalty_tiers.WORK_MEM_NOTE}},
         ),
+        ("## Order ingestion through the API", api_report.PG_SETTINGS, {"why": api_report.WHY}),
     ],
 )
 def test_the_machine_line_reads_as_each_section_publishes_it(
