@@ -71,13 +71,7 @@ class Submission:
     errors: list[ItemReport] = field(default_factory=list)
     warnings: list[ItemReport] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
-
-    @property
-    def changed_anything(self) -> bool:
-        c = self.counts
-        return bool(
-            c.orders_created or c.orders_updated or c.customers_created or c.customers_updated
-        )
+    changed_anything: bool = False  # an order or a customer added or changed
 
 
 @dataclass(frozen=True)
@@ -118,6 +112,7 @@ def import_submitted(orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
         before_write=read_stored_states,
     )
     submission.counts = summary.counts
+    submission.changed_anything = not summary.nothing_new
     _add_reports(submission, reports, places)
     # An order not rejected was written: only those stored before may be unchanged.
     after = _stored_states(before)
