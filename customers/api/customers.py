@@ -28,7 +28,12 @@ from clvcrm.core.model_fields import max_length, model_field
 from customers.api.shared import ByIdCursor
 from customers.models import AcquisitionChannel, Customer, CustomerScore, LoyaltyTier, Segment
 from customers.order_import.rows import COUNTRY_CODES
-from customers.services.customers import CustomerConflictError, customer_create, customer_update
+from customers.services.customers import (
+    CUSTOMER_DETAILS,
+    CustomerConflictError,
+    customer_create,
+    customer_update,
+)
 
 
 class CustomerOutput(serializers.ModelSerializer):
@@ -130,17 +135,8 @@ class CustomerInput(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "external_id",
-            "email",
-            "first_name",
-            "last_name",
-            "phone",
-            "country",
-            "channel",
-            "marketing_consent",
-            "birthday",
-        ]
+        # The customer's id, then what the service lets a client write (nothing computed).
+        fields = ["external_id", *CUSTOMER_DETAILS]
         extra_kwargs = {
             "first_name": {"required": False},
             "last_name": {"required": False},
