@@ -15,7 +15,7 @@ from clvcrm.core.permissions import ChangesPoints
 from customers.api.shared import CUSTOMER_IN_PATH, ByIdCursor
 from customers.loyalty.ledger import MAX_POINTS, REASON_LENGTH, PointsError
 from customers.models import Customer, PointsBalance, PointsEntry
-from customers.services.loyalty import points_adjust, points_redeem
+from customers.services.loyalty import POINTS_CHANGES
 
 
 class PointsEntryOutput(serializers.ModelSerializer):
@@ -125,7 +125,7 @@ class CustomerPointsApi(generics.ListCreateAPIView):
         data = given.validated_data
         if not request.user.has_perm(POINTS_PERMISSIONS[data["action"]]):
             raise PermissionDenied
-        change = points_redeem if data["action"] == "redeem" else points_adjust
+        change = POINTS_CHANGES[data["action"]]
         try:
             entry = change(
                 customer=customer,

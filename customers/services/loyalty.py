@@ -13,6 +13,7 @@ from customers.loyalty.tiers import TierEvaluation, tiers_evaluate
 from customers.models import Customer, PointsEntry
 
 __all__ = [
+    "POINTS_CHANGES",
     "LoyaltyRefresh",
     "loyalty_refresh",
     "loyalty_tiers_evaluate",
@@ -78,3 +79,7 @@ def points_adjust(
     return points_change(
         customer=customer, kind=PointsEntry.Kind.ADJUST, points=points, reason=reason, staff=staff
     )
+
+
+# The change a staff member asks for by name (the customer page's form, the API's "action").
+POINTS_CHANGES = {"redeem": points_redeem, "adjust": points_adjust}

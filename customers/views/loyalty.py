@@ -11,7 +11,7 @@ from clvcrm.core.decorators import staff_required, staff_user
 from customers.loyalty.forms import PointsChangeForm
 from customers.loyalty.ledger import PointsError
 from customers.models import Customer
-from customers.services.loyalty import points_adjust, points_redeem
+from customers.services.loyalty import POINTS_CHANGES
 
 PERMISSIONS = {"redeem": "customers.redeem_points", "adjust": "customers.adjust_points"}
 
@@ -30,7 +30,7 @@ def points_change(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Points not changed. {form.describe_errors()}")
         return redirect(back)
     data = form.cleaned_data
-    change = points_redeem if data["action"] == "redeem" else points_adjust
+    change = POINTS_CHANGES[data["action"]]
     try:
         entry = change(
             customer=customer,
