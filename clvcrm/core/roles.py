@@ -15,6 +15,15 @@ LOYALTY_VIEW = (
     "view_pointsbalance",
 )
 
+CAMPAIGNS_VIEW = (
+    "view_campaign",
+    "view_variant",
+    "view_assignment",
+    "view_message",
+    "view_messageevent",
+    "view_suppression",
+)
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -61,6 +70,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "change_loyaltytier",
             "change_loyaltysettings",
         ),
+        # Marketing runs the campaigns: create, edit, activate, pause, finish.
+        "campaigns": ("*",),
     },
     "Support": {
         "customers": (
@@ -80,6 +91,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "redeem_points",
             "adjust_points",
         ),
+        # Support sees what a customer was sent.
+        "campaigns": CAMPAIGNS_VIEW,
     },
     "Analyst": {
         "customers": (
@@ -100,6 +113,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_customsegmentmembership",
             *LOYALTY_VIEW,
         ),
+        "campaigns": CAMPAIGNS_VIEW,
     },
 }
 

@@ -7,6 +7,7 @@ index range scan.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F
@@ -52,6 +53,8 @@ class Customer(models.Model):
     )
     marketing_consent = models.BooleanField(default=False)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # The language of the pages and emails the customer sees; empty: the shop's.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     birthday = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,2 @@
+"""A campaign's content: the restricted template engine, the documented context and the
+recommended products."""

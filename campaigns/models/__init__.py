@@ -1,0 +1,36 @@
+"""Models of the campaigns app, one module per topic."""
+
+from campaigns.models.campaign import (
+    BUCKETS,
+    Campaign,
+    CampaignKind,
+    OfferCodes,
+    TriggerType,
+    Variant,
+)
+from campaigns.models.outbox import (
+    Assignment,
+    AudienceMember,
+    Message,
+    MessageLink,
+    SuppressedReason,
+    TriggerCursor,
+)
+from campaigns.models.tracking import MessageEvent, Suppression
+
+__all__ = [
+    "BUCKETS",
+    "Assignment",
+    "AudienceMember",
+    "Campaign",
+    "CampaignKind",
+    "Message",
+    "MessageEvent",
+    "MessageLink",
+    "OfferCodes",
+    "SuppressedReason",
+    "Suppression",
+    "TriggerCursor",
+    "TriggerType",
+    "Variant",
+]

@@ -1,0 +1,1 @@
+"""Every write of the campaigns app, one module per topic."""

@@ -1,0 +1,218 @@
+"""Create, edit, activate, pause, resume and finish campaigns.
+
+``draft → active ⇄ paused → finished``. While a campaign is a draft, everything can change;
+once activated its trigger, audience, holdout and variants' weights are fixed (they decide
+who is in which arm, and part 2 compares the arms), while the content stays editable until
+it finishes.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.assignment import variant_ranges
+from campaigns.content.validation import variant_template_errors
+from campaigns.models import Campaign, Message, SuppressedReason, TriggerType, Variant
+from clvcrm.core.tasks import enqueue_on_commit
+
+CONTENT_FIELDS = ("subject", "body_text", "body_html")
+# What may change after activation (content and identity); the rest decides the arms.
+LIVE_EDITABLE = {"name", "description", "priority", "from_email", "reply_to", "offer_code"}
+SEGMENT_TRIGGERS = {
+    TriggerType.SEGMENT_ENTERED,
+    TriggerType.BROADCAST,
+    TriggerType.RECURRING_BROADCAST,
+}
+SEND_TASK = "campaigns.tasks.messages_send"
+TRIGGER_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
+
+
+def campaign_create(
+    *, fields: Mapping[str, Any], variants: Sequence[Mapping[str, Any]], created_by: Any = None
+) -> Campaign:
+    """Create a draft campaign with its variants; ValidationError names each bad field."""
+    with transaction.atomic(durable=True):
+        campaign = Campaign(**fields, created_by=created_by, status=Campaign.Status.DRAFT)
+        _campaign_check(campaign)
+        campaign.save()
+        _variants_write(campaign, variants)
+    return campaign
+
+
+def campaign_update(
+    *,
+    campaign_id: int,
+    fields: Mapping[str, Any],
+    variants: Sequence[Mapping[str, Any]] | None = None,
+) -> Campaign:
+    """Change a campaign; after activation only its content and identity may change.
+
+    ``variants`` (when given) replaces a draft's variants, or, once active, updates the
+    content of the variants it names.
+    """
+    with transaction.atomic(durable=True):
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.status == Campaign.Status.FINISHED:
+            raise ValidationError("A finished campaign cannot be changed.")
+        live = campaign.status != Campaign.Status.DRAFT
+        frozen = sorted(set(fields) - LIVE_EDITABLE) if live else []
+        if frozen:
+            raise ValidationError(
+                dict.fromkeys(frozen, "Fixed once the campaign has been activated.")
+            )
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        _campaign_check(campaign)
+        campaign.save()
+        if variants is not None:
+            if live:
+                _variants_content_update(campaign, variants)
+            else:
+                campaign.variants.all().delete()
+                _variants_write(campaign, variants)
+    return campaign
+
+
+def campaign_activate(*, campaign_id: int) -> Campaign:
+    """Activate a draft (fixing its arms) or resume a paused campaign.
+
+    A draft broadcast, or a segment campaign that includes the current members, asks the
+    trigger step to enrol the segment's members now. Resuming queues the sender: each
+    message still pending is sent once.
+    """
+    with transaction.atomic(durable=True):
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        now = timezone.now()
+        if campaign.status == Campaign.Status.DRAFT:
+            _arms_fix(campaign)
+            campaign.activated_at = now
+            if _enrols_members_on_activation(campaign):
+                campaign.members_due_at = now
+        elif campaign.status != Campaign.Status.PAUSED:
+            raise ValidationError(f"A campaign that is {campaign.status} cannot be activated.")
+        campaign.status = Campaign.Status.ACTIVE
+        campaign.paused_at = None
+        campaign.save()
+        enqueue_on_commit(TRIGGER_TASK)
+        enqueue_on_commit(SEND_TASK)
+    return campaign
+
+
+def campaign_pause(*, campaign_id: int) -> Campaign:
+    """Pause an active campaign: it records entrants but sends nothing until resumed.
+
+    A batch being sent stops before its next message (the sender checks the campaign
+    before each one).
+    """
+    with transaction.atomic(durable=True):
+        updated = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.ACTIVE).update(
+            status=Campaign.Status.PAUSED, paused_at=timezone.now(), updated_at=timezone.now()
+        )
+        campaign = Campaign.objects.get(pk=campaign_id)
+        if not updated and campaign.status != Campaign.Status.PAUSED:
+            raise ValidationError(f"A campaign that is {campaign.status} cannot be paused.")
+    return campaign
+
+
+def campaign_finish(*, campaign_id: int) -> Campaign:
+    """Finish a campaign for good: no new entrants; what is still pending is suppressed
+    (``campaign_finished``), so results count every assigned customer."""
+    with transaction.atomic(durable=True):
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.status not in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED):
+            raise ValidationError(f"A campaign that is {campaign.status} cannot be finished.")
+        now = timezone.now()
+        campaign.status = Campaign.Status.FINISHED
+        campaign.finished_at = now
+        campaign.members_due_at = None
+        campaign.save()
+        Message.objects.filter(campaign=campaign, status=Message.Status.PENDING).update(
+            status=Message.Status.SUPPRESSED,
+            suppressed_reason=SuppressedReason.CAMPAIGN_FINISHED,
+        )
+    return campaign
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _campaign_check(campaign: Campaign) -> None:
+    campaign.full_clean(exclude=["created_by"])
+    errors: dict[str, str] = {}
+    if campaign.trigger in SEGMENT_TRIGGERS and campaign.segment_id is None:
+        errors["segment"] = "This trigger needs a segment."
+    if campaign.trigger == TriggerType.RECURRING_BROADCAST and not campaign.repeat_every_days:
+        errors["repeat_every_days"] = "A recurring broadcast needs the days between sends."
+    if campaign.offer_codes == "shared" and not campaign.offer_code:
+        errors["offer_code"] = "A shared offer code needs the code."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _variants_write(campaign: Campaign, variants: Sequence[Mapping[str, Any]]) -> None:
+    if not variants:
+        raise ValidationError({"variants": "A campaign needs at least one variant."})
+    for position, data in enumerate(variants):
+        variant = Variant(campaign=campaign, **data)
+        _variant_check(variant, position)
+        variant.save()
+
+
+def _variants_content_update(campaign: Campaign, variants: Sequence[Mapping[str, Any]]) -> None:
+    existing = {variant.name: variant for variant in campaign.variants.all()}
+    for position, data in enumerate(variants):
+        variant = existing.get(data.get("name", ""))
+        if variant is None:
+            raise ValidationError(
+                {
+                    "variants": f"Variant {position + 1}: no variant of that name; the arms are "
+                    "fixed once the campaign has been activated."
+                }
+            )
+        extra = sorted(set(data) - {"name", *CONTENT_FIELDS})
+        if any(data[name] != getattr(variant, name) for name in extra):
+            raise ValidationError(
+                {"variants": f"Variant {variant.name}: only the content may change now."}
+            )
+        for name in CONTENT_FIELDS:
+            if name in data:
+                setattr(variant, name, data[name])
+        _variant_check(variant, position)
+        variant.save()
+
+
+def _variant_check(variant: Variant, position: int) -> None:
+    try:
+        variant.full_clean(exclude=["campaign"])
+    except ValidationError as exc:
+        raise ValidationError(
+            {"variants": [f"Variant {position + 1}: {message}" for message in exc.messages]}
+        ) from exc
+    errors = variant_template_errors(
+        subject=variant.subject, body_text=variant.body_text, body_html=variant.body_html
+    )
+    if errors:
+        raise ValidationError(
+            {"variants": [f"Variant {position + 1}, {k}: {v}" for k, v in errors.items()]}
+        )
+
+
+def _arms_fix(campaign: Campaign) -> None:
+    variants = list(campaign.variants.order_by("id"))
+    if not variants:
+        raise ValidationError("A campaign needs at least one variant to be activated.")
+    ranges = variant_ranges(
+        holdout_buckets=campaign.holdout_buckets, weights=[v.weight for v in variants]
+    )
+    for variant, (start, end) in zip(variants, ranges, strict=True):
+        variant.bucket_from, variant.bucket_to = start, end
+        variant.save(update_fields=["bucket_from", "bucket_to"])
+
+
+def _enrols_members_on_activation(campaign: Campaign) -> bool:
+    if campaign.trigger in (TriggerType.BROADCAST, TriggerType.RECURRING_BROADCAST):
+        return True
+    return campaign.trigger == TriggerType.SEGMENT_ENTERED and campaign.include_current_members
