@@ -13,7 +13,11 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    # What sent emails link to: public, signed tokens, no login.
+    path("m/", include("campaigns.public_urls")),
     path("api/v1/webhooks/", include("customers.webhook_urls")),
+    path("api/v1/campaigns/", include("campaigns.api_urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,5 @@
+"""The campaigns API (v1)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
