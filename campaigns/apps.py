@@ -11,3 +11,5 @@ class CampaignsConfig(AppConfig):
         from campaigns.assignment import sqlite_functions_register
 
         connection_created.connect(sqlite_functions_register, dispatch_uid="campaigns_sqlite")
+        # Registered in every process: services queue the sending tasks by name.
+        from campaigns import tasks  # noqa: F401

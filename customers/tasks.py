@@ -6,12 +6,11 @@ project pipeline's tasks, in ``clvcrm/pipeline/tasks.py``.
 """
 
 import logging
-from datetime import date
 
 from celery import shared_task
 
 from customers.clv_runs.fan_out import Breakpoints
-from customers.services import clv_runs, loyalty, order_imports, webhooks
+from customers.services import clv_runs, order_imports, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +23,6 @@ def clv_run_part_score(part_id: int, breakpoints: Breakpoints) -> int:
     Safe to deliver twice: a finished part (or a run no longer running) is left alone.
     """
     return clv_runs.clv_run_part_score(part_id=part_id, breakpoints=breakpoints)
-
-
-@shared_task(acks_late=True)
-def loyalty_refresh(as_of: str | None = None) -> None:
-    """Evaluate tiers and run the points jobs (nightly by beat, and after imports).
-
-    Safe to deliver twice: every step is idempotent for the same date.
-    """
-    loyalty.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
 
 
 @shared_task(acks_late=True)

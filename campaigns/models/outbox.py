@@ -138,9 +138,9 @@ class Message(models.Model):
             ),
         ]
         indexes = [
-            # What senders claim: due pending messages, most important first.
+            # What senders claim: pending messages, most important first (due ones).
             models.Index(
-                fields=["due_at", "id"],
+                fields=["-priority", "id"],
                 condition=Q(status="pending"),
                 name="message_due_idx",
             ),

@@ -6,7 +6,8 @@ from typing import Any
 def periodic_task_ensure(
     apps: Any, *, name: str, task: str, minute: str, hour: str, description: str
 ) -> None:
-    """Create the daily periodic task ``name`` at ``hour:minute`` unless it exists.
+    """Create the periodic task ``name`` at ``hour:minute`` (a crontab: ``*`` is every) unless
+    it exists.
 
     Migrations call this with their historical ``apps``; an existing task (perhaps moved
     by an Admin) is left as it is.

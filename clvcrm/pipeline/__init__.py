@@ -4,7 +4,11 @@
 
     order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
     orders from the API or a webhook ─► the same, once a minute at most for all of them
-    CLV run succeeded ─► segment reassignment ─► (campaign triggers, NPS invitations)
+    loyalty refresh (also nightly) ─► campaign triggers (upgrades, downgrade warnings)
+    CLV run succeeded ─► segment reassignment ─► campaign triggers ─► senders
+                                               (NPS invitations to come)
+    every minute (beat): the outbox sweeper ─► senders and campaign triggers, when work
+                        waits (expired leases, tasks lost with the broker, due broadcasts)
     CLV run fanned out ─► one part task per customer range (a chord)
                         ─► clv_run_finish ─► as a CLV run that succeeded
 
@@ -14,5 +18,6 @@ terminal) run a step's service and hand its outcome to the function here that sa
 follows, which queues it once the step's transaction has committed. Campaigns and
 feedback plug their steps in here, so ``customers`` never imports them, nor this package
 (import-linter checks both). The nightly schedule (beat, in the database) starts
-``tasks.clv_recalculate``; ``customers.tasks.loyalty_refresh`` runs on its own schedule too.
+``tasks.clv_recalculate``; ``tasks.loyalty_refresh`` runs on its own schedule too. Sending
+runs on the email queue (``campaigns.tasks``), so a long CLV run never holds emails back.
 """

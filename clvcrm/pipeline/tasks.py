@@ -13,6 +13,9 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
+from campaigns.services import outbox
+from campaigns.services.triggers import campaign_triggers_run
+from campaigns.triggers.step import TriggerOutcome
 from clvcrm.core.tasks import enqueue_on_commit
 from clvcrm.pipeline import steps
 from customers import tasks as customers_tasks
@@ -21,7 +24,7 @@ from customers.clv_runs.run import ClvRunBusyError
 from customers.loyalty.selectors import loyalty_programme_exists
 from customers.models import ClvRun, OrderImport
 from customers.segments.reassign import SegmentRunError
-from customers.services import clv_runs, order_imports, segments, webhooks
+from customers.services import clv_runs, loyalty, order_imports, segments, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,18 @@ def after_orders_arrived() -> None:
     while's requests: the loyalty refresh. A second delivery finds no request and does
     nothing; a request made while this runs queues it once more."""
     if steps.step_start(AFTER_ORDERS):
-        enqueue_on_commit(customers_tasks.loyalty_refresh)
+        enqueue_on_commit(loyalty_refresh)
+
+
+@shared_task(acks_late=True)
+def loyalty_refresh(as_of: str | None = None) -> None:
+    """Evaluate tiers and run the points jobs (nightly by beat, and after orders), then the
+    campaign triggers: upgrades and downgrade warnings may start campaigns.
+
+    Safe to deliver twice: every step is idempotent for the same date.
+    """
+    loyalty.loyalty_refresh(as_of=date.fromisoformat(as_of) if as_of else None)
+    enqueue_on_commit(campaign_triggers)
 
 
 @shared_task(acks_late=True)
@@ -101,6 +115,19 @@ def segments_reassign(run_id: int) -> None:
         segments.segments_reassign(run_id=run_id)
     except SegmentRunError as exc:
         logger.warning("segment reassignment skipped: %s", exc)
+        return
+    enqueue_on_commit(campaign_triggers)
+
+
+@shared_task(acks_late=True)
+def campaign_triggers() -> None:
+    """Turn segment transitions, loyalty events and due broadcasts into assignments and
+    pending messages, then start the senders.
+
+    Safe to deliver twice: each source is claimed under a row lock and each event assigns
+    once (unique constraints); the sweeper queues it again when events wait (a lost task).
+    """
+    then_campaign_triggers(campaign_triggers_run())
 
 
 # --------------------------------------------------------------------------- what follows
@@ -114,7 +141,7 @@ def then_order_import(order_import: OrderImport) -> None:
     """
     succeeded = order_import.status == OrderImport.Status.SUCCEEDED
     if succeeded and not order_import.dry_run and loyalty_programme_exists():
-        enqueue_on_commit(customers_tasks.loyalty_refresh)
+        enqueue_on_commit(loyalty_refresh)
 
 
 def then_orders_arrived() -> None:
@@ -131,6 +158,12 @@ def then_webhook_event(processed: webhooks.WebhookProcessed) -> None:
     """A webhook that added or changed an order → as orders from the API."""
     if processed.changed:
         then_orders_arrived()
+
+
+def then_campaign_triggers(outcome: TriggerOutcome) -> None:
+    """Entrants assigned → the senders (the messages are due at once)."""
+    if outcome.assigned:
+        outbox.sending_start()
 
 
 def then_clv_run(run: ClvRun) -> None:

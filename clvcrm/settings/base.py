@@ -180,6 +180,23 @@ IDEMPOTENCY_KEY_HOURS = env.int_at_least("IDEMPOTENCY_KEY_HOURS", 1, default=24)
 # after the first request, once for every request until it starts (clvcrm.pipeline.steps).
 PIPELINE_AFTER_ORDERS_SECONDS = env.int_at_least("PIPELINE_AFTER_ORDERS_SECONDS", 1, default=60)
 
+# Campaigns. The trigger step claims this many segment transitions (or tier changes) per
+# transaction; a sender claims this many messages per batch (one SMTP connection each).
+CAMPAIGN_TRIGGER_BATCH = env.int_at_least("CAMPAIGN_TRIGGER_BATCH", 1, default=20_000)
+CAMPAIGN_SEND_BATCH = env.int_at_least("CAMPAIGN_SEND_BATCH", 1, default=200)
+# How many sending tasks run at once: one per worker process on the email queue.
+CAMPAIGN_SEND_PARALLELISM = env.int_at_least("CAMPAIGN_SEND_PARALLELISM", 1, default=2)
+# A claimed batch belongs to its sender this long; past it, the sweeper gives its unsent
+# messages to another sender. The sending task's time limits stay below it.
+CAMPAIGN_SEND_LEASE_SECONDS = env.int_at_least("CAMPAIGN_SEND_LEASE_SECONDS", 120, default=300)
+# A transient SMTP error is retried after 1, 2, 4, ... minutes, at most this many attempts.
+CAMPAIGN_SEND_MAX_ATTEMPTS = env.int_at_least("CAMPAIGN_SEND_MAX_ATTEMPTS", 1, default=6)
+CAMPAIGN_RETRY_BASE_SECONDS = env.int_at_least("CAMPAIGN_RETRY_BASE_SECONDS", 1, default=60)
+# The frequency cap shared by every marketing message: at most this many per customer in
+# this many days (feedback messages, such as surveys, are not counted).
+CAMPAIGN_CAP_MESSAGES = env.int_at_least("CAMPAIGN_CAP_MESSAGES", 1, default=2)
+CAMPAIGN_CAP_DAYS = env.int_at_least("CAMPAIGN_CAP_DAYS", 1, default=7)
+
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -198,9 +215,25 @@ if CELERY_TASK_ALWAYS_EAGER:
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 24 * 3600
+# A task is acknowledged after it ran, not when a worker takes it: a worker killed mid-task
+# leaves it on the broker for another worker, and every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+# ... and a task whose worker process died (SIGKILL, out of memory) is put back, not
+# acknowledged as failed: the outbox's sends resume elsewhere.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker reserves one task at a time: a long CLV run never sits on tasks another worker
+# could take, and a killed worker takes only its running task down with it.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a task not acknowledged within the visibility timeout. It must be longer
+# than any countdown (PIPELINE_AFTER_ORDERS_SECONDS) and any task's run (acks late), or the
+# task would run twice at once; the sending tasks' hard time limit keeps them far below it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Emails have their own queue (and in production their own workers: docs/operations.md), so
+# a long CLV run on the default queue never holds a campaign back.
+CELERY_TASK_ROUTES = {
+    "campaigns.tasks.messages_send": {"queue": "email"},
+    "campaigns.tasks.outbox_sweep": {"queue": "email"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

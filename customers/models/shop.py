@@ -53,8 +53,11 @@ class Customer(models.Model):
     )
     marketing_consent = models.BooleanField(default=False)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    # The language of the pages and emails the customer sees; empty: the shop's.
-    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
+    # The language of the pages and emails the customer sees; empty: the shop's. The
+    # database default serves the set-based import's INSERTs.
+    language = models.CharField(
+        max_length=8, blank=True, default="", db_default="", choices=settings.LANGUAGES
+    )
     birthday = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -61,7 +61,8 @@ def test_an_uploaded_import_is_followed_by_the_loyalty_refresh_when_there_are_ti
     with django_capture_on_commit_callbacks(execute=True) as queued:
         order_import = _upload(client, make_staff)
 
-    assert len(queued) == 2  # the import, then the loyalty refresh it queued
+    # The import, the loyalty refresh it queued, then the campaign triggers after that.
+    assert len(queued) == 3
     order_import.refresh_from_db()
     assert order_import.status == OrderImport.Status.SUCCEEDED
     assert set(LoyaltyStatus.objects.values_list("customer__external_id", "tier__name")) == {
@@ -119,8 +120,9 @@ def test_a_webhook_order_is_followed_by_the_loyalty_refresh_when_it_changes_an_o
     make_tiers()
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _shop_order(client, 1, "d-1")
-    # The event's processing, the step after orders (asked for once), the loyalty refresh.
-    assert len(queued) == 3
+    # The event's processing, the step after orders (asked for once), the loyalty refresh,
+    # the campaign triggers.
+    assert len(queued) == 4
     assert LoyaltyStatus.objects.values_list("tier__name", flat=True).get() == "Bronze"
 
     for delivery_id, status in (("d-1", "paid"), ("d-2", "paid"), ("d-3", "pending")):
@@ -139,7 +141,7 @@ def test_the_import_command_is_followed_like_an_upload(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         call_command("import_orders", str(path), stdout=StringIO(), stderr=StringIO())
 
-    assert len(queued) == 1
+    assert len(queued) == 2  # the loyalty refresh, then the campaign triggers
     assert LoyaltyStatus.objects.count() == 2
 
 
@@ -163,7 +165,7 @@ def test_a_clv_run_that_succeeds_is_followed_by_its_segment_reassignment(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         run_id = pipeline.clv_recalculate.delay("2025-02-28").get()
 
-    assert len(queued) == 1
+    assert len(queued) == 2  # the segment reassignment, then the campaign triggers
     assert SegmentReassignment.objects.get().run_id == run_id
     assert CustomerSegment.objects.filter(run_id=run_id).count() == 3
 
@@ -192,7 +194,8 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks == {
         "Nightly CLV recalculation": "clvcrm.pipeline.tasks.clv_recalculate",
-        "Nightly loyalty run": "customers.tasks.loyalty_refresh",
+        "Nightly loyalty run": "clvcrm.pipeline.tasks.loyalty_refresh",
+        "Campaign outbox sweeper, every minute": "campaigns.tasks.outbox_sweep",
         "Nightly deletion of expired upload files": "customers.tasks.order_import_files_expire",
         "Nightly removal of expired webhook bodies": "customers.tasks.webhook_event_bodies_expire",
         "Nightly deletion of expired API idempotency keys": (

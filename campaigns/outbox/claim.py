@@ -1,0 +1,153 @@
+"""Claim a batch of due messages and decide, set-based, which of them may be sent.
+
+One transaction per batch: pick the due messages of active campaigns (most important
+first; ``FOR UPDATE SKIP LOCKED``, so senders never wait for each other's rows), read the
+facts of every one of them in one query, mark the suppressed ones with their reason and the
+rest ``sending`` under a lease. Claims take turns on one row lock, so two senders never
+both clear a customer's last message under the frequency cap.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import Message, TriggerCursor
+from campaigns.outbox.decisions import SendFacts, suppressed_reason
+
+CLAIM_LOCK = "outbox_claims"
+
+DUE = """
+    SELECT m.id FROM campaigns_message m
+    JOIN campaigns_campaign c ON c.id = m.campaign_id
+    WHERE m.status = 'pending' AND m.due_at <= %(now)s AND c.status = 'active'
+    ORDER BY m.priority DESC, m.id
+    LIMIT %(limit)s
+"""
+
+FACTS = """
+    SELECT m.id, m.customer_id, c.kind, c.trigger,
+           COALESCE(cu.email, ''),
+           COALESCE(cu.marketing_consent, FALSE),
+           cu.unsubscribed_at IS NOT NULL,
+           EXISTS (
+               SELECT 1 FROM campaigns_suppression x WHERE LOWER(x.email) = LOWER(cu.email)
+           ),
+           EXISTS (
+               SELECT 1 FROM customers_order o
+               WHERE o.customer_id = m.customer_id AND o.placed_at > m.triggered_at
+                 AND o.status = 'completed'
+           ),
+           CASE WHEN s.kind = 'custom' THEN EXISTS (
+               SELECT 1 FROM customers_customsegmentmembership cm
+               WHERE cm.segment_id = c.segment_id AND cm.customer_id = m.customer_id
+           ) ELSE EXISTS (
+               SELECT 1 FROM customers_customersegment cs
+               WHERE cs.customer_id = m.customer_id AND cs.segment_id = c.segment_id
+           ) END,
+           (
+               SELECT COUNT(*) FROM campaigns_message r
+               JOIN campaigns_campaign rc ON rc.id = r.campaign_id
+               WHERE r.customer_id = m.customer_id AND r.id <> m.id
+                 AND rc.kind = 'marketing'
+                 AND (r.status = 'sending' OR (r.status = 'sent' AND r.sent_at > %(window)s))
+           ),
+           COALESCE(cu.language, '')
+    FROM campaigns_message m
+    JOIN campaigns_campaign c ON c.id = m.campaign_id
+    LEFT JOIN customers_segment s ON s.id = c.segment_id
+    LEFT JOIN customers_customer cu ON cu.id = m.customer_id
+    WHERE m.id IN ({ids})
+    ORDER BY m.priority DESC, m.id
+"""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message cleared to send, with what the sender needs to address it."""
+
+    message_id: int
+    customer_id: int
+    email: str
+    language: str
+
+
+@dataclass
+class Claim:
+    """One claimed batch: the messages to send, and how many were suppressed."""
+
+    to_send: list[Claimed]
+    suppressed: int
+
+
+def messages_claim(*, limit: int, now: datetime | None = None) -> Claim:
+    """Claim up to ``limit`` due messages; see the module docstring."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        TriggerCursor.objects.get_or_create(source=CLAIM_LOCK)
+        TriggerCursor.objects.select_for_update().get(source=CLAIM_LOCK)
+        ids = _due_ids(cursor, limit=limit, now=now)
+        if not ids:
+            return Claim(to_send=[], suppressed=0)
+        window = now - timedelta(days=settings.CAMPAIGN_CAP_DAYS)
+        cursor.execute(
+            FACTS.format(ids=", ".join(["%(id" + str(i) + ")s" for i in range(len(ids))])),
+            {"window": _db_time(window), **{f"id{i}": pk for i, pk in enumerate(ids)}},
+        )
+        rows = cursor.fetchall()
+        to_send, suppressed = _decide(rows)
+        for reason, message_ids in suppressed.items():
+            Message.objects.filter(pk__in=message_ids).update(
+                status=Message.Status.SUPPRESSED, suppressed_reason=reason, lease_until=None
+            )
+        lease = now + timedelta(seconds=settings.CAMPAIGN_SEND_LEASE_SECONDS)
+        Message.objects.filter(pk__in=[m.message_id for m in to_send]).update(
+            status=Message.Status.SENDING, lease_until=lease, attempts=F("attempts") + 1
+        )
+    return Claim(to_send=to_send, suppressed=sum(len(v) for v in suppressed.values()))
+
+
+def _due_ids(cursor: Any, *, limit: int, now: datetime) -> list[int]:
+    sql = DUE
+    if connection.vendor == "postgresql":
+        sql += " FOR UPDATE OF m SKIP LOCKED"
+    cursor.execute(sql, {"now": _db_time(now), "limit": limit})
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _decide(rows: list[tuple[Any, ...]]) -> tuple[list[Claimed], dict[str, list[int]]]:
+    cap = settings.CAMPAIGN_CAP_MESSAGES
+    cleared: dict[int, int] = {}  # customer id → messages of this batch cleared for them
+    to_send: list[Claimed] = []
+    suppressed: dict[str, list[int]] = {}
+    for row in rows:
+        facts = SendFacts(
+            message_id=row[0],
+            customer_id=row[1],
+            campaign_kind=row[2],
+            trigger=row[3],
+            email=row[4],
+            marketing_consent=bool(row[5]),
+            unsubscribed=bool(row[6]),
+            address_suppressed=bool(row[7]),
+            ordered_since_trigger=bool(row[8]),
+            still_in_segment=bool(row[9]),
+            recent_marketing=int(row[10]),
+        )
+        already = cleared.get(facts.customer_id, 0)
+        reason = suppressed_reason(facts, sending_to_customer=already, cap=cap)
+        if reason is not None:
+            suppressed.setdefault(reason, []).append(facts.message_id)
+            continue
+        if facts.campaign_kind == "marketing":
+            cleared[facts.customer_id] = already + 1
+        to_send.append(Claimed(facts.message_id, facts.customer_id, facts.email, row[11]))
+    return to_send, suppressed
+
+
+def _db_time(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
