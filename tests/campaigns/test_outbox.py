@@ -164,7 +164,7 @@ def Counter_of(messages) -> dict[str, int]:  # noqa: N802
 class PausingBackend(EmailBackend):
     """Pauses the campaign after its first email, as staff pressing Pause mid-send would."""
 
-    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, messages):
         sent = super().send_messages(messages)
         if len(mail.outbox) == 1:
             campaign_pause(campaign_id=Campaign.objects.get().pk)
@@ -198,7 +198,7 @@ def test_a_pause_mid_batch_stops_it_and_resuming_sends_the_rest_once(settings):
 class FailingBackend(EmailBackend):
     """Refuses C-1 for good (550) and C-2 for now (451)."""
 
-    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, messages):
         for message in messages:
             if message.to == ["c1@example.com"]:
                 raise smtplib.SMTPRecipientsRefused({"c1@example.com": (550, b"no such user")})

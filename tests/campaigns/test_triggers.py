@@ -39,7 +39,7 @@ def test_entrants_are_assigned_by_the_hash_and_only_variants_get_a_message():
     assert (outcome.transitions, outcome.assigned) == (400, 400)
     arms = dict(Assignment.objects.values_list("customer_id", "variant__name"))
     assert arms == {c.pk: _arm(campaign, c.pk) for c in customers}
-    counts = Counter(arms.values())
+    counts: Counter[str | None] = Counter(arms.values())
     assert sum(counts.values()) == 400
     assert 40 <= counts[None] <= 120
     assert counts["V1"] > counts["V0"]  # weights 1:3
