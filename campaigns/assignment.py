@@ -26,7 +26,7 @@ def bucket_sql(vendor: str, campaign: str, customer: str) -> str:
     """SQL computing :func:`bucket_of` from two integer column expressions."""
     if vendor == "postgresql":
         text = f"md5({campaign}::text || ':' || {customer}::text)"
-        return f"(('x' || substr({text}, 1, 8))::bit(32)::bigint % {BUCKETS})"
+        return f"mod(('x' || substr({text}, 1, 8))::bit(32)::bigint, {BUCKETS})"
     return f"clvcrm_bucket({campaign}, {customer})"
 
 

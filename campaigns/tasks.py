@@ -11,9 +11,6 @@ from django.conf import settings
 from campaigns.services import outbox
 from clvcrm.core.tasks import enqueue_on_commit
 
-# A run stops taking new batches after this long and hands over to a fresh task, so a
-# long campaign never holds a worker past its time limits.
-RUN_SECONDS = 60
 TRIGGER_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
 
 
@@ -23,8 +20,9 @@ TRIGGER_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
     time_limit=settings.CAMPAIGN_SEND_LEASE_SECONDS - 30,
 )
 def messages_send() -> int:
-    """Send due messages for up to a minute; queue the next run if more are due."""
-    run = outbox.messages_send(seconds=RUN_SECONDS)
+    """Send due messages for ``CAMPAIGN_SEND_RUN_SECONDS``; queue the next run if more are
+    due (a long campaign never holds a worker past its time limits)."""
+    run = outbox.messages_send(seconds=settings.CAMPAIGN_SEND_RUN_SECONDS)
     if run.more_due:
         messages_send.delay()
     return run.sent

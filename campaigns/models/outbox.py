@@ -117,7 +117,10 @@ class Message(models.Model):
     to_email = models.CharField(max_length=254, blank=True, default="")
     subject = models.CharField(max_length=250, blank=True, default="")
     offer_code = models.CharField(max_length=32, blank=True, default="")
+    # The Message-ID header (set before sending, kept by a resend), and the id an email
+    # service gave the message (django-anymail): bounces and complaints name one of them.
     smtp_message_id = models.CharField(max_length=255, blank=True, default="")
+    esp_message_id = models.CharField(max_length=255, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -153,6 +156,16 @@ class Message(models.Model):
             # The frequency cap: a customer's recent sends.
             models.Index(fields=["customer", "sent_at"], name="message_customer_sent_idx"),
             models.Index(fields=["campaign", "status"], name="message_campaign_status_idx"),
+            models.Index(
+                fields=["smtp_message_id"],
+                condition=~Q(smtp_message_id=""),
+                name="message_smtp_id_idx",
+            ),
+            models.Index(
+                fields=["esp_message_id"],
+                condition=~Q(esp_message_id=""),
+                name="message_esp_id_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
 
 from campaigns.content.render import Recipient, contexts_build, email_render
 from campaigns.models import Message, MessageLink
@@ -55,11 +56,25 @@ def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str
         )
         prepared.append(Prepared(message.pk, email))
     MessageLink.objects.bulk_create(links, ignore_conflicts=True)
-    Message.objects.bulk_update(
-        [m for m in messages if m.pk not in failures],
-        ["to_email", "subject", "offer_code", "smtp_message_id"],
-    )
+    _record([m for m in messages if m.pk not in failures])
     return prepared, failures
+
+
+def _record(messages: list[Message]) -> None:
+    """Store what each email was made with, in one statement for the batch."""
+    if not messages:
+        return
+    columns = ("to_email", "subject", "offer_code", "smtp_message_id")
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(messages))
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    params = [value for m in messages for value in (m.pk, *(getattr(m, c) for c in columns))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v (id, {', '.join(columns)}) AS (VALUES {values}) "
+            f"UPDATE campaigns_message SET {assignments} FROM v "
+            "WHERE campaigns_message.id = v.id",
+            params,
+        )
 
 
 def _email_make(

@@ -17,6 +17,7 @@ from campaigns.assignment import variant_ranges
 from campaigns.content.validation import variant_template_errors
 from campaigns.models import Campaign, Message, SuppressedReason, TriggerType, Variant
 from clvcrm.core.tasks import enqueue_on_commit
+from customers.models import Segment
 
 CONTENT_FIELDS = ("subject", "body_text", "body_html")
 # What may change after activation (content and identity); the rest decides the arms.
@@ -215,4 +216,8 @@ def _arms_fix(campaign: Campaign) -> None:
 def _enrols_members_on_activation(campaign: Campaign) -> bool:
     if campaign.trigger in (TriggerType.BROADCAST, TriggerType.RECURRING_BROADCAST):
         return True
-    return campaign.trigger == TriggerType.SEGMENT_ENTERED and campaign.include_current_members
+    if campaign.trigger != TriggerType.SEGMENT_ENTERED or campaign.segment is None:
+        return False
+    # A custom segment has no transitions: its members now are enrolled (or, from now on
+    # only, recorded as seen) so that only later members count as entrants.
+    return campaign.include_current_members or campaign.segment.kind == Segment.Kind.CUSTOM

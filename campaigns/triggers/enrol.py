@@ -41,10 +41,11 @@ def enrol(cursor: Any, *, source: str, params: dict[str, Any], now: datetime) ->
         INSERT INTO {MESSAGES}
             (assignment_id, campaign_id, customer_id, variant_id, trigger_ref, triggered_at,
              priority, status, suppressed_reason, due_at, attempts, to_email, subject,
-             offer_code, smtp_message_id, last_error, created_at, opens, clicks)
+             offer_code, smtp_message_id, esp_message_id, last_error, created_at, opens,
+             clicks)
         SELECT a.id, a.campaign_id, a.customer_id, a.variant_id, a.trigger_ref,
                a.triggered_at, c.priority, 'pending', '', %(now)s, 0, '', '', '', '', '',
-               %(now)s, 0, 0
+               '', %(now)s, 0, 0
         FROM ({source}) s
         JOIN {ASSIGNMENTS} a
             ON a.campaign_id = s.campaign_id AND a.customer_id = s.customer_id

@@ -133,7 +133,7 @@ def _members_enrol(outcome: TriggerOutcome, campaign_id: int) -> None:
         custom = segment.kind == Segment.Kind.CUSTOM
         entering = campaign.trigger == TriggerType.SEGMENT_ENTERED
         if not entering or campaign.include_current_members:
-            ref = "activation" if entering else f"broadcast:{due:%Y%m%dT%H%M}"
+            ref = "activation" if entering else f"broadcast:{due:%Y%m%dT%H%M%S%f}"
             params = {
                 "campaign": campaign.pk,
                 "segment": segment.pk,

@@ -184,6 +184,8 @@ PIPELINE_AFTER_ORDERS_SECONDS = env.int_at_least("PIPELINE_AFTER_ORDERS_SECONDS"
 # transaction; a sender claims this many messages per batch (one SMTP connection each).
 CAMPAIGN_TRIGGER_BATCH = env.int_at_least("CAMPAIGN_TRIGGER_BATCH", 1, default=20_000)
 CAMPAIGN_SEND_BATCH = env.int_at_least("CAMPAIGN_SEND_BATCH", 1, default=200)
+# A sending task takes new batches for this long, then hands over to a fresh task.
+CAMPAIGN_SEND_RUN_SECONDS = env.int_at_least("CAMPAIGN_SEND_RUN_SECONDS", 1, default=60)
 # How many sending tasks run at once: one per worker process on the email queue.
 CAMPAIGN_SEND_PARALLELISM = env.int_at_least("CAMPAIGN_SEND_PARALLELISM", 1, default=2)
 # A claimed batch belongs to its sender this long; past it, the sweeper gives its unsent

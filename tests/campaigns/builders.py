@@ -41,11 +41,11 @@ def segment_entered(
     to = segment(code)
     at = at or timezone.now()
     run = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.SUCCEEDED)
-    for customer in customers:
-        CustomerSegment.objects.update_or_create(
-            customer=customer,
-            defaults={"segment": to, "reason": "low_value", "run": run, "since": at},
-        )
+    CustomerSegment.objects.filter(customer__in=customers).delete()
+    CustomerSegment.objects.bulk_create(
+        CustomerSegment(customer=c, segment=to, reason="low_value", run=run, since=at)
+        for c in customers
+    )
     return SegmentTransition.objects.bulk_create(
         SegmentTransition(customer=c, to_segment=to, reason="low_value", run=run, created_at=at)
         for c in customers

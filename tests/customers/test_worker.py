@@ -1,18 +1,14 @@
 """Real Celery workers through the real broker (Redis in CI): an uploaded import, and a
 CLV run fanned out as a chord over two workers."""
 
-import os
 import subprocess
-import sys
 import time
 from datetime import date, datetime, timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -33,48 +29,12 @@ from customers.services.clv_runs import clv_recalculate
 from tests.customers.loyalty_builders import make_tiers
 from tests.customers.test_clv_pipeline import SCORE_FIELDS
 from tests.datasets import data_file
-
-ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_BROKER_URL", "")
+from tests.workers import BROKER, worker_start
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not BROKER, reason="needs CELERY_BROKER_URL (CI sets it)"),
 ]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
-def _start_worker(name: str) -> subprocess.Popen:
-    """A real worker process on the test database; tasks are sent, not run in-process."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.test",
-        "CLVCRM_TEST_WORKER": "1",  # what the worker queues goes through the broker
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "clvcrm",
-            "worker",
-            f"--hostname={name}@%h",
-            "--pool=solo",
-            "--concurrency=1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
 
 
 @pytest.fixture
@@ -86,7 +46,7 @@ def start_workers():
     processes: list[subprocess.Popen] = []
 
     def start(n: int) -> list[subprocess.Popen]:
-        processes.extend(_start_worker(f"worker{i}") for i in range(1, n + 1))
+        processes.extend(worker_start(f"worker{i}") for i in range(1, n + 1))
         return processes
 
     yield start
