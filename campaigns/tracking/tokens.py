@@ -19,26 +19,26 @@ these alike.
 from django.core import signing
 
 _SEP = "."  # not in the base-62 or URL-safe base64 alphabets
-_OPEN = signing.Signer(salt="campaigns.tracking.open", sep=_SEP)
-_CLICK = signing.Signer(salt="campaigns.tracking.click", sep=_SEP)
-_UNSUBSCRIBE = signing.Signer(salt="campaigns.tracking.unsubscribe", sep=_SEP)
+_OPEN = "campaigns.tracking.open"
+_CLICK = "campaigns.tracking.click"
+_UNSUBSCRIBE = "campaigns.tracking.unsubscribe"
 # Ids are positive and below 2**63 (bigint): at most 11 base-62 digits.
 _MAX_DIGITS = 11
 
 
 def open_token(*, message_id: int) -> str:
     """The token of ``message_id``'s open pixel."""
-    return _OPEN.sign(_encode(message_id))
+    return _signer(_OPEN).sign(_encode(message_id))
 
 
 def click_token(*, message_id: int, position: int) -> str:
     """The token of the click-through to the link at ``position`` of ``message_id``."""
-    return _CLICK.sign(f"{_encode(message_id)}-{_encode(position)}")
+    return _signer(_CLICK).sign(f"{_encode(message_id)}-{_encode(position)}")
 
 
 def unsubscribe_token(*, customer_id: int, message_id: int) -> str:
     """The token of the unsubscribe link of ``message_id``, sent to ``customer_id``."""
-    return _UNSUBSCRIBE.sign(f"{_encode(customer_id)}-{_encode(message_id)}")
+    return _signer(_UNSUBSCRIBE).sign(f"{_encode(customer_id)}-{_encode(message_id)}")
 
 
 def open_token_read(token: str) -> int | None:
@@ -65,9 +65,14 @@ def _encode(number: int) -> str:
     return signing.b62_encode(number)
 
 
-def _unsign(signer: signing.Signer, token: str, count: int) -> list[int] | None:
+def _signer(salt: str) -> signing.Signer:
+    # Made per call: a Signer reads SECRET_KEY and its fallbacks when it is made.
+    return signing.Signer(salt=salt, sep=_SEP)
+
+
+def _unsign(salt: str, token: str, count: int) -> list[int] | None:
     try:
-        value = signer.unsign(token)
+        value = _signer(salt).unsign(token)
     except signing.BadSignature:
         return None
     parts = value.split("-")
