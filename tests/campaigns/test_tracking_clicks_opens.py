@@ -1,13 +1,16 @@
 """The open pixel and click-throughs: what is recorded, what counts as human, and that a
 click only ever redirects to a URL the message itself contained."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from campaigns.models import Message, MessageEvent
+from campaigns.services.tracking import Visit, click_record, open_record
 from campaigns.tracking.tokens import click_token, open_token
 from campaigns.tracking.views import PIXEL
 
@@ -190,3 +193,26 @@ def test_a_head_click_is_a_machine_that_still_gets_the_redirect(client, make_mes
     response = click(client, message, 1, method="head")
     assert (response.status_code, response["Location"]) == (302, LINKS[1])
     assert MessageEvent.objects.get().machine_reason == "head_request"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_opens_and_clicks_lose_no_count(make_message):
+    """Twenty people (or one person's twenty devices) at once: every human open and click
+    counts, and the first moments are set once."""
+    message = make_message(links=LINKS)
+    open_record(message_id=message.pk, visit=Visit("GET", THUNDERBIRD, "192.0.2.1"))
+
+    def both(_: int) -> None:
+        try:
+            open_record(message_id=message.pk, visit=Visit("GET", THUNDERBIRD, "192.0.2.1"))
+            # Opened already, so clicks close together are not a scanner's burst.
+            click_record(message_id=message.pk, position=0, visit=Visit("GET", THUNDERBIRD, None))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(both, range(20)))
+    message.refresh_from_db()
+    assert (message.opens, message.clicks) == (21, 20)
+    assert MessageEvent.objects.filter(is_machine=False).count() == 41

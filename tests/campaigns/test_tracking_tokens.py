@@ -145,3 +145,16 @@ def test_forged_tokens_change_nothing_through_the_views(client, make_message):
     customer.refresh_from_db()
     message.refresh_from_db()
     assert (message.opens, message.clicks, customer.unsubscribed_at) == (0, 0, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "token",
+    ["", ".", "..", "1-0.", ".x", "%C3%A9", "%E2%80%AE", "%FF", "a" * 5000, "1-0." + "A" * 43],
+)
+def test_garbage_in_the_path_gets_the_neutral_answers(client, token):
+    assert client.get(f"/m/o/{token}.gif").content == PIXEL
+    for url in (f"/m/c/{token}/", f"/m/u/{token}/?lang=%FF"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Link not found" in response.content.decode()
