@@ -3,10 +3,13 @@ posted to anymail's real URL with the basic-auth secret suppress the address and
 event on the message."""
 
 import base64
+import importlib
 import json
 
 import pytest
+from django.urls import clear_url_caches
 
+import clvcrm.urls
 from campaigns.models import MessageEvent, Suppression
 
 pytestmark = pytest.mark.django_db
@@ -118,4 +121,22 @@ def test_a_delivery_or_open_is_ignored(client, make_message):
 def test_without_the_secret_nothing_is_suppressed(client, auth):
     response = post(client, bounce("someone@example.org"), auth=auth)
     assert response.status_code == 400
+    assert Suppression.objects.count() == 0
+
+
+@pytest.fixture
+def urls_without_secret(settings):
+    """The project's URLs as a deployment without ANYMAIL_WEBHOOK_SECRET builds them."""
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
+    importlib.reload(clvcrm.urls)
+    clear_url_caches()
+    yield
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "esp-hooks:test-webhook-secret"}
+    importlib.reload(clvcrm.urls)
+    clear_url_caches()
+
+
+def test_without_a_secret_the_webhooks_are_not_served(client, urls_without_secret):
+    response = post(client, bounce("someone@example.org"), auth=None)
+    assert response.status_code == 404
     assert Suppression.objects.count() == 0

@@ -72,6 +72,18 @@ def test_machine_opens_are_flagged_and_not_counted(client, make_message, agent, 
     assert (message.opens, message.first_opened_at) == (0, None)
 
 
+def test_an_open_and_a_click_take_a_fixed_number_of_queries(
+    client, make_message, django_assert_num_queries
+):
+    message = make_message(links=LINKS)
+    # The message; the event; the counts (and the test transaction's savepoint, released).
+    with django_assert_num_queries(3 + 2):
+        open_(client, message)
+    # The link; the message, locked; the event; the counts (opened: no burst check).
+    with django_assert_num_queries(4 + 2):
+        click(client, message, 0)
+
+
 def test_a_head_request_is_a_machine(client, make_message):
     message = make_message()
     response = open_(client, message, method="head")
