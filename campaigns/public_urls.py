@@ -1,8 +1,18 @@
 """The addresses in sent emails (no login): the open pixel, click-through links and the
-unsubscribe page with its one-click POST."""
+unsubscribe page with its one-click POST.
 
-from django.urls import URLPattern
+A token may be any text without a slash, even empty, so that every malformed link reaches
+its view and gets that view's neutral answer (the pixel, or the 404 page).
+"""
+
+from django.urls import URLPattern, re_path
+
+from campaigns.tracking import views
 
 app_name = "campaign-links"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    re_path(r"^o/(?P<token>[^/]*)\.gif$", views.open_pixel, name="open"),
+    re_path(r"^c/(?P<token>[^/]*)/$", views.click, name="click"),
+    re_path(r"^u/(?P<token>[^/]*)/$", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,5 +1,6 @@
 """Top-level URLs: staff pages, the API, the Django admin and authentication."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -25,3 +26,7 @@ urlpatterns = [
     re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
+# Bounces and complaints from the email service (django-anymail's tracking webhooks),
+# served only with a basic-auth secret: without one anybody could suppress any address.
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    urlpatterns.insert(-1, path("anymail/", include("anymail.urls")))

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "anymail",
     "clvcrm.core",
     "customers",
     "campaigns",
@@ -310,6 +311,17 @@ DEMO_RESET_ALLOWED = False
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
+# The shop's postal address, in the footer of every marketing email (CAN-SPAM and most
+# anti-spam laws ask for it), next to SHOP_NAME and the unsubscribe link.
+SHOP_POSTAL_ADDRESS = env.str(
+    "SHOP_POSTAL_ADDRESS", default="1 Example Street, Springfield 12345, United States"
+)
+
+# Bounces and complaints come back from the email service through django-anymail's
+# tracking webhooks at /anymail/<esp>/tracking/ (docs/operations.md, "Campaign tracking"),
+# which check HTTP basic auth against this "user:password" (put it in the webhook URL you
+# give the ESP). Empty: the webhook URLs are not served (clvcrm/urls.py).
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 
 LOGGING = {
     "version": 1,

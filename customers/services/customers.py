@@ -1,12 +1,14 @@
-"""Services of a customer's record: the details a client writes (the API)."""
+"""Services of a customer's record: the details a client writes (the API), and the
+customer's own unsubscribe."""
 
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from customers.models import AcquisitionChannel, Customer
 
-__all__ = ["CustomerConflictError", "customer_create", "customer_update"]
+__all__ = ["CustomerConflictError", "customer_create", "customer_unsubscribe", "customer_update"]
 
 # What a client may write of a customer (the API): the shop's details, never the scores,
 # segment, tier or points (computed), nor ``unsubscribed_at`` (recorded by unsubscribing).
@@ -82,3 +84,19 @@ def customer_update(*, customer: Customer, **details: object) -> Customer:
     _customer_set(customer, details)
     columns = ["acquisition_channel" if name == "channel" else name for name in details]
     return _customer_save(customer, [*columns, "updated_at"])
+
+
+def customer_unsubscribe(*, customer_id: int) -> bool:
+    """Record that the customer asked for no more marketing email; True if this did it.
+
+    One conditional UPDATE (``unsubscribed_at`` set only where it is empty), so the first
+    moment is kept, two requests at once set it once, and it is committed before the next
+    send checks consent. It joins the caller's transaction when there is one (the
+    unsubscribe link records its event with it). False: already unsubscribed, or no such
+    customer.
+    """
+    now = timezone.now()
+    changed = Customer.objects.filter(pk=customer_id, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now, updated_at=now
+    )
+    return changed == 1
