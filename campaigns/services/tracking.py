@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Min, OuterRef, Subquery, Value
+from django.db.models import F, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -149,8 +149,9 @@ def esp_event_record(
     """A hard bounce or complaint reported by the email service (anymail's webhook).
 
     Suppresses ``recipient`` (lower-cased; kept as it is when already suppressed: the first
-    reason stays) and records a bounce or complaint event on the message whose
-    ``smtp_message_id`` is ``esp_message_id`` (with or without angle brackets), if any.
+    reason stays) and records a bounce or complaint event on the message the service
+    names: by the id it gave the message (``esp_message_id``) or by its Message-ID header
+    (with or without angle brackets), if any.
     ``kind`` is ``MessageEvent.Kind.BOUNCE`` or ``COMPLAINT``. None: no recipient.
     """
     email = recipient.strip().lower()
@@ -166,8 +167,9 @@ def esp_event_record(
         Suppression.objects.bulk_create(
             [Suppression(email=email, reason=reason, detail=detail)], ignore_conflicts=True
         )
+        ids = [bare, f"<{bare}>"]
         message = (
-            Message.objects.filter(smtp_message_id__in=[bare, f"<{bare}>"]).first()
+            Message.objects.filter(Q(esp_message_id=bare) | Q(smtp_message_id__in=ids)).first()
             if bare
             else None
         )

@@ -150,6 +150,7 @@ def test_a_one_off_broadcast_goes_to_the_members_once_and_a_recurring_one_again_
     weekly.refresh_from_db()
     assert weekly.members_due_at is not None
     first_due = weekly.activated_at
+    assert first_due is not None
     assert weekly.members_due_at - first_due == timedelta(days=7)
     Campaign.objects.filter(pk=weekly.pk).update(members_due_at=timezone.now())
     campaign_triggers_run()
