@@ -5,7 +5,7 @@ the services' (``campaigns.services.campaigns``), whose errors the views put bac
 fields they name.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -85,7 +85,7 @@ class BaseVariantFormSet(BaseFormSet):
         names = [
             form.cleaned_data["name"]
             for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         if not names:
             raise ValidationError("A campaign needs at least one variant.")
@@ -97,7 +97,7 @@ class BaseVariantFormSet(BaseFormSet):
         kept = [
             form.cleaned_data
             for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         names = ("name", *CONTENT_FIELDS) if live else ("name", "weight", *CONTENT_FIELDS)
         return [{name: data[name] for name in names} for data in kept]
@@ -120,7 +120,7 @@ def variant_formset(data: Any, campaign: Campaign | None) -> BaseVariantFormSet:
         validate_max=True,
         absolute_max=MAX_VARIANTS,
     )
-    formset = formset_class(data, initial=initial, prefix="variants")
+    formset = cast(BaseVariantFormSet, formset_class(data, initial=initial, prefix="variants"))
     if live:
         for form in formset.forms:
             form.fields["name"].disabled = True
