@@ -345,7 +345,8 @@ def test_the_list_is_paged_newest_first_in_a_fixed_number_of_queries(
 
     body = response.json()
     assert [c["name"] for c in body["results"]] == ["Three", "Two"]
-    assert body["next"] is not None and body["previous"] is None
+    assert body["next"] is not None
+    assert body["previous"] is None
     # The user's permissions (user and group), the page of campaigns, their variants.
     assert len(queries) == 4
     following = marketing.get(body["next"]).json()
