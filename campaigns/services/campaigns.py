@@ -162,7 +162,8 @@ def _variants_write(campaign: Campaign, variants: Sequence[Mapping[str, Any]]) -
     if twice:
         raise ValidationError(
             {
-                "variants": f"Each variant needs its own name; used more than once: {', '.join(twice)}."
+                "variants": "Each variant needs its own name; used more than once: "
+                f"{', '.join(twice)}."
             }
         )
     for position, data in enumerate(variants):
