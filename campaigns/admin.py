@@ -21,7 +21,17 @@ from django.http import HttpRequest
 
 from campaigns.content.validation import variant_template_errors
 from campaigns.forms import CAMPAIGN_FIELDS
-from campaigns.models import Assignment, Campaign, Message, MessageEvent, Suppression, Variant
+from campaigns.models import (
+    Assignment,
+    AudienceMember,
+    Campaign,
+    Message,
+    MessageEvent,
+    MessageLink,
+    Suppression,
+    TriggerCursor,
+    Variant,
+)
 from campaigns.services.campaigns import (
     CONTENT_FIELDS,
     LIVE_EDITABLE,
@@ -207,3 +217,27 @@ class SuppressionAdmin(ReadOnlyLargeTableAdmin):
     list_filter = ["reason"]
     search_fields = ["email"]
     ordering = ["-id"]
+
+
+@admin.register(MessageLink)
+class MessageLinkAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["id", "message", "position", "url"]
+    search_fields = ["=message__to_email"]
+    raw_id_fields = ["message"]
+    ordering = ["-id"]
+
+
+@admin.register(AudienceMember)
+class AudienceMemberAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["id", "campaign", "customer"]
+    list_select_related = ["campaign", "customer"]
+    list_filter = ["campaign"]
+    search_fields = ["=customer__external_id"]
+    raw_id_fields = ["campaign", "customer"]
+    ordering = ["-id"]
+
+
+@admin.register(TriggerCursor)
+class TriggerCursorAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["source", "last_id", "updated_at"]
+    ordering = ["source"]

@@ -39,7 +39,15 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 
-from campaigns.models import Assignment, Message, MessageEvent, Suppression
+from campaigns.models import (
+    Assignment,
+    AudienceMember,
+    Message,
+    MessageEvent,
+    MessageLink,
+    Suppression,
+    TriggerCursor,
+)
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from clvcrm.core.api_tokens import api_token_create
 from customers.integrations.signatures import signature_of
@@ -222,7 +230,11 @@ def _campaign_with_a_message() -> None:
         sent_at=now,
         opens=1,
     )
+    link = MessageLink.objects.create(message=message, position=0, url="https://shop.example/")
     MessageEvent.objects.create(message=message, kind="open", user_agent="walk")
+    MessageEvent.objects.create(message=message, kind="click", link=link, user_agent="walk")
+    AudienceMember.objects.create(campaign=campaign, customer=first)
+    TriggerCursor.objects.create(source="tier_changes", last_id=1)
     Suppression.objects.create(email="bounced@example.com", reason="hard_bounce")
 
 
