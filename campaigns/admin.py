@@ -171,6 +171,26 @@ def _each(request: HttpRequest, queryset: QuerySet[Campaign], change: Any) -> No
             messages.success(request, f"{done.name}: {done.get_status_display().lower()}.")
 
 
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    """Variants listed across campaigns; they are edited on their campaign's page, where
+    the campaign's state decides what may change."""
+
+    list_display = ["name", "campaign", "weight", "bucket_from", "bucket_to", "subject"]
+    list_select_related = ["campaign"]
+    list_filter = ["campaign"]
+    search_fields = ["name", "subject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyLargeTableAdmin):
     list_display = ["id", "campaign", "customer", "variant", "trigger_ref", "triggered_at"]
