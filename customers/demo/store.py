@@ -106,7 +106,6 @@ def _insert_customers(
         "acquired_on",
         "marketing_consent",
         "birthday",
-        "language",
         "created_at",
         "updated_at",
     )
@@ -122,7 +121,6 @@ def _insert_customers(
             c.acquired_on,
             c.marketing_consent,
             c.birthday,
-            "",  # the shop's language
             # The record appears with the first order; "now" would put every demo
             # customer's sign-up on the day the demo was seeded.
             c.first_order_at,
