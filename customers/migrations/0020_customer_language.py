@@ -4,19 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0019_webhook_body_retention"),
+        ('customers', '0019_webhook_body_retention'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="customer",
-            name="language",
-            field=models.CharField(
-                blank=True,
-                choices=[("en", "English"), ("zh-hans", "简体中文"), ("ru", "Русский")],
-                default="",
-                max_length=8,
-            ),
+            model_name='customer',
+            name='language',
+            field=models.CharField(blank=True, choices=[('en', 'English'), ('zh-hans', '简体中文'), ('ru', 'Русский')], default='', max_length=8),
         ),
     ]
