@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import construct_instance
 from django.http import HttpRequest
@@ -241,6 +242,9 @@ class SuppressionAdmin(ReadOnlyLargeTableAdmin):
 
 @admin.register(MessageLink)
 class MessageLinkAdmin(ReadOnlyLargeTableAdmin):
+    # Links are stored whole, scheme included: nothing is guessed (and Django 6's change of
+    # the guessed scheme does not apply).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["id", "message", "position", "url"]
     search_fields = ["=message__to_email"]
     raw_id_fields = ["message"]

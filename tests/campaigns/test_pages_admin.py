@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from campaigns.models import Campaign, Message
+from campaigns.models import Campaign, Message, MessageLink
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,15 @@ def test_the_outbox_is_read_only(root: Client, filled: Campaign) -> None:
     assert listing.context["cl"].result_count == 2
     assert change.status_code == 403
     assert root.get("/admin/campaigns/message/add/").status_code == 403
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_message_link_opens_in_the_admin(root: Client, filled: Campaign) -> None:
+    message = Message.objects.filter(status="sent").order_by("pk").first()
+    assert message is not None
+    link = MessageLink.objects.create(message=message, position=0, url="https://shop.example/")
+
+    page = root.get(f"/admin/campaigns/messagelink/{link.pk}/change/")
+
+    assert page.status_code == 200
+    assert "https://shop.example/" in page.content.decode()
