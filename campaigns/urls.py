@@ -1,7 +1,17 @@
 """The staff pages of campaigns."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from campaigns.views import campaigns
 
 app_name = "campaigns"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", campaigns.campaign_list, name="list"),
+    path("new/", campaigns.campaign_create_page, name="create"),
+    path("<int:pk>/", campaigns.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", campaigns.campaign_edit, name="edit"),
+    path("<int:pk>/activate/", campaigns.campaign_activate_view, name="activate"),
+    path("<int:pk>/pause/", campaigns.campaign_pause_view, name="pause"),
+    path("<int:pk>/finish/", campaigns.campaign_finish_view, name="finish"),
+]

@@ -12,5 +12,11 @@ API_PATHS = frozenset(
         "/api/v1/clv/runs/",
         "/api/v1/clv/runs/latest/",
         "/api/v1/orders/",
+        "/api/v1/campaigns/",
+        "/api/v1/campaigns/{id}/",
+        "/api/v1/campaigns/{id}/activate/",
+        "/api/v1/campaigns/{id}/pause/",
+        "/api/v1/campaigns/{id}/finish/",
+        "/api/v1/campaigns/{id}/results/",
     }
 )

@@ -156,6 +156,17 @@ def _campaign_check(campaign: Campaign) -> None:
 def _variants_write(campaign: Campaign, variants: Sequence[Mapping[str, Any]]) -> None:
     if not variants:
         raise ValidationError({"variants": "A campaign needs at least one variant."})
+    # Checked here: _variant_check leaves the campaign out of full_clean, and with it the
+    # (campaign, name) unique constraint, which the insert would meet as an IntegrityError.
+    names = [data.get("name") for data in variants]
+    twice = sorted({str(name) for name in names if names.count(name) > 1})
+    if twice:
+        raise ValidationError(
+            {
+                "variants": "Each variant needs its own name; used more than once: "
+                f"{', '.join(twice)}."
+            }
+        )
     for position, data in enumerate(variants):
         variant = Variant(campaign=campaign, **data)
         _variant_check(variant, position)

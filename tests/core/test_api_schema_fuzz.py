@@ -41,6 +41,7 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 
+from campaigns.models import Campaign, Variant
 from clvcrm.core.api_tokens import api_token_create
 from customers.models import ClvRun, Customer, LoyaltyTier, PointsEntry, Segment
 from tests.factories import order_with_coffee, score_and_place
@@ -68,6 +69,9 @@ CHECKS = [
 ]
 CUSTOMER_IDS = ["C0", "C1", "C2"]
 SEGMENT_CODES = ["high_value", "vip"]
+# Fixed ids (far above what the sequence gives the campaigns the fuzzing creates): a draft,
+# an active and a paused campaign, so the lifecycle actions meet each state.
+CAMPAIGN_IDS = [900_001, 900_002, 900_003]
 # Most generated addresses name a customer or segment the database holds (so the answers are
 # real rows, and writes reach the services); the rest are any string (the 404s).
 CONFIG = SchemathesisConfig.from_dict(
@@ -75,10 +79,12 @@ CONFIG = SchemathesisConfig.from_dict(
         "dictionaries": {
             "customers": {"values": CUSTOMER_IDS},
             "segments": {"values": SEGMENT_CODES},
+            "campaigns": {"values": CAMPAIGN_IDS},
         },
         "parameters": {
             "path.external_id": {"dictionary": "customers", "probability": 0.8},
             "path.code": {"dictionary": "segments", "probability": 0.8},
+            "path.id": {"dictionary": "campaigns", "probability": 0.8},
         },
     }
 )
@@ -125,7 +131,28 @@ def admin_token(make_staff: Callable[..., User], _connection_kept: None) -> str:
         PointsEntry.objects.create(
             customer=customer, kind=PointsEntry.Kind.ADJUST, points=100, reason="Welcome"
         )
+    _campaigns()
     return token
+
+
+def _campaigns() -> None:
+    """Three campaigns with the fixed ids, each with a variant: draft, active, paused."""
+    for pk, status in zip(CAMPAIGN_IDS, ("draft", "active", "paused"), strict=True):
+        campaign = Campaign.objects.create(
+            id=pk,
+            name=f"Campaign {pk}",
+            trigger="segment_entered",
+            segment=Segment.objects.get(code="high_value"),
+            status=status,
+        )
+        Variant.objects.create(
+            campaign=campaign,
+            name="A",
+            subject="Hello",
+            body_text="Hi",
+            bucket_from=None if status == "draft" else 1000,
+            bucket_to=None if status == "draft" else 10000,
+        )
 
 
 @pytest.mark.django_db
@@ -142,6 +169,9 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
     operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) == len(results)  # no operation the schema fails to describe
     assert sorted(operation.label for operation in operations) == [
+        "GET /api/v1/campaigns/",
+        "GET /api/v1/campaigns/{id}/",
+        "GET /api/v1/campaigns/{id}/results/",
         "GET /api/v1/clv/runs/",
         "GET /api/v1/clv/runs/latest/",
         "GET /api/v1/customers/",
@@ -151,6 +181,10 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "GET /api/v1/segments/",
         "GET /api/v1/segments/{code}/customers/",
         "PATCH /api/v1/customers/{external_id}/",
+        "POST /api/v1/campaigns/",
+        "POST /api/v1/campaigns/{id}/activate/",
+        "POST /api/v1/campaigns/{id}/finish/",
+        "POST /api/v1/campaigns/{id}/pause/",
         "POST /api/v1/customers/",
         "POST /api/v1/customers/{external_id}/points/",
         "POST /api/v1/orders/",

@@ -39,9 +39,27 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 
+from campaigns.models import (
+    Assignment,
+    AudienceMember,
+    Message,
+    MessageEvent,
+    MessageLink,
+    Suppression,
+    TriggerCursor,
+)
+from campaigns.services.campaigns import campaign_activate, campaign_create
 from clvcrm.core.api_tokens import api_token_create
 from customers.integrations.signatures import signature_of
-from customers.models import ClvRun, ClvRunPart, ConnectedShop, OrderImport, Segment, WebhookEvent
+from customers.models import (
+    ClvRun,
+    ClvRunPart,
+    ConnectedShop,
+    Customer,
+    OrderImport,
+    Segment,
+    WebhookEvent,
+)
 from customers.services.segments import custom_segment_save
 from tests.datasets import data_file
 from tests.url_patterns import Route, url_routes
@@ -126,6 +144,11 @@ NO_PAGE = {
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
+    "campaigns:activate": "POST only: activates or resumes, then redirects",
+    "campaigns:pause": "POST only: pauses, then redirects",
+    "api-campaign-activate": "POST only (GET answers 405)",
+    "api-campaign-pause": "POST only (GET answers 405)",
+    "api-campaign-finish": "POST only (GET answers 405)",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "api-orders": "POST only: orders sent to be imported (GET answers 405)",
     "webhook-shopify": "POST only: a shop's signed delivery (GET answers 405)",
@@ -165,6 +188,54 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0)
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     api_token_create(user=User.objects.get(username="uploader"), name="walk")
+    _campaign_with_a_message()
+
+
+def _campaign_with_a_message() -> None:
+    """An active campaign with a recipient in a variant and one in the holdout, the message
+    opened and clicked, and a suppressed address (each campaigns table has a row)."""
+    campaign = campaign_create(
+        fields={
+            "name": "Walk",
+            "trigger": "segment_entered",
+            "segment": Segment.objects.get(code="at_risk"),
+        },
+        variants=[{"name": "A", "subject": "Hi", "body_text": "Hello"}],
+    )
+    campaign = campaign_activate(campaign_id=campaign.pk)
+    variant = campaign.variants.get()
+    first, last = (
+        Customer.objects.order_by("pk")[:1].get(),
+        Customer.objects.order_by("-pk")[:1].get(),
+    )
+    now = timezone.now()
+    Assignment.objects.create(
+        campaign=campaign, customer=last, variant=None, trigger_ref="activation", triggered_at=now
+    )
+    assignment = Assignment.objects.create(
+        campaign=campaign,
+        customer=first,
+        variant=variant,
+        trigger_ref="activation",
+        triggered_at=now,
+    )
+    message = Message.objects.create(
+        assignment=assignment,
+        campaign=campaign,
+        customer=first,
+        variant=variant,
+        trigger_ref="activation",
+        triggered_at=now,
+        status="sent",
+        sent_at=now,
+        opens=1,
+    )
+    link = MessageLink.objects.create(message=message, position=0, url="https://shop.example/")
+    MessageEvent.objects.create(message=message, kind="open", user_agent="walk")
+    MessageEvent.objects.create(message=message, kind="click", link=link, user_agent="walk")
+    AudienceMember.objects.create(campaign=campaign, customer=first)
+    TriggerCursor.objects.create(source="tier_changes", last_id=1)
+    Suppression.objects.create(email="bounced@example.com", reason="hard_bounce")
 
 
 def _upload_with_a_rejected_row(user: User) -> None:

@@ -1,0 +1,117 @@
+"""The campaign list's and the results' figures: exact, and a fixed number of queries."""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import Assignment, Campaign, SuppressedReason
+from campaigns.selectors import (
+    CampaignResults,
+    HoldoutResults,
+    MessageCounts,
+    VariantResults,
+    campaign_list,
+    campaign_results,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def reasons(**counts: int) -> dict[str, int]:
+    return {reason: counts.get(reason, 0) for reason in SuppressedReason.values}
+
+
+def test_results_count_every_arm_exactly(filled: Campaign) -> None:
+    a, b = filled.variants.order_by("id")
+
+    assert campaign_results(campaign_id=filled.pk) == CampaignResults(
+        campaign=filled.pk,
+        variants=[
+            VariantResults(
+                id=a.pk,
+                name="A",
+                weight=1,
+                recipients=4,
+                messages=MessageCounts(
+                    sent=2,
+                    suppressed=2,
+                    suppressed_by_reason=reasons(frequency_cap=1, no_consent=1),
+                    opens=1,
+                    opens_total=3,
+                    clicks=1,
+                    clicks_total=1,
+                ),
+            ),
+            VariantResults(
+                id=b.pk,
+                name="B",
+                weight=1,
+                recipients=2,
+                messages=MessageCounts(pending=1, failed=1, suppressed_by_reason=reasons()),
+            ),
+        ],
+        holdout=HoldoutResults(recipients=3),
+    )
+
+
+def test_results_of_a_campaign_nobody_entered_are_zeros(
+    make_campaign: Callable[..., Campaign],
+) -> None:
+    campaign = make_campaign(active=False)
+
+    results = campaign_results(campaign_id=campaign.pk)
+
+    assert [(v.name, v.recipients, v.messages) for v in results.variants] == [
+        ("A", 0, MessageCounts()),
+        ("B", 0, MessageCounts()),
+    ]
+    assert results.holdout == HoldoutResults(recipients=0)
+
+
+def test_results_take_three_queries_however_many_messages(
+    filled: Campaign, enrol: Callable[..., Assignment]
+) -> None:
+    a = filled.variants.order_by("id")[0]
+    for _ in range(5):
+        enrol(filled, a, status="sent", opens=1)
+
+    with CaptureQueriesContext(connection) as queries:
+        results = campaign_results(campaign_id=filled.pk)
+
+    # The variants; the assignments by arm; the messages by arm, status and reason.
+    assert len(queries) == 3
+    assert results.variants[0].messages.sent == 7
+
+
+def test_the_list_counts_each_campaign_in_three_queries(
+    filled: Campaign, make_campaign: Callable[..., Campaign], enrol: Callable[..., Assignment]
+) -> None:
+    other = make_campaign("VIP early access", active=False)
+    third = make_campaign("Welcome")
+    enrol(third, None)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = campaign_list()
+
+    # The campaigns (with segment and tier); assignments by campaign; messages by campaign.
+    assert len(queries) == 3
+    assert [(r.campaign.name, r.recipients, r.holdout) for r in rows] == [
+        ("Welcome", 1, 1),
+        ("VIP early access", 0, 0),
+        ("Win-back", 9, 3),
+    ]
+    assert rows[1].campaign == other
+    assert rows[2].messages == MessageCounts(
+        pending=1,
+        sent=2,
+        suppressed=2,
+        failed=1,
+        suppressed_by_reason=reasons(frequency_cap=1, no_consent=1),
+        opens=1,
+        opens_total=3,
+        clicks=1,
+        clicks_total=1,
+    )
+    assert rows[0].messages == MessageCounts()
