@@ -26,7 +26,15 @@ urlpatterns = [
     re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
-# Bounces and complaints from the email service (django-anymail's tracking webhooks),
-# served only with a basic-auth secret: without one anybody could suppress any address.
-if settings.ANYMAIL.get("WEBHOOK_SECRET"):
-    urlpatterns.insert(-1, path("anymail/", include("anymail.urls")))
+# Bounces and complaints from the email service (django-anymail's tracking webhook of the
+# one ESP in use), served only with a basic-auth secret: without one anybody could
+# suppress any address. The other services' webhooks are not served at all.
+if settings.ANYMAIL.get("WEBHOOK_SECRET") and settings.ANYMAIL_TRACKING_ESP:
+    from anymail import urls as anymail_urls
+
+    tracking = [
+        pattern
+        for pattern in anymail_urls.urlpatterns
+        if getattr(pattern, "name", "") == f"{settings.ANYMAIL_TRACKING_ESP}_tracking_webhook"
+    ]
+    urlpatterns.insert(-1, path("anymail/", include((tracking, "anymail"))))

@@ -320,8 +320,11 @@ SHOP_POSTAL_ADDRESS = env.str(
 # Bounces and complaints come back from the email service through django-anymail's
 # tracking webhooks at /anymail/<esp>/tracking/ (docs/operations.md, "Campaign tracking"),
 # which check HTTP basic auth against this "user:password" (put it in the webhook URL you
-# give the ESP). Empty: the webhook URLs are not served (clvcrm/urls.py).
+# give the ESP). ANYMAIL_TRACKING_ESP names the one service whose tracking webhook is
+# served (anymail's name: postmark, mailgun, sendgrid, amazon_ses, ...). Either empty: the
+# webhook URLs are not served (clvcrm/urls.py).
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+ANYMAIL_TRACKING_ESP = env.str("ANYMAIL_TRACKING_ESP", default="")
 
 LOGGING = {
     "version": 1,

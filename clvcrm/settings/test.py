@@ -10,6 +10,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 # The ESP webhooks' basic auth (tests/campaigns/test_tracking_bounces.py posts with it).
 os.environ.setdefault("ANYMAIL_WEBHOOK_SECRET", "esp-hooks:test-webhook-secret")
+os.environ.setdefault("ANYMAIL_TRACKING_ESP", "postmark")
 
 from clvcrm.settings.base import *  # noqa: F403
 

@@ -5,6 +5,7 @@ headers, and none to the holdout, the unsubscribed, the unconsenting or the capp
 from collections import Counter
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Assignment, Message
@@ -66,5 +67,16 @@ def test_a_segment_change_sends_exactly_one_email_per_eligible_entrant(
     }
     assert earlier.messages.filter(status="sent").count() == 2
     for message in smtp.received:
-        assert str(message["List-Unsubscribe"]).startswith("<https://crm.example.com/m/u/")
+        assert str(message["List-Unsubscribe"]).strip().startswith("<https://crm.example.com/m/u/")
         assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+
+    # The mailbox provider's one-click POST (RFC 8058): no cookie, no CSRF token.
+    first = smtp.received[0]
+    url = str(first["List-Unsubscribe"]).strip().strip("<>")
+    response = Client(enforce_csrf_checks=True).post(
+        url.removeprefix("https://crm.example.com"),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert Customer.objects.get(email=str(first["To"])).unsubscribed_at is not None

@@ -149,6 +149,9 @@ NO_PAGE = {
     "api-campaign-activate": "POST only (GET answers 405)",
     "api-campaign-pause": "POST only (GET answers 405)",
     "api-campaign-finish": "POST only (GET answers 405)",
+    "campaign-links:click": "a sent email's link: the walk's token is not signed, so 404",
+    "campaign-links:unsubscribe": "a sent email's link: the walk's token is not signed, so 404",
+    "anymail:postmark_tracking_webhook": "POST only, with the email service's basic auth",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "api-orders": "POST only: orders sent to be imported (GET answers 405)",
     "webhook-shopify": "POST only: a shop's signed delivery (GET answers 405)",
@@ -234,7 +237,7 @@ def _campaign_with_a_message() -> None:
     MessageEvent.objects.create(message=message, kind="open", user_agent="walk")
     MessageEvent.objects.create(message=message, kind="click", link=link, user_agent="walk")
     AudienceMember.objects.create(campaign=campaign, customer=first)
-    TriggerCursor.objects.create(source="tier_changes", last_id=1)
+    TriggerCursor.objects.update_or_create(source="tier_changes", defaults={"last_id": 1})
     Suppression.objects.create(email="bounced@example.com", reason="hard_bounce")
 
 
