@@ -123,8 +123,8 @@ def customer_contexts(
 def _campaign_segment(campaign: Campaign) -> dict[str, str] | None:
     if campaign.segment_id is None:
         return None
-    segment = Segment.objects.filter(pk=campaign.segment_id).values("code", "name").first()
-    return dict(segment) if segment else None
+    segment = Segment.objects.filter(pk=campaign.segment_id).values_list("code", "name").first()
+    return {"code": segment[0], "name": segment[1]} if segment else None
 
 
 # --------------------------------------------------------------------------- CLV bands

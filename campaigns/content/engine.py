@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from django.template import Context, Engine, Library, Template, defaultfilters, defaulttags
 
@@ -84,7 +84,7 @@ class CampaignEngine(Engine):
     loaders or directories, nothing else can be loaded or included.
     """
 
-    default_builtins: list[str] = []
+    default_builtins: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         super().__init__(
@@ -134,6 +134,11 @@ def template_compile(source: str) -> Template:
 
 
 def template_render(source: str, context: Mapping[str, Any], *, html: bool) -> str:
-    """Render ``source`` with the plain-data ``context``; HTML is autoescaped, text is not."""
+    """Render ``source`` with the plain-data ``context``; HTML is autoescaped, text is not.
+
+    Returns a plain ``str``, not Django's "safe" string: whoever shows it in a page (the
+    preview) must escape it, since a text body holds customer data unescaped.
+    """
     plain_data_check(dict(context))
-    return template_compile(source).render(Context(dict(context), autoescape=html))
+    rendered = template_compile(source).render(Context(dict(context), autoescape=html))
+    return str.__str__(rendered)

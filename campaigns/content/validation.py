@@ -126,7 +126,7 @@ def _render_error(source: str, *, html: bool) -> str:
     try:
         rendered = _STRICT.from_string(source).render(Context(SAMPLE_CONTEXT, autoescape=html))
         template_render(source, EMPTY_CONTEXT, html=html)
-    except Exception as exc:  # noqa: BLE001 - any error here would otherwise happen at send time
+    except Exception as exc:  # any error here would otherwise happen at send time
         return f"Cannot be rendered: {exc}"
     if UNKNOWN in rendered:
         name = rendered.split(UNKNOWN)[1]

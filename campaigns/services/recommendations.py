@@ -61,7 +61,7 @@ def product_affinities_refresh() -> int:
         ) ranked
         WHERE strength <= %s
     """
-    params = [Order.Status.COMPLETED.value, PRODUCTS_PER_CUSTOMER, MIN_CUSTOMERS]
+    params: list[str | int] = [Order.Status.COMPLETED.value, PRODUCTS_PER_CUSTOMER, MIN_CUSTOMERS]
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {affinity}")
         cursor.execute(statement, [*params, PAIRS_PER_PRODUCT])

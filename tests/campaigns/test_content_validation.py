@@ -17,7 +17,14 @@ DOCS = "docs/campaign-templates.md"
 
 
 def refused_tag(line: int, tag: str) -> str:
-    return f"Line {line}: the tag {{% {tag} %}} is not allowed in campaign templates (allowed: {TAGS}; see {DOCS})."
+    return (
+        f"Line {line}: the tag {{% {tag} %}} is not allowed in campaign templates "
+        f"(allowed: {TAGS}; see {DOCS})."
+    )
+
+
+def refused_filter(line: int, name: str) -> str:
+    return f"Line {line}: the filter |{name} is not allowed in campaign templates (see {DOCS})."
 
 
 def errors(subject: str = "Hi", body_text: str = "Hi", body_html: str = "") -> dict[str, str]:
@@ -25,7 +32,7 @@ def errors(subject: str = "Hi", body_text: str = "Hi", body_html: str = "") -> d
 
 
 @pytest.mark.parametrize(
-    "source, tag",
+    ("source", "tag"),
     [
         ("{% include 'base.html' %}", "include"),
         ("{% extends 'base.html' %}", "extends"),
@@ -57,9 +64,9 @@ def test_an_unknown_or_unsafe_filter_is_refused_naming_the_field_and_line():
         body_text="Hi\n{{ customer.first_name|safe }}",
         body_html="<p>\n\n{{ customer.email|urlize }}</p>",
     ) == {
-        "subject": f"Line 1: the filter |bogus is not allowed in campaign templates (see {DOCS}).",
-        "body_text": f"Line 2: the filter |safe is not allowed in campaign templates (see {DOCS}).",
-        "body_html": f"Line 3: the filter |urlize is not allowed in campaign templates (see {DOCS}).",
+        "subject": refused_filter(1, "bogus"),
+        "body_text": refused_filter(2, "safe"),
+        "body_html": refused_filter(3, "urlize"),
     }
 
 
@@ -82,14 +89,15 @@ def test_syntax_errors_unknown_variables_too_long_and_deep_loops_are_refused():
 
 def test_templates_using_the_whole_documented_context_pass():
     html = """
-    {% spaceless %}<p>{{ customer.first_name|default:"there"|title }}, {{ tier|lower }}</p>{% endspaceless %}
-    {% if points.expiring %}<p>{{ points.expiring }} of {{ points.balance }} point{{ points.balance|pluralize }}
-    expire on {{ points.expiring_on|date:"j F Y" }}</p>{% endif %}
-    {% with band=clv_band %}{{ band|upper }}{% endwith %} {{ segment.code }} {{ segment.name }}
-    {% for product in recommended_products %}<li class="{% cycle 'odd' 'even' %}">{{ product.name|truncatechars:20 }}
+    {% spaceless %}<p>{{ customer.first_name|default:"there"|title }}</p>{% endspaceless %}
+    {{ tier|lower }} {% if points.expiring %}<p>{{ points.expiring }} of {{ points.balance }}
+    point{{ points.balance|pluralize }} expire on {{ points.expiring_on|date:"j F Y" }}</p>
+    {% endif %}{% with band=clv_band %}{{ band|upper }}{% endwith %} {{ segment.code }}
+    {{ segment.name }} {% for product in recommended_products %}
+    <li class="{% cycle 'odd' 'even' %}">{{ product.name|truncatechars:20 }}
     ({{ product.sku }}, {{ product.category }})</li>{% empty %}<li>none</li>{% endfor %}
-    {% firstof offer_code "NOCODE" %} {{ shop.name|urlencode }} {{ customer.email }} {{ customer.full_name }}
-    {# a note #}{% comment %}staff notes{% endcomment %}
+    {% firstof offer_code "NOCODE" %} {{ shop.name|urlencode }} {{ customer.email }}
+    {{ customer.full_name }} {# a note #}{% comment %}staff notes{% endcomment %}
     """
     assert errors(subject="{{ customer.last_name }}: {{ shop.name }}", body_html=html) == {}
 
