@@ -5,7 +5,8 @@ customer data, so the engine knows only a documented set of tags and filters
 (docs/campaign-templates.md), none of which reads files (``include``, ``extends``,
 ``ssi``), loads libraries (``load``), turns escaping off (``autoescape``, ``safe``) or
 reaches the project (``url``, ``csrf_token``, ``debug``). The context holds plain data
-only (:func:`plain_data_check`), so a template cannot call a model's methods either.
+only (:func:`plain_data_check`), read-only when rendered (:func:`context_freeze`), so a
+template can neither call a model's methods nor change the data it is given.
 
 HTML bodies are rendered with autoescaping on; subjects and text bodies with it off (they
 are not HTML: escaping would show ``&amp;`` to the reader).
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from django.template import Context, Engine, Library, Template, defaultfilters, defaulttags
@@ -124,6 +126,20 @@ def plain_data_check(value: Any, path: str = "context") -> None:
     raise TypeError(f"{path}: {type(value).__name__} is not plain data")
 
 
+def context_freeze(value: Any) -> Any:
+    """``value`` (plain data) with its dicts read-only and its lists tuples.
+
+    Django calls a callable it finds by attribute: ``{{ shop.clear }}`` would empty a dict
+    (shared by every message of a batch) and ``{{ recommended_products.pop }}`` shorten a
+    list. Read-only mappings and tuples have no method that changes anything.
+    """
+    if isinstance(value, dict):
+        return MappingProxyType({key: context_freeze(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(context_freeze(item) for item in value)
+    return value
+
+
 @lru_cache(maxsize=256)
 def template_compile(source: str) -> Template:
     """The compiled template of ``source`` (cached: a batch renders the same few sources).
@@ -140,5 +156,6 @@ def template_render(source: str, context: Mapping[str, Any], *, html: bool) -> s
     preview) must escape it, since a text body holds customer data unescaped.
     """
     plain_data_check(dict(context))
-    rendered = template_compile(source).render(Context(dict(context), autoescape=html))
+    frozen = {key: context_freeze(value) for key, value in context.items()}
+    rendered = template_compile(source).render(Context(frozen, autoescape=html))
     return str.__str__(rendered)

@@ -21,6 +21,7 @@ from campaigns.content.engine import (
     INNER_TAGS,
     MAX_TEMPLATE_CHARS,
     CampaignEngine,
+    context_freeze,
     template_compile,
     template_render,
 )
@@ -124,7 +125,8 @@ def _syntax_message(exc: TemplateSyntaxError) -> str:
 
 def _render_error(source: str, *, html: bool) -> str:
     try:
-        rendered = _STRICT.from_string(source).render(Context(SAMPLE_CONTEXT, autoescape=html))
+        sample = {key: context_freeze(value) for key, value in SAMPLE_CONTEXT.items()}
+        rendered = _STRICT.from_string(source).render(Context(sample, autoescape=html))
         template_render(source, EMPTY_CONTEXT, html=html)
     except Exception as exc:  # any error here would otherwise happen at send time
         return f"Cannot be rendered: {exc}"

@@ -78,3 +78,19 @@ def test_a_recipient_whose_customer_is_gone_gets_no_context():
 def test_a_variant_without_html_renders_no_html():
     variant = campaign_with_variant(subject="Hi", body_text="Text only")
     assert email_render(variant=variant, context={}) == RenderedEmail("Hi", "Text only", "")
+
+
+def test_a_template_cannot_change_the_context_it_is_given():
+    variant = campaign_with_variant(
+        subject="{{ shop.clear }}{{ shop.popitem }}{{ recommended_products.pop }}x",
+        body_text="{{ shop.name }} {{ recommended_products|length }} {{ customer.first_name.upper }}",
+    )
+    context = {
+        "shop": {"name": "Bean"},
+        "recommended_products": [{"sku": "A", "name": "A", "category": ""}],
+        "customer": {"first_name": "ada"},
+    }
+
+    assert email_render(variant=variant, context=context) == RenderedEmail("x", "Bean 1 ADA", "")
+    assert context["shop"] == {"name": "Bean"}
+    assert len(context["recommended_products"]) == 1
