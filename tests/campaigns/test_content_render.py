@@ -83,7 +83,8 @@ def test_a_variant_without_html_renders_no_html():
 def test_a_template_cannot_change_the_context_it_is_given():
     variant = campaign_with_variant(
         subject="{{ shop.clear }}{{ shop.popitem }}{{ recommended_products.pop }}x",
-        body_text="{{ shop.name }} {{ recommended_products|length }} {{ customer.first_name.upper }}",
+        body_text="{{ shop.name }} {{ recommended_products|length }} "
+        "{{ customer.first_name.upper }}",
     )
     context = {
         "shop": {"name": "Bean"},
