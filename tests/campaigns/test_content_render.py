@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 
 from campaigns.content.render import Recipient, RenderedEmail, contexts_build, email_render
+from campaigns.services.recommendations import product_affinities_refresh
 from customers.models import ClvRun, LoyaltyTier
 from tests.factories import order_with_coffee, score_and_place
 
-from .content_builders import campaign_with_variant, customer_named
+from .content_builders import campaign_with_variant, customer_named, order_of, products
 
 SUBJECT = "{{ customer.first_name }}, your {{ tier }}   perks\nat {{ shop.name }}"
 TEXT = """Hello {{ customer.full_name }},
@@ -37,12 +38,18 @@ def test_a_variant_renders_exactly_for_a_real_customer():
     run = ClvRun.objects.create(as_of=date(2025, 6, 1), status=ClvRun.Status.SUCCEEDED)
     gold = LoyaltyTier.objects.create(name="Gold", rank=1, min_orders=1)
     score_and_place(ada, run, clv="912.40", p_alive=0.9, tier=gold, points=1)
+    tea = products("TEA")["TEA"]
+    for number in (1, 2):  # two customers bought the house blend and tea
+        other = customer_named(f"Other {number}")
+        order_with_coffee(other, external_id=f"O-other-{number}")
+        order_of(other, [tea])
+    product_affinities_refresh()
 
     contexts = contexts_build(campaign=variant.campaign, recipients=[Recipient(7, ada.pk)])
 
     assert email_render(variant=variant, context=contexts[7]) == RenderedEmail(
         subject="Ada, your Gold perks at Bean & Leaf",
-        text="Hello Ada Lovelace,\nYou have 1 point.\nNothing to recommend.\n"
+        text="Hello Ada Lovelace,\nYou have 1 point.\n- Product TEA\n"
         "Use WELCOME10. Band: top 10%; At risk.",
         html="<p>Hello ADA &amp; welcome to Bean &amp; Leaf</p>",
     )
