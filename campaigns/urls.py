@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.views import campaigns
+from campaigns.views import campaigns, previews
 
 app_name = "campaigns"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/activate/", campaigns.campaign_activate_view, name="activate"),
     path("<int:pk>/pause/", campaigns.campaign_pause_view, name="pause"),
     path("<int:pk>/finish/", campaigns.campaign_finish_view, name="finish"),
+    path("variants/<int:pk>/preview/", previews.variant_preview, name="variant-preview"),
+    path("variants/<int:pk>/test/", previews.variant_test_send, name="variant-test-send"),
 ]

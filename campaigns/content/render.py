@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.template import Context, Engine
-
+from campaigns.content.context import customer_contexts, offer_code_of
+from campaigns.content.engine import template_render
 from campaigns.models import Campaign, Variant
 
 
@@ -31,32 +31,37 @@ class RenderedEmail:
     html: str  # "" when the variant has no HTML body
 
 
-_ENGINE = Engine(autoescape=True)
-
-
 def contexts_build(
     *, campaign: Campaign, recipients: Sequence[Recipient]
 ) -> dict[int, dict[str, Any]]:
-    """The template context of each recipient, by message id."""
-    from customers.models import Customer
+    """The template context of each recipient, by message id (docs/campaign-templates.md).
 
-    customers = Customer.objects.in_bulk([r.customer_id for r in recipients])
+    A fixed number of queries whatever the number of recipients (see
+    :func:`campaigns.content.context.customer_contexts`). A recipient whose customer no
+    longer exists is absent. ``offer_code`` is the campaign's shared code, the message's
+    unique code (:func:`campaigns.content.context.offer_code_unique`: the outbox stores it
+    on ``Message.offer_code``) or "".
+    """
+    by_customer = customer_contexts(
+        campaign=campaign, customer_ids=[r.customer_id for r in recipients]
+    )
     return {
         r.message_id: {
-            "first_name": customers[r.customer_id].first_name,
-            "last_name": customers[r.customer_id].last_name,
+            **by_customer[r.customer_id],
+            "offer_code": offer_code_of(campaign, r.message_id),
         }
         for r in recipients
-        if r.customer_id in customers
+        if r.customer_id in by_customer
     }
 
 
 def email_render(*, variant: Variant, context: Mapping[str, Any]) -> RenderedEmail:
-    """Render ``variant``'s subject, text and HTML bodies with ``context``."""
-    plain = Context(dict(context), autoescape=False)
-    subject = _ENGINE.from_string(variant.subject).render(plain)
-    text = _ENGINE.from_string(variant.body_text).render(plain)
-    html = ""
-    if variant.body_html:
-        html = _ENGINE.from_string(variant.body_html).render(Context(dict(context)))
+    """Render ``variant``'s subject, text and HTML bodies with ``context``.
+
+    The subject is one line (runs of whitespace, newlines included, become one space); the
+    HTML body is autoescaped, the subject and text body are not.
+    """
+    subject = template_render(variant.subject, context, html=False)
+    text = template_render(variant.body_text, context, html=False)
+    html = template_render(variant.body_html, context, html=True) if variant.body_html else ""
     return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)

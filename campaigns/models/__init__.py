@@ -16,6 +16,7 @@ from campaigns.models.outbox import (
     SuppressedReason,
     TriggerCursor,
 )
+from campaigns.models.recommendations import ProductAffinity
 from campaigns.models.tracking import MessageEvent, Suppression
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "MessageEvent",
     "MessageLink",
     "OfferCodes",
+    "ProductAffinity",
     "SuppressedReason",
     "Suppression",
     "TriggerCursor",
