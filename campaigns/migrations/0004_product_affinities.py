@@ -8,7 +8,7 @@ from clvcrm.core.roles import roles_sync
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0002_roles"),
+        ("campaigns", "0003_message_ids"),
         ("customers", "0020_customer_language"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
