@@ -29,6 +29,7 @@ from campaigns.models import (
     Message,
     MessageEvent,
     MessageLink,
+    ProductAffinity,
     Suppression,
     TriggerCursor,
     Variant,
@@ -265,3 +266,12 @@ class AudienceMemberAdmin(ReadOnlyLargeTableAdmin):
 class TriggerCursorAdmin(ReadOnlyLargeTableAdmin):
     list_display = ["source", "last_id", "updated_at"]
     ordering = ["source"]
+
+
+@admin.register(ProductAffinity)
+class ProductAffinityAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["product", "also_bought", "customers"]
+    list_select_related = ["product", "also_bought"]
+    search_fields = ["=product__sku"]
+    raw_id_fields = ["product", "also_bought"]
+    ordering = ["product", "-customers"]

@@ -27,7 +27,7 @@ def product_affinities_refresh() -> int:
     for every ordered pair of products the number of distinct customers who bought both;
     pairs of fewer than :data:`MIN_CUSTOMERS` customers are dropped and each product keeps
     its :data:`PAIRS_PER_PRODUCT` strongest (ties: lower product id first). The pipeline
-    runs it once per campaign trigger run, before messages are rendered.
+    runs it after each segment reassignment (nightly, after the CLV run).
     """
     affinity = ProductAffinity._meta.db_table
     statement = f"""

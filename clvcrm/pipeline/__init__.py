@@ -5,7 +5,8 @@
     order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
     orders from the API or a webhook ─► the same, once a minute at most for all of them
     loyalty refresh (also nightly) ─► campaign triggers (upgrades, downgrade warnings)
-    CLV run succeeded ─► segment reassignment ─► campaign triggers ─► senders
+    CLV run succeeded ─► segment reassignment ─► product affinities (recommendations)
+                                               campaign triggers ─► senders
                                                (NPS invitations to come)
     every minute (beat): the outbox sweeper ─► senders and campaign triggers, when work
                         waits (expired leases, tasks lost with the broker, due broadcasts)

@@ -13,7 +13,7 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from campaigns.services import outbox
+from campaigns.services import outbox, recommendations
 from campaigns.services.triggers import campaign_triggers_run
 from campaigns.triggers.step import TriggerOutcome
 from clvcrm.core.tasks import enqueue_on_commit
@@ -116,7 +116,16 @@ def segments_reassign(run_id: int) -> None:
     except SegmentRunError as exc:
         logger.warning("segment reassignment skipped: %s", exc)
         return
+    enqueue_on_commit(product_affinities_refresh)
     enqueue_on_commit(campaign_triggers)
+
+
+@shared_task(acks_late=True)
+def product_affinities_refresh() -> None:
+    """Rebuild "customers who bought this also bought" from the orders (after each CLV run,
+    nightly), for the campaigns' recommended products. Safe to run twice: it replaces the
+    table whole in one transaction."""
+    recommendations.product_affinities_refresh()
 
 
 @shared_task(acks_late=True)
