@@ -13,6 +13,7 @@ demo worker: export DJANGO_SETTINGS_MODULE := clvcrm.settings.local
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_campaigns
 	$(BIN)/python manage.py recalculate_clv
 	$(BIN)/python manage.py backtest_clv
 	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py demo_login
@@ -49,7 +50,7 @@ bench-api: $(VENV)/.dev-installed  ## docs/benchmarks.md: orders through the API
 bench: bench-import bench-clv bench-segments bench-loyalty bench-api
 
 worker: $(VENV)/.main-installed
-	$(BIN)/celery -A clvcrm worker --loglevel=INFO
+	$(BIN)/celery -A clvcrm worker --queues=celery,email --loglevel=INFO
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
