@@ -10,7 +10,7 @@ class CampaignsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from campaigns.assignment import sqlite_functions_register
-        from campaigns.tracking.bounces import tracking_event_receive
+        from campaigns.receivers import tracking_event_receive
 
         connection_created.connect(sqlite_functions_register, dispatch_uid="campaigns_sqlite")
         # Hard bounces and complaints from the email service (anymail's webhooks) suppress

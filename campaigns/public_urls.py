@@ -7,7 +7,7 @@ its view and gets that view's neutral answer (the pixel, or the 404 page).
 
 from django.urls import URLPattern, re_path
 
-from campaigns.tracking import views
+from campaigns.views import public as views
 
 app_name = "campaign-links"
 

@@ -13,6 +13,7 @@ from campaigns.content.render import RenderedEmail
 from campaigns.models import Variant
 from campaigns.services import previews
 from clvcrm.core.decorators import staff_required, staff_user
+from clvcrm.core.input_values import InputValueError, integer_from_text
 from customers.models import Customer
 
 
@@ -72,6 +73,8 @@ def customer_find(query: str) -> Customer | None:
     """The customer whose id or email (any case) is ``query``; None if none or empty."""
     if not query:
         return None
-    if query.isdigit():
-        return Customer.objects.filter(pk=int(query)).first()
-    return Customer.objects.filter(email__iexact=query).exclude(email="").first()
+    try:  # ASCII digits within a primary key's range; "²" or 10,000 digits are no id
+        pk = integer_from_text(query, minimum=1)
+    except InputValueError:
+        return Customer.objects.filter(email__iexact=query).exclude(email="").first()
+    return Customer.objects.filter(pk=pk).first()

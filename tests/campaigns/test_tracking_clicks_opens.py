@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.models import Message, MessageEvent
 from campaigns.services.tracking import Visit, click_record, open_record
 from campaigns.tracking.tokens import click_token, open_token
-from campaigns.tracking.views import PIXEL
+from campaigns.views.public import PIXEL
 
 pytestmark = pytest.mark.django_db
 

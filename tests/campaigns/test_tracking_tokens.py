@@ -21,7 +21,7 @@ from campaigns.tracking.tokens import (
     unsubscribe_token,
     unsubscribe_token_read,
 )
-from campaigns.tracking.views import PIXEL
+from campaigns.views.public import PIXEL
 from customers.models import Customer
 
 ALPHABET = string.ascii_letters + string.digits + "-_."

@@ -45,6 +45,7 @@ from campaigns.models import (
     Message,
     MessageEvent,
     MessageLink,
+    ProductAffinity,
     Suppression,
     TriggerCursor,
 )
@@ -57,6 +58,7 @@ from customers.models import (
     ConnectedShop,
     Customer,
     OrderImport,
+    Product,
     Segment,
     WebhookEvent,
 )
@@ -239,6 +241,10 @@ def _campaign_with_a_message() -> None:
     AudienceMember.objects.create(campaign=campaign, customer=first)
     TriggerCursor.objects.update_or_create(source="tier_changes", defaults={"last_id": 1})
     Suppression.objects.create(email="bounced@example.com", reason="hard_bounce")
+    first_product, second_product = Product.objects.order_by("id")[:2]
+    ProductAffinity.objects.get_or_create(
+        product=first_product, also_bought=second_product, defaults={"customers": 2}
+    )
 
 
 def _upload_with_a_rejected_row(user: User) -> None:
