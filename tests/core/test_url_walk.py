@@ -148,6 +148,7 @@ NO_PAGE = {
     "customers:points_change": "POST only",
     "campaigns:activate": "POST only: activates or resumes, then redirects",
     "campaigns:pause": "POST only: pauses, then redirects",
+    "campaigns:variant-test-send": "POST only: mails the preview to the staff member",
     "api-campaign-activate": "POST only (GET answers 405)",
     "api-campaign-pause": "POST only (GET answers 405)",
     "api-campaign-finish": "POST only (GET answers 405)",
