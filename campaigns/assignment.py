@@ -26,7 +26,9 @@ def bucket_sql(vendor: str, campaign: str, customer: str) -> str:
     """SQL computing :func:`bucket_of` from two integer column expressions."""
     if vendor == "postgresql":
         text = f"md5({campaign}::text || ':' || {customer}::text)"
-        return f"(('x' || substr({text}, 1, 8))::bit(32)::bigint % {BUCKETS})"
+        # mod(), not the % operator: this SQL is run with parameters, where a bare % is a
+        # placeholder to the driver (psycopg refuses the statement).
+        return f"mod(('x' || substr({text}, 1, 8))::bit(32)::bigint, {BUCKETS})"
     return f"clvcrm_bucket({campaign}, {customer})"
 
 
