@@ -155,7 +155,11 @@ def scores_write(database: str, *, run_id: int, as_of: date) -> None:
                    3, 3, 3, '333', 10.00, 10.00
             FROM customers_customer
             """,
-            {"run": run_id, "first": as_of - timedelta(days=400), "last": as_of - timedelta(days=100)},
+            {
+                "run": run_id,
+                "first": as_of - timedelta(days=400),
+                "last": as_of - timedelta(days=100),
+            },
         )
     execute(database, "VACUUM ANALYZE customers_customerscore")
 

@@ -192,7 +192,9 @@ def floor_payload(campaign_id: int) -> tuple[str, bytes]:
         },
     )
     email.attach_alternative(rendered.html, "text/html")
-    return settings.DEFAULT_FROM_EMAIL, email.message().as_bytes(linesep="\r\n")  # as Django sends it
+    return settings.DEFAULT_FROM_EMAIL, email.message().as_bytes(
+        linesep="\r\n"
+    )  # as Django sends it
 
 
 def floor_send(port: int, count: int, sender: str, payload: bytes) -> None:
@@ -271,9 +273,10 @@ def latency_phase(r: Results, bench: Bench) -> None:
     with smtp_sink(bench.workdir, "sink-latency") as sink:
         env = bench.worker_env(sink.url)
         queues = ["email"] * args.workers + ["celery"]
-        with celery_workers(env, bench.workdir, queues), psycopg.connect(
-            bench.database, autocommit=True
-        ) as conn:
+        with (
+            celery_workers(env, bench.workdir, queues),
+            psycopg.connect(bench.database, autocommit=True) as conn,
+        ):
             queued = time.time()
             segments_reassign_task.delay(run_id)
             visible = commit_seen(conn, run_id, timeout=args.timeout)
