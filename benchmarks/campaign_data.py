@@ -101,7 +101,8 @@ def entrants_write(database: str, *, segment_id: int, run_id: int, at: datetime)
     as a reassignment leaves them (``customers.segments.write``); how many."""
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute(
-            "INSERT INTO customers_customersegment (customer_id, segment_id, reason, run_id, since) "
+            "INSERT INTO customers_customersegment "
+            "(customer_id, segment_id, reason, run_id, since) "
             "SELECT id, %s, 'at_risk_p_alive', %s, %s FROM customers_customer",
             [segment_id, run_id, at],
         )

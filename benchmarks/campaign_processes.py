@@ -6,6 +6,7 @@ times are the phase's alone) and the workers it needs, pointed at that sink by
 """
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -55,6 +56,7 @@ class Sink:
         self.port = port
         self.stats = stats
         self.figures: SinkFigures | None = None
+        self.pid = 0
 
     @property
     def url(self) -> str:
@@ -71,6 +73,7 @@ def smtp_sink(workdir: Path, label: str) -> Iterator[Sink]:
         process = subprocess.Popen(
             [*command, "--stats", str(sink.stats)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
         )
+    sink.pid = process.pid
     try:
         _wait_listening(sink.port, process, log)
         yield sink
@@ -158,6 +161,19 @@ def _worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system seconds the processes ``pids`` have spent so far (from ``/proc``)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def queues_purge(broker: str, queues: Sequence[str]) -> dict[str, int]:

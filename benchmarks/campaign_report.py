@@ -32,7 +32,8 @@ def render_section(r: "Results", broken: list[str]) -> str:
     ok = targets_met(r)
     trigger = statistics.median(r.trigger)
     send, floor, lat = r.send, r.floor, r.latency
-    assert send is not None and floor is not None
+    assert send is not None
+    assert floor is not None
     share = send.rate / floor.rate if floor.rate else 0.0
     minutes = (time.monotonic() - r.started) / 60
     sent = r.send_statuses.get("sent", 0)
@@ -95,6 +96,9 @@ def render_section(r: "Results", broken: list[str]) -> str:
         f"(one per batch). Expected: {r.assigned - r.holdout:,} = {r.assigned:,} entrants "
         f"less {r.holdout:,} in the holdout.",
     ]
+    if r.send_cpu:
+        lines += ["", cpu_text(r)]
+    lines += ["", LIMITS]
     if lat:
         lines += ["", latency_text(lat)]
     if broken:
@@ -109,6 +113,37 @@ def render_section(r: "Results", broken: list[str]) -> str:
         "```",
     ]
     return "\n".join(lines)
+
+
+LIMITS = (
+    "**What bounds these figures.** The trigger step writes, per entrant, an assignment "
+    "(4 indexes) and a message (8 indexes, the outbox's partial ones included) and its "
+    "deferred foreign-key checks (campaign and variant, 4 per entrant, run at each "
+    "batch's commit), after computing the bucket by `md5` in SQL: set-based, but row "
+    "work that grows with the entrants and shares the 2 cores with everything else. The "
+    "bare loop pays only the SMTP dialogue (MAIL, RCPT, DATA and the body: four round "
+    "trips to the sink per message). A sender pays it too, and per message besides: the "
+    "send-time check (one query: campaign still active, customer still subscribed), "
+    "Django's MIME rendering of the email, and the commit that marks it sent (its own "
+    "transaction, for the resend window of one message; it does not wait for the WAL "
+    "flush); per batch of 200, the claim (one locked query of the facts), the rendering "
+    "and one statement storing what was made. With two workers, the sink and PostgreSQL "
+    "on two cores, the send is bound by CPU: the load average above says how much of it "
+    "other work took."
+)
+
+
+def cpu_text(r: "Results") -> str:
+    send = r.send
+    assert send is not None
+    per = 1000 / max(send.accepted, 1)
+    workers, sink = r.send_cpu["workers"], r.send_cpu["sink"]
+    return (
+        f"CPU while sending: the {r.args.workers} workers {workers:.0f} s "
+        f"({workers * per:.1f} ms per email), the sink {sink:.0f} s ({sink * per:.1f} ms per "
+        f"email); PostgreSQL's is not counted. Over {send.seconds:.0f} s of sending, "
+        f"2 cores offer {2 * send.seconds:.0f} CPU seconds."
+    )
 
 
 def latency_text(lat: dict) -> str:

@@ -31,7 +31,6 @@ import argparse
 import os
 import secrets
 import smtplib
-import statistics
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ from benchmarks.campaign_data import (
 from benchmarks.campaign_processes import (
     SinkFigures,
     celery_workers,
+    cpu_seconds,
     queues_purge,
     smtp_sink,
 )
@@ -96,6 +96,7 @@ class Results:
     floor: SinkFigures | None = None
     send: SinkFigures | None = None
     send_statuses: dict[str, int] = field(default_factory=dict)
+    send_cpu: dict[str, float] = field(default_factory=dict)  # seconds: workers, sink
     latency: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
@@ -219,9 +220,15 @@ def send_phase(r: Results, bench: Bench) -> None:
     say(f"Sending {r.pending:,} messages with {args.workers} workers (purged {purged}) ...")
     with smtp_sink(bench.workdir, "sink-campaign") as sink:
         env = bench.worker_env(sink.url)
-        with celery_workers(env, bench.workdir, ["email"] * args.workers):
+        with celery_workers(env, bench.workdir, ["email"] * args.workers) as workers:
+            pids = [worker.pid for worker in workers]
+            cpu_before = cpu_seconds(pids), cpu_seconds([sink.pid])
             sending_start()  # outside a transaction: queued at once, one task per worker
             wait_drained(bench, since_id=0, timeout=args.timeout)
+            r.send_cpu = {
+                "workers": cpu_seconds(pids) - cpu_before[0],
+                "sink": cpu_seconds([sink.pid]) - cpu_before[1],
+            }
     r.send = sink.figures
     r.send_statuses = bench.statuses()
 

@@ -30,7 +30,9 @@ class CountingHandler:
         self.connections = 0
         self.bytes = 0
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802  # the name aiosmtpd calls
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         now = time.time()
         if self.first is None:
             self.first = now
