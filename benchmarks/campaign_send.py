@@ -193,9 +193,8 @@ def floor_payload(campaign_id: int) -> tuple[str, bytes]:
         },
     )
     email.attach_alternative(rendered.html, "text/html")
-    return settings.DEFAULT_FROM_EMAIL, email.message().as_bytes(
-        linesep="\r\n"
-    )  # as Django sends it
+    # CRLF line ends, as Django sends it (a bare LF ends no line for the sink).
+    return settings.DEFAULT_FROM_EMAIL, email.message().as_bytes().replace(b"\n", b"\r\n")
 
 
 def floor_send(port: int, count: int, sender: str, payload: bytes) -> None:
@@ -256,6 +255,8 @@ def wait_drained(bench: Bench, *, since_id: int, timeout: float) -> None:
 def latency_phase(r: Results, bench: Bench) -> None:
     """From the commit of a real reassignment, run by the pipeline's task, to the first
     email at the sink: the trigger step and the senders follow it through the broker."""
+    from django.db.models import Min
+
     from campaigns.models import Assignment, Message
     from campaigns.services.triggers import campaign_triggers_run
     from clvcrm.pipeline.tasks import segments_reassign as segments_reassign_task
@@ -310,10 +311,10 @@ def latency_phase(r: Results, bench: Bench) -> None:
         "into_at_risk": SegmentTransition.objects.filter(
             run_id=run_id, to_segment__code="at_risk"
         ).count(),
-        "assigned_at": min(a.assigned_at for a in new_assignments.only("assigned_at")).timestamp(),
+        "assigned_at": new_assignments.aggregate(first=Min("assigned_at"))["first"].timestamp(),
         "assigned": new_assignments.count(),
         "holdout": new_assignments.filter(variant=None).count(),
-        "first_sent_at": min(m.sent_at for m in new_messages.exclude(sent_at=None)).timestamp(),
+        "first_sent_at": new_messages.aggregate(first=Min("sent_at"))["first"].timestamp(),
         "statuses": bench.statuses(last_message),
         "sink": figures,
     }
