@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns run worker clean
 
 # manage.py, wsgi.py and the Celery app default to the production settings; the development
 # targets say they want the local ones (SQLite, in-process tasks, a development key).
@@ -47,7 +47,10 @@ bench-loyalty: $(VENV)/.dev-installed  ## docs/benchmarks.md: loyalty tier evalu
 bench-api: $(VENV)/.dev-installed  ## docs/benchmarks.md: orders through the API against the CSV import
 	$(BIN)/python -m benchmarks.api_ingestion
 
-bench: bench-import bench-clv bench-segments bench-loyalty bench-api
+bench-campaigns: $(VENV)/.dev-installed  ## docs/benchmarks.md: campaign trigger step and sending, 100k entrants
+	$(BIN)/python -m benchmarks.campaign_send
+
+bench: bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --queues=celery,email --loglevel=INFO
