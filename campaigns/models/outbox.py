@@ -2,9 +2,12 @@
 those assigned a variant, a message that is sent exactly once.
 
 Both are written by the set-based trigger step (``campaigns.triggers``) in one transaction;
-senders claim messages with ``FOR UPDATE SKIP LOCKED`` (``campaigns.outbox``). Customer
+senders claim messages with ``FOR UPDATE SKIP LOCKED`` (``campaigns.outbox``). Their
 foreign keys carry no database constraint, like the customers app's per-customer tables
-written in bulk: a constraint trigger per row would cost more than the step.
+written in bulk: a deferred constraint check per row and key cost a third of the step
+(docs/benchmarks.md), and only the step writes these rows, with ids read from the tables
+they point to. Django still applies ``on_delete``; only draft campaigns, which have no
+rows here, can be deleted.
 """
 
 from django.db import models
@@ -39,7 +42,11 @@ class Assignment(models.Model):
     id = models.BigAutoField(primary_key=True)
     # Indexed by the (campaign, customer, trigger_ref) unique constraint.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="assignments", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
+        db_constraint=False,
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -48,8 +55,15 @@ class Assignment(models.Model):
         db_constraint=False,
     )
     trigger_ref = models.CharField(max_length=40)
+    # Results group a campaign's rows by variant: the campaign's index serves them.
     variant = models.ForeignKey(
-        Variant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Variant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     triggered_at = models.DateTimeField()
     assigned_at = models.DateTimeField(default=timezone.now)
@@ -87,12 +101,18 @@ class Message(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.BigAutoField(primary_key=True)
+    # One message per assignment, so one per (campaign, customer, trigger): the assignment's
+    # unique constraint and this one together.
     assignment = models.OneToOneField(
         Assignment, on_delete=models.CASCADE, related_name="message", db_constraint=False
     )
-    # Indexed by the (campaign, customer, trigger_ref) unique constraint.
+    # Indexed by message_campaign_status_idx (campaign, status).
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="messages", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+        db_constraint=False,
     )
     # Indexed by message_customer_sent_idx (customer, sent_at).
     customer = models.ForeignKey(
@@ -102,7 +122,13 @@ class Message(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="messages")
+    variant = models.ForeignKey(
+        Variant,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        db_index=False,
+        db_constraint=False,
+    )
     trigger_ref = models.CharField(max_length=40)
     triggered_at = models.DateTimeField()
     # Copied from the campaign: senders claim the most important messages first.
@@ -132,9 +158,6 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "customer", "trigger_ref"], name="message_once"
-            ),
             models.CheckConstraint(
                 condition=~Q(status="suppressed") | ~Q(suppressed_reason=""),
                 name="message_suppressed_has_reason",

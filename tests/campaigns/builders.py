@@ -40,7 +40,9 @@ def segment_entered(
     membership changes and a transition is written for each, in one new run."""
     to = segment(code)
     at = at or timezone.now()
-    run = ClvRun.objects.create(as_of=date(2025, 1, 1), status=ClvRun.Status.SUCCEEDED)
+    run = ClvRun.objects.create(
+        as_of=date(2025, 1, 1), status=ClvRun.Status.SUCCEEDED, finished_at=timezone.now()
+    )
     CustomerSegment.objects.filter(customer__in=customers).delete()
     CustomerSegment.objects.bulk_create(
         CustomerSegment(customer=c, segment=to, reason="low_value", run=run, since=at)

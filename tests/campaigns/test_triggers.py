@@ -117,7 +117,10 @@ def test_the_step_is_a_fixed_number_of_statements_whatever_the_number_of_entrant
             assert campaign_triggers_run().assigned == n
         return len(queries)
 
-    assert statements(4, "S") == statements(200, "L") == 25
+    # PostgreSQL writes assignments and messages in one statement; SQLite in two, and it
+    # reads the first one's row count with a third.
+    expected = {"postgresql": 24, "sqlite": 26}[connection.vendor]
+    assert statements(4, "S") == statements(200, "L") == expected
 
 
 @pytest.mark.django_db
