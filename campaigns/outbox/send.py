@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -64,7 +64,7 @@ def batch_send(*, limit: int | None = None) -> BatchOutcome:
     for message_id, error in failures.items():
         _fail(message_id, error)
         outcome.failed += 1
-    with _open_connection() as smtp:
+    with _open_connection() as smtp, _commits_without_flush():
         for item in prepared:
             _send_one(smtp, item, outcome)
     return outcome
@@ -91,23 +91,32 @@ def _send_one(smtp: BaseEmailBackend, item: Prepared, outcome: BatchOutcome) -> 
         _after_error(item.message_id, exc, outcome)
         return
     # The window: the server has the message; until this commit, a kill means a resend.
-    with transaction.atomic(), connection.cursor() as cursor:
-        _commit_without_flush(cursor)
+    with connection.cursor() as cursor:  # autocommit: one round trip, its own commit
         cursor.execute(MARK_SENT, [_db_time(timezone.now()), _esp_id(item), item.message_id])
     outcome.sent += 1
 
 
-def _commit_without_flush(cursor: Any) -> None:
-    """Let this transaction's commit return before PostgreSQL flushes its WAL to disk.
+@contextmanager
+def _commits_without_flush() -> Iterator[None]:
+    """While a batch is sent, let each commit return before PostgreSQL flushes its WAL.
 
     A commit per message is what keeps the resend window to one message, but waiting for
-    the disk at each one made it the sender's largest cost (docs/benchmarks.md). The
-    commit is still atomic and visible at once, so a killed worker or a lost broker loses
+    the disk at each one was the sender's largest cost (docs/benchmarks.md). The commits
+    are still atomic and visible at once, so a killed worker or a lost broker loses
     nothing; only a crash of the database server itself can forget the last fraction of a
-    second of marks (``wal_writer_delay``), and those messages would be sent again.
+    second of marks (``wal_writer_delay``, 200 ms by default, three times at most), and
+    those messages would be sent again. The session setting is reset after the batch.
     """
-    if connection.vendor == "postgresql":
-        cursor.execute("SET LOCAL synchronous_commit = off")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def _refusal(message_id: int) -> str | None:
