@@ -48,18 +48,8 @@ def _transitions_batch(outcome: TriggerOutcome, size: int) -> bool:
     there were none."""
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         lock = _cursor_locked(TRANSITIONS)
-        cursor.execute(
-            "SELECT id FROM customers_segmenttransition WHERE processed_at IS NULL "
-            "ORDER BY id LIMIT 1 OFFSET %s",
-            [size - 1],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "SELECT MAX(id) FROM customers_segmenttransition WHERE processed_at IS NULL"
-            )
-            row = cursor.fetchone()
-        upto = row[0] if row else None
+        pending = "FROM customers_segmenttransition WHERE processed_at IS NULL"
+        upto = _batch_end(cursor, pending, [], size)
         if upto is None:
             return False
         now = timezone.now()
@@ -81,18 +71,8 @@ def _tier_upgrades_batch(outcome: TriggerOutcome, size: int) -> bool:
     """Act on the next ``size`` rows of the tier history past the cursor."""
     with transaction.atomic(durable=True), connection.cursor() as cursor:
         lock = _cursor_locked(TIER_CHANGES)
-        cursor.execute(
-            "SELECT id FROM customers_loyaltytierchange WHERE id > %s "
-            "ORDER BY id LIMIT 1 OFFSET %s",
-            [lock.last_id, size - 1],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(
-                "SELECT MAX(id) FROM customers_loyaltytierchange WHERE id > %s", [lock.last_id]
-            )
-            row = cursor.fetchone()
-        upto = row[0] if row else None
+        past = "FROM customers_loyaltytierchange WHERE id > %s"
+        upto = _batch_end(cursor, past, [lock.last_id], size)
         if upto is None:
             return False
         params = {"after": lock.last_id, "upto": upto}
@@ -167,6 +147,17 @@ def _custom_entrants(outcome: TriggerOutcome, campaign_id: int) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _batch_end(cursor: Any, rows: str, params: list[Any], size: int) -> int | None:
+    """The id of the ``size``-th of ``rows`` (``FROM ... WHERE ...``) by id, or the last
+    one's when there are fewer; ``None`` when there are none."""
+    cursor.execute(f"SELECT id {rows} ORDER BY id LIMIT 1 OFFSET %s", [*params, size - 1])
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(f"SELECT MAX(id) {rows}", params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _cursor_locked(source: str) -> TriggerCursor:
