@@ -19,14 +19,14 @@ from benchmarks.shop_load import _copy, ascii_ids
 EPOCH = datetime(1970, 1, 1).date()
 # Tables the trigger step and the sender write; emptied between the trigger step's rounds.
 CAMPAIGN_TABLES = ("campaigns_assignment", "campaigns_message", "campaigns_messagelink")
-SUBJECT = "{{ first_name }}, we miss you"
+SUBJECT = "{{ customer.first_name }}, we miss you"
 BODY_TEXT = (
-    "Hello {{ first_name }},\n\nIt has been a while. Here is 10% off your next order:\n"
+    "Hello {{ customer.first_name }},\n\nIt has been a while. Here is 10% off your next order:\n"
     "https://shop.example/offer/{variant}?utm_campaign=winback\n\n"
     "See what is new: https://shop.example/new\n"
 )
 BODY_HTML = (
-    "<html><body><h1>Hello {{ first_name }},</h1><p>It has been a while. Here is "
+    "<html><body><h1>Hello {{ customer.first_name }},</h1><p>It has been a while. Here is "
     '<a href="https://shop.example/offer/{variant}?utm_campaign=winback">10% off your next '
     'order</a>.</p><p><a href="https://shop.example/new">See what is new</a></p></body></html>'
 )
