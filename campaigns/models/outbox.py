@@ -170,9 +170,10 @@ class Message(models.Model):
                 condition=Q(status="pending"),
                 name="message_due_idx",
             ),
-            # What the sweeper looks at: claims whose lease may have run out.
+            # Claims in progress: the sweeper's expired leases, and a customer's messages
+            # being sent, which the frequency cap counts.
             models.Index(
-                fields=["lease_until"],
+                fields=["customer", "lease_until"],
                 condition=Q(status="sending"),
                 name="message_leased_idx",
             ),

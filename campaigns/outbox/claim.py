@@ -29,6 +29,9 @@ DUE = """
     LIMIT %(limit)s
 """
 
+# The cap's two counts are each anchored on the customer (message_customer_sent_idx and
+# message_leased_idx): one count with an OR of both let the planner scan a campaign's
+# whole history per message, seconds per batch at 100,000 messages.
 FACTS = """
     SELECT m.id, m.customer_id, c.kind, c.trigger,
            COALESCE(cu.email, ''),
@@ -51,10 +54,12 @@ FACTS = """
            ) END,
            (
                SELECT COUNT(*) FROM campaigns_message r
-               JOIN campaigns_campaign rc ON rc.id = r.campaign_id
-               WHERE r.customer_id = m.customer_id AND r.id <> m.id
-                 AND rc.kind = 'marketing'
-                 AND (r.status = 'sending' OR (r.status = 'sent' AND r.sent_at > %(window)s))
+               WHERE r.customer_id = m.customer_id AND r.sent_at > %(window)s
+                 AND r.campaign_id IN (SELECT id FROM campaigns_campaign WHERE kind = 'marketing')
+           ) + (
+               SELECT COUNT(*) FROM campaigns_message r
+               WHERE r.customer_id = m.customer_id AND r.status = 'sending' AND r.id <> m.id
+                 AND r.campaign_id IN (SELECT id FROM campaigns_campaign WHERE kind = 'marketing')
            ),
            COALESCE(cu.language, '')
     FROM campaigns_message m

@@ -15,6 +15,7 @@ from customers.models import Segment
 
 TRANSITIONS = "segment_transitions"
 TIER_CHANGES = "tier_changes"
+ANALYZE_AFTER = 10_000  # assignments in one run
 
 
 @dataclass
@@ -40,6 +41,11 @@ def triggers_run(*, batch_size: int | None = None) -> TriggerOutcome:
         _members_enrol(outcome, campaign_id)
     for campaign_id in _live_ids(TriggerType.SEGMENT_ENTERED, custom=True):
         _custom_entrants(outcome, campaign_id)
+    if outcome.assigned >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # The senders' plans rest on these tables' statistics; autovacuum would refresh
+        # them only after a while, and a first run can add a million rows at once.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE campaigns_assignment, campaigns_message")
     return outcome
 
 
