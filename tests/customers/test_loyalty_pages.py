@@ -157,7 +157,7 @@ def test_an_upload_runs_the_loyalty_programme_after_the_import(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         admin_client.post("/customers/imports/", {"file": upload})
 
-    assert len(callbacks) == 2  # the import, then the loyalty run it queued
+    assert len(callbacks) == 3  # the import, the loyalty run it queued, the campaign triggers
     status = LoyaltyStatus.objects.select_related("tier", "customer").get()
     assert status.tier is not None
     assert (status.customer.external_id, status.tier.name) == ("C9", "Silver")
