@@ -3,7 +3,7 @@ assignments, the outbox, the tracking events and the suppressed addresses.
 
 The admin cannot call the services (it saves inside its own transaction, and the services'
 transactions are durable), so its forms run the services' checks instead: the campaign's
-(``_campaign_check``) and each variant's templates (``variant_template_errors``); once a
+(``campaign_check``) and each variant's templates (``variant_template_errors``); once a
 campaign is activated, the fields that decide the arms are shown read-only, as the service
 refuses to change them. The outbox holds millions of rows: capped counts, no full-table
 count, related rows in the same query, raw ids.
@@ -37,8 +37,8 @@ from campaigns.models import (
 from campaigns.services.campaigns import (
     CONTENT_FIELDS,
     LIVE_EDITABLE,
-    _campaign_check,
     campaign_activate,
+    campaign_check,
     campaign_finish,
     campaign_pause,
 )
@@ -97,7 +97,7 @@ class CampaignForm(forms.ModelForm):
         # the service would refuse.
         candidate = construct_instance(self, copy.copy(self.instance))
         try:
-            _campaign_check(candidate)
+            campaign_check(candidate)
         except ValidationError as exc:
             for name, errors in exc.update_error_dict({}).items():
                 self.add_error(name if name in self.fields else None, errors)

@@ -9,9 +9,8 @@ from celery import shared_task
 from django.conf import settings
 
 from campaigns.services import outbox
+from campaigns.services.triggers import CAMPAIGN_TRIGGERS_TASK
 from clvcrm.core.tasks import enqueue_on_commit
-
-TRIGGER_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
 
 
 @shared_task(
@@ -36,4 +35,4 @@ def outbox_sweep() -> None:
     if sweep.messages_due:
         outbox.sending_start()
     if sweep.triggers_waiting:
-        enqueue_on_commit(TRIGGER_TASK)
+        enqueue_on_commit(CAMPAIGN_TRIGGERS_TASK)

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import Message, TriggerCursor
+from campaigns.cursors import cursor_locked
+from campaigns.models import Message
 from campaigns.outbox.decisions import SendFacts, suppressed_reason
 
 CLAIM_LOCK = "outbox_claims"
@@ -93,8 +94,7 @@ def messages_claim(*, limit: int, now: datetime | None = None) -> Claim:
     """Claim up to ``limit`` due messages; see the module docstring."""
     now = now or timezone.now()
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        TriggerCursor.objects.get_or_create(source=CLAIM_LOCK)
-        TriggerCursor.objects.select_for_update().get(source=CLAIM_LOCK)
+        cursor_locked(CLAIM_LOCK)
         ids = _due_ids(cursor, limit=limit, now=now)
         if not ids:
             return Claim(to_send=[], suppressed=0)

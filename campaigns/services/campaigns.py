@@ -16,6 +16,8 @@ from django.utils import timezone
 from campaigns.assignment import variant_ranges
 from campaigns.content.validation import variant_template_errors
 from campaigns.models import Campaign, Message, SuppressedReason, TriggerType, Variant
+from campaigns.services.outbox import sending_start
+from campaigns.services.triggers import CAMPAIGN_TRIGGERS_TASK
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import Segment
 
@@ -27,8 +29,6 @@ SEGMENT_TRIGGERS = {
     TriggerType.BROADCAST,
     TriggerType.RECURRING_BROADCAST,
 }
-SEND_TASK = "campaigns.tasks.messages_send"
-TRIGGER_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
 
 
 def campaign_create(
@@ -37,7 +37,7 @@ def campaign_create(
     """Create a draft campaign with its variants; ValidationError names each bad field."""
     with transaction.atomic(durable=True):
         campaign = Campaign(**fields, created_by=created_by, status=Campaign.Status.DRAFT)
-        _campaign_check(campaign)
+        campaign_check(campaign)
         campaign.save()
         _variants_write(campaign, variants)
     return campaign
@@ -66,7 +66,7 @@ def campaign_update(
             )
         for name, value in fields.items():
             setattr(campaign, name, value)
-        _campaign_check(campaign)
+        campaign_check(campaign)
         campaign.save()
         if variants is not None:
             if live:
@@ -97,8 +97,8 @@ def campaign_activate(*, campaign_id: int) -> Campaign:
         campaign.status = Campaign.Status.ACTIVE
         campaign.paused_at = None
         campaign.save()
-        enqueue_on_commit(TRIGGER_TASK)
-        enqueue_on_commit(SEND_TASK)
+        enqueue_on_commit(CAMPAIGN_TRIGGERS_TASK)
+        sending_start()
     return campaign
 
 
@@ -140,7 +140,9 @@ def campaign_finish(*, campaign_id: int) -> Campaign:
 # --------------------------------------------------------------------------- helpers
 
 
-def _campaign_check(campaign: Campaign) -> None:
+def campaign_check(campaign: Campaign) -> None:
+    """Raise ValidationError, by field, for a campaign the services would not save (the
+    admin runs it on what was typed, since it saves in a transaction of its own)."""
     campaign.full_clean(exclude=["created_by"])
     errors: dict[str, str] = {}
     if campaign.trigger in SEGMENT_TRIGGERS and campaign.segment_id is None:

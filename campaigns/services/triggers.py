@@ -2,6 +2,10 @@
 
 from campaigns.triggers.step import TriggerOutcome, triggers_run
 
+# The pipeline's task that runs this step: queued by name (campaigns may not import the
+# pipeline, which composes the apps).
+CAMPAIGN_TRIGGERS_TASK = "clvcrm.pipeline.tasks.campaign_triggers"
+
 
 def campaign_triggers_run() -> TriggerOutcome:
     """Turn pending segment transitions, tier upgrades, downgrade warnings, custom-segment

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, TriggerCursor, TriggerType
+from campaigns.cursors import cursor_locked
+from campaigns.models import Campaign, TriggerType
 from campaigns.triggers import sources
 from campaigns.triggers.enrol import enrol
 from customers.models import Segment
@@ -53,7 +54,7 @@ def _transitions_batch(outcome: TriggerOutcome, size: int) -> bool:
     """Claim the next ``size`` pending segment transitions and act on them; False when
     there were none."""
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        lock = _cursor_locked(TRANSITIONS)
+        lock = cursor_locked(TRANSITIONS)
         pending = "FROM customers_segmenttransition WHERE processed_at IS NULL"
         upto = _batch_end(cursor, pending, [], size)
         if upto is None:
@@ -76,7 +77,7 @@ def _transitions_batch(outcome: TriggerOutcome, size: int) -> bool:
 def _tier_upgrades_batch(outcome: TriggerOutcome, size: int) -> bool:
     """Act on the next ``size`` rows of the tier history past the cursor."""
     with transaction.atomic(durable=True), connection.cursor() as cursor:
-        lock = _cursor_locked(TIER_CHANGES)
+        lock = cursor_locked(TIER_CHANGES)
         past = "FROM customers_loyaltytierchange WHERE id > %s"
         upto = _batch_end(cursor, past, [lock.last_id], size)
         if upto is None:
@@ -164,12 +165,6 @@ def _batch_end(cursor: Any, rows: str, params: list[Any], size: int) -> int | No
         cursor.execute(f"SELECT MAX(id) {rows}", params)
         row = cursor.fetchone()
     return row[0] if row else None
-
-
-def _cursor_locked(source: str) -> TriggerCursor:
-    """The source's cursor row, locked: two runs of the step take turns."""
-    TriggerCursor.objects.get_or_create(source=source)
-    return TriggerCursor.objects.select_for_update().get(source=source)
 
 
 def _live_locked(campaign_id: int) -> Campaign | None:

@@ -204,3 +204,9 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
         ),
     }
     assert all(name in current_app.tasks for name in tasks.values())
+
+
+def test_campaigns_queue_the_pipelines_trigger_step_by_its_registered_name():
+    from campaigns.services.triggers import CAMPAIGN_TRIGGERS_TASK
+
+    assert current_app.tasks[CAMPAIGN_TRIGGERS_TASK].name == pipeline.campaign_triggers.name
