@@ -7,27 +7,54 @@ trigger step. PostgreSQL computes it with its own ``md5``; SQLite (the embedded 
 the same Python function registered on each connection (:func:`sqlite_functions_register`).
 The holdout is buckets ``[0, holdout_buckets)``; each variant owns the range
 ``[bucket_from, bucket_to)`` after it, fixed at first activation (:func:`variant_ranges`).
+
+The global control group is the same hash with the key ``global`` in place of a campaign:
+buckets ``[0, global_control_buckets())`` of it, so membership is stable and does not depend
+on any campaign. Raising the share only adds customers to the group; lowering it only
+releases some.
 """
 
 import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+
 from campaigns.models import BUCKETS
 
+GLOBAL_CONTROL_KEY = "global"
 
-def bucket_of(campaign_id: int, customer_id: int) -> int:
-    """The customer's bucket in the campaign, in ``[0, BUCKETS)``."""
+
+def bucket_of(campaign_id: int | str, customer_id: int) -> int:
+    """The customer's bucket in the campaign (or under another key), in ``[0, BUCKETS)``."""
     digest = hashlib.md5(f"{campaign_id}:{customer_id}".encode(), usedforsecurity=False)
     return int(digest.hexdigest()[:8], 16) % BUCKETS
 
 
 def bucket_sql(vendor: str, campaign: str, customer: str) -> str:
-    """SQL computing :func:`bucket_of` from two integer column expressions."""
+    """SQL computing :func:`bucket_of` from two column expressions (or a quoted key)."""
     if vendor == "postgresql":
         text = f"md5({campaign}::text || ':' || {customer}::text)"
         return f"mod(('x' || substr({text}, 1, 8))::bit(32)::bigint, {BUCKETS})"
     return f"clvcrm_bucket({campaign}, {customer})"
+
+
+def global_control_buckets() -> int:
+    """How many buckets the global control group takes (0: there is none)."""
+    return round(settings.CAMPAIGN_GLOBAL_CONTROL_PERCENT * BUCKETS / 100)
+
+
+def in_global_control(customer_id: int) -> bool:
+    """Whether the customer is in the global control group (no marketing campaign)."""
+    return bucket_of(GLOBAL_CONTROL_KEY, customer_id) < global_control_buckets()
+
+
+def global_control_sql(vendor: str, customer: str) -> str | None:
+    """An SQL condition true for the global control group's members; None when it is off."""
+    buckets = global_control_buckets()
+    if not buckets:
+        return None
+    return f"{bucket_sql(vendor, repr(GLOBAL_CONTROL_KEY), customer)} < {buckets}"
 
 
 def sqlite_functions_register(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db import connection
 
-from campaigns.assignment import bucket_sql
+from campaigns.assignment import bucket_sql, global_control_sql
+from campaigns.models import CampaignKind
 
 ASSIGNMENTS = "campaigns_assignment"
 MESSAGES = "campaigns_message"
@@ -28,14 +29,17 @@ def enrol(cursor: Any, *, source: str, params: dict[str, Any], now: datetime) ->
     """Assign every entrant of ``source`` an arm and queue a message for the variants' ones.
 
     ``source`` selects ``campaign_id, customer_id, trigger_ref, triggered_at``; an entrant
-    already assigned for that trigger is skipped (the unique constraints). Messages are due
-    at once; the sender decides at send time whether each may go. Returns how many
-    assignments were written.
+    already assigned for that trigger is skipped (the unique constraints), and so is a
+    member of the global control group when the campaign is a marketing one: they are in
+    no campaign's experiment at all. Messages are due at once; the sender decides at send
+    time whether each may go. Returns how many assignments were written.
     """
     params = {**params, "now": connection.ops.adapt_datetimefield_value(now)}
     bucket = bucket_sql(connection.vendor, "src.campaign_id", "src.customer_id")
     entrants = f"""
-        WITH s AS MATERIALIZED (SELECT src.*, {bucket} AS bucket FROM ({source}) src),
+        WITH s AS MATERIALIZED (
+            SELECT src.*, {bucket} AS bucket FROM ({source}) src {_global_control_filter(params)}
+        ),
         arms AS (
             SELECT s.campaign_id, s.customer_id, s.trigger_ref, v.id AS variant_id,
                    s.triggered_at, %(now)s AS assigned_at
@@ -89,3 +93,13 @@ def enrol(cursor: Any, *, source: str, params: dict[str, Any], now: datetime) ->
         params,
     )
     return assigned
+
+
+def _global_control_filter(params: dict[str, Any]) -> str:
+    """The clause keeping the global control group out of marketing campaigns ('' if off)."""
+    members = global_control_sql(connection.vendor, "src.customer_id")
+    if members is None:
+        return ""
+    params["marketing"] = CampaignKind.MARKETING.value
+    return f"""JOIN campaigns_campaign gc ON gc.id = src.campaign_id
+            WHERE gc.kind <> %(marketing)s OR NOT ({members})"""

@@ -199,6 +199,13 @@ CAMPAIGN_RETRY_BASE_SECONDS = env.int_at_least("CAMPAIGN_RETRY_BASE_SECONDS", 1,
 # this many days (feedback messages, such as surveys, are not counted).
 CAMPAIGN_CAP_MESSAGES = env.int_at_least("CAMPAIGN_CAP_MESSAGES", 1, default=2)
 CAMPAIGN_CAP_DAYS = env.int_at_least("CAMPAIGN_CAP_DAYS", 1, default=7)
+# The global control group: this share of customers (a stable hash of the customer id, so
+# the same people whatever the campaign) is enrolled in no marketing campaign at all, so the
+# programme page can measure what the whole retention programme adds. Feedback messages such
+# as surveys still reach them. Off by default: withholding marketing is the shop's decision.
+CAMPAIGN_GLOBAL_CONTROL_PERCENT = env.percent_up_to(
+    "CAMPAIGN_GLOBAL_CONTROL_PERCENT", 50, default=0
+)
 
 # Email: console by default; EMAIL_URL=smtp://host:port (or smtp+tls://user:pass@host:587).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

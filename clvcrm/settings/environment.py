@@ -71,6 +71,13 @@ class StrictEnv(environ.Env):
             raise self.invalid(var, f"must be at least {minimum}")
         return value
 
+    def percent_up_to(self, var: str, maximum: float, *, default: float) -> float:
+        """A percentage from 0 to ``maximum`` (a share of customers)."""
+        value = self.float(var, default=default)
+        if not 0 <= value <= maximum:  # also refuses NaN
+            raise self.invalid(var, f"must be a percentage from 0 to {maximum:g}")
+        return value
+
     def rate(self, var: str, *, default: str) -> str:
         """A request rate as DRF's throttles read it: ``<count>/<second|minute|hour|day>``."""
         value = self.str(var, default=default).strip()

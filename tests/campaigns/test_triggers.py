@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.assignment import bucket_of
-from campaigns.models import Assignment, Campaign, Message
+from campaigns.assignment import bucket_of, in_global_control
+from campaigns.models import Assignment, Campaign, CampaignKind, Message
 from campaigns.services.campaigns import campaign_finish, campaign_pause
 from campaigns.services.triggers import campaign_triggers_run
 from customers.models import SegmentTransition
@@ -134,3 +134,35 @@ def test_transitions_are_claimed_in_batches_each_acted_on_once():
 
     assert (outcome.transitions, outcome.assigned) == (25, 25)
     assert Assignment.objects.count() == 25
+
+
+@pytest.mark.django_db
+def test_the_global_control_group_is_in_no_marketing_campaign_but_gets_feedback(settings):
+    settings.CAMPAIGN_GLOBAL_CONTROL_PERCENT = 25
+    marketing = campaign_made(holdout="0.0")
+    feedback = campaign_made(name="Survey", holdout="0.0", kind=CampaignKind.FEEDBACK)
+    customers = customers_made(200)
+    segment_entered(customers, "at_risk")
+
+    campaign_triggers_run()
+
+    control = {c.pk for c in customers if in_global_control(c.pk)}
+    assert control == {c.pk for c in customers if bucket_of("global", c.pk) < 2500}
+    assert 25 <= len(control) <= 75  # a quarter of 200, by the hash
+    marketed = set(Assignment.objects.filter(campaign=marketing).values_list("customer", flat=True))
+    surveyed = set(Assignment.objects.filter(campaign=feedback).values_list("customer", flat=True))
+    assert marketed == {c.pk for c in customers} - control
+    assert surveyed == {c.pk for c in customers}
+    assert not Message.objects.filter(campaign=marketing, customer__in=control).exists()
+
+
+@pytest.mark.django_db
+def test_the_global_control_group_is_stable_as_its_share_grows(settings):
+    customers = customers_made(300)
+    settings.CAMPAIGN_GLOBAL_CONTROL_PERCENT = 5
+    small = {c.pk for c in customers if in_global_control(c.pk)}
+    settings.CAMPAIGN_GLOBAL_CONTROL_PERCENT = 20
+    large = {c.pk for c in customers if in_global_control(c.pk)}
+    settings.CAMPAIGN_GLOBAL_CONTROL_PERCENT = 0
+    assert small < large
+    assert not any(in_global_control(c.pk) for c in customers)
