@@ -18,7 +18,13 @@ from campaigns.services import outbox
 from campaigns.services.campaigns import campaign_activate, campaign_pause
 from campaigns.services.triggers import campaign_triggers_run
 from clvcrm.celery import app as celery_app
+from clvcrm.pipeline import tasks as pipeline
 from tests.campaigns.builders import campaign_made, customers_made, segment_entered
+from tests.campaigns.segment_change import (
+    SITE,
+    exactly_one_email_per_eligible_entrant,
+    segment_change_made,
+)
 from tests.smtp_sink import SmtpSink, smtp_sink
 from tests.workers import BROKER, worker_start
 
@@ -58,6 +64,33 @@ def sender(sink: SmtpSink) -> Iterator[Callable[[], subprocess.Popen]]:
             process.terminate()
             process.wait(timeout=30)
     celery_app.conf.task_always_eager = True
+
+
+def test_a_segment_change_sends_one_email_per_eligible_entrant_through_real_workers(sink):
+    scene = segment_change_made()  # eager here: the earlier campaign's two emails
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as conn:
+        for queue in ("celery", "email"):
+            conn.default_channel.queue_purge(queue)  # type: ignore[attr-defined]  # kombu's stubs lack it
+    env = {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}", "SITE_URL": SITE}
+    worker = worker_start("chain", queues="celery,email", env=env)
+    try:
+        # Through the broker: the reassignment, then the trigger step, then the senders.
+        pipeline.segments_reassign.delay(scene.run.pk)
+        _wait(
+            lambda: (
+                scene.win_back.assignments.exists()
+                and not scene.win_back.messages.filter(status__in=["pending", "sending"]).exists()
+            ),
+            "the win-back's messages to be sent or suppressed",
+        )
+        time.sleep(0.5)  # a duplicate, were there one, would arrive now
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        celery_app.conf.task_always_eager = True
+
+    exactly_one_email_per_eligible_entrant(scene, sink.received)
 
 
 def _campaign_with_pending(n: int) -> Campaign:
