@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from campaigns.statistics._checks import check_count, check_level, check_values
 from campaigns.statistics.bootstrap import bootstrap_interval
@@ -118,11 +118,11 @@ def cuped_adjust(
 
 
 def means_compare(
-    y_t: NDArray[np.floating],
-    y_c: NDArray[np.floating],
+    y_t: ArrayLike,
+    y_c: ArrayLike,
     *,
-    x_t: NDArray[np.floating] | None = None,
-    x_c: NDArray[np.floating] | None = None,
+    x_t: ArrayLike | None = None,
+    x_c: ArrayLike | None = None,
     cap_percentile: float | None = 99.0,
     confidence: float = 0.95,
     resamples: int = 2000,
@@ -150,54 +150,28 @@ def means_compare(
     if covariates is not None:
         y_t, y_c, theta_array = cuped_adjust(y_t, y_c, *covariates)
         theta = float(theta_array)
-    if y_t.size < 2 or y_c.size < 2:
-        return _not_estimable(y_t, y_c, raw_t, raw_c, cap, theta)
-    welch = welch_test(y_t, y_c, confidence)
-    bootstrap_low, bootstrap_high = bootstrap_interval(
-        y_t, y_c, confidence=confidence, resamples=resamples, seed=seed
-    )
-    mean_t, mean_c = float(y_t.mean()), float(y_c.mean())
-    return MeanComparison(
-        treatment_mean=raw_t,
-        control_mean=raw_c,
-        absolute=float(welch.difference),
-        relative=float(welch.difference) / mean_c if mean_c > 0.0 else None,
-        ci_low=float(welch.low),
-        ci_high=float(welch.high),
-        p_value=float(welch.p_value),
-        bootstrap_low=bootstrap_low,
-        bootstrap_high=bootstrap_high,
-        cap=cap,
-        theta=theta,
-        treatment_size=y_t.size,
-        control_size=y_c.size,
-        treatment_adjusted_mean=mean_t,
-        control_adjusted_mean=mean_c,
-        treatment_variance=float(y_t.var(ddof=1)),
-        control_variance=float(y_c.var(ddof=1)),
-    )
-
-
-def _not_estimable(
-    y_t: Floats, y_c: Floats, raw_t: float, raw_c: float, cap: float | None, theta: float | None
-) -> MeanComparison:
-    """An arm below 2 customers: the point difference where both arms have one, placeholders."""
     mean_t = float(y_t.mean()) if y_t.size else 0.0
     mean_c = float(y_c.mean()) if y_c.size else 0.0
     absolute = mean_t - mean_c if y_t.size and y_c.size else 0.0
+    estimable = y_t.size >= 2 and y_c.size >= 2
+    ci_low, ci_high, p_value, bootstrap_low, bootstrap_high = (
+        _inference(y_t, y_c, confidence=confidence, resamples=resamples, seed=seed)
+        if estimable
+        else (absolute, absolute, 1.0, absolute, absolute)
+    )
     return MeanComparison(
         treatment_mean=raw_t,
         control_mean=raw_c,
         absolute=absolute,
         relative=absolute / mean_c if y_t.size and mean_c > 0.0 else None,
-        ci_low=absolute,
-        ci_high=absolute,
-        p_value=1.0,
-        bootstrap_low=absolute,
-        bootstrap_high=absolute,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        bootstrap_low=bootstrap_low,
+        bootstrap_high=bootstrap_high,
         cap=cap,
         theta=theta,
-        estimable=False,
+        estimable=estimable,
         treatment_size=y_t.size,
         control_size=y_c.size,
         treatment_adjusted_mean=mean_t,
@@ -205,6 +179,17 @@ def _not_estimable(
         treatment_variance=float(y_t.var(ddof=1)) if y_t.size > 1 else 0.0,
         control_variance=float(y_c.var(ddof=1)) if y_c.size > 1 else 0.0,
     )
+
+
+def _inference(
+    y_t: Floats, y_c: Floats, *, confidence: float, resamples: int, seed: int
+) -> tuple[float, float, float, float, float]:
+    """Welch's interval and p-value, then the bootstrap interval (each arm n >= 2)."""
+    welch = welch_test(y_t, y_c, confidence)
+    bootstrap_low, bootstrap_high = bootstrap_interval(
+        y_t, y_c, confidence=confidence, resamples=resamples, seed=seed
+    )
+    return float(welch.low), float(welch.high), float(welch.p_value), bootstrap_low, bootstrap_high
 
 
 def _check_settings(cap_percentile: object, resamples: object, seed: object) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from campaigns.statistics import bootstrap_interval
-from campaigns.statistics.bootstrap import resampled_means
+from campaigns.statistics.bootstrap import _segment_sums, resampled_means
 
 
 @pytest.mark.parametrize("values", [[0.0, 0.0, 0.0, 5.0], [0.0, 1.0, 3.0], [2.0, 2.0, 0.0, 7.0]])
@@ -55,3 +55,10 @@ def test_percentile_interval_of_a_difference():
     difference = a_t.mean() - a_c.mean()
     assert low == pytest.approx(difference - 1.96 * error, abs=0.1 * error)
     assert high == pytest.approx(difference + 1.96 * error, abs=0.1 * error)
+
+
+def test_segment_sums_with_empty_runs_anywhere():
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    lengths = np.array([0, 1, 0, 2, 0, 1, 0])
+    assert _segment_sums(values, lengths).tolist() == [0.0, 1.0, 0.0, 6.0, 0.0, 8.0, 0.0]
+    assert _segment_sums(np.array([]), np.array([0, 0])).tolist() == [0.0, 0.0]
