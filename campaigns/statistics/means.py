@@ -11,9 +11,10 @@ source:
    2020, "Trustworthy Online Controlled Experiments", ch. 22).
 2. CUPED (Deng, Xu, Kohavi & Walker 2013, "Improving the sensitivity of online controlled
    experiments by utilizing pre-experiment data", WSDM): with x the customer's spend in the
-   90 days before assignment, theta = cov(x, y) / var(x) on the pooled arms and
-   y_adj = y - theta (x - mean(x_pooled)). x is fixed before assignment, so the adjusted
-   difference estimates the same effect with less variance; theta = 0 when x does not vary.
+   90 days before assignment and y the capped value, theta = cov(x, y) / var(x) on the
+   pooled arms and y_adj = y - theta (x - mean(x_pooled)). x is fixed before assignment,
+   so the adjusted difference estimates the same effect with less variance; theta = 0 when
+   x does not vary.
 3. Welch's t (Welch 1947, "The generalization of 'Student's' problem when several different
    population variances are involved", Biometrika 34, 28-35) on the capped, adjusted values:
    the difference of means, its interval with the Welch-Satterthwaite degrees of freedom and
@@ -143,13 +144,7 @@ def means_compare(
     _check_settings(cap_percentile, resamples, seed)
     raw_t = float(y_t.mean()) if y_t.size else 0.0
     raw_c = float(y_c.mean()) if y_c.size else 0.0
-    cap = theta = None
-    if cap_percentile is not None and y_t.size + y_c.size > 0:
-        y_t, y_c, cap_array = cap_values(y_t, y_c, float(cap_percentile))
-        cap = float(cap_array)
-    if covariates is not None:
-        y_t, y_c, theta_array = cuped_adjust(y_t, y_c, *covariates)
-        theta = float(theta_array)
+    y_t, y_c, cap, theta = _capped_and_adjusted(y_t, y_c, cap_percentile, covariates)
     mean_t = float(y_t.mean()) if y_t.size else 0.0
     mean_c = float(y_c.mean()) if y_c.size else 0.0
     absolute = mean_t - mean_c if y_t.size and y_c.size else 0.0
@@ -179,6 +174,23 @@ def means_compare(
         treatment_variance=float(y_t.var(ddof=1)) if y_t.size > 1 else 0.0,
         control_variance=float(y_c.var(ddof=1)) if y_c.size > 1 else 0.0,
     )
+
+
+def _capped_and_adjusted(
+    y_t: Floats,
+    y_c: Floats,
+    cap_percentile: float | None,
+    covariates: tuple[Floats, Floats] | None,
+) -> tuple[Floats, Floats, float | None, float | None]:
+    """The arms capped (when asked and there are values), then CUPED-adjusted (when x given)."""
+    cap = theta = None
+    if cap_percentile is not None and y_t.size + y_c.size > 0:
+        y_t, y_c, cap_array = cap_values(y_t, y_c, float(cap_percentile))
+        cap = float(cap_array)
+    if covariates is not None:
+        y_t, y_c, theta_array = cuped_adjust(y_t, y_c, *covariates)
+        theta = float(theta_array)
+    return y_t, y_c, cap, theta
 
 
 def _inference(
