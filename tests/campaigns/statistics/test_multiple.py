@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
 from campaigns.statistics import holm_adjust
@@ -37,3 +41,11 @@ def test_empty_and_single():
 def test_invalid_p_values_raise(p_values):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         holm_adjust(p_values)
+
+
+@given(st.lists(st.floats(0.0, 1.0), max_size=12))
+def test_adjusted_values_keep_the_order_and_never_fall_below_the_raw_ones(p_values):
+    adjusted = holm_adjust(p_values)
+    assert all(p <= a <= 1.0 for p, a in zip(p_values, adjusted, strict=True))
+    for (p, a), (q, b) in itertools.combinations(zip(p_values, adjusted, strict=True), 2):
+        assert (p < q and a <= b) or (p > q and a >= b) or (p == q and a == b)

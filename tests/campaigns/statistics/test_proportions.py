@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from campaigns.statistics import ProportionComparison, proportions_compare
@@ -167,3 +169,22 @@ def test_invalid_counts_raise(arguments, message):
 def test_invalid_confidence_raises(confidence):
     with pytest.raises(ValueError, match="confidence"):
         proportions_compare(1, 10, 1, 10, confidence=confidence)
+
+
+@st.composite
+def arm_counts(draw):
+    n_t, n_c = draw(st.integers(1, 5_000)), draw(st.integers(1, 5_000))
+    return draw(st.integers(0, n_t)), n_t, draw(st.integers(0, n_c)), n_c
+
+
+@settings(max_examples=200, deadline=None)
+@given(arm_counts())
+def test_every_count_gives_an_ordered_finite_result(counts):
+    result = proportions_compare(*counts)
+    assert -1.0 <= result.ci_low <= result.absolute <= result.ci_high <= 1.0
+    assert 0.0 <= result.p_value <= 1.0
+    if result.relative_ci_low is not None:
+        assert result.relative_ci_high is not None
+        assert -1.0 < result.relative_ci_low <= result.relative <= result.relative_ci_high
+    low, high = confint_proportions_2indep(*counts, method="newcomb", compare="diff")
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), abs=1e-9)
