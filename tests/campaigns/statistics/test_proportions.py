@@ -185,6 +185,7 @@ def test_every_count_gives_an_ordered_finite_result(counts):
     assert 0.0 <= result.p_value <= 1.0
     if result.relative_ci_low is not None:
         assert result.relative_ci_high is not None
+        assert result.relative is not None
         assert -1.0 < result.relative_ci_low <= result.relative <= result.relative_ci_high
     low, high = confint_proportions_2indep(*counts, method="newcomb", compare="diff")
     assert (result.ci_low, result.ci_high) == pytest.approx((low, high), abs=1e-9)
