@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from campaigns.views import campaigns, previews
+from campaigns.views import campaigns, previews, programme
 
 app_name = "campaigns"
 
 urlpatterns = [
     path("", campaigns.campaign_list, name="list"),
+    path("programme/", programme.programme, name="programme"),
     path("new/", campaigns.campaign_create_page, name="create"),
     path("<int:pk>/", campaigns.campaign_detail, name="detail"),
     path("<int:pk>/edit/", campaigns.campaign_edit, name="edit"),
