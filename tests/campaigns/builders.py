@@ -4,13 +4,21 @@ product builds them (the lifecycle services, the outbox's own tables)."""
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import count
 from typing import Any
 
 from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns.models import Assignment, Campaign, Message, Variant
 from campaigns.services.campaigns import campaign_activate, campaign_create
-from customers.models import ClvRun, Customer, CustomerSegment, Segment, SegmentTransition
+from customers.models import (
+    ClvRun,
+    Customer,
+    CustomerSegment,
+    Order,
+    Segment,
+    SegmentTransition,
+)
 from customers.segments.defaults import segments_ensure_defaults
 
 
@@ -86,3 +94,65 @@ def campaign_made(
     if activate:
         campaign = campaign_activate(campaign_id=campaign.pk)
     return campaign
+
+
+_orders = count(1)
+
+
+def exposed(
+    campaign: Campaign,
+    variant: Variant | None,
+    customers: Sequence[Customer],
+    *,
+    at: datetime,
+    trigger_ref: str = "activation",
+    **message: Any,
+) -> list[Assignment]:
+    """The customers assigned ``variant`` (``None``: the holdout) at ``at``, as the trigger
+    step writes them; for a variant, each gets a message with ``message``'s fields (status,
+    suppressed_reason, opens, clicks), as the sender leaves it."""
+    assignments = Assignment.objects.bulk_create(
+        Assignment(
+            campaign=campaign,
+            customer=customer,
+            variant=variant,
+            trigger_ref=trigger_ref,
+            triggered_at=at,
+            assigned_at=at,
+        )
+        for customer in customers
+    )
+    if variant is not None:
+        Message.objects.bulk_create(
+            Message(
+                assignment=assignment,
+                campaign=campaign,
+                customer_id=assignment.customer_id,
+                variant=variant,
+                trigger_ref=trigger_ref,
+                triggered_at=at,
+                **message,
+            )
+            for assignment in assignments
+        )
+    return assignments
+
+
+def ordered(
+    customer: Customer,
+    at: datetime,
+    total: str = "10.00",
+    *,
+    status: str = Order.Status.COMPLETED,
+    refunded: str = "0.00",
+) -> Order:
+    """An order of ``customer`` placed at ``at`` (a completed one unless told)."""
+    return Order.objects.create(
+        external_id=f"O-{next(_orders)}",
+        customer=customer,
+        placed_at=at,
+        total=Decimal(total),
+        refunded_amount=Decimal(refunded),
+        status=status,
+        currency="USD",
+    )

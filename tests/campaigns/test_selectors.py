@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Assignment, Campaign, SuppressedReason
+from campaigns.results.messages import MessageCounts
 from campaigns.selectors import (
     CampaignResults,
     HoldoutResults,
-    MessageCounts,
     VariantResults,
     campaign_list,
     campaign_results,

@@ -197,6 +197,7 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
         "Nightly CLV recalculation": "clvcrm.pipeline.tasks.clv_recalculate",
         "Nightly loyalty run": "clvcrm.pipeline.tasks.loyalty_refresh",
         "Campaign outbox sweeper, every minute": "campaigns.tasks.outbox_sweep",
+        "Campaign results, nightly": "clvcrm.pipeline.tasks.campaign_results_refresh",
         "Nightly deletion of expired upload files": "customers.tasks.order_import_files_expire",
         "Nightly removal of expired webhook bodies": "customers.tasks.webhook_event_bodies_expire",
         "Nightly deletion of expired API idempotency keys": (

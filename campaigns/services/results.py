@@ -1,0 +1,158 @@
+"""Campaign results: computed set-based (``campaigns.results``) and stored per computation,
+so pages and the API read the latest and never scan orders."""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from campaigns.models import ArmResult, Assignment, Campaign, ResultComputation
+from campaigns.results.compare import REVENUE_CAP_PERCENTILE, VariantComparison, finite
+from campaigns.results.compute import ArmFigures, campaign_figures
+
+logger = logging.getLogger(__name__)
+
+# A campaign's computations kept (the latest first); older ones are deleted as new ones come.
+COMPUTATIONS_KEPT = 100
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ResultsRefresh:
+    """What a refresh did: the campaigns computed and those that failed (logged)."""
+
+    computed: list[int]
+    failed: list[int]
+
+
+def campaign_results_compute(*, campaign_id: int, now: datetime | None = None) -> ResultComputation:
+    """Compute a campaign's results as of ``now`` (default: now) and store them.
+
+    Reads first (outside the transaction: a long read holds no lock), then writes the
+    computation and its arms in one durable transaction, deleting the campaign's
+    computations beyond the latest :data:`COMPUTATIONS_KEPT`. Safe to run twice or at once:
+    each run adds its own computation.
+    """
+    now = now or timezone.now()
+    started = time.perf_counter()
+    campaign = Campaign.objects.get(pk=campaign_id)
+    figures = campaign_figures(campaign, now=now)
+    with transaction.atomic(durable=True):
+        computation = ResultComputation.objects.create(
+            campaign=campaign,
+            computed_at=figures.computed_at,
+            final=figures.final,
+            attribution_days=figures.attribution_days,
+            window_closes_at=figures.window_closes_at,
+            srm_chi2=finite(figures.srm.chi2) if figures.srm else None,
+            srm_p_value=finite(figures.srm.p_value) if figures.srm else None,
+            srm_mismatch=figures.srm.mismatch if figures.srm else False,
+            cap_percentile=REVENUE_CAP_PERCENTILE,
+            seconds=time.perf_counter() - started,
+        )
+        ArmResult.objects.bulk_create(_arm_row(computation, arm) for arm in figures.arms)
+        kept = ResultComputation.objects.filter(campaign=campaign).order_by("-computed_at", "-id")
+        ResultComputation.objects.filter(campaign=campaign).exclude(
+            pk__in=Subquery(kept.values("pk")[:COMPUTATIONS_KEPT])
+        ).delete()
+    return computation
+
+
+def campaign_results_refresh(*, now: datetime | None = None) -> ResultsRefresh:
+    """Recompute every campaign whose results may have changed (:func:`results_due`).
+
+    Each campaign on its own: one that fails is logged and the others still run.
+    """
+    computed: list[int] = []
+    failed: list[int] = []
+    for campaign_id in results_due().values_list("pk", flat=True):
+        try:
+            campaign_results_compute(campaign_id=campaign_id, now=now)
+        except Exception:
+            logger.exception("results of campaign %s not computed", campaign_id)
+            failed.append(campaign_id)
+        else:
+            computed.append(campaign_id)
+    return ResultsRefresh(computed=computed, failed=failed)
+
+
+def results_due() -> QuerySet[Campaign]:
+    """Campaigns that have been activated and whose latest computation is missing, was not
+    final (a window was still open), or predates an assignment (a new entrant)."""
+    latest = ResultComputation.objects.filter(campaign=OuterRef("pk")).order_by(
+        "-computed_at", "-id"
+    )
+    newer_entrant = Assignment.objects.filter(
+        campaign=OuterRef("pk"), assigned_at__gt=OuterRef("latest_at")
+    )
+    return (
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+        .annotate(
+            latest_at=Subquery(latest.values("computed_at")[:1]),
+            latest_final=Subquery(latest.values("final")[:1]),
+        )
+        .filter(Q(latest_at__isnull=True) | Q(latest_final=False) | Exists(newer_entrant))
+        .order_by("pk")
+    )
+
+
+def _arm_row(computation: ResultComputation, arm: ArmFigures) -> ArmResult:
+    exposures, messages = arm.exposures, arm.messages
+    return ArmResult(
+        computation=computation,
+        variant=arm.variant,
+        assigned=exposures.assigned,
+        sent=messages.sent,
+        failed=messages.failed,
+        suppressed=messages.suppressed,
+        suppressed_by_reason=messages.suppressed_by_reason,
+        opens=messages.opens,
+        clicks=messages.clicks,
+        conversions=exposures.conversions,
+        conversion_rate=exposures.conversions / exposures.assigned if exposures.assigned else None,
+        revenue=exposures.revenue,
+        revenue_per_customer=(
+            (exposures.revenue / exposures.assigned).quantize(CENT) if exposures.assigned else None
+        ),
+        **_conversion_fields(arm.comparison),
+        **_revenue_fields(arm.comparison),
+    )
+
+
+def _conversion_fields(comparison: VariantComparison | None) -> dict[str, float | None]:
+    if comparison is None or comparison.conversion is None:
+        return {}
+    conversion = comparison.conversion
+    return {
+        "conversion_absolute": finite(conversion.absolute),
+        "conversion_relative": finite(conversion.relative),
+        "conversion_ci_low": finite(conversion.ci_low),
+        "conversion_ci_high": finite(conversion.ci_high),
+        "conversion_relative_ci_low": finite(conversion.relative_ci_low),
+        "conversion_relative_ci_high": finite(conversion.relative_ci_high),
+        "conversion_p_value": finite(conversion.p_value),
+        "conversion_p_value_adjusted": finite(comparison.conversion_p_value_adjusted),
+    }
+
+
+def _revenue_fields(comparison: VariantComparison | None) -> dict[str, float | None]:
+    if comparison is None or comparison.revenue is None:
+        return {}
+    revenue = comparison.revenue
+    return {
+        "revenue_absolute": finite(revenue.absolute),
+        "revenue_relative": finite(revenue.relative),
+        "revenue_ci_low": finite(revenue.ci_low),
+        "revenue_ci_high": finite(revenue.ci_high),
+        "revenue_bootstrap_low": finite(revenue.bootstrap_low),
+        "revenue_bootstrap_high": finite(revenue.bootstrap_high),
+        "revenue_p_value": finite(revenue.p_value),
+        "revenue_p_value_adjusted": finite(comparison.revenue_p_value_adjusted),
+        "revenue_cap": finite(revenue.cap),
+        "revenue_theta": finite(revenue.theta),
+    }
