@@ -2,9 +2,10 @@
 check, from the arms' exposures (``campaigns.statistics`` does the mathematics).
 
 A comparison needs both arms: without a holdout (0% held out) or with an arm too small
-for its test (no exposure for a proportion, fewer than two for Welch's t) its figures are
-``None``. Figures that come out not finite (a zero variance, say) are ``None`` too: they
-are stored and served as JSON, which has no NaN.
+for its test (no exposure for a proportion, fewer than two for Welch's t: the statistics
+call it not ``estimable``) its figures are ``None``. Figures that come out not finite are
+``None`` too (the statistics promise none, but they are stored and served as JSON, which
+has no NaN).
 """
 
 import math
@@ -47,9 +48,10 @@ def conversion_compare(
     """The two-proportion comparison of conversion rates, or ``None`` if an arm is empty."""
     if holdout is None or variant.assigned == 0 or holdout.assigned == 0:
         return None
-    return proportions_compare(
+    compared = proportions_compare(
         variant.conversions, variant.assigned, holdout.conversions, holdout.assigned
     )
+    return compared if compared.estimable else None
 
 
 def revenue_compare(variant: ArmExposures, holdout: ArmExposures | None) -> MeanComparison | None:
@@ -57,13 +59,14 @@ def revenue_compare(variant: ArmExposures, holdout: ArmExposures | None) -> Mean
     90-day prior spend; ``None`` when an arm has fewer than two exposures."""
     if holdout is None or min(variant.assigned, holdout.assigned) < MINIMUM_FOR_MEANS:
         return None
-    return means_compare(
+    compared = means_compare(
         variant.revenue_per_exposure,
         holdout.revenue_per_exposure,
         x_t=variant.prior_spend,
         x_c=holdout.prior_spend,
         cap_percentile=REVENUE_CAP_PERCENTILE,
     )
+    return compared if compared.estimable else None
 
 
 def variants_compare(

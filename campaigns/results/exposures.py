@@ -85,7 +85,7 @@ def campaign_exposures(
     Arms nobody was assigned to are absent.
     """
     vendor = connection.vendor
-    params = {
+    params: dict[str, Any] = {
         "campaign": campaign_id,
         "window": _parameter(vendor, timedelta(days=attribution_days)),
         "prior": _parameter(vendor, timedelta(days=PRIOR_SPEND_DAYS)),
