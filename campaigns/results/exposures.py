@@ -11,18 +11,19 @@ after ``now`` are left out, so a computation "as of" a moment is reproducible.
 Each lookup is a range of the ``(customer, placed_at)`` order index, once per exposure.
 """
 
-from collections import defaultdict
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 # The CUPED covariate's period: the customer's spend in this many days before assignment.
 PRIOR_SPEND_DAYS = 90
 CENT = Decimal("0.01")
+HOLDOUT = -1
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,15 @@ def _statement(vendor: str) -> str:
         )
         SELECT e.variant_id,
                EXISTS (SELECT 1 FROM customers_order o WHERE {in_window}) AS converted,
-               COALESCE((SELECT SUM(o.total - o.refunded_amount)
-                         FROM customers_order o WHERE {in_window}), 0) AS revenue,
-               COALESCE((SELECT SUM(o.total - o.refunded_amount)
-                         FROM customers_order o
-                         WHERE o.customer_id = e.customer_id AND o.status = 'completed'
-                           AND o.placed_at > {prior_start}
-                           AND o.placed_at <= e.assigned_at), 0) AS prior_spend
+               CAST(COALESCE((SELECT SUM(o.total - o.refunded_amount)
+                              FROM customers_order o WHERE {in_window}), 0)
+                    AS DOUBLE PRECISION) AS revenue,
+               CAST(COALESCE((SELECT SUM(o.total - o.refunded_amount)
+                              FROM customers_order o
+                              WHERE o.customer_id = e.customer_id AND o.status = 'completed'
+                                AND o.placed_at > {prior_start}
+                                AND o.placed_at <= e.assigned_at), 0)
+                    AS DOUBLE PRECISION) AS prior_spend
         FROM e
         ORDER BY e.id"""
 
@@ -91,28 +94,38 @@ def campaign_exposures(
         "prior": _parameter(vendor, timedelta(days=PRIOR_SPEND_DAYS)),
         "now": connection.ops.adapt_datetimefield_value(now),
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if vendor == "postgresql":
+            # One statement of 100,000 cheap index probes: compiling it (JIT) costs more
+            # than it saves.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(_statement(vendor), params)
         rows = cursor.fetchall()
     return _by_arm(rows)
 
 
 def _by_arm(rows: list[tuple[Any, ...]]) -> dict[int | None, ArmExposures]:
-    """Group the statement's rows by arm; money to cents (SQLite sums decimals as floats)."""
-    grouped: dict[int | None, list[tuple[bool, Decimal, Decimal]]] = defaultdict(list)
-    for variant_id, converted, revenue, prior_spend in rows:
-        grouped[variant_id].append((bool(converted), _money(revenue), _money(prior_spend)))
-    return {
-        arm: ArmExposures(
-            assigned=len(exposures),
-            conversions=sum(converted for converted, _, _ in exposures),
-            revenue=sum((revenue for _, revenue, _ in exposures), Decimal("0.00")),
-            revenue_per_exposure=np.array([float(r) for _, r, _ in exposures], dtype=float),
-            prior_spend=np.array([float(p) for _, _, p in exposures], dtype=float),
+    """Group the statement's rows by arm (``-1``: the holdout, while in numpy)."""
+    arms = np.array([HOLDOUT if row[0] is None else row[0] for row in rows], dtype=np.int64)
+    converted = np.array([bool(row[1]) for row in rows], dtype=bool)
+    revenue = np.array([row[2] for row in rows], dtype=np.float64)
+    prior_spend = np.array([row[3] for row in rows], dtype=np.float64)
+    grouped: dict[int | None, ArmExposures] = {}
+    for arm in np.unique(arms).tolist():
+        mine = arms == arm
+        grouped[None if arm == HOLDOUT else arm] = ArmExposures(
+            assigned=int(mine.sum()),
+            conversions=int(converted[mine].sum()),
+            revenue=_cents(revenue[mine]),
+            revenue_per_exposure=revenue[mine],
+            prior_spend=prior_spend[mine],
         )
-        for arm, exposures in grouped.items()
-    }
+    return grouped
 
 
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(CENT)
+def _cents(values: np.ndarray) -> Decimal:
+    """The exact sum of cent amounts read as floats. ``fsum`` adds the floats without
+    rounding error and each float is within a relative 1.2e-16 of its amount, so the sum is
+    off by less than half a cent for any total under 40 trillion: rounded to the cent, it is
+    the decimal sum."""
+    return Decimal(math.fsum(values.tolist())).quantize(CENT)
