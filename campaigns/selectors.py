@@ -7,9 +7,10 @@ read never scans orders.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -204,33 +205,23 @@ def _variant_results(
         conversions=arm.conversions,
         revenue=arm.revenue,
         conversion_rate=arm.conversion_rate,
-        uplift=_uplift(arm) if compared else None,
+        uplift=ConversionUplift(**_stored(arm, "conversion", ConversionUplift))
+        if compared
+        else None,
         revenue_per_customer=RevenuePerCustomer(
-            mean=arm.revenue_per_customer,
-            absolute=arm.revenue_absolute,
-            relative=arm.revenue_relative,
-            ci_low=arm.revenue_ci_low,
-            ci_high=arm.revenue_ci_high,
-            bootstrap_low=arm.revenue_bootstrap_low,
-            bootstrap_high=arm.revenue_bootstrap_high,
-            p_value=arm.revenue_p_value,
-            p_value_adjusted=arm.revenue_p_value_adjusted,
-            cap=arm.revenue_cap,
+            mean=arm.revenue_per_customer, **_stored(arm, "revenue", RevenuePerCustomer)
         ),
     )
 
 
-def _uplift(arm: ArmResult) -> ConversionUplift:
-    return ConversionUplift(
-        absolute=arm.conversion_absolute,
-        relative=arm.conversion_relative,
-        ci_low=arm.conversion_ci_low,
-        ci_high=arm.conversion_ci_high,
-        relative_ci_low=arm.conversion_relative_ci_low,
-        relative_ci_high=arm.conversion_relative_ci_high,
-        p_value=arm.conversion_p_value,
-        p_value_adjusted=arm.conversion_p_value_adjusted,
-    )
+def _stored(arm: ArmResult, prefix: str, figures: type[Any]) -> dict[str, Any]:
+    """The fields of the dataclass ``figures`` read from ArmResult's ``<prefix>_<name>``
+    (those it has: RevenuePerCustomer's ``mean`` is ``revenue_per_customer``, given apart)."""
+    return {
+        field.name: getattr(arm, f"{prefix}_{field.name}")
+        for field in fields(figures)
+        if field.name != "mean"
+    }
 
 
 def campaign_recent_messages(campaign: Campaign) -> QuerySet[Message]:

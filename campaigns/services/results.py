@@ -12,14 +12,36 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.models import ArmResult, Assignment, Campaign, ResultComputation
-from campaigns.results.compare import REVENUE_CAP_PERCENTILE, VariantComparison, finite
+from campaigns.results.compare import REVENUE_CAP_PERCENTILE, finite
 from campaigns.results.compute import ArmFigures, campaign_figures
+from campaigns.statistics import MeanComparison, ProportionComparison
 
 logger = logging.getLogger(__name__)
 
 # A campaign's computations kept (the latest first); older ones are deleted as new ones come.
 COMPUTATIONS_KEPT = 100
 CENT = Decimal("0.01")
+# The comparisons' figures stored on ArmResult as conversion_<name> and revenue_<name>.
+CONVERSION_FIGURES = (
+    "absolute",
+    "relative",
+    "ci_low",
+    "ci_high",
+    "relative_ci_low",
+    "relative_ci_high",
+    "p_value",
+)
+REVENUE_FIGURES = (
+    "absolute",
+    "relative",
+    "ci_low",
+    "ci_high",
+    "bootstrap_low",
+    "bootstrap_high",
+    "p_value",
+    "cap",
+    "theta",
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +124,7 @@ def results_due() -> QuerySet[Campaign]:
 
 
 def _arm_row(computation: ResultComputation, arm: ArmFigures) -> ArmResult:
-    exposures, messages = arm.exposures, arm.messages
+    exposures, messages, comparison = arm.exposures, arm.messages, arm.comparison
     return ArmResult(
         computation=computation,
         variant=arm.variant,
@@ -119,40 +141,30 @@ def _arm_row(computation: ResultComputation, arm: ArmFigures) -> ArmResult:
         revenue_per_customer=(
             (exposures.revenue / exposures.assigned).quantize(CENT) if exposures.assigned else None
         ),
-        **_conversion_fields(arm.comparison),
-        **_revenue_fields(arm.comparison),
+        **_compared(
+            "conversion",
+            comparison.conversion if comparison else None,
+            CONVERSION_FIGURES,
+            comparison.conversion_p_value_adjusted if comparison else None,
+        ),
+        **_compared(
+            "revenue",
+            comparison.revenue if comparison else None,
+            REVENUE_FIGURES,
+            comparison.revenue_p_value_adjusted if comparison else None,
+        ),
     )
 
 
-def _conversion_fields(comparison: VariantComparison | None) -> dict[str, float | None]:
-    if comparison is None or comparison.conversion is None:
+def _compared(
+    prefix: str,
+    compared: ProportionComparison | MeanComparison | None,
+    names: tuple[str, ...],
+    adjusted: float | None,
+) -> dict[str, float | None]:
+    """``compared``'s figures ``names`` as ArmResult's ``<prefix>_<name>`` fields (none when
+    nothing was compared), with the Holm-adjusted p-value."""
+    if compared is None:
         return {}
-    conversion = comparison.conversion
-    return {
-        "conversion_absolute": finite(conversion.absolute),
-        "conversion_relative": finite(conversion.relative),
-        "conversion_ci_low": finite(conversion.ci_low),
-        "conversion_ci_high": finite(conversion.ci_high),
-        "conversion_relative_ci_low": finite(conversion.relative_ci_low),
-        "conversion_relative_ci_high": finite(conversion.relative_ci_high),
-        "conversion_p_value": finite(conversion.p_value),
-        "conversion_p_value_adjusted": finite(comparison.conversion_p_value_adjusted),
-    }
-
-
-def _revenue_fields(comparison: VariantComparison | None) -> dict[str, float | None]:
-    if comparison is None or comparison.revenue is None:
-        return {}
-    revenue = comparison.revenue
-    return {
-        "revenue_absolute": finite(revenue.absolute),
-        "revenue_relative": finite(revenue.relative),
-        "revenue_ci_low": finite(revenue.ci_low),
-        "revenue_ci_high": finite(revenue.ci_high),
-        "revenue_bootstrap_low": finite(revenue.bootstrap_low),
-        "revenue_bootstrap_high": finite(revenue.bootstrap_high),
-        "revenue_p_value": finite(revenue.p_value),
-        "revenue_p_value_adjusted": finite(comparison.revenue_p_value_adjusted),
-        "revenue_cap": finite(revenue.cap),
-        "revenue_theta": finite(revenue.theta),
-    }
+    figures = {f"{prefix}_{name}": finite(getattr(compared, name)) for name in names}
+    return {**figures, f"{prefix}_p_value_adjusted": finite(adjusted)}
