@@ -104,8 +104,9 @@ def campaign_results_refresh(*, now: datetime | None = None) -> ResultsRefresh:
 
 
 def results_due() -> QuerySet[Campaign]:
-    """Campaigns that have been activated and whose latest computation is missing, was not
-    final (a window was still open), or predates an assignment (a new entrant)."""
+    """Campaigns with assignments whose latest computation is missing, was not final (a
+    window was still open), or predates an assignment (a new entrant). A campaign nobody
+    entered has nothing to compute."""
     latest = ResultComputation.objects.filter(campaign=OuterRef("pk")).order_by(
         "-computed_at", "-id"
     )
@@ -113,7 +114,7 @@ def results_due() -> QuerySet[Campaign]:
         campaign=OuterRef("pk"), assigned_at__gt=OuterRef("latest_at")
     )
     return (
-        Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+        Campaign.objects.filter(Exists(Assignment.objects.filter(campaign=OuterRef("pk"))))
         .annotate(
             latest_at=Subquery(latest.values("computed_at")[:1]),
             latest_final=Subquery(latest.values("final")[:1]),

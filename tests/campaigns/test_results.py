@@ -292,7 +292,8 @@ def test_the_refresh_computes_what_is_due_and_skips_a_failing_campaign(
 ) -> None:
     good, _ = results_campaign(T0)
     bad = campaign_made(name="Broken", weights=(1,))
-    draft = campaign_made(name="Draft", weights=(1,), activate=False)
+    exposed(bad, None, customers_made(1, prefix="Bad"), at=T0)
+    nobody = campaign_made(name="Nobody entered", weights=(1,))
 
     def failing(campaign: Campaign, *, now: datetime) -> Any:
         if campaign.pk == bad.pk:
@@ -309,7 +310,7 @@ def test_the_refresh_computes_what_is_due_and_skips_a_failing_campaign(
     assert [r.getMessage() for r in caplog.records] == [
         f"results of campaign {bad.pk} not computed"
     ]
-    assert draft.pk not in {c.pk for c in results_due()}
+    assert nobody.pk not in {c.pk for c in results_due()}
 
 
 def test_a_final_computation_is_not_due_until_someone_new_is_assigned() -> None:
