@@ -51,7 +51,18 @@ def resampled_means(values: Floats, resamples: int, rng: np.random.Generator) ->
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
         other_draws = rng.binomial(n, others.size / n, size=size)
-        drawn = others[rng.integers(0, others.size, size=int(other_draws.sum()))]
-        sums = np.bincount(np.repeat(np.arange(size), other_draws), weights=drawn, minlength=size)
-        means[start : start + size] = (sums + common * (n - other_draws)) / n
+        picks = rng.integers(0, others.size, size=int(other_draws.sum()), dtype=np.uint32)
+        drawn = others[picks]
+        means[start : start + size] = (
+            _segment_sums(drawn, other_draws) + common * (n - other_draws)
+        ) / n
     return means
+
+
+def _segment_sums(values: Floats, lengths: NDArray[np.int64]) -> Floats:
+    """Sums of consecutive runs of ``values`` with the given lengths (0 for an empty run)."""
+    # A trailing 0 gives runs that start at the end a valid index; reduceat returns the
+    # value at the start for an empty run, hence the where().
+    padded = np.append(values, 0.0)
+    sums = np.add.reduceat(padded, np.cumsum(lengths) - lengths)
+    return np.where(lengths > 0, sums, 0.0)

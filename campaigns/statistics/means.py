@@ -11,9 +11,10 @@ source:
    2020, "Trustworthy Online Controlled Experiments", ch. 22).
 2. CUPED (Deng, Xu, Kohavi & Walker 2013, "Improving the sensitivity of online controlled
    experiments by utilizing pre-experiment data", WSDM): with x the customer's spend in the
-   90 days before assignment, theta = cov(x, y) / var(x) on the pooled arms and
-   y_adj = y - theta (x - mean(x_pooled)). x is fixed before assignment, so the adjusted
-   difference estimates the same effect with less variance; theta = 0 when x does not vary.
+   90 days before assignment and y the capped value, theta = cov(x, y) / var(x) on the
+   pooled arms and y_adj = y - theta (x - mean(x_pooled)). x is fixed before assignment,
+   so the adjusted difference estimates the same effect with less variance; theta = 0 when
+   x does not vary.
 3. Welch's t (Welch 1947, "The generalization of 'Student's' problem when several different
    population variances are involved", Biometrika 34, 28-35) on the capped, adjusted values:
    the difference of means, its interval with the Welch-Satterthwaite degrees of freedom and
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from campaigns.statistics._checks import check_count, check_level, check_values
 from campaigns.statistics.bootstrap import bootstrap_interval
@@ -118,11 +119,11 @@ def cuped_adjust(
 
 
 def means_compare(
-    y_t: NDArray[np.floating],
-    y_c: NDArray[np.floating],
+    y_t: ArrayLike,
+    y_c: ArrayLike,
     *,
-    x_t: NDArray[np.floating] | None = None,
-    x_c: NDArray[np.floating] | None = None,
+    x_t: ArrayLike | None = None,
+    x_c: ArrayLike | None = None,
     cap_percentile: float | None = 99.0,
     confidence: float = 0.95,
     resamples: int = 2000,
@@ -143,61 +144,29 @@ def means_compare(
     _check_settings(cap_percentile, resamples, seed)
     raw_t = float(y_t.mean()) if y_t.size else 0.0
     raw_c = float(y_c.mean()) if y_c.size else 0.0
-    cap = theta = None
-    if cap_percentile is not None and y_t.size + y_c.size > 0:
-        y_t, y_c, cap_array = cap_values(y_t, y_c, float(cap_percentile))
-        cap = float(cap_array)
-    if covariates is not None:
-        y_t, y_c, theta_array = cuped_adjust(y_t, y_c, *covariates)
-        theta = float(theta_array)
-    if y_t.size < 2 or y_c.size < 2:
-        return _not_estimable(y_t, y_c, raw_t, raw_c, cap, theta)
-    welch = welch_test(y_t, y_c, confidence)
-    bootstrap_low, bootstrap_high = bootstrap_interval(
-        y_t, y_c, confidence=confidence, resamples=resamples, seed=seed
-    )
-    mean_t, mean_c = float(y_t.mean()), float(y_c.mean())
-    return MeanComparison(
-        treatment_mean=raw_t,
-        control_mean=raw_c,
-        absolute=float(welch.difference),
-        relative=float(welch.difference) / mean_c if mean_c > 0.0 else None,
-        ci_low=float(welch.low),
-        ci_high=float(welch.high),
-        p_value=float(welch.p_value),
-        bootstrap_low=bootstrap_low,
-        bootstrap_high=bootstrap_high,
-        cap=cap,
-        theta=theta,
-        treatment_size=y_t.size,
-        control_size=y_c.size,
-        treatment_adjusted_mean=mean_t,
-        control_adjusted_mean=mean_c,
-        treatment_variance=float(y_t.var(ddof=1)),
-        control_variance=float(y_c.var(ddof=1)),
-    )
-
-
-def _not_estimable(
-    y_t: Floats, y_c: Floats, raw_t: float, raw_c: float, cap: float | None, theta: float | None
-) -> MeanComparison:
-    """An arm below 2 customers: the point difference where both arms have one, placeholders."""
+    y_t, y_c, cap, theta = _capped_and_adjusted(y_t, y_c, cap_percentile, covariates)
     mean_t = float(y_t.mean()) if y_t.size else 0.0
     mean_c = float(y_c.mean()) if y_c.size else 0.0
     absolute = mean_t - mean_c if y_t.size and y_c.size else 0.0
+    estimable = y_t.size >= 2 and y_c.size >= 2
+    ci_low, ci_high, p_value, bootstrap_low, bootstrap_high = (
+        _inference(y_t, y_c, confidence=confidence, resamples=resamples, seed=seed)
+        if estimable
+        else (absolute, absolute, 1.0, absolute, absolute)
+    )
     return MeanComparison(
         treatment_mean=raw_t,
         control_mean=raw_c,
         absolute=absolute,
         relative=absolute / mean_c if y_t.size and mean_c > 0.0 else None,
-        ci_low=absolute,
-        ci_high=absolute,
-        p_value=1.0,
-        bootstrap_low=absolute,
-        bootstrap_high=absolute,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        bootstrap_low=bootstrap_low,
+        bootstrap_high=bootstrap_high,
         cap=cap,
         theta=theta,
-        estimable=False,
+        estimable=estimable,
         treatment_size=y_t.size,
         control_size=y_c.size,
         treatment_adjusted_mean=mean_t,
@@ -205,6 +174,34 @@ def _not_estimable(
         treatment_variance=float(y_t.var(ddof=1)) if y_t.size > 1 else 0.0,
         control_variance=float(y_c.var(ddof=1)) if y_c.size > 1 else 0.0,
     )
+
+
+def _capped_and_adjusted(
+    y_t: Floats,
+    y_c: Floats,
+    cap_percentile: float | None,
+    covariates: tuple[Floats, Floats] | None,
+) -> tuple[Floats, Floats, float | None, float | None]:
+    """The arms capped (when asked and there are values), then CUPED-adjusted (when x given)."""
+    cap = theta = None
+    if cap_percentile is not None and y_t.size + y_c.size > 0:
+        y_t, y_c, cap_array = cap_values(y_t, y_c, float(cap_percentile))
+        cap = float(cap_array)
+    if covariates is not None:
+        y_t, y_c, theta_array = cuped_adjust(y_t, y_c, *covariates)
+        theta = float(theta_array)
+    return y_t, y_c, cap, theta
+
+
+def _inference(
+    y_t: Floats, y_c: Floats, *, confidence: float, resamples: int, seed: int
+) -> tuple[float, float, float, float, float]:
+    """Welch's interval and p-value, then the bootstrap interval (each arm n >= 2)."""
+    welch = welch_test(y_t, y_c, confidence)
+    bootstrap_low, bootstrap_high = bootstrap_interval(
+        y_t, y_c, confidence=confidence, resamples=resamples, seed=seed
+    )
+    return float(welch.low), float(welch.high), float(welch.p_value), bootstrap_low, bootstrap_high
 
 
 def _check_settings(cap_percentile: object, resamples: object, seed: object) -> None:

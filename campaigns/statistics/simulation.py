@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 from campaigns.statistics._checks import check_count, check_level, normal_quantile
 from campaigns.statistics.means import cap_values, cuped_adjust
@@ -56,8 +57,10 @@ class RevenueModel:
 
     A customer buys in the window with probability ``buy_rate`` and then spends
     exp(mu + sigma Z) (Z standard normal); mean revenue buy_rate * exp(mu + sigma^2 / 2).
-    The pre-assignment spend x (CUPED's covariate) is exp(mu + sigma Z') with probability
-    ``prior_buy_rate``, else 0, where Z' has correlation ``correlation`` with Z.
+    The pre-assignment spend x (CUPED's covariate) is positive with probability
+    ``prior_buy_rate``, and then exp(mu + sigma Z'). Who bought before tends to buy again,
+    and to spend alike: both the buying (through a normal latent, a Gaussian copula) and the
+    amounts (Z and Z') have correlation ``correlation``; the marginals stay as stated.
     """
 
     buy_rate: float
@@ -72,14 +75,18 @@ class RevenueModel:
 
     def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> tuple[Floats, Floats]:
         """Revenue y and covariate x, each float (simulations, customers)."""
-        z = rng.standard_normal(shape)
-        z_prior = self.correlation * z + math.sqrt(1.0 - self.correlation**2) * (
-            rng.standard_normal(shape)
-        )
-        y = np.where(rng.random(shape) < self.buy_rate, np.exp(self.mu + self.sigma * z), 0.0)
-        x_bought = rng.random(shape) < self.prior_buy_rate
-        x = np.where(x_bought, np.exp(self.mu + self.sigma * z_prior), 0.0)
+        buying, amounts = self._correlated(rng, shape), self._correlated(rng, shape)
+        bought_after = buying[0] < stats.norm.ppf(self.buy_rate)
+        bought_before = buying[1] < stats.norm.ppf(self.prior_buy_rate)
+        y = np.where(bought_after, np.exp(self.mu + self.sigma * amounts[0]), 0.0)
+        x = np.where(bought_before, np.exp(self.mu + self.sigma * amounts[1]), 0.0)
         return y, x
+
+    def _correlated(self, rng: np.random.Generator, shape: tuple[int, int]) -> Floats:
+        """Two standard normal arrays (stacked) with correlation ``correlation``."""
+        first, noise = rng.standard_normal(shape), rng.standard_normal(shape)
+        second = self.correlation * first + math.sqrt(1.0 - self.correlation**2) * noise
+        return np.stack([first, second])
 
 
 def simulate_proportions(

@@ -58,8 +58,9 @@ def winner_choose(
     comparisons[i]: arm i (a variant) against the control (the holdout; without a holdout,
         the default variant), all of one kind (all proportions or all means).
     adjusted_p: the comparisons' p-values after ``holm_adjust``, in the same order.
-    sizes: assigned customers per arm, same order; one more value at the end is the
-        control's size, held to the same minimum.
+    sizes: the customers per arm that count toward the minimum, same order (e.g. those
+        whose attribution window has closed); one more value at the end is the control's,
+        held to the same minimum. The tests between arms use the comparisons' own counts.
     minimum_per_arm: customers every arm needs before a winner may be chosen (>= 1).
     names, control_name: how the reason names the arms (default "arm 1", "arm 2", ...).
     Raises ValueError for inconsistent input (lengths, mixed kinds, p outside [0, 1]).
