@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 # A campaign's computations kept (the latest first); older ones are deleted as new ones come.
 COMPUTATIONS_KEPT = 100
 CENT = Decimal("0.01")
+LIVE = (Campaign.Status.ACTIVE, Campaign.Status.PAUSED)
 # The comparisons' figures stored on ArmResult as conversion_<name> and revenue_<name>.
 CONVERSION_FIGURES = (
     "absolute",
@@ -105,8 +106,8 @@ def campaign_results_refresh(*, now: datetime | None = None) -> ResultsRefresh:
 
 def results_due() -> QuerySet[Campaign]:
     """Campaigns with assignments whose latest computation is missing, was not final (a
-    window was still open), or predates an assignment (a new entrant). A campaign nobody
-    entered has nothing to compute."""
+    window was still open), or, for an active or paused campaign, predates an assignment (a
+    new entrant). A campaign nobody entered has nothing to compute."""
     latest = ResultComputation.objects.filter(campaign=OuterRef("pk")).order_by(
         "-computed_at", "-id"
     )
@@ -119,7 +120,13 @@ def results_due() -> QuerySet[Campaign]:
             latest_at=Subquery(latest.values("computed_at")[:1]),
             latest_final=Subquery(latest.values("final")[:1]),
         )
-        .filter(Q(latest_at__isnull=True) | Q(latest_final=False) | Exists(newer_entrant))
+        .filter(
+            Q(latest_at__isnull=True)
+            | Q(latest_final=False)
+            # Only a live campaign takes entrants: a finished one's final results stay, and
+            # its assignments are not read again.
+            | (Q(status__in=LIVE) & Exists(newer_entrant))
+        )
         .order_by("pk")
     )
 

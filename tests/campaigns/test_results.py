@@ -324,3 +324,7 @@ def test_a_final_computation_is_not_due_until_someone_new_is_assigned() -> None:
     [late] = customers_made(1, prefix="Late")
     exposed(campaign, None, [late], at=LATER + DAY)
     assert list(results_due()) == [campaign]
+
+    # A finished campaign takes no entrants: its assignments are not looked at again.
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FINISHED)
+    assert list(results_due()) == []
