@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from campaigns.content.validation import variant_template_errors
 from campaigns.forms import CAMPAIGN_FIELDS
 from campaigns.models import (
+    ArmResult,
     Assignment,
     AudienceMember,
     Campaign,
@@ -30,6 +31,7 @@ from campaigns.models import (
     MessageEvent,
     MessageLink,
     ProductAffinity,
+    ResultComputation,
     Suppression,
     TriggerCursor,
     Variant,
@@ -275,3 +277,20 @@ class ProductAffinityAdmin(ReadOnlyLargeTableAdmin):
     search_fields = ["=product__sku"]
     raw_id_fields = ["product", "also_bought"]
     ordering = ["product", "-customers"]
+
+
+@admin.register(ResultComputation)
+class ResultComputationAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["id", "campaign", "computed_at", "final", "srm_mismatch", "seconds"]
+    list_select_related = ["campaign"]
+    list_filter = ["final", "srm_mismatch", "campaign"]
+    raw_id_fields = ["campaign"]
+    ordering = ["-id"]
+
+
+@admin.register(ArmResult)
+class ArmResultAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["id", "computation", "variant", "assigned", "conversions", "revenue"]
+    list_select_related = ["computation__campaign", "variant__campaign"]
+    raw_id_fields = ["computation", "variant"]
+    ordering = ["-id"]

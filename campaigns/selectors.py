@@ -1,35 +1,23 @@
 """Reads of campaigns that the staff pages, the API and the admin share.
 
 Every figure comes from a fixed number of aggregate queries (``GROUP BY``), whatever the
-number of campaigns, variants or messages: no query per row.
+number of campaigns, variants or messages: no query per row. Conversions, revenue and the
+statistics come from the latest stored results computation (``campaigns.results``): a
+read never scans orders.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 
-from campaigns.models import Assignment, Campaign, Message, SuppressedReason, Variant
+from campaigns.models import ArmResult, Assignment, Campaign, Message, ResultComputation, Variant
+from campaigns.results.messages import MessageCounts, message_counts
 
 RECENT_MESSAGES = 20
-
-
-@dataclass(frozen=True)
-class MessageCounts:
-    """Messages by status, and human opens and clicks (``opens``: messages opened at least
-    once by a person; ``opens_total``: every human open; the same for clicks)."""
-
-    pending: int = 0
-    sending: int = 0
-    sent: int = 0
-    suppressed: int = 0
-    failed: int = 0
-    # Every reason, zeros included: the same keys whatever happened.
-    suppressed_by_reason: dict[str, int] = field(default_factory=lambda: _no_reasons())
-    opens: int = 0
-    opens_total: int = 0
-    clicks: int = 0
-    clicks_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,30 +31,86 @@ class CampaignRow:
 
 
 @dataclass(frozen=True)
+class ConversionUplift:
+    """A variant's conversion rate against the holdout's: the difference (absolute, and
+    relative to the holdout's rate), its interval and p-value, Holm-adjusted over the
+    campaign's variants."""
+
+    absolute: float | None
+    relative: float | None
+    ci_low: float | None
+    ci_high: float | None
+    relative_ci_low: float | None
+    relative_ci_high: float | None
+    p_value: float | None
+    p_value_adjusted: float | None
+
+
+@dataclass(frozen=True)
+class RevenuePerCustomer:
+    """A variant's revenue per assigned customer (``mean``) and its difference from the
+    holdout's (capped at ``cap``, CUPED-adjusted), with Welch's and a bootstrap interval."""
+
+    mean: Decimal | None
+    absolute: float | None = None
+    relative: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    bootstrap_low: float | None = None
+    bootstrap_high: float | None = None
+    p_value: float | None = None
+    p_value_adjusted: float | None = None
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
 class VariantResults:
-    """One arm of a campaign: its recipients (assignments) and what became of their emails."""
+    """One arm of a campaign: its recipients (assignments) and what became of their emails
+    (now); its conversions, revenue and comparison with the holdout (at the latest results
+    computation; ``None`` before the first)."""
 
     id: int
     name: str
     weight: int
     recipients: int
     messages: MessageCounts
+    conversions: int | None = None
+    revenue: Decimal | None = None
+    conversion_rate: float | None = None
+    uplift: ConversionUplift | None = None
+    revenue_per_customer: RevenuePerCustomer | None = None
 
 
 @dataclass(frozen=True)
 class HoldoutResults:
-    """The control group: recipients who were assigned no variant and sent nothing."""
+    """The control group: recipients who were assigned no variant and sent nothing; their
+    conversions and revenue at the latest computation."""
 
     recipients: int
+    conversions: int | None = None
+    revenue: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SampleRatio:
+    """Whether the arms' assigned counts fit the configured shares (chi-square)."""
+
+    p_value: float | None
+    mismatch: bool
 
 
 @dataclass(frozen=True)
 class CampaignResults:
-    """A campaign's results per variant and for the holdout (part 2 adds conversions)."""
+    """A campaign's results per variant and for the holdout; ``computed_at``, ``final`` and
+    ``srm`` describe the latest results computation (``None``, ``False``, ``None`` before
+    the first)."""
 
     campaign: int
     variants: list[VariantResults]
     holdout: HoldoutResults
+    computed_at: datetime | None = None
+    final: bool = False
+    srm: SampleRatio | None = None
 
 
 def campaign_list() -> list[CampaignRow]:
@@ -83,7 +127,7 @@ def campaign_list() -> list[CampaignRow]:
     ):
         assigned[row["campaign_id"]] = row["total"]
         holdout[row["campaign_id"]] = row["holdout"]
-    messages = _message_counts(Message.objects.filter(campaign_id__in=ids), "campaign_id")
+    messages = message_counts(Message.objects.filter(campaign_id__in=ids), "campaign_id")
     return [
         CampaignRow(
             campaign=campaign,
@@ -97,7 +141,8 @@ def campaign_list() -> list[CampaignRow]:
 
 def campaign_results(*, campaign_id: int) -> CampaignResults:
     """Per variant (in the order they were created): recipients, messages by status,
-    suppressions by reason, human opens and clicks; the holdout's recipients. Three queries."""
+    suppressions by reason, human opens and clicks (now); conversions, revenue and the
+    comparisons with the holdout (the latest computation). Five queries."""
     variants = list(Variant.objects.filter(campaign_id=campaign_id).order_by("id"))
     recipients: dict[int | None, int] = {
         row["variant_id"]: row["total"]
@@ -106,21 +151,77 @@ def campaign_results(*, campaign_id: int) -> CampaignResults:
         .annotate(total=Count("id"))
         .order_by()
     }
-    messages = _message_counts(Message.objects.filter(campaign_id=campaign_id), "variant_id")
+    messages = message_counts(Message.objects.filter(campaign_id=campaign_id), "variant_id")
+    latest = results_latest(campaign_id=campaign_id)
+    stored = {arm.variant_id: arm for arm in latest.arms.all()} if latest else {}
+    holdout = stored.get(None)
     return CampaignResults(
         campaign=campaign_id,
         variants=[
-            VariantResults(
-                id=variant.pk,
-                name=variant.name,
-                weight=variant.weight,
-                recipients=recipients.get(variant.pk, 0),
-                messages=messages.get(variant.pk, MessageCounts()),
+            _variant_results(
+                variant, recipients.get(variant.pk, 0), messages, stored.get(variant.pk)
             )
             for variant in variants
         ],
-        holdout=HoldoutResults(recipients=recipients.get(None, 0)),
+        holdout=HoldoutResults(
+            recipients=recipients.get(None, 0),
+            conversions=holdout.conversions if holdout else None,
+            revenue=holdout.revenue if holdout else None,
+        ),
+        computed_at=latest.computed_at if latest else None,
+        final=latest.final if latest else False,
+        srm=SampleRatio(p_value=latest.srm_p_value, mismatch=latest.srm_mismatch)
+        if latest
+        else None,
     )
+
+
+def results_latest(*, campaign_id: int) -> ResultComputation | None:
+    """The campaign's latest results computation with its arms (two queries), or ``None``."""
+    return (
+        ResultComputation.objects.filter(campaign_id=campaign_id)
+        .order_by("-computed_at", "-id")
+        .prefetch_related("arms")
+        .first()
+    )
+
+
+def _variant_results(
+    variant: Variant, recipients: int, messages: dict[int, MessageCounts], arm: ArmResult | None
+) -> VariantResults:
+    live = VariantResults(
+        id=variant.pk,
+        name=variant.name,
+        weight=variant.weight,
+        recipients=recipients,
+        messages=messages.get(variant.pk, MessageCounts()),
+    )
+    if arm is None:
+        return live
+    # No conversion comparison (no holdout, an empty arm): no uplift at all.
+    compared = arm.conversion_absolute is not None
+    return replace(
+        live,
+        conversions=arm.conversions,
+        revenue=arm.revenue,
+        conversion_rate=arm.conversion_rate,
+        uplift=ConversionUplift(**_stored(arm, "conversion", ConversionUplift))
+        if compared
+        else None,
+        revenue_per_customer=RevenuePerCustomer(
+            mean=arm.revenue_per_customer, **_stored(arm, "revenue", RevenuePerCustomer)
+        ),
+    )
+
+
+def _stored(arm: ArmResult, prefix: str, figures: type[Any]) -> dict[str, Any]:
+    """The fields of the dataclass ``figures`` read from ArmResult's ``<prefix>_<name>``
+    (those it has: RevenuePerCustomer's ``mean`` is ``revenue_per_customer``, given apart)."""
+    return {
+        field.name: getattr(arm, f"{prefix}_{field.name}")
+        for field in fields(figures)
+        if field.name != "mean"
+    }
 
 
 def campaign_recent_messages(campaign: Campaign) -> QuerySet[Message]:
@@ -130,49 +231,3 @@ def campaign_recent_messages(campaign: Campaign) -> QuerySet[Message]:
         .select_related("customer", "variant")
         .order_by("-id")[:RECENT_MESSAGES]
     )
-
-
-def _message_counts(messages: QuerySet[Message], key: str) -> dict[int, MessageCounts]:
-    """Message figures grouped by ``key`` (a column of Message), in one query."""
-    grouped: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    reasons: dict[int, dict[str, int]] = defaultdict(_no_reasons)
-    rows = (
-        messages.values(key, "status", "suppressed_reason")
-        .annotate(
-            total=Count("id"),
-            opened=Count("id", filter=Q(opens__gt=0)),
-            opens_total=Sum("opens"),
-            clicked=Count("id", filter=Q(clicks__gt=0)),
-            clicks_total=Sum("clicks"),
-        )
-        .order_by()
-    )
-    for row in rows:
-        figures = grouped[row[key]]
-        figures[row["status"]] += row["total"]
-        figures["opens"] += row["opened"]
-        figures["opens_total"] += row["opens_total"] or 0
-        figures["clicks"] += row["clicked"]
-        figures["clicks_total"] += row["clicks_total"] or 0
-        if row["status"] == Message.Status.SUPPRESSED:
-            reason = row["suppressed_reason"]
-            reasons[row[key]][reason] = reasons[row[key]].get(reason, 0) + row["total"]
-    return {
-        owner: MessageCounts(
-            pending=figures[Message.Status.PENDING],
-            sending=figures[Message.Status.SENDING],
-            sent=figures[Message.Status.SENT],
-            suppressed=figures[Message.Status.SUPPRESSED],
-            failed=figures[Message.Status.FAILED],
-            suppressed_by_reason=dict(reasons[owner]),
-            opens=figures["opens"],
-            opens_total=figures["opens_total"],
-            clicks=figures["clicks"],
-            clicks_total=figures["clicks_total"],
-        )
-        for owner, figures in grouped.items()
-    }
-
-
-def _no_reasons() -> dict[str, int]:
-    return dict.fromkeys(SuppressedReason.values, 0)

@@ -243,6 +243,43 @@ SuppressedByReasonOutput = type(
 )
 
 
+def _figure(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=help_text)
+
+
+def _money(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text=help_text
+    )
+
+
+class UpliftOutput(serializers.Serializer):
+    absolute = _figure("Conversion rate minus the holdout's.")
+    relative = _figure("Conversion rate over the holdout's, minus 1 (null: the holdout's is 0).")
+    ci_low = _figure("95% interval of the absolute uplift (Newcombe's hybrid score), low end.")
+    ci_high = _figure("95% interval of the absolute uplift, high end.")
+    relative_ci_low = _figure("95% interval of the relative uplift (log ratio), low end.")
+    relative_ci_high = _figure("95% interval of the relative uplift, high end.")
+    p_value = _figure("Two-sided two-proportion z test (pooled variance).")
+    p_value_adjusted = _figure("The p-value adjusted over the campaign's variants (Holm).")
+
+
+class RevenuePerCustomerOutput(serializers.Serializer):
+    mean = _money("Revenue (net of refunds) per assigned customer in the window.")
+    absolute = _figure(
+        "Difference from the holdout's, of revenue capped at the pooled arms' 99th "
+        "percentile and adjusted by each customer's 90-day prior spend (CUPED)."
+    )
+    relative = _figure("The difference relative to the holdout's adjusted mean.")
+    ci_low = _figure("95% interval of the difference (Welch's t), low end.")
+    ci_high = _figure("95% interval of the difference (Welch's t), high end.")
+    bootstrap_low = _figure("95% percentile bootstrap interval of the capped difference, low end.")
+    bootstrap_high = _figure("95% percentile bootstrap interval, high end.")
+    p_value = _figure("Welch's t test on the capped, adjusted revenue.")
+    p_value_adjusted = _figure("The p-value adjusted over the campaign's variants (Holm).")
+    cap = _figure("The cap applied to each customer's revenue (shop currency).")
+
+
 class VariantResultsOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -266,16 +303,44 @@ class VariantResultsOutput(serializers.Serializer):
     clicks_total = serializers.IntegerField(
         source="messages.clicks_total", help_text="Every human click."
     )
+    conversions = serializers.IntegerField(
+        allow_null=True,
+        help_text="Assignments followed by a completed order within the attribution window "
+        "(at computed_at; null before the first computation).",
+    )
+    revenue = _money("Those orders' totals net of refunds.")
+    conversion_rate = _figure("Conversions per assignment, at computed_at.")
+    uplift = UpliftOutput(
+        allow_null=True, help_text="Against the holdout; null when there is none to compare."
+    )
+    revenue_per_customer = RevenuePerCustomerOutput(allow_null=True)
 
 
 class HoldoutResultsOutput(serializers.Serializer):
     recipients = serializers.IntegerField(help_text="Customers assigned the holdout.")
+    conversions = serializers.IntegerField(allow_null=True)
+    revenue = _money("Net of refunds, in the window after assignment.")
+
+
+class SampleRatioOutput(serializers.Serializer):
+    p_value = _figure("Chi-square of assigned counts against the configured shares.")
+    mismatch = serializers.BooleanField(
+        help_text="The split is off (p < 0.001): the results cannot be trusted."
+    )
 
 
 class CampaignResultsOutput(serializers.Serializer):
     campaign = serializers.IntegerField(help_text="The campaign's id.")
     variants = VariantResultsOutput(many=True)
     holdout = HoldoutResultsOutput()
+    srm = SampleRatioOutput(allow_null=True, help_text="Sample-ratio-mismatch check.")
+    final = serializers.BooleanField(
+        help_text="Every assigned customer's attribution window had closed at computed_at; "
+        "before that the figures are provisional."
+    )
+    computed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the figures above were computed (null: not yet)."
+    )
 
 
 # --------------------------------------------------------------------------- views
@@ -397,7 +462,10 @@ class CampaignFinishApi(CampaignLifecycleApi):
 
 class CampaignResultsApi(generics.GenericAPIView):
     """Per variant: recipients (assignments), messages by status, suppressions by reason,
-    human opens and clicks; the holdout's recipients."""
+    human opens and clicks (now); conversions, revenue and the uplift against the holdout
+    with intervals and Holm-adjusted p-values, the holdout's conversions and revenue, and
+    the sample-ratio check, as of the latest results computation (``computed_at``;
+    recomputed after orders come in and nightly)."""
 
     serializer_class = CampaignResultsOutput
 

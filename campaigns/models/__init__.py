@@ -17,10 +17,12 @@ from campaigns.models.outbox import (
     TriggerCursor,
 )
 from campaigns.models.recommendations import ProductAffinity
+from campaigns.models.results import ArmResult, ResultComputation
 from campaigns.models.tracking import MessageEvent, Suppression
 
 __all__ = [
     "BUCKETS",
+    "ArmResult",
     "Assignment",
     "AudienceMember",
     "Campaign",
@@ -30,6 +32,7 @@ __all__ = [
     "MessageLink",
     "OfferCodes",
     "ProductAffinity",
+    "ResultComputation",
     "SuppressedReason",
     "Suppression",
     "TriggerCursor",

@@ -3,7 +3,9 @@
 ::
 
     order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
+                                           ─► campaign results, when a window is open
     orders from the API or a webhook ─► the same, once a minute at most for all of them
+    nightly (beat): campaign results (windows close with time, orders or not)
     loyalty refresh (also nightly) ─► campaign triggers (upgrades, downgrade warnings)
     CLV run succeeded ─► segment reassignment ─► product affinities (recommendations)
                                                campaign triggers ─► senders

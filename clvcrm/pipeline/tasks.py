@@ -13,7 +13,7 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from campaigns.services import outbox, recommendations
+from campaigns.services import outbox, recommendations, results
 from campaigns.services.triggers import campaign_triggers_run
 from campaigns.triggers.step import TriggerOutcome
 from clvcrm.core.tasks import enqueue_on_commit
@@ -60,10 +60,11 @@ def orders_received() -> None:
 @shared_task(acks_late=True)
 def after_orders_arrived() -> None:
     """What follows orders that came in through the API or webhooks, once for all of a
-    while's requests: the loyalty refresh. A second delivery finds no request and does
-    nothing; a request made while this runs queues it once more."""
+    while's requests: the loyalty refresh and the campaign results, each when there is
+    something for it. A second delivery finds no request and does nothing; a request made
+    while this runs queues it once more."""
     if steps.step_start(AFTER_ORDERS):
-        enqueue_on_commit(loyalty_refresh)
+        then_orders(loyalty=loyalty_programme_exists())
 
 
 @shared_task(acks_late=True)
@@ -129,6 +130,16 @@ def product_affinities_refresh() -> None:
 
 
 @shared_task(acks_late=True)
+def campaign_results_refresh() -> None:
+    """Recompute the results of every campaign whose attribution window is open or closed
+    since its last computation (after orders come in, and nightly by beat).
+
+    Safe to deliver twice: a second run stores another computation of the same figures.
+    """
+    results.campaign_results_refresh()
+
+
+@shared_task(acks_late=True)
 def campaign_triggers() -> None:
     """Turn segment transitions, loyalty events and due broadcasts into assignments and
     pending messages, then start the senders.
@@ -143,22 +154,33 @@ def campaign_triggers() -> None:
 
 
 def then_order_import(order_import: OrderImport) -> None:
-    """An import that succeeded (not a dry run) → the loyalty refresh, if there are tiers.
+    """An import that succeeded (not a dry run) → the loyalty refresh, if there are tiers,
+    and the campaign results, if a campaign's may change.
 
-    New orders may earn points and change tiers. A shop without a loyalty programme, like
-    the import benchmark's, is not made to credit millions of orders after an import.
+    New orders may earn points, change tiers and convert campaign recipients. A shop without
+    a loyalty programme or campaigns, like the import benchmark's, is not made to credit
+    millions of orders after an import.
     """
-    succeeded = order_import.status == OrderImport.Status.SUCCEEDED
-    if succeeded and not order_import.dry_run and loyalty_programme_exists():
+    if order_import.status == OrderImport.Status.SUCCEEDED and not order_import.dry_run:
+        then_orders(loyalty=loyalty_programme_exists())
+
+
+def then_orders(*, loyalty: bool) -> None:
+    """New orders → the loyalty refresh (if ``loyalty``), and the campaign results when a
+    campaign's window is open."""
+    if loyalty:
         enqueue_on_commit(loyalty_refresh)
+    if results.results_due().exists():
+        enqueue_on_commit(campaign_results_refresh)
 
 
 def then_orders_arrived() -> None:
-    """Orders from the API or a webhook → the loyalty refresh, if there are tiers, as after
-    an import, but ``PIPELINE_AFTER_ORDERS_SECONDS`` after the first request, once for all
-    the requests until it starts (a busy shop sends orders many times a minute; the
-    refresh covers every customer)."""
-    if loyalty_programme_exists() and steps.step_request(AFTER_ORDERS):
+    """Orders from the API or a webhook → what follows an import, but
+    ``PIPELINE_AFTER_ORDERS_SECONDS`` after the first request, once for all the requests
+    until it starts (a busy shop sends orders many times a minute; the loyalty refresh
+    covers every customer, the results every open campaign)."""
+    follows = loyalty_programme_exists() or results.results_due().exists()
+    if follows and steps.step_request(AFTER_ORDERS):
         delay = settings.PIPELINE_AFTER_ORDERS_SECONDS
         transaction.on_commit(lambda: after_orders_arrived.apply_async(countdown=delay))
 

@@ -1,6 +1,7 @@
 """API v1 campaigns: create, read, activate, pause, finish, results; roles; bad input."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign, SuppressedReason
+from campaigns.services.results import campaign_results_compute
+from tests.campaigns.builders import results_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +113,12 @@ def test_create_activate_pause_and_read_the_results(marketing: APIClient) -> Non
         "opens_total": 0,
         "clicks": 0,
         "clicks_total": 0,
+        # Not computed yet: the results are computed after orders come in and nightly.
+        "conversions": None,
+        "revenue": None,
+        "conversion_rate": None,
+        "uplift": None,
+        "revenue_per_customer": None,
     }
     assert results.status_code == 200
     assert results.json() == {
@@ -118,7 +127,10 @@ def test_create_activate_pause_and_read_the_results(marketing: APIClient) -> Non
             {"id": a, "name": "A", "weight": 3, **zero},
             {"id": b, "name": "B", "weight": 1, **zero},
         ],
-        "holdout": {"recipients": 0},
+        "holdout": {"recipients": 0, "conversions": None, "revenue": None},
+        "srm": None,
+        "final": False,
+        "computed_at": None,
     }
 
     resumed = marketing.post(f"/api/v1/campaigns/{pk}/activate/")
@@ -130,7 +142,7 @@ def test_the_results_count_what_was_sent(marketing: APIClient, filled: Campaign)
     response = marketing.get(f"/api/v1/campaigns/{filled.pk}/results/")
 
     a, b = response.json()["variants"]
-    assert response.json()["holdout"] == {"recipients": 3}
+    assert response.json()["holdout"] == {"recipients": 3, "conversions": None, "revenue": None}
     assert {k: a[k] for k in ("recipients", "sent", "suppressed", "opens", "opens_total")} == {
         "recipients": 4,
         "sent": 2,
@@ -351,3 +363,50 @@ def test_the_list_is_paged_newest_first_in_a_fixed_number_of_queries(
     assert len(queries) == 4
     following = marketing.get(body["next"]).json()
     assert [c["name"] for c in following["results"]] == ["One"]
+
+
+def test_the_results_serve_the_latest_computation(marketing: APIClient) -> None:
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    campaign, _ = results_campaign(t0)
+    computation = campaign_results_compute(campaign_id=campaign.pk, now=t0 + timedelta(days=3))
+    arm = computation.arms.order_by("id")[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        response = marketing.get(f"/api/v1/campaigns/{campaign.pk}/results/")
+
+    body = response.json()
+    first = body["variants"][0]
+    assert {key: first[key] for key in ("recipients", "conversions", "revenue")} == {
+        "recipients": 4,
+        "conversions": 2,
+        "revenue": "60.00",
+    }
+    assert first["conversion_rate"] == 0.5
+    assert first["uplift"] == {
+        "absolute": arm.conversion_absolute,
+        "relative": arm.conversion_relative,
+        "ci_low": arm.conversion_ci_low,
+        "ci_high": arm.conversion_ci_high,
+        "relative_ci_low": arm.conversion_relative_ci_low,
+        "relative_ci_high": arm.conversion_relative_ci_high,
+        "p_value": arm.conversion_p_value,
+        "p_value_adjusted": arm.conversion_p_value_adjusted,
+    }
+    assert first["revenue_per_customer"] == {
+        "mean": "15.00",
+        "absolute": arm.revenue_absolute,
+        "relative": arm.revenue_relative,
+        "ci_low": arm.revenue_ci_low,
+        "ci_high": arm.revenue_ci_high,
+        "bootstrap_low": arm.revenue_bootstrap_low,
+        "bootstrap_high": arm.revenue_bootstrap_high,
+        "p_value": arm.revenue_p_value,
+        "p_value_adjusted": arm.revenue_p_value_adjusted,
+        "cap": arm.revenue_cap,
+    }
+    assert body["holdout"] == {"recipients": 3, "conversions": 1, "revenue": "40.00"}
+    assert body["srm"] == {"p_value": computation.srm_p_value, "mismatch": False}
+    # Three days in, the seven-day windows are open: provisional.
+    assert (body["final"], body["computed_at"]) == (False, "2026-03-04T09:00:00Z")
+    # The results are read as stored: no query reads the orders.
+    assert not [q for q in queries if "customers_order" in q["sql"]]

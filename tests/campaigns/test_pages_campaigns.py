@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Campaign, Message
+from campaigns.services.results import campaign_results_compute
 from customers.models import Segment
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +227,7 @@ def test_the_list_and_detail_pages_take_a_fixed_number_of_queries(
     marketing: Client, filled: Campaign, make_campaign: Callable[..., Campaign]
 ) -> None:
     make_campaign("Second")
+    campaign_results_compute(campaign_id=filled.pk)
 
     with CaptureQueriesContext(connection) as listing:
         assert marketing.get("/campaigns/").status_code == 200
@@ -234,6 +236,7 @@ def test_the_list_and_detail_pages_take_a_fixed_number_of_queries(
 
     # Session and user, the permissions (user, groups), then the three of campaign_list.
     assert len(listing) == 7
-    # Session, user, permissions; the campaign and its variants; the three of the results;
-    # the latest messages.
-    assert len(detail) == 10
+    # Session, user, permissions; the campaign and its variants; the five of the results
+    # (variants, assignments, messages, the latest computation and its arms); the latest
+    # messages.
+    assert len(detail) == 12

@@ -41,7 +41,8 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 
-from campaigns.models import Campaign, Variant
+from campaigns.models import Assignment, Campaign, Variant
+from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
 from customers.models import ClvRun, Customer, LoyaltyTier, PointsEntry, Segment
 from tests.factories import order_with_coffee, score_and_place
@@ -136,7 +137,8 @@ def admin_token(make_staff: Callable[..., User], _connection_kept: None) -> str:
 
 
 def _campaigns() -> None:
-    """Three campaigns with the fixed ids, each with a variant: draft, active, paused."""
+    """Three campaigns with the fixed ids, each with a variant: draft, active, paused; the
+    active one has assigned the three customers (two the variant) and computed results."""
     for pk, status in zip(CAMPAIGN_IDS, ("draft", "active", "paused"), strict=True):
         campaign = Campaign.objects.create(
             id=pk,
@@ -153,6 +155,17 @@ def _campaigns() -> None:
             bucket_from=None if status == "draft" else 1000,
             bucket_to=None if status == "draft" else 10000,
         )
+    active = Campaign.objects.get(pk=CAMPAIGN_IDS[1])
+    arms = (active.variants.get(), active.variants.get(), None)
+    for customer, variant in zip(Customer.objects.order_by("id"), arms, strict=True):
+        Assignment.objects.create(
+            campaign=active,
+            customer=customer,
+            variant=variant,
+            trigger_ref="activation",
+            triggered_at=timezone.now(),
+        )
+    campaign_results_compute(campaign_id=active.pk)
 
 
 @pytest.mark.django_db

@@ -50,6 +50,7 @@ from campaigns.models import (
     TriggerCursor,
 )
 from campaigns.services.campaigns import campaign_activate, campaign_create
+from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
 from customers.integrations.signatures import signature_of
 from customers.models import (
@@ -199,7 +200,8 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
 
 def _campaign_with_a_message() -> None:
     """An active campaign with a recipient in a variant and one in the holdout, the message
-    opened and clicked, and a suppressed address (each campaigns table has a row)."""
+    opened and clicked, its results computed, and a suppressed address (each campaigns table
+    has a row)."""
     campaign = campaign_create(
         fields={
             "name": "Walk",
@@ -246,6 +248,7 @@ def _campaign_with_a_message() -> None:
     ProductAffinity.objects.get_or_create(
         product=first_product, also_bought=second_product, defaults={"customers": 2}
     )
+    campaign_results_compute(campaign_id=campaign.pk)
 
 
 def _upload_with_a_rejected_row(user: User) -> None:

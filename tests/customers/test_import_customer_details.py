@@ -134,7 +134,7 @@ def test_the_latest_stored_orders_are_read_once_and_only_for_changing_details(wr
     # SQLite: one query for both customers' latest orders; PostgreSQL: inside the upsert.
     assert len(contested) - len(agreeing) == (0 if connection.vendor == "postgresql" else 1)
     # The whole import of a batch (see test_batches_cost_a_fixed_number_of_queries).
-    assert len(agreeing) == per_backend(sqlite=11, postgresql=20)
-    assert len(contested) == per_backend(sqlite=12, postgresql=20)
+    assert len(agreeing) == per_backend(sqlite=12, postgresql=21)
+    assert len(contested) == per_backend(sqlite=13, postgresql=21)
     assert (_details()[1], _details("C2")[1]) == ("Ada", "Bo")
     assert "Customers: 0 new, 0 updated." in out

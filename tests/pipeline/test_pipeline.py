@@ -10,9 +10,12 @@ import pytest
 from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from campaigns.models import Campaign, ResultComputation
+from campaigns.services.results import campaign_results_compute
 from clvcrm.pipeline import tasks as pipeline
 from customers.integrations.signatures import signature_of
 from customers.models import (
@@ -28,6 +31,7 @@ from customers.models import (
 from customers.services.clv_runs import clv_recalculate
 from customers.services.order_imports import ORDER_IMPORT_RUN_TASK
 from customers.services.webhooks import WEBHOOK_EVENT_PROCESS_TASK
+from tests.campaigns.builders import campaign_made, exposed
 from tests.customers.loyalty_builders import make_tiers
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +201,7 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
         "Nightly CLV recalculation": "clvcrm.pipeline.tasks.clv_recalculate",
         "Nightly loyalty run": "clvcrm.pipeline.tasks.loyalty_refresh",
         "Campaign outbox sweeper, every minute": "campaigns.tasks.outbox_sweep",
+        "Campaign results, nightly": "clvcrm.pipeline.tasks.campaign_results_refresh",
         "Nightly deletion of expired upload files": "customers.tasks.order_import_files_expire",
         "Nightly removal of expired webhook bodies": "customers.tasks.webhook_event_bodies_expire",
         "Nightly deletion of expired API idempotency keys": (
@@ -210,3 +215,58 @@ def test_campaigns_queue_the_pipelines_trigger_step_by_its_registered_name():
     from campaigns.services.triggers import CAMPAIGN_TRIGGERS_TASK
 
     assert current_app.tasks[CAMPAIGN_TRIGGERS_TASK].name == pipeline.campaign_triggers.name
+
+
+def _campaign_waiting_for_orders() -> Campaign:
+    """An active campaign that assigned customer C1 eight days ago (a 7-day window)."""
+    campaign = campaign_made(weights=(1,), holdout="50.0", attribution_days=7)
+    customer = Customer.objects.create(external_id="C1", email="c1@example.com")
+    exposed(campaign, None, [customer], at=timezone.now() - timedelta(days=8))
+    if connection.vendor == "postgresql":
+        # Checked now, as a commit would: PostgreSQL's import alters the customers table,
+        # which it refuses while the test's transaction holds deferred checks on it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return campaign
+
+
+def test_an_import_is_followed_by_the_campaign_results_when_a_window_is_open(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    campaign = _campaign_waiting_for_orders()
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _upload(client, make_staff)
+
+    assert len(queued) == 2  # the import, then the results (the shop has no tiers)
+    computation = ResultComputation.objects.get(campaign=campaign)
+    # C1's order of last week, in the window: a conversion in the holdout.
+    assert computation.arms.get(variant=None).conversions == 1
+
+
+def test_a_webhook_order_is_followed_by_the_campaign_results(
+    client, django_capture_on_commit_callbacks
+):
+    ConnectedShop.objects.create(
+        platform="shopify", domain="pipeline.myshopify.com", secret="s3cret"
+    )
+    campaign = _campaign_waiting_for_orders()
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _shop_order(client, 1, "d-1")
+
+    # The event's processing, the step after orders, the results (no tiers: no loyalty).
+    assert len(queued) == 3
+    assert ResultComputation.objects.filter(campaign=campaign).count() == 1
+
+
+def test_a_final_campaign_is_not_recomputed_after_an_import(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    campaign = _campaign_waiting_for_orders()
+    campaign_results_compute(campaign_id=campaign.pk)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        _upload(client, make_staff)
+
+    assert len(queued) == 1  # the import alone: every window had closed
