@@ -49,6 +49,7 @@ from benchmarks.shop import shop_time_zone
 from benchmarks.shop_load import prepare_database, shop_args, shop_options, shop_parser
 
 SECTION = "campaign-results"
+CAMPAIGN_NAME = "Benchmark results"
 TARGET_SECONDS = 2.0
 PG_SETTINGS = ("shared_buffers", "work_mem", "synchronous_commit")
 CAMPAIGN_TABLES = (
@@ -79,14 +80,18 @@ def campaign_made() -> int:
     activation (whose queued tasks go to the benchmark's broker and are never run)."""
     from decimal import Decimal
 
+    from campaigns.models import Campaign
     from campaigns.services.campaigns import campaign_activate, campaign_create
     from customers.models import Segment
     from customers.segments.defaults import segments_ensure_defaults
 
+    existing = Campaign.objects.filter(name=CAMPAIGN_NAME).first()
+    if existing is not None:  # a reused database's, active with its ranges fixed
+        return existing.pk
     segments_ensure_defaults()
     campaign = campaign_create(
         fields={
-            "name": "Benchmark results",
+            "name": CAMPAIGN_NAME,
             "trigger": "segment_entered",
             "segment": Segment.objects.get(code="at_risk"),
             "holdout_percent": Decimal("10"),
@@ -109,7 +114,7 @@ def assignments_write(database: str, r: Results) -> None:
     step = max(1, customers // r.args.assigned)
     end = timezone.make_aware(datetime.combine(r.as_of, clock.max))
     bucket = bucket_sql("postgresql", "%(campaign)s::bigint", "c.id")
-    execute(database, f"TRUNCATE {', '.join(CAMPAIGN_TABLES)}")
+    execute(database, f"TRUNCATE {', '.join(CAMPAIGN_TABLES)} CASCADE")
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute(
             f"""
@@ -212,14 +217,16 @@ def render_section(r: Results) -> str:
             f"{median:.2f} | {seconds_list(r.seconds, 2)} | < {TARGET_SECONDS:.0f} s | "
             f"{met(median < TARGET_SECONDS)} |",
             "",
-            "What one computation does: one statement reads the campaign's assignments with "
-            "each customer's orders in the attribution window (conversion, revenue net of "
-            "refunds) and in the 90 days before the assignment (the CUPED covariate), through "
-            "the orders' (customer, placed at) index, never a scan of the orders; one "
-            "aggregate counts the messages per arm and status; numpy and scipy compute the "
-            "comparisons (Welch with a pooled 99th-percentile cap and CUPED, a 2,000-resample "
-            "bootstrap, Newcombe, Holm, the sample-ratio check); one transaction stores the "
-            "computation and its arms.",
+            "What one computation does: one statement reads the campaign's assignments and, "
+            "per assignment, the customer's orders in the attribution window (conversion, "
+            "revenue net of refunds, day since the assignment) and in the 90 days before it "
+            "(the CUPED covariate): two ranges of the orders' (customer, placed at) index, "
+            "which covers the status and amounts, so the table itself is never read. numpy "
+            "groups the rows by arm and day; numpy and scipy compute the comparisons "
+            "(Newcombe, Holm, the sample-ratio check, Welch with a pooled 99th-percentile cap "
+            "and CUPED, and a bootstrap interval beside it of 2,000 resamples, 1,000 for arms "
+            "as large as these); one aggregate counts the messages per arm and status; one "
+            "transaction stores the computation and its arms.",
             "",
             f"Reproduce: `make bench-results`, i.e. `{reproduce_command(r.args)}` (add "
             "`--keep-db`, then `--reuse-db` to skip the load).",

@@ -27,6 +27,7 @@ from campaigns.models import (
     Assignment,
     AudienceMember,
     Campaign,
+    ClvEffect,
     Message,
     MessageEvent,
     MessageLink,
@@ -35,6 +36,7 @@ from campaigns.models import (
     Suppression,
     TriggerCursor,
     Variant,
+    WinnerDecision,
 )
 from campaigns.services.campaigns import (
     CONTENT_FIELDS,
@@ -294,3 +296,19 @@ class ArmResultAdmin(ReadOnlyLargeTableAdmin):
     list_select_related = ["computation__campaign", "variant__campaign"]
     raw_id_fields = ["computation", "variant"]
     ordering = ["-id"]
+
+
+@admin.register(WinnerDecision)
+class WinnerDecisionAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["campaign", "decided_at", "metric", "winner"]
+    list_select_related = ["campaign", "winner__campaign"]
+    raw_id_fields = ["campaign", "winner"]
+    ordering = ["-decided_at"]
+
+
+@admin.register(ClvEffect)
+class ClvEffectAdmin(ReadOnlyLargeTableAdmin):
+    list_display = ["campaign", "run", "measured_at"]
+    list_select_related = ["campaign", "run"]
+    raw_id_fields = ["campaign", "run"]
+    ordering = ["-measured_at"]

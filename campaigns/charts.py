@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from campaigns.programme import ProgrammeComparison
 from customers.charts import BRAND, MUTED, chart_layout, figure_html
 
+HOLDOUT_NAME = "Holdout"
 ESTIMATE_HEIGHT_PER_ROW = 56
 ESTIMATE_MIN_HEIGHT = 200
 
@@ -66,3 +67,34 @@ def programme_chart(comparison: ProgrammeComparison) -> SafeString:
         ],
         x_title="Difference in revenue per customer (programme − control), with 95% interval",
     )
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One arm's values by day since assignment."""
+
+    name: str
+    values: list[float]
+
+
+def curves_chart(curves: Sequence[Curve], *, y_title: str, percent: bool = False) -> SafeString:
+    """Each arm's cumulative figure by day since assignment, one line per arm."""
+    figure = go.Figure()
+    for curve in curves:
+        figure.add_trace(
+            go.Scatter(
+                x=list(range(1, len(curve.values) + 1)),
+                y=curve.values,
+                mode="lines+markers",
+                name=curve.name,
+                line={"dash": "dash" if curve.name == HOLDOUT_NAME else "solid"},
+                hovertemplate=f"{curve.name}, day %{{x}}: %{{y:{'.1%' if percent else ',.2f'}}}"
+                "<extra></extra>",
+            )
+        )
+    chart_layout(figure, x_title="Days since assignment", y_title=y_title)
+    figure.update_layout(
+        xaxis={"dtick": 1 if len(curves[0].values) <= 14 else None} if curves else {},
+        yaxis={"tickformat": ".0%" if percent else ",.2f", "rangemode": "tozero"},
+    )
+    return figure_html(figure)

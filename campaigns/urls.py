@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaigns.views import campaigns, previews, programme
+from campaigns.views import campaigns, previews, programme, results
 
 app_name = "campaigns"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("programme/", programme.programme, name="programme"),
     path("new/", campaigns.campaign_create_page, name="create"),
     path("<int:pk>/", campaigns.campaign_detail, name="detail"),
+    path("<int:pk>/results/", results.campaign_results_page, name="results"),
     path("<int:pk>/edit/", campaigns.campaign_edit, name="edit"),
     path("<int:pk>/activate/", campaigns.campaign_activate_view, name="activate"),
     path("<int:pk>/pause/", campaigns.campaign_pause_view, name="pause"),

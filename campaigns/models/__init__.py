@@ -7,6 +7,7 @@ from campaigns.models.campaign import (
     OfferCodes,
     TriggerType,
     Variant,
+    WinnerMetric,
 )
 from campaigns.models.outbox import (
     Assignment,
@@ -17,7 +18,7 @@ from campaigns.models.outbox import (
     TriggerCursor,
 )
 from campaigns.models.recommendations import ProductAffinity
-from campaigns.models.results import ArmResult, ResultComputation
+from campaigns.models.results import ArmResult, ClvEffect, ResultComputation, WinnerDecision
 from campaigns.models.tracking import MessageEvent, Suppression
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "AudienceMember",
     "Campaign",
     "CampaignKind",
+    "ClvEffect",
     "Message",
     "MessageEvent",
     "MessageLink",
@@ -38,4 +40,6 @@ __all__ = [
     "TriggerCursor",
     "TriggerType",
     "Variant",
+    "WinnerDecision",
+    "WinnerMetric",
 ]

@@ -31,6 +31,13 @@ class CampaignKind(models.TextChoices):
     FEEDBACK = "feedback", "Feedback"
 
 
+class WinnerMetric(models.TextChoices):
+    """What an automatic winner is chosen on."""
+
+    CONVERSION_RATE = "conversion_rate", "Conversion rate"
+    REVENUE_PER_CUSTOMER = "revenue_per_customer", "Revenue per customer"
+
+
 class OfferCodes(models.TextChoices):
     NONE = "none", "No offer code"
     SHARED = "shared", "One code for the campaign"
@@ -108,6 +115,27 @@ class Campaign(models.Model):
         validators=[MaxValueValidator(1000)],
         help_text="Under the frequency cap, a higher priority is sent first.",
     )
+    auto_winner = models.BooleanField(
+        default=False,
+        help_text="Once every arm has the minimum of customers whose attribution window has "
+        "closed, give new entrants the variant that beats the holdout and every other "
+        "variant (after correction), if one does; the holdout stays. Decided once.",
+    )
+    winner_metric = models.CharField(
+        max_length=24, choices=WinnerMetric.choices, default=WinnerMetric.CONVERSION_RATE
+    )
+    winner_minimum_per_arm = models.PositiveIntegerField(
+        default=1000,
+        validators=[MinValueValidator(10), MaxValueValidator(10_000_000)],
+        help_text="Customers with a closed window every arm needs before the decision.",
+    )
+    winner_alpha = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.050"),
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("0.2"))],
+        help_text="Significance level of the decision, after Holm's correction.",
+    )
     from_email = models.CharField(
         max_length=254, blank=True, default="", help_text="Sender; empty: DEFAULT_FROM_EMAIL."
     )
@@ -139,6 +167,13 @@ class Campaign(models.Model):
                 condition=Q(attribution_days__gte=1) & Q(attribution_days__lte=365),
                 name="campaign_attribution_range",
             ),
+            models.CheckConstraint(
+                condition=Q(winner_alpha__gte=Decimal("0.001")) & Q(winner_alpha__lte=0.2),
+                name="campaign_winner_alpha_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(winner_minimum_per_arm__gte=10), name="campaign_winner_minimum"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +188,8 @@ class Variant(models.Model):
     """One version of a campaign's email; ``weight`` is its share of the non-holdout arms.
 
     ``bucket_from``/``bucket_to`` (half-open, out of :data:`BUCKETS`) are set on first
-    activation and never change: they decide who gets this variant.
+    activation: they decide who gets this variant. They change once at most, when an
+    automatic winner is decided: it takes every bucket outside the holdout, the others none.
     """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")

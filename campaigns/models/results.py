@@ -8,7 +8,7 @@ Figures that cannot be computed (no holdout, an arm too small) are empty (``NULL
 from django.db import models
 from django.db.models import Q
 
-from campaigns.models.campaign import Campaign, Variant
+from campaigns.models.campaign import Campaign, Variant, WinnerMetric
 
 
 class ResultComputation(models.Model):
@@ -101,6 +101,8 @@ class ArmResult(models.Model):
     revenue_p_value_adjusted = models.FloatField(null=True, blank=True)
     revenue_cap = models.FloatField(null=True, blank=True)
     revenue_theta = models.FloatField(null=True, blank=True)
+    # Per day of the window: [conversion rate so far, revenue per assigned so far].
+    by_day = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["computation", "id"]
@@ -119,3 +121,49 @@ class ArmResult(models.Model):
     @property
     def is_holdout(self) -> bool:
         return self.variant_id is None
+
+
+class WinnerDecision(models.Model):
+    """The automatic winner's one decision for a campaign, with the figures it rested on.
+
+    ``winner`` empty: no variant beat the others; the variants stay as they were. ``arms``:
+    per variant, the customers with a closed window compared, its estimate against the
+    holdout and its p-values, as ``[{"name", "assigned", "estimate", "p_value",
+    "p_value_adjusted"}]``, plus the holdout's size in ``holdout_assigned``.
+    """
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="winner_decision"
+    )
+    decided_at = models.DateTimeField()
+    metric = models.CharField(max_length=24, choices=WinnerMetric.choices)
+    alpha = models.DecimalField(max_digits=4, decimal_places=3)
+    minimum_per_arm = models.PositiveIntegerField()
+    winner = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField()
+    holdout_assigned = models.PositiveIntegerField()
+    arms = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"winner decision of campaign {self.campaign_id}"
+
+
+class ClvEffect(models.Model):
+    """A campaign's effect on customer value, measured once: at the first CLV run after its
+    attribution window closed (``campaigns.results.clv_effect``).
+
+    ``arms``: the holdout first, then each variant, as ``[{"variant", "name", "customers",
+    "scored", "predicted_clv_mean", "p_alive_mean", "left_lost", "left_lost_share",
+    "predicted_clv": {...}, "p_alive": {...}, "left": {...}}]``, the comparisons with the
+    holdout being ``{"absolute", "ci_low", "ci_high", "p_value"}`` or null.
+    """
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="clv_effect")
+    run = models.ForeignKey("customers.ClvRun", on_delete=models.PROTECT, related_name="+")
+    measured_at = models.DateTimeField()
+    arms = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"CLV effect of campaign {self.campaign_id} at run {self.run_id}"

@@ -4,24 +4,15 @@ by arm (``messages``); then the statistics (``compare``)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-import numpy as np
-from django.db.models import Max
+from django.db.models import Count, Max
 
-from campaigns.models import Assignment, Campaign, Message, Variant
+from campaigns.models import Assignment, Campaign, Message, Variant, WinnerDecision
 from campaigns.results.compare import VariantComparison, assignment_check, variants_compare
-from campaigns.results.exposures import ArmExposures, campaign_exposures
+from campaigns.results.exposures import NOBODY, ArmExposures, campaign_exposures
 from campaigns.results.messages import MessageCounts, message_counts
+from campaigns.results.winner import Judgement, winner_judge
 from campaigns.statistics import SampleRatioCheck
-
-NOBODY = ArmExposures(
-    assigned=0,
-    conversions=0,
-    revenue=Decimal("0.00"),
-    revenue_per_exposure=np.zeros(0),
-    prior_spend=np.zeros(0),
-)
 
 
 @dataclass(frozen=True)
@@ -33,6 +24,7 @@ class ArmFigures:
     exposures: ArmExposures
     messages: MessageCounts
     comparison: VariantComparison | None
+    by_day: list[list[float]]
 
 
 @dataclass(frozen=True)
@@ -46,11 +38,13 @@ class CampaignFigures:
     final: bool
     srm: SampleRatioCheck | None
     arms: list[ArmFigures]
+    winner: Judgement | None  # a decision to record now (automatic winner), if any
 
 
 def campaign_figures(campaign: Campaign, *, now: datetime) -> CampaignFigures:
-    """The campaign's results as of ``now``: four queries (the variants, the last
-    assignment, the exposures, the messages by arm)."""
+    """The campaign's results as of ``now``: five queries (the variants, the last
+    assignment, the exposures and their orders, the messages by arm), two more with an
+    automatic winner (whether it was decided; the counts before the decision)."""
     variants = list(Variant.objects.filter(campaign=campaign).order_by("id"))
     last_assigned = Assignment.objects.filter(campaign=campaign).aggregate(last=Max("assigned_at"))
     window = timedelta(days=campaign.attribution_days)
@@ -63,23 +57,54 @@ def campaign_figures(campaign: Campaign, *, now: datetime) -> CampaignFigures:
     variant_exposures = [exposures.get(variant.pk, NOBODY) for variant in variants]
     comparisons = variants_compare(variant_exposures, holdout)
     arms = [
-        ArmFigures(variant, exposed, messages.get(variant.pk, MessageCounts()), comparison)
+        ArmFigures(
+            variant,
+            exposed,
+            messages.get(variant.pk, MessageCounts()),
+            comparison,
+            exposed.by_day,
+        )
         for variant, exposed, comparison in zip(
             variants, variant_exposures, comparisons, strict=True
         )
     ]
     if holdout is not None:
-        arms.append(ArmFigures(None, holdout, MessageCounts(), None))
+        arms.append(ArmFigures(None, holdout, MessageCounts(), None, holdout.by_day))
+    decision = (
+        WinnerDecision.objects.filter(campaign=campaign).first() if campaign.auto_winner else None
+    )
+    assigned = _assigned_for_ratio_check(campaign, decision, exposures)
     return CampaignFigures(
         computed_at=now,
         attribution_days=campaign.attribution_days,
         window_closes_at=closes_at,
         final=closes_at is not None and now >= closes_at,
         srm=assignment_check(
-            holdout_assigned=exposures.get(None, NOBODY).assigned,
-            variants_assigned=[exposed.assigned for exposed in variant_exposures],
+            holdout_assigned=assigned.get(None, 0),
+            variants_assigned=[assigned.get(variant.pk, 0) for variant in variants],
             holdout_percent=campaign.holdout_percent,
             weights=[variant.weight for variant in variants],
         ),
         arms=arms,
+        winner=(
+            winner_judge(campaign, variants, exposures)
+            if campaign.auto_winner and decision is None
+            else None
+        ),
     )
+
+
+def _assigned_for_ratio_check(
+    campaign: Campaign, decision: WinnerDecision | None, exposures: dict[int | None, ArmExposures]
+) -> dict[int | None, int]:
+    """Each arm's assignments the configured shares apply to: all of them, or, once a winner
+    takes every new entrant, those made until the decision."""
+    if decision is None or decision.winner_id is None:
+        return {arm: exposed.assigned for arm, exposed in exposures.items()}
+    rows = (
+        Assignment.objects.filter(campaign=campaign, assigned_at__lte=decision.decided_at)
+        .values("variant_id")
+        .annotate(n=Count("id"))
+        .values_list("variant_id", "n")
+    )
+    return dict(rows)

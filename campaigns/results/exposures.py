@@ -1,18 +1,20 @@
-"""Every exposure of a campaign with what it brought in: one SQL statement per campaign.
+"""Every exposure of a campaign with what it brought in: two SQL statements per campaign.
 
 An exposure is an assignment (variant or holdout) at its ``assigned_at``. Its window is
 ``(assigned_at, assigned_at + attribution window]``, cut short at the same customer's next
 assignment in the campaign (recurring broadcasts, re-entry), so one order is attributed to
-one exposure at most: the latest before it. Per exposure the statement returns whether a
-completed order fell in the window, those orders' revenue net of refunds known now, and the
-customer's spend in the 90 days up to the assignment (the CUPED covariate). Orders placed
-after ``now`` are left out, so a computation "as of" a moment is reproducible.
+one exposure at most: the latest before it. A first statement returns each exposure with
+the customer's spend in the 90 days up to the assignment (the CUPED covariate) and whether
+its window has closed; a second every completed order in a window, with its revenue net of
+refunds known now and its day since the assignment. numpy turns the orders into each
+exposure's conversion and revenue and each arm's curves by day. Orders placed after
+``now`` are left out, so a computation "as of" a moment is reproducible.
 
-Each lookup is a range of the ``(customer, placed_at)`` order index, once per exposure.
+Each lookup is a range of the ``(customer, placed_at)`` order index, twice per exposure.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +38,26 @@ class ArmExposures:
     revenue: Decimal
     revenue_per_exposure: np.ndarray
     prior_spend: np.ndarray
+    # Per exposure: whether it converted, and whether its window had closed at ``now``.
+    converted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # Per day of the window: [share converted so far, revenue per exposure so far]; the
+    # results page's curves. Day d holds what happened up to (d + 1) × 24 hours after the
+    # assignment; an order exactly at the window's end counts on its last day.
+    by_day: list[list[float]] = field(default_factory=list)
+
+    def closed_only(self) -> "ArmExposures":
+        """The exposures whose window had closed: what an automatic winner may judge."""
+        closed = self.closed
+        return ArmExposures(
+            assigned=int(closed.sum()),
+            conversions=int(self.converted[closed].sum()),
+            revenue=_cents(self.revenue_per_exposure[closed]),
+            revenue_per_exposure=self.revenue_per_exposure[closed],
+            prior_spend=self.prior_spend[closed],
+            converted=self.converted[closed],
+            closed=closed[closed],
+        )  # no curves: the automatic winner compares totals
 
 
 def _shifted(vendor: str, column: str, parameter: str, sign: str) -> str:
@@ -50,32 +72,73 @@ def _parameter(vendor: str, delta: timedelta) -> timedelta | int:
     return delta if vendor == "postgresql" else delta // timedelta(microseconds=1)
 
 
-def _statement(vendor: str) -> str:
+NOBODY = ArmExposures(
+    assigned=0,
+    conversions=0,
+    revenue=Decimal("0.00"),
+    revenue_per_exposure=np.zeros(0),
+    prior_spend=np.zeros(0),
+)
+
+# The campaign's exposures, each with the next assignment of the same customer (its window
+# ends there at the latest).
+EXPOSURES = """
+    WITH e AS (
+        SELECT id, customer_id, variant_id, assigned_at,
+               LEAD(assigned_at) OVER (
+                   PARTITION BY customer_id ORDER BY assigned_at, id
+               ) AS next_at
+        FROM campaigns_assignment
+        WHERE campaign_id = %(campaign)s
+    )"""
+
+
+def in_window_sql(vendor: str) -> str:
+    """The condition matching an order ``o`` attributed to the exposure ``e``."""
     window_end = _shifted(vendor, "e.assigned_at", "window", "+")
-    prior_start = _shifted(vendor, "e.assigned_at", "prior", "-")
-    in_window = f"""o.customer_id = e.customer_id AND o.status = 'completed'
+    return f"""o.customer_id = e.customer_id AND o.status = 'completed'
         AND o.placed_at > e.assigned_at AND o.placed_at <= {window_end}
         AND (e.next_at IS NULL OR o.placed_at <= e.next_at) AND o.placed_at <= %(now)s"""
-    return f"""
-        WITH e AS (
-            SELECT id, customer_id, variant_id, assigned_at,
-                   LEAD(assigned_at) OVER (
-                       PARTITION BY customer_id ORDER BY assigned_at, id
-                   ) AS next_at
-            FROM campaigns_assignment
-            WHERE campaign_id = %(campaign)s
-        )
-        SELECT e.variant_id,
-               EXISTS (SELECT 1 FROM customers_order o WHERE {in_window}) AS converted,
-               CAST(COALESCE((SELECT SUM(o.total - o.refunded_amount)
-                              FROM customers_order o WHERE {in_window}), 0)
-                    AS DOUBLE PRECISION) AS revenue,
+
+
+def window_params(*, campaign_id: int, attribution_days: int, now: datetime) -> dict[str, Any]:
+    """The parameters of :data:`EXPOSURES` and :func:`in_window_sql`."""
+    vendor = connection.vendor
+    return {
+        "campaign": campaign_id,
+        "window": _parameter(vendor, timedelta(days=attribution_days)),
+        "prior": _parameter(vendor, timedelta(days=PRIOR_SPEND_DAYS)),
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+
+
+def _day_sql(vendor: str) -> str:
+    """Whole days from the assignment to the order (0: within the first 24 hours)."""
+    if vendor == "postgresql":
+        return "CAST(FLOOR(EXTRACT(EPOCH FROM (o.placed_at - e.assigned_at)) / 86400) AS INTEGER)"
+    return "CAST(julianday(o.placed_at) - julianday(e.assigned_at) AS INTEGER)"
+
+
+def _statement(vendor: str) -> str:
+    """Per exposure: its arm, the customer's spend in the 90 days before it, whether its
+    window had closed, and its window's orders as ``day:net,day:net`` (NULL: none). Both
+    lookups read the same customer's range of the order index, so the second finds its
+    pages cached; a join instead would let the planner scan every order."""
+    window_end = _shifted(vendor, "e.assigned_at", "window", "+")
+    prior_start = _shifted(vendor, "e.assigned_at", "prior", "-")
+    joined = "string_agg" if vendor == "postgresql" else "group_concat"
+    return f"""{EXPOSURES}
+        SELECT e.id, e.variant_id,
                CAST(COALESCE((SELECT SUM(o.total - o.refunded_amount)
                               FROM customers_order o
                               WHERE o.customer_id = e.customer_id AND o.status = 'completed'
                                 AND o.placed_at > {prior_start}
                                 AND o.placed_at <= e.assigned_at), 0)
-                    AS DOUBLE PRECISION) AS prior_spend
+                    AS DOUBLE PRECISION) AS prior_spend,
+               CASE WHEN {window_end} <= %(now)s THEN 1 ELSE 0 END AS closed,
+               (SELECT {joined}(CAST({_day_sql(vendor)} AS TEXT) || ':'
+                                || CAST(o.total - o.refunded_amount AS TEXT), ',')
+                FROM customers_order o WHERE {in_window_sql(vendor)}) AS orders
         FROM e
         ORDER BY e.id"""
 
@@ -83,44 +146,70 @@ def _statement(vendor: str) -> str:
 def campaign_exposures(
     *, campaign_id: int, attribution_days: int, now: datetime
 ) -> dict[int | None, ArmExposures]:
-    """Each arm's exposures (key: the variant's id, ``None`` for the holdout), in one query.
-
-    Arms nobody was assigned to are absent.
+    """Each arm's exposures (key: the variant's id, ``None`` for the holdout), in one
+    statement. Arms nobody was assigned to are absent.
     """
     vendor = connection.vendor
-    params: dict[str, Any] = {
-        "campaign": campaign_id,
-        "window": _parameter(vendor, timedelta(days=attribution_days)),
-        "prior": _parameter(vendor, timedelta(days=PRIOR_SPEND_DAYS)),
-        "now": connection.ops.adapt_datetimefield_value(now),
-    }
+    params = window_params(campaign_id=campaign_id, attribution_days=attribution_days, now=now)
     with transaction.atomic(), connection.cursor() as cursor:
         if vendor == "postgresql":
             # One statement of 100,000 cheap index probes: compiling it (JIT) costs more
             # than it saves.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(_statement(vendor), params)
-        rows = cursor.fetchall()
-    return _by_arm(rows)
+        exposures = cursor.fetchall()
+    return _by_arm(exposures, attribution_days)
 
 
-def _by_arm(rows: list[tuple[Any, ...]]) -> dict[int | None, ArmExposures]:
-    """Group the statement's rows by arm (``-1``: the holdout, while in numpy)."""
-    arms = np.array([HOLDOUT if row[0] is None else row[0] for row in rows], dtype=np.int64)
-    converted = np.array([bool(row[1]) for row in rows], dtype=bool)
-    revenue = np.array([row[2] for row in rows], dtype=np.float64)
-    prior_spend = np.array([row[3] for row in rows], dtype=np.float64)
+def _by_arm(exposures: list[tuple[Any, ...]], days: int) -> dict[int | None, ArmExposures]:
+    """Group the exposures by arm (``-1``: the holdout, while in numpy), each with the
+    revenue and the conversion its orders brought, and the arm's curves by day."""
+    ids = np.array([row[0] for row in exposures], dtype=np.int64)
+    arms = np.array([HOLDOUT if row[1] is None else row[1] for row in exposures], dtype=np.int64)
+    prior_spend = np.array([row[2] for row in exposures], dtype=np.float64)
+    closed = np.array([bool(row[3]) for row in exposures], dtype=bool)
+    # The window's orders, one entry each: its exposure's position, its day and its net.
+    orders = [
+        (position, *item.split(":"))
+        for position, row in enumerate(exposures)
+        if row[4]
+        for item in row[4].split(",")
+    ]
+    at = np.array([order[0] for order in orders], dtype=np.int64)
+    day = np.clip(np.array([int(order[1]) for order in orders], dtype=np.int64), 0, days - 1)
+    net = np.array([float(order[2]) for order in orders], dtype=np.float64)
+    revenue = np.bincount(at, weights=net, minlength=len(ids))
+    converted = np.bincount(at, minlength=len(ids)) > 0
     grouped: dict[int | None, ArmExposures] = {}
     for arm in np.unique(arms).tolist():
         mine = arms == arm
+        of_arm = mine[at]
         grouped[None if arm == HOLDOUT else arm] = ArmExposures(
             assigned=int(mine.sum()),
             conversions=int(converted[mine].sum()),
             revenue=_cents(revenue[mine]),
             revenue_per_exposure=revenue[mine],
             prior_spend=prior_spend[mine],
+            converted=converted[mine],
+            closed=closed[mine],
+            by_day=_curve(at[of_arm], day[of_arm], net[of_arm], int(mine.sum()), days),
         )
     return grouped
+
+
+def _curve(
+    exposures: np.ndarray, days: np.ndarray, revenue: np.ndarray, size: int, length: int
+) -> list[list[float]]:
+    """Per day of the window: [share converted so far, revenue per exposure so far]."""
+    # Each exposure converts on the day of its first order: sort by exposure, then day.
+    order = np.lexsort((days, exposures))
+    _, first = np.unique(exposures[order], return_index=True)
+    converted = np.bincount(days[order][first], minlength=length).cumsum() / size
+    earned = np.bincount(days, weights=revenue, minlength=length).cumsum() / size
+    return [
+        [round(float(rate), 6), round(float(money), 4)]
+        for rate, money in zip(converted, earned, strict=True)
+    ]
 
 
 def _cents(values: np.ndarray) -> Decimal:

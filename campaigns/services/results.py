@@ -11,9 +11,18 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from campaigns.models import ArmResult, Assignment, Campaign, ResultComputation
+from campaigns.models import (
+    BUCKETS,
+    ArmResult,
+    Assignment,
+    Campaign,
+    ResultComputation,
+    Variant,
+    WinnerDecision,
+)
 from campaigns.results.compare import REVENUE_CAP_PERCENTILE, finite
 from campaigns.results.compute import ArmFigures, campaign_figures
+from campaigns.results.winner import Judgement
 from campaigns.statistics import MeanComparison, ProportionComparison
 
 logger = logging.getLogger(__name__)
@@ -59,7 +68,8 @@ def campaign_results_compute(*, campaign_id: int, now: datetime | None = None) -
     Reads first (outside the transaction: a long read holds no lock), then writes the
     computation and its arms in one durable transaction, deleting the campaign's
     computations beyond the latest :data:`COMPUTATIONS_KEPT`. Safe to run twice or at once:
-    each run adds its own computation.
+    each run adds its own computation. With an automatic winner due, the same transaction
+    records the decision, once (see ``campaigns.results.winner``).
     """
     now = now or timezone.now()
     started = time.perf_counter()
@@ -79,6 +89,8 @@ def campaign_results_compute(*, campaign_id: int, now: datetime | None = None) -
             seconds=time.perf_counter() - started,
         )
         ArmResult.objects.bulk_create(_arm_row(computation, arm) for arm in figures.arms)
+        if figures.winner is not None:
+            _winner_record(campaign, figures.winner, now)
         kept = ResultComputation.objects.filter(campaign=campaign).order_by("-computed_at", "-id")
         ResultComputation.objects.filter(campaign=campaign).exclude(
             pk__in=Subquery(kept.values("pk")[:COMPUTATIONS_KEPT])
@@ -131,6 +143,33 @@ def results_due() -> QuerySet[Campaign]:
     )
 
 
+def _winner_record(campaign: Campaign, judgement: Judgement, now: datetime) -> None:
+    """Record the decision (once: a concurrent computation's is kept) and, with a winner,
+    give it every bucket outside the holdout; the other variants get none."""
+    decision, created = WinnerDecision.objects.get_or_create(
+        campaign=campaign,
+        defaults={
+            "decided_at": now,
+            "metric": campaign.winner_metric,
+            "alpha": campaign.winner_alpha,
+            "minimum_per_arm": campaign.winner_minimum_per_arm,
+            "winner": judgement.winner,
+            "reason": judgement.reason,
+            "holdout_assigned": judgement.holdout_assigned,
+            "arms": judgement.arms,
+        },
+    )
+    if not created or decision.winner_id is None:
+        return
+    Variant.objects.filter(campaign=campaign).exclude(pk=decision.winner_id).update(
+        bucket_from=BUCKETS, bucket_to=BUCKETS
+    )
+    Variant.objects.filter(pk=decision.winner_id).update(
+        bucket_from=campaign.holdout_buckets, bucket_to=BUCKETS
+    )
+    logger.info("campaign %s: winner %s decided", campaign.pk, decision.winner_id)
+
+
 def _arm_row(computation: ResultComputation, arm: ArmFigures) -> ArmResult:
     exposures, messages, comparison = arm.exposures, arm.messages, arm.comparison
     return ArmResult(
@@ -146,6 +185,7 @@ def _arm_row(computation: ResultComputation, arm: ArmFigures) -> ArmResult:
         conversions=exposures.conversions,
         conversion_rate=exposures.conversions / exposures.assigned if exposures.assigned else None,
         revenue=exposures.revenue,
+        by_day=arm.by_day,
         revenue_per_customer=(
             (exposures.revenue / exposures.assigned).quantize(CENT) if exposures.assigned else None
         ),

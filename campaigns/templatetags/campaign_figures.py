@@ -29,3 +29,11 @@ def signed(value: float | None, digits: int = 2) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     return f"{value:+,.{digits}f}"
+
+
+@register.filter
+def p_value(value: float | None) -> str:
+    """A p-value to four places, the smallest ones as "< 0.0001"; "—" when there is none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"

@@ -9,6 +9,8 @@
     loyalty refresh (also nightly) ─► campaign triggers (upgrades, downgrade warnings)
     CLV run succeeded ─► segment reassignment ─► product affinities (recommendations)
                                                campaign triggers ─► senders
+                                               campaigns' effect on CLV, once each
+                                               window has closed
                                                (NPS invitations to come)
     every minute (beat): the outbox sweeper ─► senders and campaign triggers, when work
                         waits (expired leases, tasks lost with the broker, due broadcasts)

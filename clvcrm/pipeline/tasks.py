@@ -13,7 +13,7 @@ from celery import chord, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from campaigns.services import outbox, recommendations, results
+from campaigns.services import clv_effects, outbox, recommendations, results
 from campaigns.services.triggers import campaign_triggers_run
 from campaigns.triggers.step import TriggerOutcome
 from clvcrm.core.tasks import enqueue_on_commit
@@ -119,6 +119,15 @@ def segments_reassign(run_id: int) -> None:
         return
     enqueue_on_commit(product_affinities_refresh)
     enqueue_on_commit(campaign_triggers)
+    enqueue_on_commit(campaign_clv_effects, run_id)
+
+
+@shared_task(acks_late=True)
+def campaign_clv_effects(run_id: int) -> None:
+    """Measure, on the run's fresh scores and segments, the effect on customer value of
+    each campaign whose attribution window has closed (once per campaign: a second
+    delivery finds them measured)."""
+    clv_effects.clv_effects_measure(run_id=run_id)
 
 
 @shared_task(acks_late=True)

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import ArmResult, Campaign, Message, ResultComputation
+from campaigns.results.compare import bootstrap_resamples
 from campaigns.results.compute import campaign_figures
 from campaigns.results.exposures import campaign_exposures
 from campaigns.services import results as results_service
@@ -267,9 +268,9 @@ def test_compute_takes_a_fixed_number_of_queries_however_many_customers() -> Non
     with CaptureQueriesContext(connection) as queries:
         campaign_results_compute(campaign_id=campaign.pk, now=LATER)
 
-    # The campaign; its variants; the last assignment; the exposures in their own savepoint
-    # (on PostgreSQL with JIT off); the messages by arm; in a savepoint, the computation,
-    # its arms and the older computations to delete (none).
+    # The campaign; its variants; the last assignment; the exposures with their orders in
+    # their own savepoint (on PostgreSQL with JIT off); the messages by arm; in a savepoint,
+    # the computation, its arms and the older computations to delete (none).
     assert len(queries) == per_backend(sqlite=12, postgresql=13)
 
 
@@ -328,3 +329,32 @@ def test_a_final_computation_is_not_due_until_someone_new_is_assigned() -> None:
     # A finished campaign takes no entrants: its assignments are not looked at again.
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.FINISHED)
     assert list(results_due()) == []
+
+
+def test_the_curves_cumulate_conversions_and_revenue_by_day_since_assignment() -> None:
+    campaign, _ = results_campaign(T0)
+
+    computation = campaign_results_compute(campaign_id=campaign.pk, now=LATER)
+
+    # Day d holds what happened up to d × 24 hours after the assignment (index 0: the
+    # first 24 hours). V0's 4: c0 converts at +1 day (30.00) and buys again at +2 (15.00
+    # net), c2 converts at +3 (15.00).
+    curves = {name: arm.by_day for name, arm in arms(computation).items()}
+    assert curves["V0"] == [
+        [0.0, 0.0],
+        [0.25, 7.5],
+        [0.25, 11.25],
+        [0.5, 15.0],
+        [0.5, 15.0],
+        [0.5, 15.0],
+        [0.5, 15.0],
+    ]
+    assert curves["V1"] == [[0.0, 0.0]] * 6 + [[0.333333, 4.1667]]  # c6 at +6 days, 12.50
+    assert curves["holdout"] == [[0.0, 0.0]] + [[0.333333, 13.3333]] * 6  # c7 at +1, 40.00
+
+
+@pytest.mark.parametrize(
+    ("customers", "resamples"), [(10, 2000), (20_000, 2000), (25_000, 1600), (55_000, 1000)]
+)
+def test_the_bootstrap_gets_fewer_resamples_only_for_very_large_arms(customers, resamples):
+    assert bootstrap_resamples(customers) == resamples

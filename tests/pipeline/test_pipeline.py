@@ -169,8 +169,9 @@ def test_a_clv_run_that_succeeds_is_followed_by_its_segment_reassignment(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         run_id = pipeline.clv_recalculate.delay("2025-02-28").get()
 
-    # The segment reassignment, then the product affinities and the campaign triggers.
-    assert len(queued) == 3
+    # The segment reassignment, then the product affinities, the campaign triggers and the
+    # campaigns' effect on CLV.
+    assert len(queued) == 4
     assert SegmentReassignment.objects.get().run_id == run_id
     assert CustomerSegment.objects.filter(run_id=run_id).count() == 3
 

@@ -1,10 +1,12 @@
-"""Create the demo shop's campaigns (win-back, VIP, welcome, cross-sell), active."""
+"""Create the demo shop's campaigns (win-back, VIP, welcome, cross-sell), active, and a
+finished A/B test with a simulated effect and its results."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from campaigns.demo.campaigns import DEMO_CAMPAIGNS
+from campaigns.demo.results import demo_experiment_seed
 from campaigns.models import Campaign
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from customers.models import Segment
@@ -30,3 +32,9 @@ class Command(BaseCommand):
             )
             campaign_activate(campaign_id=campaign.pk)
             self.stdout.write(f"Campaign {campaign.name!r} active.")
+        experiment = demo_experiment_seed()
+        if experiment is not None:
+            self.stdout.write(
+                f"Campaign {experiment.campaign.name!r} finished: {experiment.assigned:,} "
+                f"assigned, {experiment.orders} orders in reply, results computed."
+            )
