@@ -123,6 +123,7 @@ class Bench:
             "CELERY_BROKER_URL": self.args.redis,
             "EMAIL_URL": email_url,
             "CAMPAIGN_SEND_PARALLELISM": str(self.args.workers),
+            "CAMPAIGN_GLOBAL_CONTROL_PERCENT": "0",
         }
 
     def statuses(self, since_id: int = 0) -> dict[str, int]:
@@ -401,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(bench.database_uri)
         # The app in this process queues its tasks to the benchmark's Redis, not in-process.
         os.environ["CELERY_BROKER_URL"] = args.redis
+        # Every entrant is in the experiment: no global control group (the demo sets one).
+        os.environ["CAMPAIGN_GLOBAL_CONTROL_PERCENT"] = "0"
         setup_django(bench.database_uri)
         r.load_seconds = customers_load(bench.database, args.customers)
         campaign = campaign_create("at_risk", args.holdout)
