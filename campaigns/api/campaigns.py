@@ -32,6 +32,7 @@ from campaigns.models import (
     SuppressedReason,
     TriggerType,
     Variant,
+    WinnerMetric,
 )
 from campaigns.selectors import CampaignResults, campaign_results
 from campaigns.services.campaigns import (
@@ -153,6 +154,25 @@ class CampaignInput(serializers.Serializer):
         help_text="Share of recipients who get nothing (the control group), 0 to 90.",
     )
     attribution_days = serializers.IntegerField(min_value=1, max_value=365, default=7)
+    auto_winner = serializers.BooleanField(
+        default=False,
+        help_text="Once every arm has winner_minimum_per_arm customers whose window has "
+        "closed, give new entrants the variant that beats the holdout and every other "
+        "variant at winner_alpha after Holm's correction, if one does (decided once).",
+    )
+    winner_metric = serializers.ChoiceField(
+        choices=WinnerMetric.choices, default=WinnerMetric.CONVERSION_RATE
+    )
+    winner_minimum_per_arm = serializers.IntegerField(
+        min_value=10, max_value=10_000_000, default=1000
+    )
+    winner_alpha = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        max_value=Decimal("0.2"),
+        default=Decimal("0.050"),
+    )
     priority = serializers.IntegerField(
         min_value=0, max_value=1000, default=100, help_text="Under the frequency cap, higher wins."
     )
@@ -223,6 +243,10 @@ class CampaignOutput(serializers.ModelSerializer):
             "include_current_members",
             "holdout_percent",
             "attribution_days",
+            "auto_winner",
+            "winner_metric",
+            "winner_minimum_per_arm",
+            "winner_alpha",
             "priority",
             "from_email",
             "reply_to",
