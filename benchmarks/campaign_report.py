@@ -116,20 +116,20 @@ def render_section(r: "Results", broken: list[str]) -> str:
 
 
 LIMITS = (
-    "**What bounds these figures.** The trigger step writes, per entrant, an assignment "
-    "(4 indexes) and a message (8 indexes, the outbox's partial ones included) and its "
-    "deferred foreign-key checks (campaign and variant, 4 per entrant, run at each "
-    "batch's commit), after computing the bucket by `md5` in SQL: set-based, but row "
-    "work that grows with the entrants and shares the 2 cores with everything else. The "
-    "bare loop pays only the SMTP dialogue (MAIL, RCPT, DATA and the body: four round "
-    "trips to the sink per message). A sender pays it too, and per message besides: the "
-    "send-time check (one query: campaign still active, customer still subscribed), "
-    "Django's MIME rendering of the email, and the commit that marks it sent (its own "
-    "transaction, for the resend window of one message; it does not wait for the WAL "
-    "flush); per batch of 200, the claim (one locked query of the facts), the rendering "
-    "and one statement storing what was made. With two workers, the sink and PostgreSQL "
-    "on two cores, the send is bound by CPU: the load average above says how much of it "
-    "other work took."
+    "**What bounds these figures.** The trigger step writes, per entrant, an assignment and "
+    "a message (with their indexes) after computing the bucket by `md5` in SQL, once per "
+    "entrant, in one statement per batch of 20,000: set-based, but row work that grows with "
+    "the entrants. The bare loop pays only the SMTP dialogue (MAIL, RCPT, DATA and the "
+    "body: four round trips to the sink per message), two processes taking turns on one "
+    "connection. A sender pays it too, and per message besides: rendering the variant's "
+    "three templates for the customer, rewriting its links for tracking, Django's MIME "
+    "rendering of the email, the send-time check (one query: campaign still active, "
+    "customer still subscribed) and the commit that marks it sent (its own transaction, "
+    "for the resend window of one message; it does not wait for the WAL flush); per batch "
+    "of 200, the claim (one locked query of the facts) and one statement storing what was "
+    "made. With two workers, the sink and PostgreSQL sharing two cores, the send is bound "
+    "by the CPU each email costs in all of them together; the load average above says how "
+    "much of the cores other work took."
 )
 
 
@@ -142,7 +142,28 @@ def cpu_text(r: "Results") -> str:
         f"CPU while sending: the {r.args.workers} workers {workers:.0f} s "
         f"({workers * per:.1f} ms per email), the sink {sink:.0f} s ({sink * per:.1f} ms per "
         f"email); PostgreSQL's is not counted. Over {send.seconds:.0f} s of sending, "
-        f"2 cores offer {2 * send.seconds:.0f} CPU seconds."
+        f"2 cores offer {2 * send.seconds:.0f} CPU seconds.{_half_rate_budget(r)}"
+    )
+
+
+def _half_rate_budget(r: "Results") -> str:
+    """What half the bare rate would leave each email: the CPU budget the ratio target sets."""
+    if r.floor is None or r.send is None or not r.floor.rate:
+        return ""
+    half = r.floor.rate / 2
+    budget = 2000 / half  # ms of CPU per email on 2 cores, every process together
+    spent = 1000 * (r.send_cpu["workers"] + r.send_cpu["sink"]) / max(r.send.accepted, 1)
+    said = (
+        f" Half the bare rate, {half:,.0f}/s, would leave each email {budget:.1f} ms of CPU "
+        f"on 2 cores for every process together; the workers and the sink spent "
+        f"{spent:.1f} ms, before PostgreSQL's share"
+    )
+    if spent < budget:
+        return said + "."
+    return (
+        said + ": more than the whole budget, so on this machine the ratio target is out of "
+        "reach of any sender that renders each recipient's email, however its work is "
+        "arranged; only less CPU per email would move it."
     )
 
 
