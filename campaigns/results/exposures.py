@@ -93,16 +93,8 @@ EXPOSURES = """
     )"""
 
 
-def in_window_sql(vendor: str) -> str:
-    """The condition matching an order ``o`` attributed to the exposure ``e``."""
-    window_end = _shifted(vendor, "e.assigned_at", "window", "+")
-    return f"""o.customer_id = e.customer_id AND o.status = 'completed'
-        AND o.placed_at > e.assigned_at AND o.placed_at <= {window_end}
-        AND (e.next_at IS NULL OR o.placed_at <= e.next_at) AND o.placed_at <= %(now)s"""
-
-
 def window_params(*, campaign_id: int, attribution_days: int, now: datetime) -> dict[str, Any]:
-    """The parameters of :data:`EXPOSURES` and :func:`in_window_sql`."""
+    """The parameters of the exposures' statement."""
     vendor = connection.vendor
     return {
         "campaign": campaign_id,
@@ -120,25 +112,30 @@ def _day_sql(vendor: str) -> str:
 
 
 def _statement(vendor: str) -> str:
-    """Per exposure: its arm, the customer's spend in the 90 days before it, whether its
-    window had closed, and its window's orders as ``day:net,day:net`` (NULL: none). Both
-    lookups read the same customer's range of the order index, so the second finds its
-    pages cached; a join instead would let the planner scan every order."""
+    """Per exposure: its arm, whether its window had closed, and ``prior|orders``: the
+    customer's spend in the 90 days before it, then its window's orders as
+    ``day:net,day:net`` (empty: none). One range of the customer's order index covers both,
+    from 90 days before the assignment to the window's end (the index carries the status
+    and amounts, so the table is not read); a join instead would let the planner scan every
+    order."""
     window_end = _shifted(vendor, "e.assigned_at", "window", "+")
     prior_start = _shifted(vendor, "e.assigned_at", "prior", "-")
     joined = "string_agg" if vendor == "postgresql" else "group_concat"
+    net = "(o.total - o.refunded_amount)"
+    in_window = """o.placed_at > e.assigned_at AND (e.next_at IS NULL OR o.placed_at <= e.next_at)
+        AND o.placed_at <= %(now)s"""
     return f"""{EXPOSURES}
         SELECT e.id, e.variant_id,
-               CAST(COALESCE((SELECT SUM(o.total - o.refunded_amount)
-                              FROM customers_order o
-                              WHERE o.customer_id = e.customer_id AND o.status = 'completed'
-                                AND o.placed_at > {prior_start}
-                                AND o.placed_at <= e.assigned_at), 0)
-                    AS DOUBLE PRECISION) AS prior_spend,
                CASE WHEN {window_end} <= %(now)s THEN 1 ELSE 0 END AS closed,
-               (SELECT {joined}(CAST({_day_sql(vendor)} AS TEXT) || ':'
-                                || CAST(o.total - o.refunded_amount AS TEXT), ',')
-                FROM customers_order o WHERE {in_window_sql(vendor)}) AS orders
+               (SELECT COALESCE(CAST(SUM({net}) FILTER (WHERE o.placed_at <= e.assigned_at)
+                                     AS TEXT), '0')
+                       || '|'
+                       || COALESCE({joined}(CAST({_day_sql(vendor)} AS TEXT) || ':'
+                                            || CAST({net} AS TEXT), ',')
+                                   FILTER (WHERE {in_window}), '')
+                FROM customers_order o
+                WHERE o.customer_id = e.customer_id AND o.status = 'completed'
+                  AND o.placed_at > {prior_start} AND o.placed_at <= {window_end}) AS spent
         FROM e
         ORDER BY e.id"""
 
@@ -166,18 +163,19 @@ def _by_arm(exposures: list[tuple[Any, ...]], days: int) -> dict[int | None, Arm
     revenue and the conversion its orders brought, and the arm's curves by day."""
     ids = np.array([row[0] for row in exposures], dtype=np.int64)
     arms = np.array([HOLDOUT if row[1] is None else row[1] for row in exposures], dtype=np.int64)
-    prior_spend = np.array([row[2] for row in exposures], dtype=np.float64)
-    closed = np.array([bool(row[3]) for row in exposures], dtype=bool)
+    closed = np.array([bool(row[2]) for row in exposures], dtype=bool)
+    spent = [str(row[3]).partition("|") for row in exposures]
+    prior_spend = np.array([float(prior) for prior, _, _ in spent], dtype=np.float64)
     # The window's orders, one entry each: its exposure's position, its day and its net.
     orders = [
-        (position, *item.split(":"))
-        for position, row in enumerate(exposures)
-        if row[4]
-        for item in row[4].split(",")
+        (position, item.partition(":"))
+        for position, (_, _, window) in enumerate(spent)
+        if window
+        for item in window.split(",")
     ]
-    at = np.array([order[0] for order in orders], dtype=np.int64)
-    day = np.clip(np.array([int(order[1]) for order in orders], dtype=np.int64), 0, days - 1)
-    net = np.array([float(order[2]) for order in orders], dtype=np.float64)
+    at = np.array([position for position, _ in orders], dtype=np.int64)
+    day = np.clip(np.array([int(d) for _, (d, _, _) in orders], dtype=np.int64), 0, days - 1)
+    net = np.array([float(n) for _, (_, _, n) in orders], dtype=np.float64)
     revenue = np.bincount(at, weights=net, minlength=len(ids))
     converted = np.bincount(at, minlength=len(ids)) > 0
     grouped: dict[int | None, ArmExposures] = {}
