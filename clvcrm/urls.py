@@ -17,6 +17,8 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     # What sent emails link to: public, signed tokens, no login.
     path("m/", include("campaigns.public_urls")),
+    # The answer page of survey invitations: public, hashed tokens, no login.
+    path("s/", include("feedback.public_urls")),
     path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/v1/campaigns/", include("campaigns.api_urls")),
     path("api/v1/", include("customers.api_urls")),

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from campaigns.models import (
+    STAFF_TRIGGER_CHOICES,
     Campaign,
     OfferCodes,
     SuppressedReason,
@@ -73,7 +74,7 @@ class TriggerInput(serializers.Serializer):
     """What enrols a customer; ``segment`` for the segment triggers and broadcasts,
     ``every_days`` for a recurring broadcast, ``tier`` (or null: any) for an upgrade."""
 
-    type = serializers.ChoiceField(choices=TriggerType.choices)
+    type = serializers.ChoiceField(choices=STAFF_TRIGGER_CHOICES)
     segment = serializers.CharField(
         max_length=_max_length(Segment, "code"),
         required=False,

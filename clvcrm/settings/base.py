@@ -316,6 +316,19 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 DEMO_RESET_ALLOWED = False
 
 # The shop: one base currency; an order in another currency is rejected on import.
+# NPS surveys (feedback): a customer is invited at most once in this many days, whatever the
+# survey; an invitation's link works this many days; an answer may be changed this many
+# minutes after it was first given; the answer page's submissions per client address and
+# per invitation token, per minute.
+FEEDBACK_THROTTLE_DAYS = env.int_at_least("FEEDBACK_THROTTLE_DAYS", 0, default=90)
+FEEDBACK_INVITATION_DAYS = env.int_at_least("FEEDBACK_INVITATION_DAYS", 1, default=30)
+FEEDBACK_CHANGE_MINUTES = env.int_at_least("FEEDBACK_CHANGE_MINUTES", 0, default=30)
+FEEDBACK_ANSWERS_PER_IP_PER_MINUTE = env.int_at_least(
+    "FEEDBACK_ANSWERS_PER_IP_PER_MINUTE", 1, default=20
+)
+FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE = env.int_at_least(
+    "FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE", 1, default=5
+)
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD").upper()
 # The shop's postal address, in the footer of every marketing email (CAN-SPAM and most
