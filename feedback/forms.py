@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback.models.responses import COMMENT_MAX_LENGTH
 
 SCORE_CHOICES = [(score, str(score)) for score in range(11)]
+_SCORE_TEXTS = frozenset(str(score) for score in range(11))
 
 
 class AnswerForm(forms.Form):
@@ -27,7 +28,4 @@ class AnswerForm(forms.Form):
 
 def score_from_link(value: str | None) -> int | None:
     """The score a link chose (``?score=7``): an integer 0–10, else None (nothing chosen)."""
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 2:
-        return None
-    score = int(value)
-    return score if 0 <= score <= 10 else None
+    return int(value) if value in _SCORE_TEXTS else None
