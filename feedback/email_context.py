@@ -13,7 +13,7 @@ The context, under ``survey`` (in the customer's language, else the shop's)::
 """
 
 from collections.abc import Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -83,13 +83,14 @@ def _context(survey: Survey, salt: str, expires_at: Any, language: str) -> dict[
         }
 
 
-def _day(value: Any) -> date:
-    """A timestamp read by raw SQL (SQLite: text) as the shop's local day."""
+def _day(value: datetime | str) -> date:
+    """A timestamp read by raw SQL as the shop's local day (SQLite gives naive UTC, as a
+    datetime or as text)."""
     if isinstance(value, str):
         parsed = parse_datetime(value)
         assert parsed is not None, value
-        value = parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
-    return timezone.localdate(value)
+        value = parsed
+    return timezone.localdate(value if timezone.is_aware(value) else value.replace(tzinfo=UTC))
 
 
 SAMPLE = {
