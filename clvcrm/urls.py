@@ -21,6 +21,7 @@ urlpatterns = [
     path("s/", include("feedback.public_urls")),
     path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/v1/campaigns/", include("campaigns.api_urls")),
+    path("api/v1/surveys/", include("feedback.api_urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

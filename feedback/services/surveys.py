@@ -77,7 +77,8 @@ def invitation_campaign_create(*, name: str, created_by: Any = None) -> Campaign
 def survey_check(survey: Survey) -> None:
     """Raise ValidationError, by field, for a survey the service would not save (the admin
     runs it on what was typed)."""
-    survey.full_clean(exclude=["campaign", "created_by"])
+    # The constraints are checked below, each on its field.
+    survey.full_clean(exclude=["campaign", "created_by"], validate_constraints=False)
     errors: dict[str, str] = {}
     if survey.trigger == SurveyTrigger.AFTER_ORDER and survey.after_order_days is None:
         errors["after_order_days"] = "An after-order survey needs the days after the order."

@@ -35,8 +35,14 @@ def test_negative_counts_are_refused():
 
 @pytest.mark.parametrize(
     ("score", "category"),
-    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter")]
-    + [(10, "promoter")],
+    [
+        (0, "detractor"),
+        (6, "detractor"),
+        (7, "passive"),
+        (8, "passive"),
+        (9, "promoter"),
+        (10, "promoter"),
+    ],
 )
 def test_score_categories(score, category):
     assert ScoreCategory.of(score) == category
