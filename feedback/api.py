@@ -7,11 +7,8 @@ the model's field names, comes back as a 400 naming the field as the client wrot
 ``feedback.change_survey`` (Marketing, Admin); reading, ``feedback.view_survey``.
 """
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -19,8 +16,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
+from clvcrm.core.api_errors import service_written
 from clvcrm.core.permissions import StaffModelPermissions
 from customers.api.shared import ByIdCursor
 from customers.models import Customer, Segment
@@ -30,7 +27,6 @@ from feedback.selectors import survey_nps
 from feedback.services.invitations import InviteOutcome, survey_invite
 from feedback.services.surveys import survey_create
 
-T = TypeVar("T")
 MAX_CUSTOMERS = 10_000
 # The service's (model's) field names -> where the client wrote them.
 SERVICE_FIELD_NAMES = {
@@ -222,27 +218,6 @@ class NpsOutput(serializers.Serializer):
 # --------------------------------------------------------------------------- views
 
 
-def _written(write: Callable[[], T]) -> T:
-    """``write()``'s answer; the service's ValidationError as a 400 naming each field."""
-    try:
-        return write()
-    except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise ValidationError(exc.messages) from exc
-        raise ValidationError(
-            {
-                _client_name(name): [m for e in errors for m in e.messages]
-                for name, errors in exc.error_dict.items()
-            }
-        ) from exc
-
-
-def _client_name(name: str) -> str:
-    if name == NON_FIELD_ERRORS:
-        return api_settings.NON_FIELD_ERRORS_KEY
-    return SERVICE_FIELD_NAMES.get(name, name)
-
-
 def _surveys() -> QuerySet[Survey]:
     return Survey.objects.select_related("segment")
 
@@ -267,7 +242,10 @@ class SurveyListApi(generics.ListCreateAPIView):
         given.is_valid(raise_exception=True)
         fields = given.service_fields()
         try:
-            survey = _written(lambda: survey_create(fields=fields, created_by=request.user))
+            survey = service_written(
+                lambda: survey_create(fields=fields, created_by=request.user),
+                field_names=SERVICE_FIELD_NAMES,
+            )
         except IntegrityError:
             # Two requests creating the same name at once: the second loses the race.
             if not Survey.objects.filter(name=fields["name"]).exists():
@@ -312,14 +290,20 @@ class SurveyInviteApi(generics.GenericAPIView):
         unknown = 0
         if "segment" in given.validated_data:
             code = given.validated_data["segment"]
-            outcome = _written(lambda: survey_invite(survey_id=survey.pk, segment_code=code))
+            outcome = service_written(
+                lambda: survey_invite(survey_id=survey.pk, segment_code=code),
+                field_names={},
+            )
         else:
             external_ids = set(given.validated_data["customers"])
             ids = list(
                 Customer.objects.filter(external_id__in=external_ids).values_list("id", flat=True)
             )
             unknown = len(external_ids) - len(ids)
-            outcome = _written(lambda: survey_invite(survey_id=survey.pk, customer_ids=ids))
+            outcome = service_written(
+                lambda: survey_invite(survey_id=survey.pk, customer_ids=ids),
+                field_names={},
+            )
         return Response(InviteOutput(_invite_answer(outcome, unknown)).data)
 
 

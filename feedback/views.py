@@ -13,19 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from clvcrm.core.login_throttle import client_ip
+from clvcrm.core.public_pages import page_language, public_page
 from feedback import rate_limits
 from feedback.forms import AnswerForm, score_from_link
 from feedback.models import Invitation, Response
 from feedback.selectors import change_possible_until, invitation_by_token, response_of
 from feedback.services.responses import Outcome, response_submit
 
-_LANGUAGES = {code for code, _ in settings.LANGUAGES}
 PAGES = "feedback/public/"
 
 
@@ -43,7 +42,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     token_limit = settings.FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE
     if posted and not rate_limits.allow("token", invitation.token_hash, limit=token_limit):
         return _too_many(request)
-    language = _language(request, invitation.customer.language)
+    language = page_language(request, invitation.customer.language)
     with translation.override(language):
         response = response_of(invitation)
         if response is not None and change_possible_until(response) is None:
@@ -104,14 +103,6 @@ def _form_page(
     return _page(request, "answer.html", language, context)
 
 
-def _language(request: HttpRequest, customer_language: str) -> str:
-    """One chosen on the page (``?lang=``), else the customer's, else the shop's."""
-    chosen = request.GET.get("lang", "")
-    if chosen in _LANGUAGES:
-        return chosen
-    return customer_language if customer_language in _LANGUAGES else settings.LANGUAGE_CODE
-
-
 def _page(
     request: HttpRequest,
     template: str,
@@ -119,22 +110,15 @@ def _page(
     context: dict[str, Any],
     status: int = 200,
 ) -> HttpResponse:
-    with translation.override(language):
-        body = render_to_string(
-            PAGES + template, {**context, "language": language}, request=request
-        )
-    response = HttpResponse(body, status=status)
-    response["Content-Language"] = language
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return public_page(request, PAGES + template, language, context, status)
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     """The one answer to an unknown, tampered or expired token: nothing about which."""
-    return _page(request, "not_found.html", _language(request, ""), {}, status=404)
+    return _page(request, "not_found.html", page_language(request, ""), {}, status=404)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
-    response = _page(request, "too_many.html", _language(request, ""), {}, status=429)
+    response = _page(request, "too_many.html", page_language(request, ""), {}, status=429)
     response["Retry-After"] = str(rate_limits.WINDOW_SECONDS)
     return response

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from customers.models import Customer
-from feedback.models import Invitation, Survey
+from feedback.models import Invitation, Response, Survey
 from feedback.services.invitations import survey_invite
 from feedback.services.surveys import survey_create
 from feedback.tokens import token_of
@@ -29,3 +29,14 @@ def one_invitation(**customer_fields: Any) -> tuple[Invitation, str]:
     (customer,) = customers_made(1, prefix="N", **customer_fields)
     ((invitation, token),) = invited(survey, [customer])
     return invitation, token
+
+
+def response_made(invitation: Invitation, score: int) -> Response:
+    """An answer written directly (the figures' tests need many, not the page)."""
+    return Response.objects.create(
+        invitation=invitation,
+        survey_id=invitation.survey_id,
+        customer_id=invitation.customer_id,
+        score=score,
+        language="en",
+    )

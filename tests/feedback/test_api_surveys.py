@@ -8,8 +8,10 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from customers.models import Customer
-from feedback.models import Invitation, Response, Survey
+from feedback.models import Invitation, Survey
 from tests.campaigns.builders import customers_made, segment_entered
+from tests.campaigns.test_api_campaigns import client_of
+from tests.feedback.builders import response_made
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +22,6 @@ NO_SKIPS = {
     "suppressed_address": 0,
     "throttled": 0,
 }
-
-
-def client_of(make_staff: Callable[..., User], role: str) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(make_staff(role))
-    return client
 
 
 @pytest.fixture
@@ -87,13 +83,7 @@ def test_create_a_survey_invite_a_segment_and_read_its_nps(marketing: APIClient)
         "skipped": {**NO_SKIPS, "throttled": 1, "unknown_customer": 1},
     }
     for invitation, score in zip(Invitation.objects.order_by("id"), [10, 8], strict=False):
-        Response.objects.create(
-            invitation=invitation,
-            survey=survey,
-            customer_id=invitation.customer_id,
-            score=score,
-            language="en",
-        )
+        response_made(invitation, score)
 
     nps = marketing.get(f"/api/v1/surveys/{survey.pk}/nps/")
     assert nps.status_code == 200

@@ -5,27 +5,17 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from feedback.models import Invitation, Response, Survey
-from tests.feedback.builders import one_invitation, survey_made
+from tests.feedback.builders import one_invitation, response_made, survey_made
 
 pytestmark = pytest.mark.django_db
 
 
-def _response(invitation, score: int) -> Response:
-    return Response.objects.create(
-        invitation=invitation,
-        survey_id=invitation.survey_id,
-        customer_id=invitation.customer_id,
-        score=score,
-        language="en",
-    )
-
-
 def test_one_response_per_invitation():
     invitation, _ = one_invitation()
-    _response(invitation, 9)
+    response_made(invitation, 9)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        _response(invitation, 3)
+        response_made(invitation, 3)
     assert Response.objects.count() == 1
 
 
@@ -34,7 +24,7 @@ def test_a_score_outside_0_to_10_is_refused_by_the_database(score):
     invitation, _ = one_invitation()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        _response(invitation, score)
+        response_made(invitation, score)
     assert Response.objects.count() == 0
 
 
@@ -42,7 +32,7 @@ def test_a_score_outside_0_to_10_is_refused_by_the_database(score):
 def test_the_ends_of_the_scale_are_kept(score):
     invitation, _ = one_invitation()
 
-    assert _response(invitation, score).score == score
+    assert response_made(invitation, score).score == score
 
 
 def test_an_after_order_survey_needs_its_days_in_the_database_too():

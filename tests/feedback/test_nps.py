@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from feedback.models import Response, ScoreCategory
+from feedback.models import ScoreCategory
 from feedback.nps import NpsFigures, nps
 from feedback.selectors import survey_nps
 from tests.campaigns.builders import customers_made
-from tests.feedback.builders import invited, survey_made
+from tests.feedback.builders import invited, response_made, survey_made
 
 
 @pytest.mark.parametrize(
@@ -60,18 +60,10 @@ def test_a_surveys_figures_count_its_own_responses_only(settings):
     customers = customers_made(20)
     scores = [10, 10, 9, 9, 9, 8, 7, 6, 0, 3]  # 5 promoters, 2 passives, 3 detractors
     for (invitation, _), score in zip(invited(survey, customers), scores, strict=False):
-        Response.objects.create(
-            invitation=invitation,
-            survey=survey,
-            customer_id=invitation.customer_id,
-            score=score,
-            language="en",
-        )
+        response_made(invitation, score)
     settings.FEEDBACK_THROTTLE_DAYS = 0  # the other survey may ask the same customer
     ((other_invitation, _),) = invited(other, customers[:1])
-    Response.objects.create(
-        invitation=other_invitation, survey=other, customer=customers[0], score=0, language="en"
-    )
+    response_made(other_invitation, 0)
 
     with CaptureQueriesContext(connection) as queries:
         figures = survey_nps(survey_id=survey.pk)
