@@ -46,7 +46,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(language):
         response = response_of(invitation)
         if response is not None and change_possible_until(response) is None:
-            return _page(request, "already_answered.html", language, {"response": response})
+            return public_page(
+                request, PAGES + "already_answered.html", language, {"response": response}
+            )
         if posted:
             return _answer_post(request, invitation, language)
         form = AnswerForm(initial=_initial(request, response))
@@ -64,14 +66,16 @@ def _answer_post(request: HttpRequest, invitation: Invitation, language: str) ->
         language=language,
     )
     if submitted.outcome == Outcome.ALREADY_ANSWERED:
-        return _page(request, "already_answered.html", language, {"response": submitted.response})
+        return public_page(
+            request, PAGES + "already_answered.html", language, {"response": submitted.response}
+        )
     context = {
         "response": submitted.response,
         "changed": submitted.outcome == Outcome.CHANGED,
         "change_until": change_possible_until(submitted.response),
         "change_minutes": settings.FEEDBACK_CHANGE_MINUTES,
     }
-    return _page(request, "thanks.html", language, context)
+    return public_page(request, PAGES + "thanks.html", language, context)
 
 
 def _initial(request: HttpRequest, response: Response | None) -> dict[str, Any]:
@@ -100,25 +104,19 @@ def _form_page(
         "languages": settings.LANGUAGES,
         "score_query": f"&score={chosen}" if score_from_link(str(chosen)) is not None else "",
     }
-    return _page(request, "answer.html", language, context)
-
-
-def _page(
-    request: HttpRequest,
-    template: str,
-    language: str,
-    context: dict[str, Any],
-    status: int = 200,
-) -> HttpResponse:
-    return public_page(request, PAGES + template, language, context, status)
+    return public_page(request, PAGES + "answer.html", language, context)
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     """The one answer to an unknown, tampered or expired token: nothing about which."""
-    return _page(request, "not_found.html", page_language(request, ""), {}, status=404)
+    return public_page(
+        request, PAGES + "not_found.html", page_language(request, ""), {}, status=404
+    )
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
-    response = _page(request, "too_many.html", page_language(request, ""), {}, status=429)
+    response = public_page(
+        request, PAGES + "too_many.html", page_language(request, ""), {}, status=429
+    )
     response["Retry-After"] = str(rate_limits.WINDOW_SECONDS)
     return response
