@@ -50,7 +50,7 @@ def customer_list(customer_ids: Sequence[int]) -> Candidates:
     """The customers of a list of ids (ids that name nobody are skipped, counted)."""
     ids = sorted(set(customer_ids))
     if not ids:
-        return Candidates("SELECT NULL AS customer_id WHERE 1 = 0", {})
+        return Candidates("SELECT CAST(NULL AS BIGINT) AS customer_id WHERE 1 = 0", {})
     values = ", ".join(f"(%(c{i})s)" for i in range(len(ids)))
     return Candidates(
         f"SELECT v.column1 AS customer_id FROM (VALUES {values}) v",

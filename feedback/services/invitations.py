@@ -9,6 +9,7 @@ their emails. The send's ``trigger_ref`` names the invitations and the campaign'
 assignments alike, so a step run twice invites nobody twice.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,8 @@ from customers.models import Segment
 from feedback import audience
 from feedback.models import Invitation, Survey, SurveyTrigger
 from feedback.tokens import salt_and_hash_new
+
+logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 5_000
 # One lock for every send (PostgreSQL; SQLite serialises writers anyway).
@@ -79,14 +82,17 @@ def surveys_invite_due(*, now: datetime | None = None) -> list[InviteOutcome]:
     its segment. One transaction per survey; safe to run twice (see the module)."""
     now = now or timezone.now()
     outcomes: list[InviteOutcome] = []
-    due = Survey.objects.filter(trigger=SurveyTrigger.AFTER_ORDER).values_list("id", flat=True)
-    for survey_id in list(due):
-        outcome = _after_order_send(survey_id, now)
-        if outcome is not None:
-            outcomes.append(outcome)
+    after_order = Survey.objects.filter(trigger=SurveyTrigger.AFTER_ORDER)
     periodic = Survey.objects.filter(trigger=SurveyTrigger.PERIODIC, next_run_at__lte=now)
-    for survey_id in list(periodic.values_list("id", flat=True)):
-        outcome = _periodic_send(survey_id, now)
+    sends = [(pk, _after_order_send) for pk in after_order.values_list("id", flat=True)]
+    sends += [(pk, _periodic_send) for pk in periodic.values_list("id", flat=True)]
+    for survey_id, send in sends:
+        try:
+            outcome = send(survey_id, now)
+        except ValidationError as exc:
+            # A survey whose campaign was finished by hand: the others still invite.
+            logger.warning("survey %s invites nobody: %s", survey_id, "; ".join(exc.messages))
+            continue
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Assignment, Message, Suppression
+from campaigns.services.campaigns import campaign_finish
 from customers.models import ClvRun, Customer, CustomSegmentMembership, Order, Segment
 from feedback.models import Invitation, Survey
 from feedback.services.invitations import survey_invite, surveys_invite_due
@@ -213,3 +214,27 @@ def test_a_periodic_survey_invites_its_segment_when_due_then_every_n_days(settin
 
     assert (early, first.invited, again) == ([], 2, [])
     assert Survey.objects.get(pk=survey.pk).next_run_at == start + timedelta(days=90)
+
+
+def test_an_empty_list_invites_nobody():
+    outcome = survey_invite(survey_id=survey_made().pk, customer_ids=[])
+
+    assert (outcome.invited, outcome.skipped) == (0, {})
+
+
+def test_a_survey_whose_campaign_was_finished_does_not_stop_the_others(caplog):
+    customers = customers_made(2)
+    running = survey_made("Running", trigger="after_order", after_order_days=1)
+    # Made last, so the step reaches it first (the newest first): its failure is logged and
+    # its invitations rolled back before the other survey invites the same customers.
+    stopped = survey_made("Stopped", trigger="after_order", after_order_days=1)
+    campaign_finish(campaign_id=stopped.campaign_id)
+    for customer in customers:
+        _order(customer, datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+    with time_machine.travel(datetime(2026, 3, 2, 6, 0, tzinfo=UTC), tick=False):
+        (outcome,) = surveys_invite_due()
+
+    assert (outcome.survey_id, outcome.invited) == (running.pk, 2)
+    assert not Invitation.objects.filter(survey=stopped).exists()
+    assert f"survey {stopped.pk} invites nobody: A campaign that is finished" in caplog.text
