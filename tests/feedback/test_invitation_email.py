@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 
 from campaigns.content.render import Recipient, RenderedEmail, contexts_build
 from campaigns.content.validation import variant_template_errors
-from campaigns.models import Message
+from campaigns.models import Message, Variant
 from campaigns.services.campaigns import campaign_create
+from campaigns.services.previews import variant_preview
 from campaigns.tracking.compose import email_finish
 from tests.feedback.builders import one_invitation
 
@@ -68,3 +69,16 @@ def test_staff_cannot_make_a_direct_campaign():
             variants=[{"name": "A", "subject": "S", "body_text": "T"}],
         )
     assert "trigger" in refused.value.message_dict
+
+
+def test_a_preview_of_the_invitation_shows_sample_links():
+    invitation, token = one_invitation()
+
+    preview = variant_preview(
+        variant_id=Variant.objects.get(campaign__survey__pk=invitation.survey_id).pk,
+        customer_id=invitation.customer_id,
+    )
+
+    assert "How likely are you to recommend Sample shop to a friend?" in preview.html
+    assert "https://shop.example/s/TOKEN/?score=10" in preview.text
+    assert token not in preview.text + preview.html
