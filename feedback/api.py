@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -277,6 +278,9 @@ class SurveyInviteApi(generics.GenericAPIView):
     invited to a survey recently)."""
 
     permission_classes = [ChangesSurveys]
+    # JSON only: a form-encoded list of 10,000 customers would pass Django's limit of
+    # fields (DATA_UPLOAD_MAX_NUMBER_FIELDS) and be refused outside the API's error format.
+    parser_classes = [JSONParser]
     serializer_class = InviteOutput
     http_method_names = ["post", "options"]
 

@@ -204,3 +204,14 @@ def test_roles(make_staff, role, create, invite, read) -> None:
 
 def test_no_credentials_no_survey() -> None:
     assert APIClient().get("/api/v1/surveys/").status_code == 401
+
+
+def test_the_invitation_takes_json_only(marketing: APIClient) -> None:
+    survey = marketing.post(
+        "/api/v1/surveys/", {"name": "S", "trigger": {"type": "manual"}}, format="json"
+    ).json()
+
+    form = marketing.post(f"/api/v1/surveys/{survey['id']}/invite/", {"customers": ["C-0"] * 2000})
+
+    assert form.status_code == 415
+    assert form.json()["errors"][0]["code"] == "unsupported_media_type"
