@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("campaigns", "0007_direct_trigger"),
+        ("campaigns", "0009_direct_trigger"),
         ("customers", "0020_customer_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

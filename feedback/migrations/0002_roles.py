@@ -8,7 +8,7 @@ from clvcrm.core.roles import roles_sync
 class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0001_surveys"),
-        ("campaigns", "0007_direct_trigger"),
+        ("campaigns", "0009_direct_trigger"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

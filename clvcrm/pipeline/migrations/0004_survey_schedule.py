@@ -27,7 +27,7 @@ def backwards(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipeline", "0002_campaign_schedules"),
+        ("pipeline", "0003_campaign_results_schedule"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

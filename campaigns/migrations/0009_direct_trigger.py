@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0006_cap_index"),
+        ("campaigns", "0008_results_winner_clv_effect"),
     ]
 
     operations = [
