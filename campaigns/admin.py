@@ -62,6 +62,8 @@ class VariantForm(forms.ModelForm):
                 subject=data["subject"],
                 body_text=data["body_text"],
                 body_html=data.get("body_html", ""),
+                # A saved variant's campaign: a survey's invitation names the survey's links.
+                kind=self.instance.campaign.kind if self.instance.campaign_id else "",
             )
             for name, message in errors.items():
                 self.add_error(name, message)

@@ -9,9 +9,10 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import BLANK_CHOICE_DASH
 from django.forms import BaseFormSet, formset_factory
 
-from campaigns.models import Campaign, Variant
+from campaigns.models import STAFF_TRIGGER_CHOICES, Campaign, Variant
 from campaigns.services.campaigns import CONTENT_FIELDS, LIVE_EDITABLE
 
 CAMPAIGN_FIELDS = (
@@ -47,6 +48,11 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_live:
+            # A direct campaign is made by the app that enrols it (a survey), not here.
+            trigger = self.fields["trigger"]
+            assert isinstance(trigger, forms.ChoiceField)
+            trigger.choices = [*BLANK_CHOICE_DASH, *STAFF_TRIGGER_CHOICES]
         if self.is_live:
             for name, formfield in self.fields.items():
                 if name not in LIVE_EDITABLE:

@@ -17,8 +17,11 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     # What sent emails link to: public, signed tokens, no login.
     path("m/", include("campaigns.public_urls")),
+    # The answer page of survey invitations: public, hashed tokens, no login.
+    path("s/", include("feedback.public_urls")),
     path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/v1/campaigns/", include("campaigns.api_urls")),
+    path("api/v1/surveys/", include("feedback.api_urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,5 +18,9 @@ API_PATHS = frozenset(
         "/api/v1/campaigns/{id}/pause/",
         "/api/v1/campaigns/{id}/finish/",
         "/api/v1/campaigns/{id}/results/",
+        "/api/v1/surveys/",
+        "/api/v1/surveys/{id}/",
+        "/api/v1/surveys/{id}/invite/",
+        "/api/v1/surveys/{id}/nps/",
     }
 )

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -24,9 +22,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from campaigns.models import (
+    STAFF_TRIGGER_CHOICES,
     Campaign,
     OfferCodes,
     SuppressedReason,
@@ -41,6 +39,7 @@ from campaigns.services.campaigns import (
     campaign_finish,
     campaign_pause,
 )
+from clvcrm.core.api_errors import service_written
 from clvcrm.core.permissions import StaffModelPermissions
 from customers.api.shared import ByIdCursor
 from customers.models import LoyaltyTier, Segment
@@ -73,7 +72,7 @@ class TriggerInput(serializers.Serializer):
     """What enrols a customer; ``segment`` for the segment triggers and broadcasts,
     ``every_days`` for a recurring broadcast, ``tier`` (or null: any) for an upgrade."""
 
-    type = serializers.ChoiceField(choices=TriggerType.choices)
+    type = serializers.ChoiceField(choices=STAFF_TRIGGER_CHOICES)
     segment = serializers.CharField(
         max_length=_max_length(Segment, "code"),
         required=False,
@@ -377,27 +376,6 @@ def campaigns_with_variants() -> QuerySet[Campaign]:
     )
 
 
-def _written(write: Callable[[], Campaign]) -> Campaign:
-    """``write()``'s campaign; the service's ValidationError as a 400 naming each field."""
-    try:
-        return write()
-    except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise ValidationError(exc.messages) from exc
-        raise ValidationError(
-            {
-                _client_name(name): [m for e in errors for m in e.messages]
-                for name, errors in exc.error_dict.items()
-            }
-        ) from exc
-
-
-def _client_name(name: str) -> str:
-    if name == NON_FIELD_ERRORS:
-        return api_settings.NON_FIELD_ERRORS_KEY
-    return SERVICE_FIELD_NAMES.get(name, name)
-
-
 def _campaign_answer(campaign: Campaign, status_code: int = status.HTTP_200_OK) -> Response:
     fresh = campaigns_with_variants().get(pk=campaign.pk)
     return Response(CampaignOutput(fresh).data, status=status_code)
@@ -422,8 +400,9 @@ class CampaignListApi(generics.ListCreateAPIView):
         given.is_valid(raise_exception=True)
         fields, variants = given.service_arguments()
         try:
-            campaign = _written(
-                lambda: campaign_create(fields=fields, variants=variants, created_by=request.user)
+            campaign = service_written(
+                lambda: campaign_create(fields=fields, variants=variants, created_by=request.user),
+                field_names=SERVICE_FIELD_NAMES,
             )
         except IntegrityError:
             # Two requests creating the same name at once: the second loses the race.
@@ -463,7 +442,11 @@ class CampaignLifecycleApi(generics.GenericAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         campaign = self.get_object()
         change = type(self).change
-        return _campaign_answer(_written(lambda: change(campaign_id=campaign.pk)))
+        return _campaign_answer(
+            service_written(
+                lambda: change(campaign_id=campaign.pk), field_names=SERVICE_FIELD_NAMES
+            )
+        )
 
 
 class CampaignActivateApi(CampaignLifecycleApi):

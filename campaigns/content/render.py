@@ -13,15 +13,9 @@ from typing import Any
 
 from campaigns.content.context import customer_contexts, offer_code_of
 from campaigns.content.engine import template_render
+from campaigns.content.extensions import Recipient as Recipient
+from campaigns.content.extensions import context_providers
 from campaigns.models import Campaign, Variant
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Who a message of a batch goes to."""
-
-    message_id: int
-    customer_id: int
 
 
 @dataclass(frozen=True)
@@ -40,15 +34,20 @@ def contexts_build(
     :func:`campaigns.content.context.customer_contexts`). A recipient whose customer no
     longer exists is absent. ``offer_code`` is the campaign's shared code, the message's
     unique code (:func:`campaigns.content.context.offer_code_unique`: the outbox stores it
-    on ``Message.offer_code``) or "".
+    on ``Message.offer_code``) or "". The context providers registered for the campaign's
+    kind (:mod:`campaigns.content.extensions`) add theirs, one call each per batch.
     """
     by_customer = customer_contexts(
         campaign=campaign, customer_ids=[r.customer_id for r in recipients]
     )
+    extras = [
+        provider.provide(campaign, recipients) for provider in context_providers(campaign.kind)
+    ]
     return {
         r.message_id: {
             **by_customer[r.customer_id],
             "offer_code": offer_code_of(campaign, r.message_id),
+            **{k: v for extra in extras for k, v in extra.get(r.message_id, {}).items()},
         }
         for r in recipients
         if r.customer_id in by_customer

@@ -25,6 +25,7 @@ from campaigns.content.engine import (
     template_compile,
     template_render,
 )
+from campaigns.content.extensions import context_providers
 
 DOCS = "docs/campaign-templates.md"
 # Loops over strings iterate their characters: loops nested deeper could take a renderer
@@ -68,21 +69,26 @@ _STRICT = CampaignEngine()
 _STRICT.string_if_invalid = UNKNOWN + "%s" + UNKNOWN
 
 
-def variant_template_errors(*, subject: str, body_text: str, body_html: str) -> dict[str, str]:
-    """Errors by field name (``subject``, ``body_text``, ``body_html``); empty when valid."""
+def variant_template_errors(
+    *, subject: str, body_text: str, body_html: str, kind: str = ""
+) -> dict[str, str]:
+    """Errors by field name (``subject``, ``body_text``, ``body_html``); empty when valid.
+
+    ``kind``: the campaign's; the variables its context providers add are known too.
+    """
     errors: dict[str, str] = {}
     for field, source, html in (
         ("subject", subject, False),
         ("body_text", body_text, False),
         ("body_html", body_html, True),
     ):
-        error = template_error(source, html=html)
+        error = template_error(source, html=html, kind=kind)
         if error:
             errors[field] = error
     return errors
 
 
-def template_error(source: str, *, html: bool) -> str:
+def template_error(source: str, *, html: bool, kind: str = "") -> str:
     """What is wrong with one template, starting with its line when known; "" if nothing."""
     if len(source) > MAX_TEMPLATE_CHARS:
         return f"Too long: at most {MAX_TEMPLATE_CHARS:,} characters."
@@ -93,7 +99,7 @@ def template_error(source: str, *, html: bool) -> str:
         template_compile(source)
     except TemplateSyntaxError as exc:
         return _syntax_message(exc)
-    return _render_error(source, html=html)
+    return _render_error(source, html=html, kind=kind)
 
 
 def _tags_error(source: str) -> str:
@@ -123,11 +129,14 @@ def _syntax_message(exc: TemplateSyntaxError) -> str:
     return f"{where}{message}"
 
 
-def _render_error(source: str, *, html: bool) -> str:
+def _render_error(source: str, *, html: bool, kind: str) -> str:
+    providers = context_providers(kind) if kind else []
+    full = {**SAMPLE_CONTEXT, **{k: v for p in providers for k, v in p.sample.items()}}
+    empty = {**EMPTY_CONTEXT, **{k: v for p in providers for k, v in p.empty_sample.items()}}
     try:
-        sample = {key: context_freeze(value) for key, value in SAMPLE_CONTEXT.items()}
+        sample = {key: context_freeze(value) for key, value in full.items()}
         rendered = _STRICT.from_string(source).render(Context(sample, autoescape=html))
-        template_render(source, EMPTY_CONTEXT, html=html)
+        template_render(source, empty, html=html)
     except Exception as exc:  # any error here would otherwise happen at send time
         return f"Cannot be rendered: {exc}"
     if UNKNOWN in rendered:

@@ -2,6 +2,7 @@
 
 from campaigns.models.campaign import (
     BUCKETS,
+    STAFF_TRIGGER_CHOICES,
     Campaign,
     CampaignKind,
     OfferCodes,
@@ -23,6 +24,7 @@ from campaigns.models.tracking import MessageEvent, Suppression
 
 __all__ = [
     "BUCKETS",
+    "STAFF_TRIGGER_CHOICES",
     "ArmResult",
     "Assignment",
     "AudienceMember",

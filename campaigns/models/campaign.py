@@ -21,6 +21,13 @@ class TriggerType(models.TextChoices):
     DOWNGRADE_WARNING = "downgrade_warning", "Loyalty downgrade warning"
     BROADCAST = "broadcast", "One-off broadcast to a segment"
     RECURRING_BROADCAST = "recurring_broadcast", "Recurring broadcast to a segment"
+    # Another app enrols the recipients itself (campaigns.services.direct), e.g. a survey's
+    # invitations: the trigger step has no source for it.
+    DIRECT = "direct", "Enrolled directly by another app"
+
+
+# What staff may choose: a direct campaign is made and enrolled by another app (a survey).
+STAFF_TRIGGER_CHOICES = [choice for choice in TriggerType.choices if choice[0] != "direct"]
 
 
 class CampaignKind(models.TextChoices):

@@ -140,15 +140,20 @@ def campaign_finish(*, campaign_id: int) -> Campaign:
 # --------------------------------------------------------------------------- helpers
 
 
-def campaign_check(campaign: Campaign) -> None:
+def campaign_check(campaign: Campaign, *, direct: bool = False) -> None:
     """Raise ValidationError, by field, for a campaign the services would not save (the
-    admin runs it on what was typed, since it saves in a transaction of its own)."""
+    admin runs it on what was typed, since it saves in a transaction of its own).
+
+    ``direct``: the campaign is being made by :mod:`campaigns.services.direct`, the one
+    writer of campaigns whose recipients another app enrols."""
     campaign.full_clean(exclude=["created_by"])
     errors: dict[str, str] = {}
     if campaign.trigger in SEGMENT_TRIGGERS and campaign.segment_id is None:
         errors["segment"] = "This trigger needs a segment."
     if campaign.trigger == TriggerType.RECURRING_BROADCAST and not campaign.repeat_every_days:
         errors["repeat_every_days"] = "A recurring broadcast needs the days between sends."
+    if campaign.trigger == TriggerType.DIRECT and not direct:
+        errors["trigger"] = "Only the app that enrols its recipients creates such a campaign."
     if campaign.offer_codes == "shared" and not campaign.offer_code:
         errors["offer_code"] = "A shared offer code needs the code."
     if errors:
@@ -206,7 +211,10 @@ def _variant_check(variant: Variant, position: int) -> None:
             {"variants": [f"Variant {position + 1}: {message}" for message in exc.messages]}
         ) from exc
     errors = variant_template_errors(
-        subject=variant.subject, body_text=variant.body_text, body_html=variant.body_html
+        subject=variant.subject,
+        body_text=variant.body_text,
+        body_html=variant.body_html,
+        kind=variant.campaign.kind,
     )
     if errors:
         raise ValidationError(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from campaigns.content.context import customer_contexts
+from campaigns.content.extensions import context_providers
 from campaigns.content.render import RenderedEmail, email_render
 from campaigns.content.validation import SAMPLE_CONTEXT
 from campaigns.models import OfferCodes, Variant
@@ -34,8 +35,11 @@ def _rendered(variant: Variant, customer_id: int) -> RenderedEmail:
         OfferCodes.SHARED: campaign.offer_code,
         OfferCodes.UNIQUE: SAMPLE_OFFER_CODE,
     }.get(OfferCodes(campaign.offer_codes), "")
+    # What other apps add (a survey's links) is shown as their sample: a preview is no
+    # message, and a test send must not carry a link that answers for someone.
+    samples = {k: v for p in context_providers(campaign.kind) for k, v in p.sample.items()}
     return email_render(
-        variant=variant, context={**contexts[customer_id], "offer_code": offer_code}
+        variant=variant, context={**contexts[customer_id], "offer_code": offer_code, **samples}
     )
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from campaigns.content.extensions import untracked_paths
 from campaigns.content.render import RenderedEmail
 from campaigns.tracking.tokens import click_token, open_token, unsubscribe_token
 
@@ -41,14 +42,19 @@ def email_finish(
     Every ``http(s)`` link of the HTML body (``href`` of ``<a>``) and every ``http(s)``
     URL of the text body becomes ``{SITE_URL}/m/c/<token>/``; ``links`` lists the original
     URLs, each once, in order of first appearance (HTML first), and a click token names
-    its position there. The HTML body (when there is one) gets the 1×1 open pixel; both
-    bodies get a footer with a visible unsubscribe link and the shop's name and postal
-    address, in ``language`` (else ``LANGUAGE_CODE``). Every URL is built from
-    ``SITE_URL``, never from a request.
+    its position there; links under a path registered with
+    :func:`campaigns.content.extensions.link_untracked_register` stay as they are. The
+    HTML body (when there is one) gets the 1×1 open pixel; both bodies get a footer with a
+    visible unsubscribe link and the shop's name and postal address, in ``language`` (else
+    ``LANGUAGE_CODE``). Every URL is built from ``SITE_URL``, never from a request.
     """
     links: list[str] = []
 
+    untracked = tuple(settings.SITE_URL + path for path in untracked_paths())
+
     def tracked(url: str) -> str:
+        if url.startswith(untracked):
+            return url  # carries a secret: never stored, never redirected
         if url not in links:
             links.append(url)
         token = click_token(message_id=message_id, position=links.index(url))

@@ -11,7 +11,6 @@ import base64
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -20,10 +19,10 @@ from django.views.decorators.http import require_http_methods
 from campaigns.services.tracking import Visit, click_record, open_record, unsubscribe_record
 from campaigns.tracking.tokens import click_token_read, open_token_read, unsubscribe_token_read
 from clvcrm.core.login_throttle import client_ip
+from clvcrm.core.public_pages import page_language, public_page
 
 # The smallest transparent GIF (1×1, 43 bytes).
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-_LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
 
 def _visit(request: HttpRequest) -> Visit:
@@ -74,15 +73,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         customer = Customer.objects.filter(pk=values[0]).only("id", "language").first()
     if values is None or customer is None:
         return _not_found(request)
-    language = _language(request, customer.language)
+    language = page_language(request, customer.language)
     if request.method == "POST":
         unsubscribe_record(
             customer_id=customer.pk,
             message_id=values[1],
             user_agent=request.headers.get("User-Agent", ""),
         )
-        return _page(request, "campaigns/public/unsubscribed.html", language, {})
-    return _page(
+        return public_page(request, "campaigns/public/unsubscribed.html", language, {})
+    return public_page(
         request,
         "campaigns/public/unsubscribe.html",
         language,
@@ -90,31 +89,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _language(request: HttpRequest, customer_language: str) -> str:
-    """The page's language: one chosen on the page (``?lang=``), else the customer's,
-    else the shop's."""
-    chosen = request.GET.get("lang", "")
-    if chosen in _LANGUAGES:
-        return chosen
-    return customer_language if customer_language in _LANGUAGES else settings.LANGUAGE_CODE
-
-
-def _page(
-    request: HttpRequest,
-    template: str,
-    language: str,
-    context: dict[str, object],
-    status: int = 200,
-) -> HttpResponse:
-    with translation.override(language):
-        body = render_to_string(template, {**context, "language": language}, request=request)
-    response = HttpResponse(body, status=status)
-    response["Content-Language"] = language
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _not_found(request: HttpRequest) -> HttpResponse:
     """The one answer to every bad link: no redirect, nothing about why."""
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return _page(request, "campaigns/public/not_found.html", language, {}, status=404)
+    return public_page(request, "campaigns/public/not_found.html", language, {}, status=404)

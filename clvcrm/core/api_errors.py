@@ -7,9 +7,11 @@ Errors of one item of a list sent as the request body carry its ``index`` as wel
 ``WWW-Authenticate`` and ``Retry-After``, and leaves unexpected exceptions to Django (500).
 """
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -34,6 +36,32 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         errors = [{"field": None, "code": "error", "message": str(exc)}]
     response.data = {"errors": errors}
     return response
+
+
+T = TypeVar("T")
+
+
+def service_written(write: Callable[[], T], *, field_names: Mapping[str, str]) -> T:
+    """``write()``'s answer; a service's (Django) ValidationError becomes a 400 naming each
+    field as the client wrote it: ``field_names`` maps the service's (model's) field names
+    to the input's (``{"after_order_days": "trigger.days"}``), others are kept."""
+    try:
+        return write()
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise exceptions.ValidationError(exc.messages) from exc
+        raise exceptions.ValidationError(
+            {
+                _client_name(name, field_names): [m for e in errors for m in e.messages]
+                for name, errors in exc.error_dict.items()
+            }
+        ) from exc
+
+
+def _client_name(name: str, field_names: Mapping[str, str]) -> str:
+    if name == NON_FIELD_ERRORS:
+        return str(api_settings.NON_FIELD_ERRORS_KEY)
+    return field_names.get(name, name)
 
 
 def validation_errors(detail: Any) -> list[dict[str, Any]]:

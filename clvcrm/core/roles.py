@@ -24,6 +24,8 @@ CAMPAIGNS_VIEW = (
     "view_suppression",
 )
 
+FEEDBACK_VIEW = ("view_invitation", "view_response")
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -72,6 +74,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         # Marketing runs the campaigns: create, edit, activate, pause, finish.
         "campaigns": ("*",),
+        # And the NPS surveys: create, edit, invite; the answers, read-only.
+        "feedback": ("view_survey", "add_survey", "change_survey", *FEEDBACK_VIEW),
     },
     "Support": {
         "customers": (
@@ -91,8 +95,9 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "redeem_points",
             "adjust_points",
         ),
-        # Support sees what a customer was sent.
+        # Support sees what a customer was sent, and what they answered.
         "campaigns": CAMPAIGNS_VIEW,
+        "feedback": ("view_survey", *FEEDBACK_VIEW),
     },
     "Analyst": {
         "customers": (
@@ -114,6 +119,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             *LOYALTY_VIEW,
         ),
         "campaigns": CAMPAIGNS_VIEW,
+        "feedback": ("view_survey", *FEEDBACK_VIEW),
     },
 }
 

@@ -25,6 +25,7 @@ from customers.loyalty.selectors import loyalty_programme_exists
 from customers.models import ClvRun, OrderImport
 from customers.segments.reassign import SegmentRunError
 from customers.services import clv_runs, loyalty, order_imports, segments, webhooks
+from feedback.services import invitations as survey_invitations
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,18 @@ def campaign_triggers() -> None:
     once (unique constraints); the sweeper queues it again when events wait (a lost task).
     """
     then_campaign_triggers(campaign_triggers_run())
+
+
+@shared_task(acks_late=True)
+def surveys_invite() -> None:
+    """The daily survey step (beat): after-order surveys invite the customers whose
+    completed orders are now old enough, periodic surveys that are due invite their
+    segment; the invitation emails are queued with the senders.
+
+    Safe to deliver twice: each survey remembers how far it has invited (orders, next
+    send) under its row lock, and a send's invitations are unique per customer.
+    """
+    survey_invitations.surveys_invite_due()
 
 
 # --------------------------------------------------------------------------- what follows

@@ -293,6 +293,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three sets of choices are called "type": the campaigns' triggers (staff may not pick
+    # "direct"), and the surveys'.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignTriggerEnum": "campaigns.models.campaign.TriggerType",
+        "CampaignStaffTriggerEnum": "campaigns.models.campaign.STAFF_TRIGGER_CHOICES",
+        "SurveyTriggerEnum": "feedback.models.surveys.SurveyTrigger",
+    },
 }
 
 # Login throttling (django-axes; clvcrm/core/login_throttle.py): failures per account and per
@@ -314,6 +321,20 @@ AXES_VERBOSE = False  # no banner on every manage.py command
 # `seed_demo --reset` deletes every customer and order: only the local and test settings
 # allow it.
 DEMO_RESET_ALLOWED = False
+
+# NPS surveys (feedback): a customer is invited at most once in this many days, whatever the
+# survey; an invitation's link works this many days; an answer may be changed this many
+# minutes after it was first given; the answer page's submissions per client address and
+# per invitation token, per minute.
+FEEDBACK_THROTTLE_DAYS = env.int_at_least("FEEDBACK_THROTTLE_DAYS", 0, default=90)
+FEEDBACK_INVITATION_DAYS = env.int_at_least("FEEDBACK_INVITATION_DAYS", 1, default=30)
+FEEDBACK_CHANGE_MINUTES = env.int_at_least("FEEDBACK_CHANGE_MINUTES", 0, default=30)
+FEEDBACK_ANSWERS_PER_IP_PER_MINUTE = env.int_at_least(
+    "FEEDBACK_ANSWERS_PER_IP_PER_MINUTE", 1, default=20
+)
+FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE = env.int_at_least(
+    "FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE", 1, default=5
+)
 
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")

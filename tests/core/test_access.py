@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 # sent emails (signed tokens: tests/campaigns/test_tracking_tokens.py); the email service's
 # webhooks (anymail's, with HTTP basic auth: tests/campaigns/test_tracking_bounces.py).
 PUBLIC = {"login", "logout", "admin:login", "admin:logout"}
-PUBLIC_NAMESPACES = ("campaign-links:", "anymail:")
+PUBLIC_NAMESPACES = ("campaign-links:", "survey-answers:", "anymail:")
 # Sample values for the arguments of each pattern, by argument name.
 SAMPLES = {
     "pk": "1",

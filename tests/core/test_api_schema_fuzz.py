@@ -45,6 +45,7 @@ from campaigns.models import Assignment, Campaign, Variant
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
 from customers.models import ClvRun, Customer, LoyaltyTier, PointsEntry, Segment
+from feedback.services.surveys import survey_create
 from tests.factories import order_with_coffee, score_and_place
 
 
@@ -71,7 +72,9 @@ CHECKS = [
 CUSTOMER_IDS = ["C0", "C1", "C2"]
 SEGMENT_CODES = ["high_value", "vip"]
 # Fixed ids (far above what the sequence gives the campaigns the fuzzing creates): a draft,
-# an active and a paused campaign, so the lifecycle actions meet each state.
+# an active and a paused campaign, so the lifecycle actions meet each state; the surveys
+# have the same ids (one parameter, ``id``, names both): a manual, an after-order and an
+# expired one.
 CAMPAIGN_IDS = [900_001, 900_002, 900_003]
 # Most generated addresses name a customer or segment the database holds (so the answers are
 # real rows, and writes reach the services); the rest are any string (the 404s).
@@ -133,6 +136,7 @@ def admin_token(make_staff: Callable[..., User], _connection_kept: None) -> str:
             customer=customer, kind=PointsEntry.Kind.ADJUST, points=100, reason="Welcome"
         )
     _campaigns()
+    _surveys()
     return token
 
 
@@ -168,6 +172,17 @@ def _campaigns() -> None:
     campaign_results_compute(campaign_id=active.pk)
 
 
+def _surveys() -> None:
+    """Three surveys with the fixed ids: manual, after an order, and one no longer active."""
+    triggers: list[dict[str, Any]] = [
+        {"trigger": "manual"},
+        {"trigger": "after_order", "after_order_days": 7},
+        {"trigger": "manual", "active_until": timezone.now()},
+    ]
+    for pk, fields in zip(CAMPAIGN_IDS, triggers, strict=True):
+        survey_create(fields={"id": pk, "name": f"Survey {pk}", **fields})
+
+
 @pytest.mark.django_db
 def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) -> None:
     client = APIClient()
@@ -193,6 +208,9 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "GET /api/v1/customers/{external_id}/points/",
         "GET /api/v1/segments/",
         "GET /api/v1/segments/{code}/customers/",
+        "GET /api/v1/surveys/",
+        "GET /api/v1/surveys/{id}/",
+        "GET /api/v1/surveys/{id}/nps/",
         "PATCH /api/v1/customers/{external_id}/",
         "POST /api/v1/campaigns/",
         "POST /api/v1/campaigns/{id}/activate/",
@@ -201,6 +219,8 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "POST /api/v1/customers/",
         "POST /api/v1/customers/{external_id}/points/",
         "POST /api/v1/orders/",
+        "POST /api/v1/surveys/",
+        "POST /api/v1/surveys/{id}/invite/",
     ]
 
 

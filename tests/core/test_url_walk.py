@@ -64,6 +64,10 @@ from customers.models import (
     WebhookEvent,
 )
 from customers.services.segments import custom_segment_save
+from feedback.models import Invitation
+from feedback.services.invitations import survey_invite
+from feedback.services.responses import response_submit
+from feedback.services.surveys import survey_create
 from tests.datasets import data_file
 from tests.url_patterns import Route, url_routes
 
@@ -155,6 +159,8 @@ NO_PAGE = {
     "api-campaign-finish": "POST only (GET answers 405)",
     "campaign-links:click": "a sent email's link: the walk's token is not signed, so 404",
     "campaign-links:unsubscribe": "a sent email's link: the walk's token is not signed, so 404",
+    "survey-answers:answer": "a survey invitation's link: the walk's token is nobody's, so 404",
+    "api-survey-invite": "POST only (GET answers 405)",
     "anymail:postmark_tracking_webhook": "POST only, with the email service's basic auth",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "api-orders": "POST only: orders sent to be imported (GET answers 405)",
@@ -196,6 +202,17 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
     api_token_create(user=User.objects.get(username="uploader"), name="walk")
     _campaign_with_a_message()
+    _survey_with_an_answer()
+
+
+def _survey_with_an_answer() -> None:
+    """A survey, its invitation to a customer and their answer (each feedback table)."""
+    survey = survey_create(fields={"name": "Walk survey", "trigger": "manual"})
+    customer = Customer.objects.exclude(email="").order_by("id").first()
+    assert customer is not None
+    survey_invite(survey_id=survey.pk, customer_ids=[customer.pk])
+    invitation = Invitation.objects.get(survey=survey)
+    response_submit(invitation_id=invitation.pk, score=9, comment="Walk", language="en")
 
 
 def _campaign_with_a_message() -> None:

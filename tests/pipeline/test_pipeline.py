@@ -208,6 +208,7 @@ def test_the_nightly_schedules_name_the_tasks_where_they_live():
         "Nightly deletion of expired API idempotency keys": (
             "clvcrm.core.tasks.idempotency_keys_expire"
         ),
+        "Survey invitations, daily": "clvcrm.pipeline.tasks.surveys_invite",
     }
     assert all(name in current_app.tasks for name in tasks.values())
 

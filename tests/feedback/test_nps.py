@@ -1,0 +1,76 @@
+"""NPS arithmetic on known mixes, and a survey's figures read by two aggregate queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from feedback.models import ScoreCategory
+from feedback.nps import NpsFigures, nps
+from feedback.selectors import survey_nps
+from tests.campaigns.builders import customers_made
+from tests.feedback.builders import invited, response_made, survey_made
+
+
+@pytest.mark.parametrize(
+    ("promoters", "passives", "detractors", "expected"),
+    [
+        (50, 30, 20, 30.0),  # 50% promoters, 20% detractors
+        (5, 3, 2, 30.0),
+        (10, 0, 0, 100.0),
+        (0, 0, 10, -100.0),
+        (0, 10, 0, 0.0),
+        (1, 1, 1, 0.0),
+        (2, 1, 0, 200 / 3),
+        (0, 0, 0, None),
+    ],
+)
+def test_nps_of_known_mixes(promoters, passives, detractors, expected):
+    assert nps(promoters, passives, detractors) == expected
+
+
+def test_negative_counts_are_refused():
+    with pytest.raises(ValueError, match="not negative"):
+        nps(1, -1, 0)
+
+
+@pytest.mark.parametrize(
+    ("score", "category"),
+    [
+        (0, "detractor"),
+        (6, "detractor"),
+        (7, "passive"),
+        (8, "passive"),
+        (9, "promoter"),
+        (10, "promoter"),
+    ],
+)
+def test_score_categories(score, category):
+    assert ScoreCategory.of(score) == category
+
+
+def test_figures_without_invitations_have_no_rate():
+    figures = NpsFigures(responses=0, promoters=0, passives=0, detractors=0, invitations=0)
+
+    assert (figures.nps, figures.response_rate) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_surveys_figures_count_its_own_responses_only(settings):
+    survey, other = survey_made(), survey_made("Other")
+    customers = customers_made(20)
+    scores = [10, 10, 9, 9, 9, 8, 7, 6, 0, 3]  # 5 promoters, 2 passives, 3 detractors
+    for (invitation, _), score in zip(invited(survey, customers), scores, strict=False):
+        response_made(invitation, score)
+    settings.FEEDBACK_THROTTLE_DAYS = 0  # the other survey may ask the same customer
+    ((other_invitation, _),) = invited(other, customers[:1])
+    response_made(other_invitation, 0)
+
+    with CaptureQueriesContext(connection) as queries:
+        figures = survey_nps(survey_id=survey.pk)
+
+    assert len(queries) == 2
+    assert figures == NpsFigures(
+        responses=10, promoters=5, passives=2, detractors=3, invitations=20
+    )
+    assert figures.nps == 20.0
+    assert figures.response_rate == 0.5
