@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 from urllib.parse import quote
@@ -42,12 +43,14 @@ from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSc
 from campaigns.models import (
     Assignment,
     AudienceMember,
+    ClvEffect,
     Message,
     MessageEvent,
     MessageLink,
     ProductAffinity,
     Suppression,
     TriggerCursor,
+    WinnerDecision,
 )
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from campaigns.services.results import campaign_results_compute
@@ -266,6 +269,20 @@ def _campaign_with_a_message() -> None:
         product=first_product, also_bought=second_product, defaults={"customers": 2}
     )
     campaign_results_compute(campaign_id=campaign.pk)
+    WinnerDecision.objects.create(
+        campaign=campaign,
+        decided_at=now,
+        metric="conversion_rate",
+        alpha=Decimal("0.05"),
+        minimum_per_arm=10,
+        reason="Walk",
+        holdout_assigned=1,
+    )
+    ClvEffect.objects.create(
+        campaign=campaign,
+        run=ClvRun.objects.create(as_of=now.date(), status=ClvRun.Status.SUCCEEDED),
+        measured_at=now,
+    )
 
 
 def _upload_with_a_rejected_row(user: User) -> None:
