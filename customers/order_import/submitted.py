@@ -207,8 +207,9 @@ def _add_reports(submission: Submission, reports: list[RowReport], places: list[
 
 def _stored_states(external_ids: Iterable[str]) -> dict[str, tuple[str, Decimal]]:
     """Each stored order's status and refunded amount, by external id (one query, none
-    for no ids)."""
-    wanted = list(external_ids)
+    for no ids). An id with a NUL character (its order refused) cannot be stored, nor be
+    asked of PostgreSQL, whose text cannot hold one."""
+    wanted = [external_id for external_id in external_ids if "\x00" not in external_id]
     if not wanted:
         return {}
     rows = Order.objects.filter(external_id__any=frozenset(wanted)).values_list(

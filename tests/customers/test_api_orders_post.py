@@ -189,6 +189,19 @@ def test_shape_problems_are_named_by_their_path_without_stopping_the_others(supp
     ]  # fmt: skip
 
 
+@pytest.mark.postgres  # SQLite's text holds NUL characters; PostgreSQL's cannot
+def test_a_null_character_refuses_that_order_alone_not_the_request(support):
+    nul_id = order("O\x00")
+    nul_name = order("O3", customer={"external_id": "C3", "first_name": "A\x00da"})
+
+    body = post(support, [order(), nul_id, nul_name]).json()
+
+    assert [o["outcome"] for o in body["orders"]] == ["created", "rejected", "rejected"]
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "external_id"), (2, None)]
+    assert body["errors"][0]["message"] == "contains a control character"
+    assert list(Order.objects.values_list("external_id", flat=True)) == ["O1"]
+
+
 def test_an_order_id_twice_in_one_request_is_refused_the_second_time(support):
     body = post(support, [order(), order(total="99.00", lines=[])]).json()
 
