@@ -183,8 +183,12 @@ def _answer(orders: list[Any], submission: Submission, refused: list[ItemReport]
 
 
 def _external_id(order: Any) -> str | None:
+    """The order's id as the answer echoes it; none for an id no order can have (a NUL
+    character: PostgreSQL's text and JSON, where the answer is kept for its Idempotency-Key,
+    cannot hold one)."""
     value = order.get("external_id") if isinstance(order, dict) else None
-    return (cell_text(value) or None) if cell_ok(value) else None
+    text = cell_text(value) if cell_ok(value) else ""
+    return text if text and "\x00" not in text else None
 
 
 def _report(report: ItemReport) -> dict[str, Any]:

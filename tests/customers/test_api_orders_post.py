@@ -194,9 +194,10 @@ def test_a_null_character_refuses_that_order_alone_not_the_request(support):
     nul_id = order("O\x00")
     nul_name = order("O3", customer={"external_id": "C3", "first_name": "A\x00da"})
 
-    body = post(support, [order(), nul_id, nul_name]).json()
+    body = post(support, [order(), nul_id, nul_name], **{"Idempotency-Key": "nul-1"}).json()
 
     assert [o["outcome"] for o in body["orders"]] == ["created", "rejected", "rejected"]
+    assert [o["external_id"] for o in body["orders"]] == ["O1", None, "O3"]
     assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "external_id"), (2, None)]
     assert body["errors"][0]["message"] == "contains a control character"
     assert list(Order.objects.values_list("external_id", flat=True)) == ["O1"]
