@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from campaigns.results.compare import bootstrap_resamples
 from campaigns.statistics import (
     MeanComparison,
     ProportionComparison,
@@ -30,7 +31,6 @@ from campaigns.statistics import (
 )
 from customers.models import DefaultSegment
 
-BOOTSTRAP_RESAMPLES = 1000
 STILL_LOST = (DefaultSegment.AT_RISK.value, DefaultSegment.CHURNED.value)
 
 ARM_MEMBERS = """
@@ -118,5 +118,9 @@ def _means(
     if not len(treatment) or not len(control):
         return None
     return means_compare(
-        treatment, control, cap_percentile=cap, resamples=BOOTSTRAP_RESAMPLES, seed=0
+        treatment,
+        control,
+        cap_percentile=cap,
+        resamples=bootstrap_resamples(len(treatment) + len(control)),
+        seed=0,
     )

@@ -1,16 +1,17 @@
-"""Every exposure of a campaign with what it brought in: two SQL statements per campaign.
+"""Every exposure of a campaign with what it brought in: one SQL statement per campaign.
 
 An exposure is an assignment (variant or holdout) at its ``assigned_at``. Its window is
 ``(assigned_at, assigned_at + attribution window]``, cut short at the same customer's next
 assignment in the campaign (recurring broadcasts, re-entry), so one order is attributed to
-one exposure at most: the latest before it. A first statement returns each exposure with
-the customer's spend in the 90 days up to the assignment (the CUPED covariate) and whether
-its window has closed; a second every completed order in a window, with its revenue net of
+one exposure at most: the latest before it. The statement returns each exposure with
+whether its window has closed, the customer's spend in the 90 days up to the assignment
+(the CUPED covariate), and every completed order in its window with its revenue net of
 refunds known now and its day since the assignment. numpy turns the orders into each
 exposure's conversion and revenue and each arm's curves by day. Orders placed after
 ``now`` are left out, so a computation "as of" a moment is reproducible.
 
-Each lookup is a range of the ``(customer, placed_at)`` order index, twice per exposure.
+Each exposure is one range of the ``(customer, placed_at)`` order index, which carries the
+status and amounts, so the order table itself is not read.
 """
 
 import math
