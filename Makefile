@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps run worker clean
 
 # manage.py, wsgi.py and the Celery app default to the production settings; the development
 # targets say they want the local ones (SQLite, in-process tasks, a development key).
@@ -53,7 +53,10 @@ bench-campaigns: $(VENV)/.dev-installed  ## docs/benchmarks.md: campaign trigger
 bench-results: $(VENV)/.dev-installed  ## docs/benchmarks.md: a 100k-assigned campaign's results, 1M customers
 	$(BIN)/python -m benchmarks.campaign_results
 
-bench: bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results
+bench-nps: $(VENV)/.dev-installed  ## docs/benchmarks.md: survey answers under gunicorn with PostgreSQL
+	$(BIN)/python -m benchmarks.nps_answers
+
+bench: bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --queues=celery,email --loglevel=INFO

@@ -44,13 +44,13 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return _too_many(request)
     language = page_language(request, invitation.customer.language)
     with translation.override(language):
+        if posted:
+            # The answer service says whether the invitation was answered already: no
+            # query for the earlier response before it (the common case has none).
+            return _answer_post(request, invitation, language)
         response = response_of(invitation)
         if response is not None and change_possible_until(response) is None:
-            return public_page(
-                request, PAGES + "already_answered.html", language, {"response": response}
-            )
-        if posted:
-            return _answer_post(request, invitation, language)
+            return _already_answered(request, language, response)
         form = AnswerForm(initial=_initial(request, response))
         return _form_page(request, invitation, language, form, response)
 
@@ -58,7 +58,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 def _answer_post(request: HttpRequest, invitation: Invitation, language: str) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _form_page(request, invitation, language, form, response_of(invitation))
+        response = response_of(invitation)
+        if response is not None and change_possible_until(response) is None:
+            return _already_answered(request, language, response)
+        return _form_page(request, invitation, language, form, response)
     submitted = response_submit(
         invitation_id=invitation.pk,
         score=form.cleaned_data["score"],
@@ -66,9 +69,7 @@ def _answer_post(request: HttpRequest, invitation: Invitation, language: str) ->
         language=language,
     )
     if submitted.outcome == Outcome.ALREADY_ANSWERED:
-        return public_page(
-            request, PAGES + "already_answered.html", language, {"response": submitted.response}
-        )
+        return _already_answered(request, language, submitted.response)
     context = {
         "response": submitted.response,
         "changed": submitted.outcome == Outcome.CHANGED,
@@ -76,6 +77,10 @@ def _answer_post(request: HttpRequest, invitation: Invitation, language: str) ->
         "change_minutes": settings.FEEDBACK_CHANGE_MINUTES,
     }
     return public_page(request, PAGES + "thanks.html", language, context)
+
+
+def _already_answered(request: HttpRequest, language: str, response: Response) -> HttpResponse:
+    return public_page(request, PAGES + "already_answered.html", language, {"response": response})
 
 
 def _initial(request: HttpRequest, response: Response | None) -> dict[str, Any]:
