@@ -11,6 +11,7 @@ from celery import Celery
 # The same safe default as manage.py and wsgi.py: production unless told otherwise.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clvcrm.settings.production")
 
-app = Celery("clvcrm")
+# Every task records its final failure for the operations page (clvcrm.core.task_failures).
+app = Celery("clvcrm", task_cls="clvcrm.core.task_failures:RecordedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
+    path("workspace/", include("clvcrm.workspace.urls")),
     path("campaigns/", include("campaigns.urls")),
     # What sent emails link to: public, signed tokens, no login.
     path("m/", include("campaigns.public_urls")),

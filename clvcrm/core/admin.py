@@ -20,7 +20,7 @@ from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
 from clvcrm.core.api_tokens import api_tokens_revoke
-from clvcrm.core.models import ApiToken
+from clvcrm.core.models import ApiToken, TaskFailure
 from clvcrm.core.roles import ROLES
 
 # Only a superuser grants these: either would give any permission there is.
@@ -74,3 +74,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         revoked = api_tokens_revoke(tokens=queryset)
         self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Failed tasks, as recorded: read-only (the operations page shows the latest)."""
+
+    list_display = ("failed_at", "task_name", "exception")
+    search_fields = ("task_name", "exception")
+    date_hierarchy = "failed_at"
+    fields = ("failed_at", "task_name", "task_id", "arguments", "exception", "traceback")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

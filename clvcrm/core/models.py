@@ -65,3 +65,29 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed for good (after its retries), for the operations page.
+
+    Written by the base class every task of the project uses
+    (:class:`clvcrm.core.task_failures.RecordedTask`); the worker's log keeps the whole
+    story, this row what an Admin needs to see that something is wrong and what.
+    """
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    arguments = models.CharField(max_length=1000, blank=True, default="")
+    exception = models.CharField(max_length=2000)
+    traceback = models.TextField(blank=True, default="")
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        permissions = [
+            ("view_operations", "Can see the operations page"),
+            ("start_recalculation", "Can start a CLV recalculation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} failed at {self.failed_at:%Y-%m-%d %H:%M}"

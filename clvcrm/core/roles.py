@@ -26,6 +26,8 @@ CAMPAIGNS_VIEW = (
 
 FEEDBACK_VIEW = ("view_invitation", "view_response")
 
+OPERATIONS = ("view_operations", "start_recalculation", "view_taskfailure")
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -43,7 +45,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_accessfailurelog",
         ),
         # The staff's API tokens: listed with their last use, revoked (clvcrm/core/admin.py).
-        "core": ("view_apitoken", "change_apitoken"),
+        # The operations page: runs, imports, sends, queues, failed tasks; a recalculation.
+        "core": ("view_apitoken", "change_apitoken", *OPERATIONS),
         # The nightly CLV schedule and other periodic tasks.
         "django_celery_beat": ("*",),
     },

@@ -80,15 +80,16 @@ def loyalty_refresh(as_of: str | None = None) -> None:
 
 
 @shared_task(acks_late=True)
-def clv_recalculate(as_of: str | None = None) -> int | None:
-    """Recalculate every customer's CLV (nightly by beat), then what follows; the run id.
+def clv_recalculate(as_of: str | None = None, triggered_by: str = "schedule") -> int | None:
+    """Recalculate every customer's CLV (nightly by beat, or a staff member's request from
+    the operations page), then what follows; the run id.
 
     A run already in progress wins: this delivery logs it and does nothing, so a
     redelivered or overlapping schedule never runs twice at once.
     """
     try:
         recalculation = clv_runs.clv_recalculate(
-            as_of=date.fromisoformat(as_of) if as_of else None, triggered_by="schedule"
+            as_of=date.fromisoformat(as_of) if as_of else None, triggered_by=triggered_by[:50]
         )
     except ClvRunBusyError as exc:
         logger.warning("CLV recalculation skipped: %s", exc)

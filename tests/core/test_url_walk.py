@@ -154,6 +154,7 @@ NO_PAGE = {
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
+    "workspace:recalculate": "POST only: queues a CLV run, then redirects",
     "campaigns:activate": "POST only: activates or resumes, then redirects",
     "campaigns:pause": "POST only: pauses, then redirects",
     "campaigns:variant-test-send": "POST only: mails the preview to the staff member",

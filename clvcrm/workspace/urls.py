@@ -1,0 +1,10 @@
+from django.urls import path
+
+from clvcrm.workspace import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("operations/", views.operations_page, name="operations"),
+    path("operations/recalculate/", views.recalculation_start, name="recalculate"),
+]

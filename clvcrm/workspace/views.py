@@ -1,0 +1,42 @@
+"""The workspace's staff pages."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from clvcrm.core.decorators import staff_required, staff_user
+from clvcrm.core.tasks import enqueue_on_commit
+from clvcrm.workspace import operations
+
+
+@staff_required("core.view_operations")
+def operations_page(request: HttpRequest) -> HttpResponse:
+    """For Admins: the last CLV runs, imports and campaign sends with their status and
+    timings, the queues' depths and the failed tasks; a button that starts a run."""
+    return render(
+        request,
+        "workspace/operations.html",
+        {
+            "runs": operations.clv_runs_recent(),
+            "imports": operations.imports_recent(),
+            "sends": operations.campaign_sends(),
+            "send_statuses": operations.SEND_STATUSES,
+            "queues": operations.queue_depths(),
+            "failures": operations.task_failures(),
+        },
+    )
+
+
+@require_POST
+@staff_required("core.start_recalculation")
+def recalculation_start(request: HttpRequest) -> HttpResponse:
+    """Queue a CLV recalculation (and the steps after it) as of today. A run already in
+    progress wins: the queued one then does nothing (the task logs why)."""
+    user = staff_user(request)
+    enqueue_on_commit("clvcrm.pipeline.tasks.clv_recalculate", None, f"staff:{user.username}")
+    messages.success(
+        request,
+        "A CLV recalculation has been queued; it shows below once a worker has started it.",
+    )
+    return redirect("workspace:operations")
