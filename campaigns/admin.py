@@ -153,15 +153,15 @@ class CampaignAdmin(CheckedNumbersAdmin):
 
     @admin.action(description="Activate or resume the selected campaigns")
     def activate(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
-        _each(request, queryset, lambda pk: campaign_activate(campaign_id=pk))
+        _each(request, queryset, lambda pk: campaign_activate(campaign_id=pk, actor=request.user))
 
     @admin.action(description="Pause the selected campaigns")
     def pause(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
-        _each(request, queryset, lambda pk: campaign_pause(campaign_id=pk))
+        _each(request, queryset, lambda pk: campaign_pause(campaign_id=pk, actor=request.user))
 
     @admin.action(description="Finish the selected campaigns")
     def finish(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
-        _each(request, queryset, lambda pk: campaign_finish(campaign_id=pk))
+        _each(request, queryset, lambda pk: campaign_finish(campaign_id=pk, actor=request.user))
 
 
 def _is_live(obj: Any) -> bool:

@@ -444,7 +444,8 @@ class CampaignLifecycleApi(generics.GenericAPIView):
         change = type(self).change
         return _campaign_answer(
             service_written(
-                lambda: change(campaign_id=campaign.pk), field_names=SERVICE_FIELD_NAMES
+                lambda: change(campaign_id=campaign.pk, actor=request.user),
+                field_names=SERVICE_FIELD_NAMES,
             )
         )
 

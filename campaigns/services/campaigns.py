@@ -18,6 +18,7 @@ from campaigns.content.validation import variant_template_errors
 from campaigns.models import Campaign, Message, SuppressedReason, TriggerType, Variant
 from campaigns.services.outbox import sending_start
 from campaigns.services.triggers import CAMPAIGN_TRIGGERS_TASK
+from clvcrm.core.audit import audit_diff, audit_record, audit_snapshot
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import Segment
 
@@ -40,6 +41,8 @@ def campaign_create(
         campaign_check(campaign)
         campaign.save()
         _variants_write(campaign, variants)
+        if created_by is not None:
+            _audit(created_by, "campaign.create", campaign, {}, variants=len(variants))
     return campaign
 
 
@@ -48,14 +51,16 @@ def campaign_update(
     campaign_id: int,
     fields: Mapping[str, Any],
     variants: Sequence[Mapping[str, Any]] | None = None,
+    actor: Any = None,
 ) -> Campaign:
     """Change a campaign; after activation only its content and identity may change.
 
     ``variants`` (when given) replaces a draft's variants, or, once active, updates the
-    content of the variants it names.
+    content of the variants it names. A staff ``actor`` is recorded in the audit log.
     """
     with transaction.atomic(durable=True):
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        before = audit_snapshot(campaign)
         if campaign.status == Campaign.Status.FINISHED:
             raise ValidationError("A finished campaign cannot be changed.")
         live = campaign.status != Campaign.Status.DRAFT
@@ -74,10 +79,13 @@ def campaign_update(
             else:
                 campaign.variants.all().delete()
                 _variants_write(campaign, variants)
+        if actor is not None:
+            written = {} if variants is None else {"variants": len(variants)}
+            _audit(actor, "campaign.update", campaign, before, **written)
     return campaign
 
 
-def campaign_activate(*, campaign_id: int) -> Campaign:
+def campaign_activate(*, campaign_id: int, actor: Any = None) -> Campaign:
     """Activate a draft (fixing its arms) or resume a paused campaign.
 
     A draft broadcast, or a segment campaign that includes the current members, asks the
@@ -86,6 +94,7 @@ def campaign_activate(*, campaign_id: int) -> Campaign:
     """
     with transaction.atomic(durable=True):
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        before = audit_snapshot(campaign)
         now = timezone.now()
         if campaign.status == Campaign.Status.DRAFT:
             _arms_fix(campaign)
@@ -97,12 +106,14 @@ def campaign_activate(*, campaign_id: int) -> Campaign:
         campaign.status = Campaign.Status.ACTIVE
         campaign.paused_at = None
         campaign.save()
+        if actor is not None:
+            _audit(actor, "campaign.activate", campaign, before)
         enqueue_on_commit(CAMPAIGN_TRIGGERS_TASK)
         sending_start()
     return campaign
 
 
-def campaign_pause(*, campaign_id: int) -> Campaign:
+def campaign_pause(*, campaign_id: int, actor: Any = None) -> Campaign:
     """Pause an active campaign: it records entrants but sends nothing until resumed.
 
     A batch being sent stops before its next message (the sender checks the campaign
@@ -115,16 +126,19 @@ def campaign_pause(*, campaign_id: int) -> Campaign:
         campaign = Campaign.objects.get(pk=campaign_id)
         if not updated and campaign.status != Campaign.Status.PAUSED:
             raise ValidationError(f"A campaign that is {campaign.status} cannot be paused.")
+        if updated and actor is not None:
+            _audit(actor, "campaign.pause", campaign, {"status": Campaign.Status.ACTIVE})
     return campaign
 
 
-def campaign_finish(*, campaign_id: int) -> Campaign:
+def campaign_finish(*, campaign_id: int, actor: Any = None) -> Campaign:
     """Finish a campaign for good: no new entrants; what is still pending is suppressed
     (``campaign_finished``), so results count every assigned customer."""
     with transaction.atomic(durable=True):
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         if campaign.status not in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED):
             raise ValidationError(f"A campaign that is {campaign.status} cannot be finished.")
+        before = audit_snapshot(campaign)
         now = timezone.now()
         campaign.status = Campaign.Status.FINISHED
         campaign.finished_at = now
@@ -134,10 +148,22 @@ def campaign_finish(*, campaign_id: int) -> Campaign:
             status=Message.Status.SUPPRESSED,
             suppressed_reason=SuppressedReason.CAMPAIGN_FINISHED,
         )
+        if actor is not None:
+            _audit(actor, "campaign.finish", campaign, before)
     return campaign
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _audit(
+    actor: Any, action: str, campaign: Campaign, before: dict[str, Any], **written: Any
+) -> None:
+    """The audit entry of a staff write: the campaign's fields that changed (a pause knows
+    only the status it left) and what else it wrote (``variants=2``)."""
+    after = audit_snapshot(campaign, fields=before or None)
+    changes = {**audit_diff(before, after, model_label="campaigns.campaign"), **written}
+    audit_record(actor=actor, action=action, target=campaign, changes=changes)
 
 
 def campaign_check(campaign: Campaign, *, direct: bool = False) -> None:

@@ -120,6 +120,7 @@ def _campaign_save(
         campaign_id=campaign.pk,
         fields=form.service_fields(),
         variants=variants.service_variants(live=form.is_live),
+        actor=staff_user(request),
     )
 
 
@@ -155,8 +156,12 @@ def campaign_activate_view(request: HttpRequest, pk: int) -> HttpResponse:
             and include != campaign.include_current_members
         ):
             # Still a draft: the choice is one of its fields, written before activation.
-            campaign_update(campaign_id=pk, fields={"include_current_members": include})
-        return campaign_activate(campaign_id=pk)
+            campaign_update(
+                campaign_id=pk,
+                fields={"include_current_members": include},
+                actor=staff_user(request),
+            )
+        return campaign_activate(campaign_id=pk, actor=staff_user(request))
 
     resumed = campaign.status == Campaign.Status.PAUSED
     return _lifecycle(request, pk, activate, "Resumed" if resumed else "Activated")
@@ -166,7 +171,9 @@ def campaign_activate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(Campaign, pk=pk)
-    return _lifecycle(request, pk, lambda: campaign_pause(campaign_id=pk), "Paused")
+    return _lifecycle(
+        request, pk, lambda: campaign_pause(campaign_id=pk, actor=staff_user(request)), "Paused"
+    )
 
 
 @staff_required(VIEW, CHANGE)
@@ -175,7 +182,9 @@ def campaign_finish_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     if request.method != "POST":
         return render(request, "campaigns/campaign_finish.html", {"campaign": campaign})
-    return _lifecycle(request, pk, lambda: campaign_finish(campaign_id=pk), "Finished")
+    return _lifecycle(
+        request, pk, lambda: campaign_finish(campaign_id=pk, actor=staff_user(request)), "Finished"
+    )
 
 
 def _lifecycle(

@@ -20,7 +20,7 @@ from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
 from clvcrm.core.api_tokens import api_tokens_revoke
-from clvcrm.core.models import ApiToken, TaskFailure
+from clvcrm.core.models import ApiToken, AuditEntry, TaskFailure
 from clvcrm.core.roles import ROLES
 
 # Only a superuser grants these: either would give any permission there is.
@@ -84,6 +84,36 @@ class TaskFailureAdmin(admin.ModelAdmin):
     search_fields = ("task_name", "exception")
     date_hierarchy = "failed_at"
     fields = ("failed_at", "task_name", "task_id", "arguments", "exception", "traceback")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only (Admins search it on the audit page too)."""
+
+    list_display = ("at", "actor_name", "action", "target_label")
+    search_fields = ("actor_name", "action", "target_label", "note")
+    date_hierarchy = "at"
+    fields = (
+        "at",
+        "actor_name",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+        "changes",
+        "note",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -19,6 +19,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSe
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from clvcrm.core.audit import audit_diff, audit_entry, audit_record, audit_snapshot
 from clvcrm.core.input_values import (
     EARLIEST_DAY,
     INTEGER_KINDS,
@@ -27,6 +28,7 @@ from clvcrm.core.input_values import (
     integer_from_text,
     integer_range_of,
 )
+from clvcrm.core.models import AuditEntry
 
 # The customer list's search takes as much; a longer text is not a search anyone types.
 MAX_SEARCH_LENGTH = 200
@@ -82,7 +84,39 @@ def _checked_changelist(changelist: type[ChangeList]) -> type[ChangeList]:
 
 
 class CheckedParametersAdmin(admin.ModelAdmin):
-    """A model admin that refuses object ids and changelist parameters it cannot use."""
+    """A model admin that refuses object ids and changelist parameters it cannot use, and
+    records every add, change and delete in the audit log (``clvcrm.core.audit``) in the
+    admin's own transaction, with the values before and after."""
+
+    def log_addition(self, request: HttpRequest, obj: Model, message: Any) -> Any:
+        entry = super().log_addition(request, obj, message)
+        after = audit_snapshot(obj)
+        label = obj._meta.label_lower
+        changes = audit_diff({}, after, model_label=label)
+        audit_record(actor=request.user, action=f"{label}.add", target=obj, changes=changes)
+        return entry
+
+    def log_change(self, request: HttpRequest, obj: Model, message: Any) -> Any:
+        entry = super().log_change(request, obj, message)
+        label = obj._meta.label_lower
+        before = _audit_before(request).pop((label, str(obj.pk)), {})
+        changes = audit_diff(before, audit_snapshot(obj), model_label=label)
+        audit_record(actor=request.user, action=f"{label}.change", target=obj, changes=changes)
+        return entry
+
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        entries = []
+        for obj in queryset:
+            label = obj._meta.label_lower
+            concrete = [field.name for field in obj._meta.concrete_fields]
+            before = audit_snapshot(obj, fields=concrete)
+            changes = audit_diff(before, {}, model_label=label)
+            action = f"{label}.delete"
+            entries.append(
+                audit_entry(actor=request.user, action=action, target=obj, changes=changes)
+            )
+        AuditEntry.objects.bulk_create(entries)
+        return super().log_deletions(request, queryset)
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         changelist = super().get_changelist(request, **kwargs)
@@ -112,7 +146,20 @@ class CheckedParametersAdmin(admin.ModelAdmin):
                 integer_from_text(str(object_id), minimum=low, maximum=high)
             except InputValueError:
                 return None  # the admin's answer to an id that names no object
-        return super().get_object(request, object_id, from_field)
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            # The values before a change, for its audit entry (``log_change``).
+            _audit_before(request)[(obj._meta.label_lower, str(obj.pk))] = audit_snapshot(obj)
+        return obj
+
+
+def _audit_before(request: HttpRequest) -> dict[tuple[str, str], dict[str, Any]]:
+    """The objects' values as the admin found them in this request, before its change."""
+    found: dict[tuple[str, str], dict[str, Any]] | None = getattr(request, "_audit_before", None)
+    if found is None:
+        found = {}
+        request._audit_before = found  # type: ignore[attr-defined]  # a request-scoped cache
+    return found
 
 
 class CheckedAdminSite(admin.AdminSite):

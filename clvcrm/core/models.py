@@ -91,3 +91,54 @@ class TaskFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} failed at {self.failed_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """One staff write: who, what, on which record, when, and the values before and after.
+
+    Written by :func:`clvcrm.core.audit.audit_record` in the write's own transaction, so a
+    write and its entry commit together or not at all. Never changed afterwards: the admin
+    and the audit page only read, and on PostgreSQL a trigger refuses every ``UPDATE`` and
+    ``DELETE`` of a row (migration ``0005_audit_log``). Personal values (a customer's email
+    or name, a password) are never copied in: such a field is recorded as changed, without
+    its values, so an erased customer leaves nothing personal here.
+
+    ``actor_id`` keeps the user's id without a foreign key (deleting a user must not have
+    to change an entry) and ``actor_name`` the username at the time.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)
+    actor_id = models.IntegerField(null=True, blank=True)
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_label = models.CharField(max_length=200, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="audit_at_idx"),
+            models.Index(fields=["actor_id", "-at"], name="audit_actor_idx"),
+            models.Index(fields=["target_type", "target_id", "-at"], name="audit_target_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.action} {self.target_label}"
+
+    @property
+    def change_lines(self) -> list[tuple[str, str]]:
+        """Each change as a field and a line: ``before → after``, or the value recorded."""
+        lines = []
+        for field, change in (self.changes or {}).items():
+            if isinstance(change, list) and len(change) == 2:
+                before, after = ("—" if value is None else str(value) for value in change)
+                lines.append((field, f"{before} → {after}"))
+            else:
+                lines.append((field, str(change)))
+        return lines

@@ -26,7 +26,7 @@ CAMPAIGNS_VIEW = (
 
 FEEDBACK_VIEW = ("view_invitation", "view_response")
 
-OPERATIONS = ("view_operations", "start_recalculation", "view_taskfailure")
+OPERATIONS = ("view_operations", "start_recalculation", "view_taskfailure", "view_auditentry")
 
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)

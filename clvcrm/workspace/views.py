@@ -6,8 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clvcrm.core.decorators import staff_required, staff_user
+from clvcrm.core.pagination import keyset_page
 from clvcrm.core.tasks import enqueue_on_commit
 from clvcrm.workspace import operations
+from clvcrm.workspace.audit import AUDIT_ORDERING, AuditFilterForm, audit_entries
 
 
 @staff_required("core.view_operations")
@@ -40,3 +42,24 @@ def recalculation_start(request: HttpRequest) -> HttpResponse:
         "A CLV recalculation has been queued; it shows below once a worker has started it.",
     )
     return redirect("workspace:operations")
+
+
+@staff_required("core.view_auditentry")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """For Admins: every staff write, newest first, searchable; nothing here changes it."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = keyset_page(
+        audit_entries(filters),
+        AUDIT_ORDERING,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    return render(
+        request,
+        "workspace/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

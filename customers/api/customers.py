@@ -316,5 +316,7 @@ class CustomerDetailApi(generics.RetrieveUpdateAPIView):
         given = CustomerInput(customer, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         details = dict(given.validated_data)
-        written = _customer_written(lambda: customer_update(customer=customer, **details))
+        written = _customer_written(
+            lambda: customer_update(customer=customer, actor=request.user, **details)
+        )
         return _customer_read(written, status=200)

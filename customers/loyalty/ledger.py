@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clvcrm.core.audit import audit_record
 from clvcrm.core.input_values import INT64_MAX
 from clvcrm.core.model_fields import max_length
 from customers.models import Customer, PointsBalance, PointsEntry
@@ -48,13 +49,14 @@ def points_change(
         ).update(balance=F("balance") + points, updated_at=timezone.now())
         if not moved:  # cannot happen under the lock; the conditional update says so anyway
             raise PointsError(_shortfall(kind, -points, balance.balance))
-        return PointsEntry.objects.create(
-            customer=customer,
-            kind=kind,
-            points=points,
-            reason=reason,
-            staff=staff if staff is not None and staff.is_authenticated else None,
+        by_staff = staff if staff is not None and staff.is_authenticated else None
+        entry = PointsEntry.objects.create(
+            customer=customer, kind=kind, points=points, reason=reason, staff=by_staff
         )
+        if by_staff is not None:
+            changes = {"points": points, "balance": [balance.balance, balance.balance + points]}
+            audit_record(actor=by_staff, action=f"points.{kind}", target=customer, changes=changes)
+        return entry
 
 
 def _check(kind: str, points: int, reason: str) -> None:

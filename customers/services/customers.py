@@ -2,10 +2,12 @@
 customer's own unsubscribe."""
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clvcrm.core.audit import audit_diff, audit_record, audit_snapshot
 from customers.models import AcquisitionChannel, Customer
 
 __all__ = ["CustomerConflictError", "customer_create", "customer_unsubscribe", "customer_update"]
@@ -78,12 +80,21 @@ def customer_create(*, external_id: str, **details: object) -> Customer:
     return _customer_save(customer)
 
 
-def customer_update(*, customer: Customer, **details: object) -> Customer:
+def customer_update(*, customer: Customer, actor: Any = None, **details: object) -> Customer:
     """Change the given details of ``customer``; only their columns are written, so a
-    concurrent change of another detail is kept."""
-    _customer_set(customer, details)
+    concurrent change of another detail is kept. A staff ``actor`` is recorded in the audit
+    log with the same transaction (personal details as changed, without their values)."""
     columns = ["acquisition_channel" if name == "channel" else name for name in details]
-    return _customer_save(customer, [*columns, "updated_at"])
+    before = audit_snapshot(customer, fields=columns)
+    _customer_set(customer, details)
+    with transaction.atomic():
+        saved = _customer_save(customer, [*columns, "updated_at"])
+        if actor is not None:
+            changes = audit_diff(
+                before, audit_snapshot(customer, fields=columns), model_label="customers.customer"
+            )
+            audit_record(actor=actor, action="customer.update", target=customer, changes=changes)
+    return saved
 
 
 def customer_unsubscribe(*, customer_id: int) -> bool:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clvcrm.core.audit import audit_record
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.models import ColumnMapping, OrderImport
 from customers.order_import import importer, retention, submitted
@@ -113,11 +114,16 @@ def orders_submit(*, orders: Sequence[Any], refused: Iterable[int] = ()) -> Subm
     return submission
 
 
-def order_import_start(*, order_import: OrderImport) -> None:
+def order_import_start(*, order_import: OrderImport, actor: Any = None) -> None:
     """Queue the import of an uploaded file; it runs after the upload's transaction commits.
 
     The pipeline's task runs it (:func:`order_import_run`) and then what follows an import.
+    A staff ``actor`` (the uploader) is recorded in the audit log in the caller's
+    transaction.
     """
+    if actor is not None:
+        changes = {"file_name": order_import.file_name, "dry_run": order_import.dry_run}
+        audit_record(actor=actor, action="import.start", target=order_import, changes=changes)
     enqueue_on_commit(ORDER_IMPORT_RUN_TASK, order_import.pk)
 
 
@@ -143,6 +149,11 @@ def order_import_map_columns(
         OrderImport.objects.filter(pk=order_import.pk).update(
             status=OrderImport.Status.PENDING, error="", started_at=None, finished_at=None
         )
+        if user is not None:
+            changes = {"header": header, "columns": chosen}
+            audit_record(
+                actor=user, action="import.map_columns", target=order_import, changes=changes
+            )
         order_import_start(order_import=order_import)
     return mapping
 

@@ -47,7 +47,7 @@ def _import_list(request: HttpRequest, limit: UploadSizeLimit) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
                 created_by=staff_user(request),
             )
-            order_import_start(order_import=order_import)
+            order_import_start(order_import=order_import, actor=staff_user(request))
         return redirect("customers:import_detail", pk=order_import.pk)
     imports = OrderImport.objects.select_related("created_by")[:20]
     context = {

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 
 from clvcrm.core.csv_export import csv_download
-from clvcrm.core.decorators import staff_required
+from clvcrm.core.decorators import staff_required, staff_user
 from clvcrm.core.pagination import keyset_page
 from customers import charts
 from customers.models import Segment, SegmentStatistic
@@ -109,7 +109,7 @@ def _custom_segment_form(request: HttpRequest, segment: Segment) -> HttpResponse
         segment = form.save(commit=False)
         segment.rules = rules.rules
         try:
-            custom_segment_save(segment=segment)
+            custom_segment_save(segment=segment, actor=staff_user(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

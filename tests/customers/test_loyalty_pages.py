@@ -200,12 +200,13 @@ def test_loyalty_card_and_points_form_cost_the_same_queries_at_any_size(
     with django_assert_num_queries(13):
         page = client.get(f"/customers/{ann.pk}/")
     # Session, user, permissions (2), the customer; in a savepoint, the balance row made
-    # sure of, then locked, changed by a conditional update, the ledger line written.
-    with django_assert_num_queries(11):
+    # sure of, then locked, changed by a conditional update, the ledger line written, its
+    # audit entry.
+    with django_assert_num_queries(12):
         redeemed = client.post(
             f"/customers/{ann.pk}/points/", {"action": "redeem", "points": "5", "reason": "x"}
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         adjusted = client.post(
             f"/customers/{ann.pk}/points/", {"action": "adjust", "points": "-5", "reason": "x"}
         )

@@ -298,9 +298,9 @@ def test_import_pages_cost_the_same_queries_at_any_size(
     upload = SimpleUploadedFile(
         "orders.csv", f"customer_id,order_id,placed_at,amount\n{lines}".encode()
     )
-    # session, user, permissions (2), the import recorded in a savepoint (3); the file is
-    # read after the commit, whatever its size
-    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(7):
+    # session, user, permissions (2), the import and its audit entry recorded in a
+    # savepoint (4); the file is read after the commit, whatever its size
+    with django_capture_on_commit_callbacks() as queued, django_assert_num_queries(8):
         uploaded = client.post("/customers/imports/", {"file": upload})
 
     assert (uploaded.status_code, len(queued)) == (302, 1)  # the import runs after the commit

@@ -260,8 +260,8 @@ def test_segment_pages_cost_the_same_queries_at_any_size(
     }
     # Session, user, permissions (2), the code checked free (form, then service), the
     # segment saved, the latest reassignment, its members replaced in a savepoint (4), its
-    # figures replaced (2), all in one savepoint (2).
-    with django_assert_num_queries(16):
+    # figures replaced (2), its audit entry, all in one savepoint (2).
+    with django_assert_num_queries(17):
         saved = client.post("/customers/segments/new/", form)
 
     assert saved.status_code == 302
