@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("surveys/", include("feedback.urls")),
     # What sent emails link to: public, signed tokens, no login.
     path("m/", include("campaigns.public_urls")),
     # The answer page of survey invitations: public, hashed tokens, no login.

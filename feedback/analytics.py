@@ -10,7 +10,6 @@ month and by channel (an invitation keeps no segment or tier), so those rates ar
 "answered invitations per invitation sent in the month or to the channel".
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -183,9 +182,7 @@ def band_filter(code: str) -> Q:
 
 
 def band_choices() -> list[tuple[str, str]]:
-    return [(band.code, band.label) for band in clv_bands()] + [
-        (CLV_BAND_NONE, "No prediction")
-    ]
+    return [(band.code, band.label) for band in clv_bands()] + [(CLV_BAND_NONE, "No prediction")]
 
 
 @dataclass(frozen=True)
@@ -323,4 +320,3 @@ def _month_of(value: date | datetime) -> date:
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-

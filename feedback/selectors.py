@@ -10,8 +10,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from feedback.analytics import Period, invitations_in, responses_in
 from customers.models import Customer
+from feedback.analytics import Period, invitations_in, responses_in
 from feedback.models import Invitation, Response, Survey
 from feedback.nps import PASSIVE_FROM, PROMOTER_FROM, NpsFigures
 from feedback.tokens import token_hash, token_matches, token_well_formed

@@ -73,9 +73,7 @@ class SurveyForm(forms.ModelForm):
         fields = SURVEY_FIELDS
         widgets = {"active_from": _MOMENT, "active_until": _MOMENT}
 
-    def __init__(
-        self, *args: Any, follow_up: dict[str, str] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, follow_up: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if follow_up is not None:
             self.initial["follow_up"] = True

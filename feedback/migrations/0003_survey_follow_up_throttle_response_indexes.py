@@ -6,30 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0009_direct_trigger'),
-        ('customers', '0021_order_index_covers_revenue'),
-        ('feedback', '0002_roles'),
+        ("campaigns", "0009_direct_trigger"),
+        ("customers", "0021_order_index_covers_revenue"),
+        ("feedback", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='survey',
-            name='follow_up_campaign',
-            field=models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='campaigns.campaign'),
+            model_name="survey",
+            name="follow_up_campaign",
+            field=models.OneToOneField(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AddField(
-            model_name='survey',
-            name='throttle_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Skip customers invited by any survey within this many days; empty: the shop's setting (FEEDBACK_THROTTLE_DAYS).", null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(3650)]),
+            model_name="survey",
+            name="throttle_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Skip customers invited by any survey within this many days; empty: the shop's setting (FEEDBACK_THROTTLE_DAYS).",
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(0),
+                    django.core.validators.MaxValueValidator(3650),
+                ],
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['survey', 'answered_at'], name='response_survey_answered_idx'),
+            model_name="response",
+            index=models.Index(
+                fields=["survey", "answered_at"], name="response_survey_answered_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['answered_at'], name='response_answered_idx'),
+            model_name="response",
+            index=models.Index(fields=["answered_at"], name="response_answered_idx"),
         ),
     ]

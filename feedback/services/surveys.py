@@ -81,9 +81,7 @@ def survey_create(*, fields: Mapping[str, Any], created_by: Any = None) -> Surve
         survey.campaign = invitation_campaign_create(name=survey.name, created_by=created_by)
         if survey.trigger == SurveyTrigger.PERIODIC:
             survey.next_run_at = survey.active_from or timezone.now()
-        follow_up_configure(
-            survey=survey, content=fields.get(FOLLOW_UP), created_by=created_by
-        )
+        follow_up_configure(survey=survey, content=fields.get(FOLLOW_UP), created_by=created_by)
         survey.save()
     return survey
 
