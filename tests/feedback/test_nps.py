@@ -70,7 +70,7 @@ def test_a_surveys_figures_count_its_own_responses_only(settings):
 
     assert len(queries) == 2
     assert figures == NpsFigures(
-        responses=10, promoters=5, passives=2, detractors=3, invitations=20
+        responses=10, promoters=5, passives=2, detractors=3, invitations=20, answered=10
     )
     assert figures.nps == 20.0
     assert figures.response_rate == 0.5
