@@ -24,6 +24,8 @@ class DayField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
+        if len(text) > len("YYYY-MM-DD"):
+            raise forms.ValidationError("Not a date (use YYYY-MM-DD).", code="invalid")
         try:
             return date_from_text(text)
         except InputValueError as exc:
@@ -31,8 +33,8 @@ class DayField(forms.CharField):
 
 
 class AnalyticsFilterForm(forms.Form):
-    start = DayField(required=False, label="From", max_length=10)
-    end = DayField(required=False, label="To", max_length=10)
+    start = DayField(required=False, label="From")
+    end = DayField(required=False, label="To")
     q = forms.CharField(required=False, label="Search comments", max_length=SEARCH_MAX_LENGTH)
     category = forms.ChoiceField(
         required=False, choices=[("", "Any category"), *ScoreCategory.choices]
