@@ -14,9 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         seeded = demo_survey_seed()
         if seeded is None:
-            self.stdout.write(
-                "The demo survey exists (or the shop has no customers): nothing to do."
-            )
+            self.stdout.write("The demo survey exists (or the shop has no customers).")
             return
         self.stdout.write(
             f"Survey {seeded.survey.name!r}: {seeded.invitations:,} invitations, "
