@@ -100,14 +100,14 @@ def test_the_overall_figures_and_revenue_weighted_nps(survey: Survey):
         1,
         2,
     )
-    assert round(overall.nps, 2) == 16.67  # (3 − 2) / 6
+    assert round(overall.nps or 0, 2) == 16.67  # (3 − 2) / 6
     # Promoters hold 1,560 of the 1,700 of predicted CLV, detractors 40 (one has none).
     assert (overall.promoters_clv, overall.passives_clv, overall.detractors_clv) == (
         Decimal("1560.00"),
         Decimal("100.00"),
         Decimal("40.00"),
     )
-    assert round(overall.revenue_weighted_nps, 4) == round(100 * 1520 / 1700, 4)
+    assert round(overall.revenue_weighted_nps or 0, 4) == round(100 * 1520 / 1700, 4)
     assert (overall.invitations, overall.answered, overall.response_rate) == (10, 6, 0.6)
 
 
@@ -143,7 +143,7 @@ def test_the_breakdowns_by_month_segment_tier_channel_and_band(survey: Survey):
     ]
     # Revenue-weighted within a group: Organic's promoter holds 60 of 200.
     organic = figures.by_channel[0]
-    assert round(organic.revenue_weighted_nps, 2) == round(100 * (60 - 40) / 200, 2)
+    assert round(organic.revenue_weighted_nps or 0, 2) == round(100 * (60 - 40) / 200, 2)
 
 
 def test_each_figure_is_one_grouped_query(survey: Survey):

@@ -12,7 +12,7 @@ from campaigns.models import Campaign
 from feedback.models import Invitation, Response, Survey
 from tests.campaigns.builders import customers_made
 from tests.campaigns.test_api_campaigns import client_of
-from tests.feedback.builders import invited, response_made, survey_made
+from tests.feedback.builders import follow_up_of, invited, response_made, survey_made
 from tests.feedback.test_api_surveys import errors
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_create_with_a_follow_up_then_patch_it_and_turn_it_off(marketing: APICli
         format="json",
     )
     assert changed.status_code == 200, changed.json()
-    variant = Campaign.objects.get(pk=survey.follow_up_campaign_id).variants.get()
+    variant = Campaign.objects.get(pk=follow_up_of(survey)).variants.get()
     assert variant.body_html == "<p>Review us?</p>"
     survey.refresh_from_db()
     assert (survey.throttle_days, survey.question_ru, survey.name) == (
@@ -57,7 +57,8 @@ def test_create_with_a_follow_up_then_patch_it_and_turn_it_off(marketing: APICli
     off = marketing.patch(
         f"/api/v1/surveys/{survey.pk}/", {"promoter_follow_up": None}, format="json"
     )
-    assert off.status_code == 200 and off.json()["follow_up_campaign"] is None
+    assert off.status_code == 200
+    assert off.json()["follow_up_campaign"] is None
 
 
 def test_a_bad_follow_up_or_trigger_is_a_400_naming_the_field(marketing: APIClient) -> None:

@@ -9,6 +9,7 @@ from campaigns.models import Campaign
 from customers.models import CustomerSegment
 from feedback.models import Invitation, Response, Survey
 from tests.campaigns.builders import customers_made, segment_entered
+from tests.feedback.builders import follow_up_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_the_demo_survey_is_seeded_once_with_answers_that_follow_the_segments():
     assert Invitation.objects.filter(survey=survey).count() == 300
     responses = Response.objects.filter(survey=survey)
     assert responses.count() == 116
-    assert Campaign.objects.get(pk=survey.follow_up_campaign_id).kind == "marketing"
+    assert Campaign.objects.get(pk=follow_up_of(survey)).kind == "marketing"
 
     def detractor_share(code: str) -> float:
         answers = responses.filter(segment_code=code)

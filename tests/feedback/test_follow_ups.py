@@ -17,7 +17,7 @@ from feedback.models import Response, Survey
 from feedback.services.follow_ups import promoter_follow_ups_enrol
 from feedback.services.surveys import survey_update
 from tests.campaigns.builders import customers_made
-from tests.feedback.builders import invited, response_made, survey_made
+from tests.feedback.builders import follow_up_of, invited, response_made, survey_made
 
 FOLLOW_UP = {
     "subject": "Thanks, {{ customer.first_name }}",
@@ -39,7 +39,7 @@ def _answered(survey: Survey, scores: list[int], **customer_fields) -> list[Resp
 def test_a_survey_with_a_follow_up_owns_an_active_marketing_direct_campaign():
     survey = survey_made(promoter_follow_up=FOLLOW_UP)
 
-    campaign = Campaign.objects.get(pk=survey.follow_up_campaign_id)
+    campaign = Campaign.objects.get(pk=follow_up_of(survey))
     assert (campaign.name, campaign.kind, campaign.trigger, campaign.status) == (
         "Promoter follow-up: After purchase",
         "marketing",
@@ -69,11 +69,11 @@ def test_promoters_are_enrolled_once_passives_and_detractors_never():
     by_survey = promoter_follow_ups_enrol(survey_id=survey.pk)
 
     assert (first, again, by_survey) == (2, 0, 0)
-    assignments = Assignment.objects.filter(campaign_id=survey.follow_up_campaign_id)
+    assignments = Assignment.objects.filter(campaign_id=follow_up_of(survey))
     assert sorted(assignments.values_list("trigger_ref", "customer_id")) == sorted(
         (f"response:{r.pk}", r.customer_id) for r in responses[:2]
     )
-    assert Message.objects.filter(campaign_id=survey.follow_up_campaign_id).count() == 2
+    assert Message.objects.filter(campaign_id=follow_up_of(survey)).count() == 2
 
 
 def test_a_survey_without_a_follow_up_enrols_nobody():
@@ -92,7 +92,7 @@ def test_the_task_enrols_the_given_responses_only_in_one_statement_per_survey():
         enrolled = tasks.promoter_follow_ups_enrol.delay([first.pk, passive.pk]).get()
 
     assert enrolled == 1
-    refs = Assignment.objects.filter(campaign_id=survey.follow_up_campaign_id)
+    refs = Assignment.objects.filter(campaign_id=follow_up_of(survey))
     assert list(refs.values_list("trigger_ref", flat=True)) == [f"response:{first.pk}"]
     inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
     assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
@@ -108,7 +108,7 @@ def test_answers_from_before_the_follow_up_was_configured_are_not_followed_up():
 
     assert promoter_follow_ups_enrol() == 1
     survey.refresh_from_db()
-    assignment = Assignment.objects.get(campaign_id=survey.follow_up_campaign_id)
+    assignment = Assignment.objects.get(campaign_id=follow_up_of(survey))
     assert assignment.trigger_ref == f"response:{new.pk}"
 
 
@@ -123,14 +123,12 @@ def test_the_outbox_sends_only_to_customers_who_consented_to_marketing():
     messages_send(seconds=60)
 
     statuses = dict(
-        Message.objects.filter(campaign_id=survey.follow_up_campaign_id).values_list(
+        Message.objects.filter(campaign_id=follow_up_of(survey)).values_list(
             "customer_id", "status"
         )
     )
     assert statuses == {consenting[0].customer_id: "sent", refusing[0].pk: "suppressed"}
-    refused = Message.objects.get(
-        campaign_id=survey.follow_up_campaign_id, customer_id=refusing[0].pk
-    )
+    refused = Message.objects.get(campaign_id=follow_up_of(survey), customer_id=refusing[0].pk)
     assert refused.suppressed_reason == "no_consent"
 
 
@@ -138,7 +136,7 @@ def test_turning_the_follow_up_off_finishes_its_campaign_and_suppresses_what_is_
     survey = survey_made(promoter_follow_up=FOLLOW_UP)
     _answered(survey, [10])
     promoter_follow_ups_enrol()
-    campaign_id = survey.follow_up_campaign_id
+    campaign_id = follow_up_of(survey)
 
     survey_update(survey_id=survey.pk, fields={"promoter_follow_up": None})
 
@@ -152,7 +150,7 @@ def test_turning_the_follow_up_off_finishes_its_campaign_and_suppresses_what_is_
 
     survey_update(survey_id=survey.pk, fields={"promoter_follow_up": FOLLOW_UP})
     survey.refresh_from_db()
-    renewed = Campaign.objects.get(pk=survey.follow_up_campaign_id)
+    renewed = Campaign.objects.get(pk=follow_up_of(survey))
     assert renewed.pk != campaign_id
     assert renewed.name.startswith("Promoter follow-up: After purchase (")
 
@@ -164,7 +162,7 @@ def test_the_daily_survey_step_enrols_the_promoters_too():
     pipeline.surveys_invite.delay()
     pipeline.surveys_invite.delay()
 
-    assert Assignment.objects.filter(campaign_id=survey.follow_up_campaign_id).count() == 1
+    assert Assignment.objects.filter(campaign_id=follow_up_of(survey)).count() == 1
 
 
 def test_renaming_a_survey_renames_its_campaigns():

@@ -41,7 +41,8 @@ def test_marketing_creates_a_survey_with_a_follow_up_email(marketing: Client):
     answer = marketing.post("/surveys/new/", {**NEW_SURVEY, **FOLLOW_UP})
 
     survey = Survey.objects.get()
-    assert answer.status_code == 302 and answer["Location"] == f"/surveys/{survey.pk}/"
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/surveys/{survey.pk}/"
     assert (survey.trigger, survey.after_order_days, survey.throttle_days) == (
         "after_order",
         7,
@@ -77,7 +78,8 @@ def test_a_bad_survey_shows_each_error_on_its_field_and_writes_nothing(marketing
         "/surveys/new/", {**NEW_SURVEY, **FOLLOW_UP, "follow_up_body_text": "{% for %}"}
     )
     errors = template_error.context["form"].errors["follow_up_body_text"]
-    assert len(errors) == 1 and errors[0].startswith("body_text: ")
+    assert len(errors) == 1
+    assert errors[0].startswith("body_text: ")
     assert (Survey.objects.count(), Campaign.objects.count()) == (0, 0)
 
 
@@ -93,7 +95,8 @@ def test_edit_turns_the_follow_up_on_and_off(marketing: Client):
     survey.refresh_from_db()
 
     assert on.status_code == off.status_code == 302
-    assert campaign_id is not None and survey.follow_up_campaign_id is None
+    assert campaign_id is not None
+    assert survey.follow_up_campaign_id is None
     assert shown.initial["follow_up"] is True
     assert shown.initial["follow_up_subject"] == "Thanks, {{ customer.first_name }}"
     assert Campaign.objects.get(pk=campaign_id).status == "finished"
@@ -110,7 +113,8 @@ def test_analysts_and_support_see_surveys_but_change_nothing(make_staff, role):
 
     assert listed.status_code == detail.status_code == overview.status_code == 200
     assert b"New survey" not in listed.content
-    assert b'id="edit-link"' not in detail.content and b'id="invite-link"' not in detail.content
+    assert b'id="edit-link"' not in detail.content
+    assert b'id="invite-link"' not in detail.content
     assert b">Surveys</a>" in listed.content  # the navigation's link
     for url in ("/surveys/new/", f"/surveys/{survey.pk}/edit/", f"/surveys/{survey.pk}/invite/"):
         assert client.get(url).status_code == 403
@@ -136,7 +140,8 @@ def test_invite_now_a_pasted_list_by_id_or_email_shows_the_skipped_by_reason(mar
     answer = marketing.post(
         f"/surveys/{survey.pk}/invite/",
         {
-            "customers": f"{first.external_id}\n{second.email.upper()}, {without_email.external_id}, nobody"
+            "customers": f"{first.external_id}\n{second.email.upper()}, "
+            f"{without_email.external_id}, nobody"
         },
     )
 
