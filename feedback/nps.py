@@ -72,9 +72,10 @@ def revenue_weighted_nps(
 
 
 # The predicted-CLV bands of the analytics, by the response's snapshot, in the shop's
-# currency: [0, 50), [50, 200), [200, 500), [500, 1000), [1000, ∞); a response without a
-# predicted CLV (the customer was not scored yet) is in the band "none".
-CLV_BAND_EDGES = (50, 200, 500, 1000)
+# currency: [0, 25), [25, 50), [50, 100), [100, 250), [250, 500), [500, ∞) — about the
+# deciles of a small shop's predictions (the demo's median is 30, its 99th percentile 240);
+# a response without a predicted CLV (the customer was not scored yet) is in "none".
+CLV_BAND_EDGES = (25, 50, 100, 250, 500)
 CLV_BAND_NONE = "none"
 
 

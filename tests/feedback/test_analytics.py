@@ -135,10 +135,11 @@ def test_the_breakdowns_by_month_segment_tier_channel_and_band(survey: Survey):
         ("Unknown", 1, 0, 0, 1, -100.0, 2, 1),
     ]
     assert _figures(figures.by_band) == [
-        ("0–50", 1, 0, 0, 1, -100.0, None, None),
-        ("50–200", 2, 1, 1, 0, 50.0, None, None),
-        ("200–500", 1, 1, 0, 0, 100.0, None, None),
-        ("1,000 and more", 1, 1, 0, 0, 100.0, None, None),
+        ("25–50", 1, 0, 0, 1, -100.0, None, None),
+        ("50–100", 1, 1, 0, 0, 100.0, None, None),
+        ("100–250", 1, 0, 1, 0, 0.0, None, None),
+        ("250–500", 1, 1, 0, 0, 100.0, None, None),
+        ("500 and more", 1, 1, 0, 0, 100.0, None, None),
         ("No prediction", 1, 0, 0, 1, -100.0, None, None),
     ]
     # Revenue-weighted within a group: Organic's promoter holds 60 of 200.
@@ -185,9 +186,9 @@ def test_comments_newest_first_searched_and_filtered(survey: Survey):
     assert _comments(survey, search="DELIVER") == ["Late delivery"]
     assert _comments(survey, category="detractor") == ["<b>bad</b>", "Late delivery"]
     assert _comments(survey, segment="at_risk") == ["Late delivery", "Okay"]
-    assert _comments(survey, band="50-200") == ["Lovely tea", "Okay"]
+    assert _comments(survey, band="100-250") == ["Okay"]
     assert _comments(survey, band="none") == ["<b>bad</b>"]
-    assert _comments(survey, band="0-50", category="promoter") == []
+    assert _comments(survey, band="25-50", category="promoter") == []
 
 
 def test_comments_are_paged_by_keyset(survey: Survey, monkeypatch):

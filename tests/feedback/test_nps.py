@@ -100,18 +100,20 @@ def test_revenue_weighted_nps_refuses_negative_sums():
 
 def test_the_clv_bands_and_their_edges():
     assert [(band.code, band.label) for band in clv_bands()] == [
-        ("0-50", "0–50"),
-        ("50-200", "50–200"),
-        ("200-500", "200–500"),
-        ("500-1000", "500–1,000"),
-        ("1000+", "1,000 and more"),
+        ("0-25", "0–25"),
+        ("25-50", "25–50"),
+        ("50-100", "50–100"),
+        ("100-250", "100–250"),
+        ("250-500", "250–500"),
+        ("500+", "500 and more"),
     ]
-    assert [clv_band_of(v) for v in (None, 49.99, 50, 999.99, 1000)] == [
+    assert [clv_band_of(v) for v in (None, 24.99, 25, 499.99, 500, 1e9)] == [
         "none",
-        "0-50",
-        "50-200",
-        "500-1000",
-        "1000+",
+        "0-25",
+        "25-50",
+        "250-500",
+        "500+",
+        "500+",
     ]
 
 
