@@ -15,6 +15,7 @@ demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seede
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py seed_demo_campaigns
 	$(BIN)/python manage.py recalculate_clv
+	$(BIN)/python manage.py seed_demo_surveys
 	$(BIN)/python manage.py backtest_clv
 	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py demo_login
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

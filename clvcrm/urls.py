@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("workspace/", include("clvcrm.workspace.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("surveys/", include("feedback.urls")),
     # What sent emails link to: public, signed tokens, no login.
     path("m/", include("campaigns.public_urls")),
     # The answer page of survey invitations: public, hashed tokens, no login.

@@ -7,6 +7,7 @@ the model's field names, comes back as a 400 naming the field as the client wrot
 ``feedback.change_survey`` (Marketing, Admin); reading, ``feedback.view_survey``.
 """
 
+from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, models
@@ -19,14 +20,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clvcrm.core.api_errors import service_written
+from clvcrm.core.input_values import InputValueError, date_from_text
 from clvcrm.core.permissions import StaffModelPermissions
 from customers.api.shared import ByIdCursor
 from customers.models import Customer, Segment
+from feedback.analytics import Period
 from feedback.audience import SkipReason
 from feedback.models import SURVEY_LANGUAGES, Survey, SurveyTrigger
 from feedback.selectors import survey_nps
 from feedback.services.invitations import InviteOutcome, survey_invite
-from feedback.services.surveys import survey_create
+from feedback.services.surveys import survey_create, survey_update
 
 MAX_CUSTOMERS = 10_000
 # The service's (model's) field names -> where the client wrote them.
@@ -37,6 +40,8 @@ SERVICE_FIELD_NAMES = {
     "every_days": "trigger.every_days",
     "question_en": "question",
     "open_question_en": "open_question",
+    "question_zh_hans": "translations.zh-hans",
+    "question_ru": "translations.ru",
 }
 
 
@@ -82,8 +87,17 @@ class SurveyTriggerInput(serializers.Serializer):
         return attrs
 
 
+class FollowUpInput(serializers.Serializer):
+    """The promoter follow-up email: campaign templates (docs/campaign-templates.md)."""
+
+    subject = serializers.CharField(max_length=300)
+    body_text = serializers.CharField(trim_whitespace=False)
+    body_html = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
 class SurveyInput(serializers.Serializer):
-    """A new survey; the question defaults to the NPS question in each language."""
+    """A new survey; the question defaults to the NPS question in each language. On
+    PATCH, only what is given changes (a ``trigger`` is given whole)."""
 
     name = serializers.CharField(max_length=_max_length("name"))
     question = serializers.CharField(
@@ -103,8 +117,22 @@ class SurveyInput(serializers.Serializer):
         max_length=300, required=False, allow_blank=True, help_text="Optional, in English."
     )
     trigger = SurveyTriggerInput()
+    throttle_days = serializers.IntegerField(
+        min_value=0,
+        max_value=3650,
+        required=False,
+        allow_null=True,
+        help_text="Skip customers invited by any survey within this many days; null: the "
+        "shop's setting (FEEDBACK_THROTTLE_DAYS, 90).",
+    )
     active_from = serializers.DateTimeField(required=False, allow_null=True)
     active_until = serializers.DateTimeField(required=False, allow_null=True)
+    promoter_follow_up = FollowUpInput(
+        required=False,
+        allow_null=True,
+        help_text="A follow-up email (review or referral ask) to promoters (9–10): a "
+        "marketing email (consent, frequency cap, global control apply); null: none.",
+    )
 
     def validate_translations(self, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(SURVEY_LANGUAGES[1:]))
@@ -126,9 +154,42 @@ class SurveyInput(serializers.Serializer):
             "after_order_days": trigger.get("days"),
             "segment": trigger.get("segment"),
             "every_days": trigger.get("every_days"),
+            "throttle_days": data.get("throttle_days"),
             "active_from": data.get("active_from"),
             "active_until": data.get("active_until"),
+            "promoter_follow_up": _follow_up(data.get("promoter_follow_up")),
         }
+
+    def changed_fields(self) -> dict[str, Any]:
+        """The fields a PATCH names, as the service's (model's) field names."""
+        data = dict(self.validated_data)
+        fields: dict[str, Any] = {}
+        if "trigger" in data:
+            trigger = data["trigger"]
+            fields.update(
+                trigger=trigger["type"],
+                after_order_days=trigger.get("days"),
+                segment=trigger.get("segment"),
+                every_days=trigger.get("every_days"),
+            )
+        for language, text in data.get("translations", {}).items():
+            fields[f"question_{language.replace('-', '_')}"] = text
+        renamed = {"question": "question_en", "open_question": "open_question_en"}
+        for name in ("name", "question", "open_question", "throttle_days"):
+            if name in data:
+                fields[renamed.get(name, name)] = data[name]
+        for name in ("active_from", "active_until"):
+            if name in data:
+                fields[name] = data[name]
+        if "promoter_follow_up" in data:
+            fields["promoter_follow_up"] = _follow_up(data["promoter_follow_up"])
+        return fields
+
+
+def _follow_up(given: dict[str, Any] | None) -> dict[str, str] | None:
+    if given is None:
+        return None
+    return {"body_html": "", **given}
 
 
 class InviteInput(serializers.Serializer):
@@ -183,11 +244,18 @@ class SurveyOutput(serializers.ModelSerializer):
             "questions",
             "open_question_en",
             "trigger",
+            "throttle_days",
             "active_from",
             "active_until",
             "campaign",
+            "follow_up_campaign",
             "created_at",
         ]
+        extra_kwargs = {
+            "follow_up_campaign": {
+                "help_text": "The campaign of the promoter follow-up email; null: none."
+            }
+        }
 
 
 SkippedOutput = type(
@@ -256,13 +324,35 @@ class SurveyListApi(generics.ListCreateAPIView):
         return Response(SurveyOutput(fresh).data, status=status.HTTP_201_CREATED)
 
 
-class SurveyDetailApi(generics.RetrieveAPIView):
-    """A survey."""
+@extend_schema_view(
+    patch=extend_schema(request=SurveyInput, responses={200: SurveyOutput}),
+)
+class SurveyDetailApi(generics.RetrieveUpdateAPIView):
+    """A survey; PATCH changes what it names (Marketing, Admin), the promoter follow-up
+    email included (``promoter_follow_up``: the email, or null for none)."""
 
     serializer_class = SurveyOutput
+    http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Survey]:
         return _surveys()
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        survey = self.get_object()
+        given = SurveyInput(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        fields = given.changed_fields()
+        try:
+            service_written(
+                lambda: survey_update(survey_id=survey.pk, fields=fields, changed_by=request.user),
+                field_names=SERVICE_FIELD_NAMES,
+            )
+        except IntegrityError:
+            # Two requests renaming to the same name at once: the second loses the race.
+            if "name" not in fields:
+                raise
+            raise ValidationError({"name": ["Survey with this Name already exists."]}) from None
+        return Response(SurveyOutput(_surveys().get(pk=survey.pk)).data)
 
 
 class ChangesSurveys(StaffModelPermissions):
@@ -317,8 +407,39 @@ def _invite_answer(outcome: InviteOutcome, unknown: int) -> dict[str, Any]:
     return {"invited": outcome.invited, "skipped": skipped}
 
 
+class NpsQuery(serializers.Serializer):
+    """The period: days in the shop's time zone, both included; either may be left out."""
+
+    start = serializers.CharField(required=False, max_length=10)
+    end = serializers.CharField(required=False, max_length=10)
+
+    def validate_start(self, value: str) -> date:
+        return _day(value)
+
+    def validate_end(self, value: str) -> date:
+        return _day(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "start" in attrs and "end" in attrs and attrs["end"] < attrs["start"]:
+            raise ValidationError({"end": ["Must not be before start."]})
+        return attrs
+
+    def period(self) -> Period:
+        return Period(start=self.validated_data.get("start"), end=self.validated_data.get("end"))
+
+
+def _day(value: str) -> date:
+    try:
+        return date_from_text(value)
+    except InputValueError as exc:
+        raise ValidationError(f"{str(exc).capitalize()}.") from None
+
+
+@extend_schema(parameters=[NpsQuery])
 class SurveyNpsApi(generics.GenericAPIView):
-    """The survey's NPS, its responses by category and its response rate."""
+    """The survey's NPS, its responses by category and its response rate; with ``start``
+    and/or ``end`` (YYYY-MM-DD), of the responses answered and the invitations sent in
+    that period (the response rate: the share of those invitations answered)."""
 
     serializer_class = NpsOutput
 
@@ -327,7 +448,9 @@ class SurveyNpsApi(generics.GenericAPIView):
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         survey = self.get_object()
-        figures = survey_nps(survey_id=survey.pk)
+        query = NpsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = survey_nps(survey_id=survey.pk, period=query.period())
         score = figures.nps
         answer = {
             "nps": None if score is None else round(score, 1),

@@ -6,7 +6,7 @@ the view and gets its neutral answer.
 
 from django.urls import URLPattern, re_path
 
-from feedback import views
+from feedback.views import public as views
 
 app_name = "survey-answers"
 

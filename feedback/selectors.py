@@ -1,14 +1,22 @@
 """Reads of the feedback app that the answer page, the API and the tasks share."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from feedback.models import Invitation, Response
+from customers.models import Customer
+from feedback.analytics import Period, invitations_in, responses_in
+from feedback.models import Invitation, Response, Survey
 from feedback.nps import PASSIVE_FROM, PROMOTER_FROM, NpsFigures
 from feedback.tokens import token_hash, token_matches, token_well_formed
+
+ALL_TIME = Period()
 
 
 def invitation_by_token(token: str, *, now: datetime | None = None) -> Invitation | None:
@@ -42,14 +50,72 @@ def change_possible_until(response: Response, *, now: datetime | None = None) ->
     return until if until > (now or timezone.now()) else None
 
 
-def survey_nps(*, survey_id: int) -> NpsFigures:
-    """A survey's NPS figures: one aggregate over its responses (the survey-score index)
-    and one count of its invitations."""
-    counts = Response.objects.filter(survey_id=survey_id).aggregate(
+def survey_nps(*, survey_id: int, period: Period = ALL_TIME) -> NpsFigures:
+    """A survey's NPS figures: one aggregate over its responses answered in ``period``
+    (the survey indexes) and one over its invitations sent in it (the response rate is
+    the share of those answered)."""
+    counts = responses_in(survey_id=survey_id, period=period).aggregate(
         responses=Count("id"),
         promoters=Count("id", filter=Q(score__gte=PROMOTER_FROM)),
         passives=Count("id", filter=Q(score__gte=PASSIVE_FROM, score__lt=PROMOTER_FROM)),
         detractors=Count("id", filter=Q(score__lt=PASSIVE_FROM)),
     )
-    invitations = Invitation.objects.filter(survey_id=survey_id).count()
-    return NpsFigures(**counts, invitations=invitations)
+    sent = invitations_in(survey_id=survey_id, period=period).aggregate(
+        invitations=Count("id"), answered=Count("response")
+    )
+    return NpsFigures(**counts, **sent)
+
+
+@dataclass(frozen=True)
+class SurveyRow:
+    """A survey on the list page with its invitations and NPS figures."""
+
+    survey: Survey
+    figures: NpsFigures
+
+
+def survey_rows() -> list[SurveyRow]:
+    """Every survey (newest first) with its figures: three queries whatever the number of
+    surveys (the surveys, their invitations counted by survey, their responses by survey
+    and category)."""
+    surveys = list(Survey.objects.select_related("segment"))
+    sent = dict(
+        Invitation.objects.values("survey_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("survey_id", "n")
+    )
+    answered: dict[int, dict[str, Any]] = {
+        row["survey_id"]: {**row}
+        for row in Response.objects.values("survey_id")
+        .annotate(
+            responses=Count("id"),
+            promoters=Count("id", filter=Q(score__gte=PROMOTER_FROM)),
+            passives=Count("id", filter=Q(score__gte=PASSIVE_FROM, score__lt=PROMOTER_FROM)),
+            detractors=Count("id", filter=Q(score__lt=PASSIVE_FROM)),
+        )
+        .order_by()
+    }
+    empty: dict[str, int] = {"responses": 0, "promoters": 0, "passives": 0, "detractors": 0}
+    rows = []
+    for survey in surveys:
+        counts = {key: answered.get(survey.pk, empty)[key] for key in empty}
+        rows.append(SurveyRow(survey, NpsFigures(**counts, invitations=sent.get(survey.pk, 0))))
+    return rows
+
+
+def customers_listed(entries: Sequence[str]) -> tuple[list[int], int]:
+    """The customers ``entries`` name, by external id or email address (any case), in one
+    query; their ids, and how many entries named nobody."""
+    emails = {entry.lower() for entry in entries}
+    found = list(
+        Customer.objects.annotate(email_lower=Lower("email"))
+        .filter(Q(external_id__in=list(entries)) | Q(email_lower__in=list(emails)))
+        .values_list("id", "external_id", "email_lower")
+    )
+    external_ids = {external_id for _, external_id, _ in found}
+    addresses = {email for _, _, email in found if email}
+    unknown = sum(
+        1 for entry in entries if entry not in external_ids and entry.lower() not in addresses
+    )
+    return sorted({pk for pk, _, _ in found}), unknown

@@ -19,6 +19,7 @@ NOT_LISTED = {
     "clvcrm/pipeline/management",
     "docs/examples",
     "feedback/locale",
+    "feedback/management",
     "feedback/migrations",
     "feedback/templates",
     "static/css",

@@ -15,8 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, TriggerType
-from campaigns.services.campaigns import _arms_fix, _variants_write, campaign_check
+from campaigns.models import Campaign, Message, SuppressedReason, TriggerType
+from campaigns.services.campaigns import (
+    _arms_fix,
+    _variants_content_update,
+    _variants_write,
+    campaign_check,
+)
 from campaigns.services.outbox import sending_start
 from campaigns.triggers.enrol import enrol
 
@@ -66,3 +71,44 @@ def direct_campaign_enrol(*, campaign_id: int, source: str, params: Mapping[str,
         if enrolled:
             sending_start()
     return enrolled
+
+
+def direct_campaign_update(
+    *, campaign_id: int, name: str | None = None, variant: Mapping[str, Any] | None = None
+) -> Campaign:
+    """Rename the direct campaign ``campaign_id`` and/or change its one variant's content
+    (``subject``, ``body_text``, ``body_html``), in the caller's transaction.
+
+    ValidationError by field (a taken name, a template that does not compile) as for any
+    campaign; a finished campaign may be renamed, its content no longer changes.
+    """
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.trigger != TriggerType.DIRECT:
+            raise ValidationError("Not a campaign enrolled directly.")
+        if variant is not None and campaign.status == Campaign.Status.FINISHED:
+            raise ValidationError("A finished campaign cannot be changed.")
+        if name is not None and name != campaign.name:
+            campaign.name = name
+            campaign_check(campaign, direct=True)
+            campaign.save()
+        if variant is not None:
+            (current,) = campaign.variants.all()
+            _variants_content_update(campaign, [{**variant, "name": current.name}])
+    return campaign
+
+
+def direct_campaign_finish(*, campaign_id: int) -> None:
+    """Finish the direct campaign ``campaign_id`` in the caller's transaction: it enrols
+    nobody more, and its messages still pending are suppressed (``campaign_finished``)."""
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None or campaign.trigger != TriggerType.DIRECT:
+        raise ValidationError("Not a campaign enrolled directly.")
+    if campaign.status == Campaign.Status.FINISHED:
+        return
+    campaign.status = Campaign.Status.FINISHED
+    campaign.finished_at = timezone.now()
+    campaign.save()
+    Message.objects.filter(campaign=campaign, status=Message.Status.PENDING).update(
+        status=Message.Status.SUPPRESSED, suppressed_reason=SuppressedReason.CAMPAIGN_FINISHED
+    )

@@ -25,6 +25,7 @@ from customers.loyalty.selectors import loyalty_programme_exists
 from customers.models import ClvRun, OrderImport
 from customers.segments.reassign import SegmentRunError
 from customers.services import clv_runs, loyalty, order_imports, segments, webhooks
+from feedback.services import follow_ups
 from feedback.services import invitations as survey_invitations
 
 logger = logging.getLogger(__name__)
@@ -167,10 +168,15 @@ def surveys_invite() -> None:
     completed orders are now old enough, periodic surveys that are due invite their
     segment; the invitation emails are queued with the senders.
 
+    Then the promoters who answered a survey with a follow-up email are enrolled in it
+    (those the task after each answer missed, e.g. while a broker was down).
+
     Safe to deliver twice: each survey remembers how far it has invited (orders, next
-    send) under its row lock, and a send's invitations are unique per customer.
+    send) under its row lock, a send's invitations are unique per customer, and each
+    promoter's response is enrolled once.
     """
     survey_invitations.surveys_invite_due()
+    follow_ups.promoter_follow_ups_enrol()
 
 
 # --------------------------------------------------------------------------- what follows

@@ -52,7 +52,13 @@ class Response(models.Model):
                 condition=Q(score__gte=0) & Q(score__lte=10), name="response_score_range"
             )
         ]
-        indexes = [models.Index(fields=["survey", "score"], name="response_survey_score_idx")]
+        indexes = [
+            models.Index(fields=["survey", "score"], name="response_survey_score_idx"),
+            # The analytics and the comments: a survey's (or every survey's) answers in a
+            # period, newest first.
+            models.Index(fields=["survey", "answered_at"], name="response_survey_answered_idx"),
+            models.Index(fields=["answered_at"], name="response_answered_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"response {self.pk}: {self.score}"

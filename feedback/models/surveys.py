@@ -73,10 +73,27 @@ class Survey(models.Model):
         editable=False,
         help_text="After-order trigger: orders placed before this have been invited for.",
     )
+    throttle_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
+        help_text="Skip customers invited by any survey within this many days; empty: the "
+        "shop's setting (FEEDBACK_THROTTLE_DAYS).",
+    )
     active_from = models.DateTimeField(null=True, blank=True)
     active_until = models.DateTimeField(null=True, blank=True)
     campaign = models.OneToOneField(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="survey", editable=False
+    )
+    # The promoter follow-up email (a review or referral ask): the single variant of a
+    # marketing campaign enrolled directly (feedback.services.follow_ups); None: no email.
+    follow_up_campaign = models.OneToOneField(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +139,12 @@ class Survey(models.Model):
         language = language if language in SURVEY_LANGUAGES else "en"
         written = getattr(self, f"open_question_{language.replace('-', '_')}")
         return (written or self.open_question_en).replace("{shop}", settings.SHOP_NAME)
+
+    def throttle_days_effective(self) -> int:
+        """Days within which an invitation by any survey keeps a customer out of this one."""
+        if self.throttle_days is None:
+            return int(settings.FEEDBACK_THROTTLE_DAYS)
+        return self.throttle_days
 
     def is_active_at(self, moment: datetime) -> bool:
         """Whether the survey invites (and takes answers) at ``moment``."""

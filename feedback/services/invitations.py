@@ -144,7 +144,7 @@ def _send(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        since = now - timedelta(days=settings.FEEDBACK_THROTTLE_DAYS)
+        since = now - timedelta(days=survey.throttle_days_effective())
         skipped = audience.skipped_count(cursor, candidates, throttle_since=since)
         eligible = audience.eligible_ids(cursor, candidates, throttle_since=since)
     expires_at = now + timedelta(days=settings.FEEDBACK_INVITATION_DAYS)

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignKind
-from campaigns.services.direct import direct_campaign_create
+from campaigns.services.direct import direct_campaign_create, direct_campaign_update
 from feedback.models import Survey, SurveyTrigger
+from feedback.services.follow_ups import follow_up_configure, follow_up_rename
 
 # The invitation email: the single variant of the survey's campaign. Every text comes from
 # the ``survey`` context (feedback.email_context), already in the customer's language.
@@ -42,21 +43,93 @@ INVITATION_HTML = (
 CAMPAIGN_NAME_PREFIX = "Survey: "
 
 
+# What the staff form and the API may change after creation (the rest is the app's).
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "question_en",
+        "question_zh_hans",
+        "question_ru",
+        "open_question_en",
+        "open_question_zh_hans",
+        "open_question_ru",
+        "trigger",
+        "after_order_days",
+        "segment",
+        "every_days",
+        "throttle_days",
+        "active_from",
+        "active_until",
+    }
+)
+FOLLOW_UP = "promoter_follow_up"
+
+
 def survey_create(*, fields: Mapping[str, Any], created_by: Any = None) -> Survey:
     """Create a survey and its active feedback campaign (one variant: the invitation email,
     no holdout). ValidationError by field name.
 
-    ``fields`` are the survey's own (name, questions, trigger and its settings, active
-    dates). A periodic survey's first send is due when it becomes active.
+    ``fields`` are the survey's own (name, questions, trigger and its settings, throttle,
+    active dates), and optionally ``promoter_follow_up``: the follow-up email's
+    ``subject``, ``body_text`` and ``body_html`` (:mod:`feedback.services.follow_ups`), or
+    None. A periodic survey's first send is due when it becomes active.
     """
+    own = {name: value for name, value in fields.items() if name != FOLLOW_UP}
     with transaction.atomic():
-        survey = Survey(**fields, created_by=created_by)
+        survey = Survey(**own, created_by=created_by)
         survey_check(survey)
         survey.campaign = invitation_campaign_create(name=survey.name, created_by=created_by)
         if survey.trigger == SurveyTrigger.PERIODIC:
             survey.next_run_at = survey.active_from or timezone.now()
+        follow_up_configure(survey=survey, content=fields.get(FOLLOW_UP), created_by=created_by)
         survey.save()
     return survey
+
+
+def survey_update(*, survey_id: int, fields: Mapping[str, Any], changed_by: Any = None) -> Survey:
+    """Change the survey ``survey_id``: the :data:`EDITABLE_FIELDS` named in ``fields``
+    and, when ``promoter_follow_up`` is named, its follow-up email (None: none).
+
+    Its campaigns are renamed with it. A trigger changed to periodic is due when the survey
+    is active; one changed to after-order starts from the orders of the day its days
+    name. ValidationError by field name; nothing is written then.
+    """
+    unknown = sorted(set(fields) - EDITABLE_FIELDS - {FOLLOW_UP})
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "Cannot be changed."))
+    with transaction.atomic(durable=True):
+        survey = Survey.objects.select_for_update().get(pk=survey_id)
+        before = Survey(trigger=survey.trigger, name=survey.name)
+        for name, value in fields.items():
+            if name != FOLLOW_UP:
+                setattr(survey, name, value)
+        survey_check(survey)
+        _trigger_changed(survey, before.trigger)
+        if survey.name != before.name:
+            _campaigns_rename(survey)
+        if FOLLOW_UP in fields:
+            follow_up_configure(survey=survey, content=fields[FOLLOW_UP], created_by=changed_by)
+        survey.save()
+    return survey
+
+
+def _trigger_changed(survey: Survey, previous: str) -> None:
+    if survey.trigger != SurveyTrigger.PERIODIC:
+        survey.next_run_at = None
+    elif previous != SurveyTrigger.PERIODIC or survey.next_run_at is None:
+        survey.next_run_at = survey.active_from or timezone.now()
+    if survey.trigger != SurveyTrigger.AFTER_ORDER:
+        survey.orders_through = None
+
+
+def _campaigns_rename(survey: Survey) -> None:
+    try:
+        direct_campaign_update(
+            campaign_id=survey.campaign_id, name=f"{CAMPAIGN_NAME_PREFIX}{survey.name}"[:200]
+        )
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from exc
+    follow_up_rename(survey=survey)
 
 
 def invitation_campaign_create(*, name: str, created_by: Any = None) -> Campaign:

@@ -40,3 +40,9 @@ def response_made(invitation: Invitation, score: int) -> Response:
         score=score,
         language="en",
     )
+
+
+def follow_up_of(survey: Survey) -> int:
+    """The id of the survey's promoter follow-up campaign (it must have one)."""
+    assert survey.follow_up_campaign_id is not None
+    return survey.follow_up_campaign_id

@@ -61,9 +61,11 @@ def test_create_a_survey_invite_a_segment_and_read_its_nps(marketing: APIClient)
         },
         "open_question_en": "",
         "trigger": {"type": "manual", "days": None, "segment": None, "every_days": None},
+        "throttle_days": None,
         "active_from": None,
         "active_until": None,
         "campaign": survey.campaign_id,
+        "follow_up_campaign": None,
         "created_at": body["created_at"],
     }
 

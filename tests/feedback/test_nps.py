@@ -1,11 +1,14 @@
 """NPS arithmetic on known mixes, and a survey's figures read by two aggregate queries."""
 
+import doctest
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from feedback import nps as nps_module
 from feedback.models import ScoreCategory
-from feedback.nps import NpsFigures, nps
+from feedback.nps import NpsFigures, clv_band_of, clv_bands, nps, revenue_weighted_nps
 from feedback.selectors import survey_nps
 from tests.campaigns.builders import customers_made
 from tests.feedback.builders import invited, response_made, survey_made
@@ -70,7 +73,49 @@ def test_a_surveys_figures_count_its_own_responses_only(settings):
 
     assert len(queries) == 2
     assert figures == NpsFigures(
-        responses=10, promoters=5, passives=2, detractors=3, invitations=20
+        responses=10, promoters=5, passives=2, detractors=3, invitations=20, answered=10
     )
     assert figures.nps == 20.0
     assert figures.response_rate == 0.5
+
+
+@pytest.mark.parametrize(
+    ("promoters_clv", "passives_clv", "detractors_clv", "expected"),
+    [
+        (600.0, 300.0, 100.0, 50.0),  # 60% of the value − 10%
+        (100.0, 0.0, 300.0, -50.0),
+        (1560.0, 100.0, 40.0, 100 * 1520 / 1700),
+        (0.0, 500.0, 0.0, 0.0),
+        (0.0, 0.0, 0.0, None),
+    ],
+)
+def test_revenue_weighted_nps_of_known_mixes(promoters_clv, passives_clv, detractors_clv, expected):
+    assert revenue_weighted_nps(promoters_clv, passives_clv, detractors_clv) == expected
+
+
+def test_revenue_weighted_nps_refuses_negative_sums():
+    with pytest.raises(ValueError, match="not negative"):
+        revenue_weighted_nps(-1.0, 0.0, 0.0)
+
+
+def test_the_clv_bands_and_their_edges():
+    assert [(band.code, band.label) for band in clv_bands()] == [
+        ("0-25", "0–25"),
+        ("25-50", "25–50"),
+        ("50-100", "50–100"),
+        ("100-250", "100–250"),
+        ("250-500", "250–500"),
+        ("500+", "500 and more"),
+    ]
+    assert [clv_band_of(v) for v in (None, 24.99, 25, 499.99, 500, 1e9)] == [
+        "none",
+        "0-25",
+        "25-50",
+        "250-500",
+        "500+",
+        "500+",
+    ]
+
+
+def test_the_nps_module_doctests():
+    assert doctest.testmod(nps_module).failed == 0
