@@ -96,9 +96,14 @@ def test_a_pause_that_changes_nothing_records_nothing(make_staff):
 
 def test_an_entry_rolls_back_with_its_write(make_staff):
     mia = make_staff("Marketing", username="mia")
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(actor=mia, action="campaign.create")
-        raise RuntimeError("the write failed after its entry")
+
+    def write_that_fails_after_its_entry() -> None:
+        with transaction.atomic():
+            audit_record(actor=mia, action="campaign.create")
+            raise RuntimeError("the write failed after its entry")
+
+    with pytest.raises(RuntimeError):
+        write_that_fails_after_its_entry()
     assert not AuditEntry.objects.exists()
 
 
