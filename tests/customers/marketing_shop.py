@@ -78,7 +78,7 @@ def marketing_shop() -> Shop:
         customer = Customer.objects.create(
             external_id=external_id, acquisition_channel=channel, acquired_on=acquired_on
         )
-        if historical is not None:
+        if historical is not None and predicted is not None:
             score_of(
                 customer,
                 run,
