@@ -51,9 +51,11 @@ class ChannelNames:
 
     def __init__(self) -> None:
         self.by_name: dict[str, int] = {}
+        self.name_of: dict[int, str] = {}
         folded: dict[str, list[int]] = {}
         for pk, name in AcquisitionChannel.objects.values_list("pk", "name"):
             self.by_name[name] = pk
+            self.name_of[pk] = name
             folded.setdefault(name.casefold(), []).append(pk)
         self.by_folded = {key: pks[0] for key, pks in folded.items() if len(pks) == 1}
 
