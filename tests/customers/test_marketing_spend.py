@@ -3,15 +3,17 @@ and reason; good rows in; the same file again changes nothing) and the upserting
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from customers.marketing.spend_csv import SpendFileError, SpendRejection
 from customers.marketing.store import SpendWritten
 from customers.marketing.values import SpendEntry
-from customers.models import AcquisitionChannel, MarketingSpend
+from customers.models import AcquisitionChannel, Customer, MarketingSpend
 from customers.services.marketing import marketing_spend_import, marketing_spend_save
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +223,15 @@ def test_saving_a_month_and_channel_twice_is_refused(channels):
     with pytest.raises(ValueError, match="each month and channel may come once"):
         marketing_spend_save(entries=twice, user=None)
     assert MarketingSpend.objects.count() == 0
+
+
+def test_a_demo_reset_takes_the_spend_on_its_channels_with_it():
+    demo = ("seed_demo", "--customers", "20", "--seed", "3")
+    call_command(*demo, stdout=StringIO())
+    channel = AcquisitionChannel.objects.get(name="Paid search")
+    MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=Decimal("9"))
+
+    call_command(*demo, "--reset", "--no-input", stdout=StringIO())
+
+    assert MarketingSpend.objects.count() == 0
+    assert Customer.objects.count() == 20
