@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from customers.api import clv_runs, customers, order_submissions, orders, points, segments
+from customers.api import (
+    clv_runs,
+    customers,
+    marketing_spend,
+    order_submissions,
+    orders,
+    points,
+    segments,
+)
 
 urlpatterns = [
     path("customers/", customers.CustomerListApi.as_view(), name="api-customer-list"),
@@ -30,4 +38,9 @@ urlpatterns = [
     ),
     path("clv/runs/", clv_runs.ClvRunListApi.as_view(), name="api-clv-run-list"),
     path("clv/runs/latest/", clv_runs.ClvRunLatestApi.as_view(), name="api-clv-run-latest"),
+    path(
+        "marketing-spend/",
+        marketing_spend.MarketingSpendApi.as_view(),
+        name="api-marketing-spend",
+    ),
 ]

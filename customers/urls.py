@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports, loyalty, segments
+from customers.views import clv, customers, imports, loyalty, marketing, segments
 
 app_name = "customers"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("segments/<int:pk>/edit/", segments.custom_segment_edit, name="segment_edit"),
     path("segments/<int:pk>/members.csv", segments.segment_export, name="segment_export"),
     path("<int:pk>/points/", loyalty.points_change, name="points_change"),
+    path("marketing/", marketing.marketing_overview, name="marketing"),
+    path("marketing/spend/", marketing.spend_grid, name="marketing_spend"),
+    path("marketing/spend/import/", marketing.spend_import, name="marketing_spend_import"),
 ]

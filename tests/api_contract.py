@@ -12,6 +12,7 @@ API_PATHS = frozenset(
         "/api/v1/clv/runs/",
         "/api/v1/clv/runs/latest/",
         "/api/v1/orders/",
+        "/api/v1/marketing-spend/",
         "/api/v1/campaigns/",
         "/api/v1/campaigns/{id}/",
         "/api/v1/campaigns/{id}/activate/",

@@ -28,6 +28,16 @@ FEEDBACK_VIEW = ("view_invitation", "view_response")
 
 OPERATIONS = ("view_operations", "start_recalculation", "view_taskfailure", "view_auditentry")
 
+# Marketing spend: Marketing (and Admin, with every permission) enter it; the others see it
+# with the CAC it gives.
+MARKETING_SPEND_VIEW = ("view_marketingspend",)
+MARKETING_SPEND_CHANGE = (
+    "view_marketingspend",
+    "add_marketingspend",
+    "change_marketingspend",
+    "delete_marketingspend",
+)
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -74,6 +84,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "add_loyaltytier",
             "change_loyaltytier",
             "change_loyaltysettings",
+            *MARKETING_SPEND_CHANGE,
         ),
         # Marketing runs the campaigns: create, edit, activate, pause, finish.
         "campaigns": ("*",),
@@ -97,6 +108,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             *LOYALTY_VIEW,
             "redeem_points",
             "adjust_points",
+            *MARKETING_SPEND_VIEW,
         ),
         # Support sees what a customer was sent, and what they answered.
         "campaigns": CAMPAIGNS_VIEW,
@@ -120,6 +132,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_segmentthresholds",
             "view_customsegmentmembership",
             *LOYALTY_VIEW,
+            *MARKETING_SPEND_VIEW,
         ),
         "campaigns": CAMPAIGNS_VIEW,
         "feedback": ("view_survey", *FEEDBACK_VIEW),

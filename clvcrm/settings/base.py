@@ -166,6 +166,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest order file the upload page takes (256 MiB: about 3 million order rows);
 # larger files go through `manage.py import_orders` on a worker machine.
 ORDER_IMPORT_MAX_UPLOAD_BYTES = env.int("ORDER_IMPORT_MAX_UPLOAD_BYTES", default=256 * 1024**2)
+# The largest marketing spend file the upload page takes: a row per month and channel, read
+# in memory (1 MiB is some 40,000 rows, decades of a hundred channels).
+MARKETING_SPEND_MAX_UPLOAD_BYTES = env.int_at_least(
+    "MARKETING_SPEND_MAX_UPLOAD_BYTES", 1, default=1024**2
+)
 # The largest shop webhook body accepted (an order of a few hundred lines is well under).
 WEBHOOK_MAX_BODY_BYTES = env.int_at_least("WEBHOOK_MAX_BODY_BYTES", 1, default=1024**2)
 # Shop webhook bodies hold customer data: a nightly task empties the body of processed

@@ -15,7 +15,14 @@ from django.utils import timezone
 from clvcrm.core.bulk import bulk_insert
 from customers.demo.loyalty import loyalty_data_delete
 from customers.demo.rows import DemoShop
-from customers.models import AcquisitionChannel, Customer, Order, OrderLine, Product
+from customers.models import (
+    AcquisitionChannel,
+    Customer,
+    MarketingSpend,
+    Order,
+    OrderLine,
+    Product,
+)
 
 CHUNK_ROWS = 5_000
 """Rows per insert statement: bounds memory and gives the progress bar its steps."""
@@ -69,16 +76,19 @@ def demo_shop_write(
 
 
 def demo_shop_delete() -> None:
-    """Delete every order line, order, customer, product and channel of the shop.
+    """Delete every order line, order, customer, product and channel of the shop, and the
+    marketing spend on those channels.
 
-    Children first: orders PROTECT their customers and lines their products, so those can
-    only go once the orders and lines have (deleting lines first also spares the cascade).
+    Children first: orders PROTECT their customers, lines their products and spend its
+    channel, so those can only go once the orders, lines and spend have (deleting lines first
+    also spares the cascade).
     """
     loyalty_data_delete()  # the ledger refers to orders
     OrderLine.objects.all().delete()
     Order.objects.all().delete()
     Customer.objects.all().delete()
     Product.objects.all().delete()
+    MarketingSpend.objects.all().delete()
     AcquisitionChannel.objects.all().delete()
 
 

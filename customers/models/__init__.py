@@ -5,6 +5,7 @@ from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
+from customers.models.marketing import MarketingSpend
 from customers.models.points import PointsBalance, PointsEntry
 from customers.models.segments import (
     CustomerSegment,
@@ -43,6 +44,7 @@ __all__ = [
     "LoyaltyStatus",
     "LoyaltyTier",
     "LoyaltyTierChange",
+    "MarketingSpend",
     "Order",
     "OrderImport",
     "OrderLine",

@@ -11,6 +11,7 @@ imported by name where it is used (this package re-exports nothing):
 - ``segments``: segment reassignment after a run, custom segments, the transition outbox.
 - ``loyalty``: the loyalty run (tiers and points jobs), staff redemptions and adjustments.
 - ``webhooks``: shops' signed deliveries received and processed once.
+- ``marketing``: marketing spend saved (the entry grid, the API) and imported from CSV.
 
 What follows a service's outcome across steps and apps (the loyalty refresh after an
 import, the segments after a CLV run) is decided by the project's pipeline,

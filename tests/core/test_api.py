@@ -427,9 +427,9 @@ def test_the_schema_documents_the_smallest_page_size(analyst_token: str) -> None
         if parameter["name"] == "page_size"
     ]
 
-    # The seven paged lists: customers, a customer's orders and points, a segment's
-    # customers, the CLV runs, the campaigns, the surveys.
-    assert page_sizes == [{"type": "integer", "minimum": 1, "maximum": 2**63 - 1}] * 7
+    # The eight paged lists: customers, a customer's orders and points, a segment's
+    # customers, the CLV runs, the campaigns, the surveys, the marketing spend.
+    assert page_sizes == [{"type": "integer", "minimum": 1, "maximum": 2**63 - 1}] * 8
 
 
 def test_404_and_405_are_in_the_error_format(make_staff) -> None:

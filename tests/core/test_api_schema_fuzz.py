@@ -44,7 +44,15 @@ from schemathesis.core.result import Ok
 from campaigns.models import Assignment, Campaign, Variant
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
-from customers.models import ClvRun, Customer, LoyaltyTier, PointsEntry, Segment
+from customers.models import (
+    AcquisitionChannel,
+    ClvRun,
+    Customer,
+    LoyaltyTier,
+    MarketingSpend,
+    PointsEntry,
+    Segment,
+)
 from feedback.services.surveys import survey_create
 from tests.factories import order_with_coffee, score_and_place
 
@@ -137,6 +145,8 @@ def admin_token(make_staff: Callable[..., User], _connection_kept: None) -> str:
         )
     _campaigns()
     _surveys()
+    channel = AcquisitionChannel.objects.create(name="Referral")
+    MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=100)
     return token
 
 
@@ -206,6 +216,7 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "GET /api/v1/customers/{external_id}/",
         "GET /api/v1/customers/{external_id}/orders/",
         "GET /api/v1/customers/{external_id}/points/",
+        "GET /api/v1/marketing-spend/",
         "GET /api/v1/segments/",
         "GET /api/v1/segments/{code}/customers/",
         "GET /api/v1/surveys/",
@@ -218,6 +229,7 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "POST /api/v1/campaigns/{id}/pause/",
         "POST /api/v1/customers/",
         "POST /api/v1/customers/{external_id}/points/",
+        "POST /api/v1/marketing-spend/",
         "POST /api/v1/orders/",
         "POST /api/v1/surveys/",
         "POST /api/v1/surveys/{id}/invite/",

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -57,10 +58,12 @@ from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
 from customers.integrations.signatures import signature_of
 from customers.models import (
+    AcquisitionChannel,
     ClvRun,
     ClvRunPart,
     ConnectedShop,
     Customer,
+    MarketingSpend,
     OrderImport,
     Product,
     Segment,
@@ -207,6 +210,9 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     api_token_create(user=User.objects.get(username="uploader"), name="walk")
     _campaign_with_a_message()
     _survey_with_an_answer()
+    channel = AcquisitionChannel.objects.order_by("pk").first()
+    assert channel is not None
+    MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=Decimal("1"))
 
 
 def _survey_with_an_answer() -> None:
