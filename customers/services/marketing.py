@@ -6,6 +6,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from clvcrm.core.audit import audit_record
 from customers.marketing.spend_csv import SpendFile, spend_file_read
 from customers.marketing.store import SpendWritten, spend_store
 from customers.marketing.values import SpendEntry
@@ -27,7 +28,9 @@ def marketing_spend_save(
     ``ValueError`` when a month and channel comes twice.
     """
     with transaction.atomic(durable=True):
-        return spend_store(entries=entries, removed=removed, user=user)
+        written = spend_store(entries=entries, removed=removed, user=user)
+        _audit(user, "marketing_spend.save", entries, written, removed=removed)
+    return written
 
 
 def marketing_spend_import(*, content: bytes, user: User | None) -> tuple[SpendFile, SpendWritten]:
@@ -41,4 +44,26 @@ def marketing_spend_import(*, content: bytes, user: User | None) -> tuple[SpendF
     read = spend_file_read(content)
     with transaction.atomic(durable=True):
         written = spend_store(entries=read.entries, user=user)
+        _audit(user, "marketing_spend.import", read.entries, written)
     return read, written
+
+
+def _audit(
+    user: User | None,
+    action: str,
+    entries: Sequence[SpendEntry],
+    written: SpendWritten,
+    removed: Collection[tuple[date, int]] = (),
+) -> None:
+    """A staff member's spend write in the audit log: the counts, the entries (month,
+    channel id, amount; the first 100) and the rows removed. Nothing written: no entry."""
+    if user is None or not (written.created or written.updated or written.removed):
+        return
+    changes = {
+        "created": written.created,
+        "updated": written.updated,
+        "removed": written.removed,
+        "entries": [[e.month, e.channel_id, e.amount] for e in entries],
+        "removed_rows": [[month, channel_id] for month, channel_id in removed],
+    }
+    audit_record(actor=user, action=action, changes=changes)

@@ -235,3 +235,23 @@ def test_a_demo_reset_takes_the_spend_on_its_channels_with_it():
 
     assert MarketingSpend.objects.count() == 0
     assert Customer.objects.count() == 20
+
+
+def test_a_staff_import_is_audited_once_and_a_repeat_that_writes_nothing_is_not(channels):
+    from clvcrm.core.models import AuditEntry
+
+    marketer = User.objects.create_user("marketer")
+    content = b"month,channel,amount\n2025-01,Referral,10\n"
+    marketing_spend_import(content=content, user=marketer)
+    marketing_spend_import(content=content, user=marketer)  # the same figures: nothing written
+
+    entry = AuditEntry.objects.get()
+    referral = channels["Referral"].pk
+    assert (entry.actor_name, entry.action) == ("marketer", "marketing_spend.import")
+    assert entry.changes == {
+        "created": 1,
+        "updated": 0,
+        "removed": 0,
+        "entries": [["2025-01-01", referral, "10.00"]],
+        "removed_rows": [],
+    }
