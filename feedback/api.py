@@ -385,7 +385,7 @@ class SurveyInviteApi(generics.GenericAPIView):
         if "segment" in given.validated_data:
             code = given.validated_data["segment"]
             outcome = service_written(
-                lambda: survey_invite(survey_id=survey.pk, segment_code=code),
+                lambda: survey_invite(survey_id=survey.pk, segment_code=code, actor=request.user),
                 field_names={},
             )
         else:
@@ -395,7 +395,7 @@ class SurveyInviteApi(generics.GenericAPIView):
             )
             unknown = len(external_ids) - len(ids)
             outcome = service_written(
-                lambda: survey_invite(survey_id=survey.pk, customer_ids=ids),
+                lambda: survey_invite(survey_id=survey.pk, customer_ids=ids, actor=request.user),
                 field_names={},
             )
         return Response(InviteOutput(_invite_answer(outcome, unknown)).data)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.services.direct import direct_campaign_enrol
+from clvcrm.core.audit import audit_record
 from customers.models import Segment
 from feedback import audience
 from feedback.models import Invitation, Survey, SurveyTrigger
@@ -53,11 +55,13 @@ def survey_invite(
     survey_id: int,
     segment_code: str | None = None,
     customer_ids: Sequence[int] | None = None,
+    actor: Any = None,
 ) -> InviteOutcome:
     """Invite a segment's members (default or custom, by code) or a list of customers now.
 
     Exactly one of ``segment_code`` and ``customer_ids``. ValidationError for an unknown
-    segment, or a survey that is not active now.
+    segment, or a survey that is not active now. A staff ``actor`` is recorded in the
+    audit log with what the send did.
     """
     if (segment_code is None) == (customer_ids is None):
         raise ValidationError("Name either a segment or a list of customers.")
@@ -73,7 +77,16 @@ def survey_invite(
             candidates = audience.segment_members(segment)
         else:
             candidates = audience.customer_list(customer_ids or [])
-        return _send(survey, candidates, ref=f"manual:{now:%Y%m%dT%H%M%S%f}", now=now)
+        outcome = _send(survey, candidates, ref=f"manual:{now:%Y%m%dT%H%M%S%f}", now=now)
+        if actor is not None:
+            asked = (
+                {"segment": segment_code}
+                if customer_ids is None
+                else {"customers": len(customer_ids)}
+            )
+            changes = {**asked, "invited": outcome.invited, "skipped": outcome.skipped}
+            audit_record(actor=actor, action="survey.invite", target=survey, changes=changes)
+        return outcome
 
 
 def surveys_invite_due(*, now: datetime | None = None) -> list[InviteOutcome]:

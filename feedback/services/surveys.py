@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignKind
 from campaigns.services.direct import direct_campaign_create, direct_campaign_update
+from clvcrm.core.audit import audit_diff, audit_record, audit_snapshot
 from feedback.models import Survey, SurveyTrigger
 from feedback.services.follow_ups import follow_up_configure, follow_up_rename
 
@@ -83,6 +84,8 @@ def survey_create(*, fields: Mapping[str, Any], created_by: Any = None) -> Surve
             survey.next_run_at = survey.active_from or timezone.now()
         follow_up_configure(survey=survey, content=fields.get(FOLLOW_UP), created_by=created_by)
         survey.save()
+        if created_by is not None:
+            _audit(created_by, "survey.create", survey, {}, fields)
     return survey
 
 
@@ -99,6 +102,7 @@ def survey_update(*, survey_id: int, fields: Mapping[str, Any], changed_by: Any 
         raise ValidationError(dict.fromkeys(unknown, "Cannot be changed."))
     with transaction.atomic(durable=True):
         survey = Survey.objects.select_for_update().get(pk=survey_id)
+        snapshot = audit_snapshot(survey)
         before = Survey(trigger=survey.trigger, name=survey.name)
         for name, value in fields.items():
             if name != FOLLOW_UP:
@@ -110,7 +114,20 @@ def survey_update(*, survey_id: int, fields: Mapping[str, Any], changed_by: Any 
         if FOLLOW_UP in fields:
             follow_up_configure(survey=survey, content=fields[FOLLOW_UP], created_by=changed_by)
         survey.save()
+        if changed_by is not None:
+            _audit(changed_by, "survey.update", survey, snapshot, fields)
     return survey
+
+
+def _audit(
+    actor: Any, action: str, survey: Survey, before: dict[str, Any], fields: Mapping[str, Any]
+) -> None:
+    """A staff write of a survey: its fields that changed, and whether the follow-up email
+    was set (its content is the follow-up campaign's, audited there by its fields)."""
+    changes = audit_diff(before, audit_snapshot(survey))
+    if FOLLOW_UP in fields:
+        changes[FOLLOW_UP] = "set" if fields[FOLLOW_UP] is not None else "none"
+    audit_record(actor=actor, action=action, target=survey, changes=changes)
 
 
 def _trigger_changed(survey: Survey, previous: str) -> None:

@@ -73,10 +73,12 @@ def survey_invite_page(request: HttpRequest, pk: int) -> HttpResponse:
         unknown = 0
         try:
             if segment is not None:
-                result = survey_invite(survey_id=pk, segment_code=segment.code)
+                result = survey_invite(
+                    survey_id=pk, segment_code=segment.code, actor=staff_user(request)
+                )
             else:
                 ids, unknown = selectors.customers_listed(form.cleaned_data["customers"])
-                result = survey_invite(survey_id=pk, customer_ids=ids)
+                result = survey_invite(survey_id=pk, customer_ids=ids, actor=staff_user(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -15,6 +15,7 @@ from customers.loyalty.ledger import points_change
 from customers.models import PointsEntry
 from customers.services.customers import customer_update
 from tests.campaigns.builders import campaign_made, customers_made
+from tests.feedback.builders import survey_made
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,25 @@ def test_the_admin_shows_entries_and_changes_none(client, make_staff):
     assert client.post(reverse("admin:core_auditentry_delete", args=[entry.pk])).status_code == 403
     assert AuditEntry.objects.get().action == "campaign.create"
     assert User.objects.filter(username="ada").exists()
+
+
+def test_survey_writes_from_the_pages_are_recorded(client, make_staff):
+    from feedback.models import Survey
+
+    client.force_login(make_staff("Marketing", username="mia"))
+    (customer,) = customers_made(1)
+    survey = survey_made()  # made by no staff member: not recorded
+
+    client.post(
+        reverse("feedback:invite", args=[survey.pk]),
+        {"customers": customer.external_id},
+    )
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor_name, entry.action, entry.target_id) == (
+        "mia",
+        "survey.invite",
+        str(survey.pk),
+    )
+    assert entry.changes == {"customers": 1, "invited": 1, "skipped": {}}
+    assert Survey.objects.count() == 1
