@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "clvcrm core"
 
     def ready(self) -> None:
-        from clvcrm.core import lookups  # noqa: F401  (registers field__any)
+        from clvcrm.core import checks, lookups  # noqa: F401  (register the checks, field__any)
 
 
 class AdminConfig(django_admin_apps.AdminConfig):

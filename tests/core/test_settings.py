@@ -47,6 +47,14 @@ def test_production_settings_pass_the_deploy_check() -> None:
     assert "System check identified no issues" in result.stdout
 
 
+def test_the_deploy_check_refuses_a_site_url_without_https() -> None:
+    env = {**PRODUCTION_ENV, "SITE_URL": "http://crm.example.com"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "clvcrm.W001" in result.stderr
+    assert "SITE_URL is 'http://crm.example.com', not an https:// address." in result.stderr
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SITE_URL"])
 def test_production_settings_have_no_default_secrets(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
