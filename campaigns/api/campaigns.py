@@ -39,7 +39,9 @@ from campaigns.services.campaigns import (
     campaign_finish,
     campaign_pause,
 )
+from clvcrm.core import idempotency
 from clvcrm.core.api_errors import service_written
+from clvcrm.core.api_schema import Errors
 from clvcrm.core.permissions import StaffModelPermissions
 from customers.api.shared import ByIdCursor
 from customers.models import LoyaltyTier, Segment
@@ -383,11 +385,17 @@ def _campaign_answer(campaign: Campaign, status_code: int = status.HTTP_200_OK) 
 
 @extend_schema_view(
     post=extend_schema(
-        request=CampaignInput, responses={201: OpenApiResponse(CampaignOutput, "Created.")}
+        request=CampaignInput,
+        parameters=[idempotency.SCHEMA_PARAMETER],
+        responses={
+            201: OpenApiResponse(CampaignOutput, "Created."),
+            422: OpenApiResponse(Errors, "The Idempotency-Key came with another body."),
+        },
     ),
 )
 class CampaignListApi(generics.ListCreateAPIView):
-    """Campaigns, newest first; POST creates a draft (Marketing, Admin)."""
+    """Campaigns, newest first; POST creates a draft (Marketing, Admin). With an
+    ``Idempotency-Key`` a request sent again gets the first answer and creates nothing."""
 
     serializer_class = CampaignOutput
     pagination_class = ByIdCursor
@@ -396,6 +404,9 @@ class CampaignListApi(generics.ListCreateAPIView):
         return campaigns_with_variants()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return idempotency.idempotent_write(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
         given = CampaignInput(data=request.data)
         given.is_valid(raise_exception=True)
         fields, variants = given.service_arguments()

@@ -35,8 +35,11 @@ SEGMENT_TRIGGERS = {
 def campaign_create(
     *, fields: Mapping[str, Any], variants: Sequence[Mapping[str, Any]], created_by: Any = None
 ) -> Campaign:
-    """Create a draft campaign with its variants; ValidationError names each bad field."""
-    with transaction.atomic(durable=True):
+    """Create a draft campaign with its variants; ValidationError names each bad field.
+
+    Joins the caller's transaction: the API's ``Idempotency-Key`` stores its answer in it.
+    """
+    with transaction.atomic():
         campaign = Campaign(**fields, created_by=created_by, status=Campaign.Status.DRAFT)
         campaign_check(campaign)
         campaign.save()

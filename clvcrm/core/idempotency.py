@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +36,14 @@ from clvcrm.core.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_LENGTH = IdempotencyKey._meta.get_field("key").max_length or 255
+# What the schema says of the header, on every write that takes it.
+SCHEMA_PARAMETER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="Any text of 1 to 255 visible ASCII characters, new for every new "
+    "request (a UUID): a request sent again with it gets the first answer.",
+)
 
 
 def idempotent_write(request: Request, write: Callable[[], Response]) -> Response:

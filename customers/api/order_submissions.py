@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
@@ -21,9 +20,10 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clvcrm.core import idempotency
 from clvcrm.core.api_schema import ApiError, Errors
 from clvcrm.core.api_shapes import CellField, FlagCellField, Shape, cell_ok
-from clvcrm.core.idempotency import HEADER, idempotent_write
+from clvcrm.core.idempotency import idempotent_write
 from clvcrm.core.permissions import ImportsOrders
 from customers.models import Order
 from customers.order_import.rows import cell_text
@@ -103,15 +103,7 @@ class BodyTooLarge(APIException):
         resource_type_field_name=None,
         many=False,
     ),
-    parameters=[
-        OpenApiParameter(
-            HEADER,
-            str,
-            OpenApiParameter.HEADER,
-            description="Any text of 1 to 255 visible ASCII characters, new for every new "
-            "request (a UUID): a request sent again with it gets the first answer.",
-        )
-    ],
+    parameters=[idempotency.SCHEMA_PARAMETER],
     responses={
         "201": OpenApiResponse(OrdersPostedOutput, description="At least one order created."),
         "200": OpenApiResponse(OrdersPostedOutput, description="No order created."),

@@ -309,6 +309,35 @@ def test_a_name_taken_is_a_400_naming_it(marketing: APIClient) -> None:
     assert Campaign.objects.count() == 1
 
 
+def test_a_create_sent_again_with_its_idempotency_key_gets_the_first_answer(
+    marketing: APIClient,
+) -> None:
+    headers = {"Idempotency-Key": "create-win-back-1"}
+    first = marketing.post("/api/v1/campaigns/", BODY, format="json", headers=headers)
+    again = marketing.post("/api/v1/campaigns/", BODY, format="json", headers=headers)
+    other = marketing.post(
+        "/api/v1/campaigns/", {**BODY, "name": "Other"}, format="json", headers=headers
+    )
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert list(Campaign.objects.values_list("name", flat=True)) == ["Win-back"]
+
+
+def test_a_create_refused_leaves_its_key_free_for_the_corrected_request(
+    marketing: APIClient,
+) -> None:
+    headers = {"Idempotency-Key": "create-win-back-2"}
+    refused = marketing.post(
+        "/api/v1/campaigns/", {**BODY, "holdout_percent": "101"}, format="json", headers=headers
+    )
+    fixed = marketing.post("/api/v1/campaigns/", BODY, format="json", headers=headers)
+
+    assert (refused.status_code, fixed.status_code) == (400, 201)
+    assert list(Campaign.objects.values_list("name", flat=True)) == ["Win-back"]
+
+
 def test_a_lifecycle_step_out_of_order_is_a_400(marketing: APIClient) -> None:
     pk = created(marketing)["id"]
 
