@@ -7,6 +7,7 @@ read never scans orders.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -113,9 +114,18 @@ class CampaignResults:
     srm: SampleRatio | None = None
 
 
-def campaign_list() -> list[CampaignRow]:
-    """Every campaign, newest first, with its counts: three queries in all."""
-    campaigns = list(Campaign.objects.select_related("segment", "tier"))
+def campaigns_listed(status: str = "") -> QuerySet[Campaign]:
+    """The staff list's campaigns (with segment and tier), of one status or all; the page
+    orders and cuts them (keyset, newest first)."""
+    campaigns = Campaign.objects.select_related("segment", "tier")
+    return campaigns.filter(status=status) if status else campaigns
+
+
+def campaign_list(campaigns: Sequence[Campaign] | None = None) -> list[CampaignRow]:
+    """``campaigns`` (default: every one, newest first) with their counts: two queries on
+    the campaign indexes of assignments and messages, plus one for the default list."""
+    if campaigns is None:
+        campaigns = list(campaigns_listed())
     ids = [campaign.pk for campaign in campaigns]
     assigned: dict[int, int] = defaultdict(int)
     holdout: dict[int, int] = defaultdict(int)

@@ -5,6 +5,7 @@ from them, and the views answer them 403). Every write goes through the services
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from campaigns.services.campaigns import (
     campaign_update,
 )
 from clvcrm.core.decorators import staff_required, staff_user
+from clvcrm.core.pagination import keyset_page
 
 VIEW = "campaigns.view_campaign"
 CHANGE = "campaigns.change_campaign"
@@ -31,8 +33,25 @@ CHANGE = "campaigns.change_campaign"
 
 @staff_required(VIEW)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    """Every campaign with its status, trigger, audience and counts."""
-    return render(request, "campaigns/campaign_list.html", {"rows": selectors.campaign_list()})
+    """The campaigns, newest first, 50 a page (keyset), of one status or all, with their
+    trigger, audience and counts (counted for the page's campaigns only)."""
+    status = request.GET.get("status", "")
+    if status not in Campaign.Status.values:
+        status = ""
+    page = keyset_page(
+        selectors.campaigns_listed(status),
+        ("-created_at",),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    context = {
+        "rows": selectors.campaign_list(cast(list[Campaign], page.objects)),
+        "page": page,
+        "status": status,
+        "statuses": Campaign.Status.choices,
+        "query": f"status={status}" if status else "",
+    }
+    return render(request, "campaigns/campaign_list.html", context)
 
 
 @staff_required(VIEW)

@@ -226,6 +226,28 @@ def test_the_detail_page_shows_the_results_per_arm(marketing: Client, filled: Ca
     assert len(response.context["recent"]) == 6
 
 
+def test_the_list_is_paged_newest_first_and_filtered_by_status(
+    marketing: Client, make_campaign: Callable[..., Campaign]
+) -> None:
+    for number in range(55):
+        make_campaign(f"Campaign {number:02d}", active=number % 2 == 0)
+
+    first = marketing.get("/campaigns/")
+    second = marketing.get("/campaigns/", {"after": first.context["page"].next_cursor})
+    drafts = marketing.get("/campaigns/", {"status": "draft"})
+    unknown = marketing.get("/campaigns/", {"status": "nonsense"})
+
+    names = [row.campaign.name for row in first.context["rows"]]
+    assert names[:2] == ["Campaign 54", "Campaign 53"]
+    assert len(names) == 50
+    assert [row.campaign.name for row in second.context["rows"]][-1] == "Campaign 00"
+    assert len(second.context["rows"]) == 5
+    assert {row.campaign.status for row in drafts.context["rows"]} == {"draft"}
+    assert len(drafts.context["rows"]) == 27
+    assert unknown.status_code == 200
+    assert len(unknown.context["rows"]) == 50
+
+
 def test_the_list_and_detail_pages_take_a_fixed_number_of_queries(
     marketing: Client, filled: Campaign, make_campaign: Callable[..., Campaign]
 ) -> None:
@@ -237,8 +259,9 @@ def test_the_list_and_detail_pages_take_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as detail:
         assert marketing.get(f"/campaigns/{filled.pk}/").status_code == 200
 
-    # Session and user, the permissions (user, groups), then the three of campaign_list.
-    assert len(listing) == 7
+    # Session and user, the permissions (user, groups); the page of campaigns and its
+    # capped count; assignments and messages of the page's campaigns.
+    assert len(listing) == 8
     # Session, user, permissions; the campaign and its variants; the five of the results
     # (variants, assignments, messages, the latest computation and its arms); the latest
     # messages.
