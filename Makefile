@@ -13,6 +13,7 @@ demo worker: export DJANGO_SETTINGS_MODULE := clvcrm.settings.local
 demo: $(VENV)/.main-installed  ## embedded demo: SQLite, in-process tasks, seeded shop, served on :8000
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_history
 	$(BIN)/python manage.py seed_demo_campaigns
 	$(BIN)/python manage.py recalculate_clv
 	$(BIN)/python manage.py seed_demo_surveys

@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -100,10 +101,19 @@ def median_value() -> Decimal | None:
     return scores.values_list("historical_clv", flat=True)[(count - 1) // 2]
 
 
-def stage_fill(cursor: Any, *, t: Thresholds, median: Decimal | None, ids: dict[str, int]) -> None:
-    """Fill ``segment_stage``: every customer, their current segment, the first three rules."""
+def stage_fill(
+    cursor: Any, *, t: Thresholds, median: Decimal | None, ids: dict[str, int], as_of: date
+) -> None:
+    """Fill ``segment_stage``: every customer of the shop as of the run's ``as_of`` (scored,
+    or acquired by then), their current segment, the first three rules.
+
+    A customer acquired after ``as_of`` is none of the run's business: the run read none
+    of their orders, so it would put them among the low-value; they wait for the next run
+    (which a new order asks for) in the segment they had, if any.
+    """
     m = t.hysteresis_margin
     params = {
+        "as_of": as_of,
         "new_days": t.new_customer_days,
         "churn_p": t.churn_p_alive,
         "churn_p_exit": min(1.0, t.churn_p_alive * (1 + m)),
@@ -152,6 +162,7 @@ def stage_fill(cursor: Any, *, t: Thresholds, median: Decimal | None, ids: dict[
         FROM {Customer._meta.db_table} c
         LEFT JOIN {CustomerScore._meta.db_table} s ON s.customer_id = c.id
         LEFT JOIN {CustomerSegment._meta.db_table} a ON a.customer_id = c.id
+        WHERE s.customer_id IS NOT NULL OR c.acquired_on <= %(as_of)s
         """,
         params,
     )

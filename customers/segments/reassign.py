@@ -77,7 +77,7 @@ def reassign_run(*, run_id: int) -> Reassignment:
                 # A few large statements: compiling them costs more than it saves.
                 cursor.execute("SET LOCAL jit = off")
             median = median_value()
-            stage_fill(cursor, t=thresholds, median=median, ids=ids)
+            stage_fill(cursor, t=thresholds, median=median, ids=ids, as_of=run.as_of)
             cursor.execute(f"SELECT COUNT(*) FROM {STAGE}")
             customers = cursor.fetchone()[0]
             cut = high_value_cut(cursor, thresholds)

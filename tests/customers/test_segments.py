@@ -87,7 +87,11 @@ def _score(
 
 
 def _customers(n: int) -> list[Customer]:
-    return [Customer.objects.create(external_id=f"C-{i}") for i in range(n)]
+    """Customers the shop had by the runs' as-of day (a run segments no later one)."""
+    return [
+        Customer.objects.create(external_id=f"C-{i}", acquired_on=AS_OF - timedelta(days=400))
+        for i in range(n)
+    ]
 
 
 def _segments() -> dict[str, str]:
@@ -96,6 +100,22 @@ def _segments() -> dict[str, str]:
 
 def _reasons() -> dict[str, str]:
     return dict(CustomerSegment.objects.values_list("customer__external_id", "reason"))
+
+
+def test_a_customer_acquired_after_the_runs_day_waits_for_the_next_run():
+    (early,) = _customers(1)
+    late = Customer.objects.create(external_id="L-1", acquired_on=AS_OF + timedelta(days=1))
+    run = _run()
+    _score(early, run, predicted="10")
+
+    segments_reassign(run_id=run.pk)
+
+    assert _segments() == {"C-0": "high_value"}  # L-1: no segment yet, not "low value"
+    next_run = _run(AS_OF + timedelta(days=1))
+    _score(early, next_run, predicted="10")
+    segments_reassign(run_id=next_run.pk)
+    assert _segments() == {"C-0": "high_value", "L-1": "low_value"}  # no purchase yet
+    assert CustomerSegment.objects.get(customer=late).reason == "no_purchase"
 
 
 def test_each_rule_in_priority_order_with_its_reason():
@@ -110,7 +130,7 @@ def test_each_rule_in_priority_order_with_its_reason():
     _score(c["C-5"], run, historical="500", predicted="900", last_90d="100", prior_90d="200")
     _score(c["C-6"], run, predicted="800")  # top of the rest
     _score(c["C-7"], run, predicted="10")
-    # C-8 has no score: no completed purchase.
+    # C-8 has no score: no completed purchase (signed up before the run).
 
     outcome = segments_reassign(run_id=run.pk)
 

@@ -73,9 +73,12 @@ def test_members_page_sorts_and_pages_by_keyset(
     ascending = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "predicted_clv"})
     assert _rows(ascending)[0] == "First003"
 
-    Customer.objects.bulk_create(Customer(external_id=f"X{i:03}") for i in range(10))
-    first_score = CustomerScore.objects.first()
+    first_score = CustomerScore.objects.select_related("run").first()
     assert first_score is not None
+    signed_up = first_score.run.as_of  # customers of the run's day, with no purchase yet
+    Customer.objects.bulk_create(
+        Customer(external_id=f"X{i:03}", acquired_on=signed_up) for i in range(10)
+    )
     segments_reassign(run_id=first_score.run_id)
     paged = analyst_client.get(f"/customers/segments/{low.pk}/", {"sort": "id"})
     next_url = _found(r'href="\?([^"]*after=[^"]+)"', paged.content.decode())
