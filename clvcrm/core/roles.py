@@ -26,6 +26,11 @@ CAMPAIGNS_VIEW = (
 
 FEEDBACK_VIEW = ("view_invitation", "view_response")
 
+# The customer record's notes and follow-up tasks: everyone sees them; Support works the
+# tasks (and writes notes on them), Marketing writes notes.
+INTERACTIONS_VIEW = ("view_customernote", "view_customertask")
+INTERACTIONS_WORK = (*INTERACTIONS_VIEW, "add_customernote", "add_customertask", "change_customertask")
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -71,6 +76,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "add_loyaltytier",
             "change_loyaltytier",
             "change_loyaltysettings",
+            *INTERACTIONS_VIEW,
+            "add_customernote",
         ),
         # Marketing runs the campaigns: create, edit, activate, pause, finish.
         "campaigns": ("*",),
@@ -94,6 +101,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             *LOYALTY_VIEW,
             "redeem_points",
             "adjust_points",
+            *INTERACTIONS_WORK,
         ),
         # Support sees what a customer was sent, and what they answered.
         "campaigns": CAMPAIGNS_VIEW,
@@ -117,6 +125,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_segmentthresholds",
             "view_customsegmentmembership",
             *LOYALTY_VIEW,
+            *INTERACTIONS_VIEW,
         ),
         "campaigns": CAMPAIGNS_VIEW,
         "feedback": ("view_survey", *FEEDBACK_VIEW),

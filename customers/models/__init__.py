@@ -1,8 +1,9 @@
 """Models of the customers app, one module per topic."""
 
 from customers.models.backtest import ClvBacktest
-from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
+from customers.models.clv import ClvRun, ClvRunPart, CustomerScore, PredictedClvCut
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
+from customers.models.interactions import CustomerNote, CustomerTask
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.points import PointsBalance, PointsEntry
@@ -20,6 +21,7 @@ from customers.models.segments import (
 from customers.models.shop import (
     AcquisitionChannel,
     Customer,
+    NpsCategory,
     Order,
     OrderLine,
     Product,
@@ -35,20 +37,24 @@ __all__ = [
     "ConnectedShop",
     "CustomSegmentMembership",
     "Customer",
+    "CustomerNote",
     "CustomerScore",
     "CustomerSegment",
+    "CustomerTask",
     "DefaultSegment",
     "ImportRejection",
     "LoyaltySettings",
     "LoyaltyStatus",
     "LoyaltyTier",
     "LoyaltyTierChange",
+    "NpsCategory",
     "Order",
     "OrderImport",
     "OrderLine",
     "Platform",
     "PointsBalance",
     "PointsEntry",
+    "PredictedClvCut",
     "Product",
     "Segment",
     "SegmentReason",

@@ -6,6 +6,10 @@ P(alive) at that moment: of any number of submissions at once, exactly one inser
 others, and any later one, may change the score and comment while the first answer is
 less than ``FEEDBACK_CHANGE_MINUTES`` old (one conditional UPDATE); after that the answer
 stands ("already answered").
+
+In the same transaction, a stored or changed answer becomes the customer's latest NPS
+category (unless they have answered another survey since), and a detractor's opens the
+follow-up task on the customer's record (``feedback.services.follow_ups``), once.
 """
 
 from dataclasses import dataclass
@@ -17,7 +21,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from feedback.models import Response
+from customers.services.customers import customer_nps_record
+from feedback.models import Response, ScoreCategory
+from feedback.services.follow_ups import detractor_follow_up_open
 
 FIRST_ANSWER = """
     INSERT INTO feedback_response (
@@ -62,13 +68,29 @@ def response_submit(*, invitation_id: int, score: int, comment: str, language: s
         "language": language,
         "now": connection.ops.adapt_datetimefield_value(now),
     }
-    with transaction.atomic(durable=True), connection.cursor() as cursor:
-        cursor.execute(FIRST_ANSWER, params)
-        if cursor.rowcount == 1:
-            return Submitted(Outcome.STORED, Response.objects.get(invitation_id=invitation_id))
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            cursor.execute(FIRST_ANSWER, params)
+            stored = cursor.rowcount == 1
+        if stored:
+            return _acted_on(Outcome.STORED, invitation_id)
         window_start = now - timedelta(minutes=settings.FEEDBACK_CHANGE_MINUTES)
         changed = Response.objects.filter(
             invitation_id=invitation_id, answered_at__gt=window_start
         ).update(score=score, comment=comment, changed_at=now)
-        outcome = Outcome.CHANGED if changed else Outcome.ALREADY_ANSWERED
-        return Submitted(outcome, Response.objects.get(invitation_id=invitation_id))
+        if changed:
+            return _acted_on(Outcome.CHANGED, invitation_id)
+        return Submitted(Outcome.ALREADY_ANSWERED, Response.objects.get(invitation_id=invitation_id))
+
+
+def _acted_on(outcome: Outcome, invitation_id: int) -> Submitted:
+    """The answer just stored or changed, with what follows from it in its transaction:
+    the customer's latest NPS category, a detractor's follow-up task."""
+    response = Response.objects.select_related("survey").get(invitation_id=invitation_id)
+    customer_nps_record(
+        customer_id=response.customer_id,
+        category=ScoreCategory.of(response.score),
+        answered_at=response.answered_at,
+    )
+    detractor_follow_up_open(response=response, survey_name=response.survey.name)
+    return Submitted(outcome, response)
