@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports, loyalty, segments
+from customers.views import clv, customers, imports, interactions, loyalty, segments, tasks
 
 app_name = "customers"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     path("segments/<int:pk>/edit/", segments.custom_segment_edit, name="segment_edit"),
     path("segments/<int:pk>/members.csv", segments.segment_export, name="segment_export"),
     path("<int:pk>/points/", loyalty.points_change, name="points_change"),
+    path("<int:pk>/notes/", interactions.customer_note_add, name="note_add"),
+    path("<int:pk>/tasks/", interactions.customer_task_create, name="task_create"),
+    path("tasks/", tasks.task_inbox, name="tasks"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/update/", tasks.task_update_view, name="task_update"),
+    path("tasks/<int:pk>/status/", tasks.task_status, name="task_status"),
+    path("tasks/<int:pk>/take/", tasks.task_take_view, name="task_take"),
+    path("tasks/<int:pk>/notes/", tasks.task_note, name="task_note"),
 ]

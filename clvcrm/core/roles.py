@@ -29,7 +29,12 @@ FEEDBACK_VIEW = ("view_invitation", "view_response")
 # The customer record's notes and follow-up tasks: everyone sees them; Support works the
 # tasks (and writes notes on them), Marketing writes notes.
 INTERACTIONS_VIEW = ("view_customernote", "view_customertask")
-INTERACTIONS_WORK = (*INTERACTIONS_VIEW, "add_customernote", "add_customertask", "change_customertask")
+INTERACTIONS_WORK = (
+    *INTERACTIONS_VIEW,
+    "add_customernote",
+    "add_customertask",
+    "change_customertask",
+)
 
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)

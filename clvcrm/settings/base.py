@@ -7,8 +7,8 @@ build on this module and only change defaults and hardening.
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from clvcrm.settings.environment import StrictEnv
 

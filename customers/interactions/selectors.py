@@ -137,4 +137,4 @@ def task_workers() -> QuerySet[User]:
 
 
 def _permissions(condition: Q) -> QuerySet[Permission]:
-    return Permission.objects.filter(condition).values("pk")
+    return Permission.objects.filter(condition)

@@ -17,117 +17,281 @@ from clvcrm.core.roles import roles_sync
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0021_order_index_covers_revenue'),
+        ("customers", "0021_order_index_covers_revenue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='nps_answered_at',
+            model_name="customer",
+            name="nps_answered_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='nps_category',
-            field=models.CharField(blank=True, choices=[('promoter', 'Promoter'), ('passive', 'Passive'), ('detractor', 'Detractor')], db_default='', default='', max_length=10),
+            model_name="customer",
+            name="nps_category",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("promoter", "Promoter"),
+                    ("passive", "Passive"),
+                    ("detractor", "Detractor"),
+                ],
+                db_default="",
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='CustomerTask',
+            name="CustomerTask",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.CharField(blank=True, default='', max_length=4000)),
-                ('source', models.CharField(choices=[('manual', 'Manual'), ('nps_detractor', 'NPS detractor')], default='manual', max_length=30)),
-                ('source_key', models.CharField(blank=True, default='', help_text='The event that opened the task (e.g. nps-response:42): one task per event.', max_length=100)),
-                ('due_on', models.DateField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='customers.customer')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.CharField(blank=True, default="", max_length=4000)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("manual", "Manual"), ("nps_detractor", "NPS detractor")],
+                        default="manual",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "source_key",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The event that opened the task (e.g. nps-response:42): one task per event.",
+                        max_length=100,
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="customers.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CustomerNote',
+            name="CustomerNote",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('body', models.CharField(max_length=4000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('author', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='customers.customer')),
-                ('task', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='customers.customertask')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("body", models.CharField(max_length=4000)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="customers.customertask",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PredictedClvCut',
+            name="PredictedClvCut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('top_percent', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('customers', models.PositiveIntegerField()),
-                ('run', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.clvrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "top_percent",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ]
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("customers", models.PositiveIntegerField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.clvrun",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='customertask',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'in_progress'])), fields=['due_on', 'id'], name='task_active_due_idx'),
+            model_name="customertask",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "in_progress"])),
+                fields=["due_on", "id"],
+                name="task_active_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customertask',
-            index=models.Index(condition=models.Q(('status__in', ['open', 'in_progress'])), fields=['assignee', 'due_on', 'id'], name='task_active_assignee_idx'),
+            model_name="customertask",
+            index=models.Index(
+                condition=models.Q(("status__in", ["open", "in_progress"])),
+                fields=["assignee", "due_on", "id"],
+                name="task_active_assignee_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customertask',
-            index=models.Index(fields=['status', 'due_on', 'id'], name='task_status_due_idx'),
+            model_name="customertask",
+            index=models.Index(fields=["status", "due_on", "id"], name="task_status_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='customertask',
-            index=models.Index(fields=['customer', 'status', 'due_on'], name='task_customer_idx'),
+            model_name="customertask",
+            index=models.Index(fields=["customer", "status", "due_on"], name="task_customer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customertask',
-            constraint=models.UniqueConstraint(condition=models.Q(('source_key', ''), _negated=True), fields=('source_key',), name='task_source_key_unique', violation_error_message='A task for this event exists already.'),
+            model_name="customertask",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_key", ""), _negated=True),
+                fields=("source_key",),
+                name="task_source_key_unique",
+                violation_error_message="A task for this event exists already.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customertask',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'cancelled'])), name='task_status_valid'),
+            model_name="customertask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "in_progress", "done", "cancelled"])),
+                name="task_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customertask',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('status__in', ['done', 'cancelled'])), models.Q(('closed_at__isnull', True), ('status__in', ['open', 'in_progress'])), _connector='OR'), name='task_closed_at_iff_closed', violation_error_message='A task has a closing time exactly when it is closed.'),
+            model_name="customertask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at__isnull", False), ("status__in", ["done", "cancelled"])),
+                    models.Q(("closed_at__isnull", True), ("status__in", ["open", "in_progress"])),
+                    _connector="OR",
+                ),
+                name="task_closed_at_iff_closed",
+                violation_error_message="A task has a closing time exactly when it is closed.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customertask',
-            constraint=models.CheckConstraint(condition=models.Q(('source', 'manual'), models.Q(('source_key', ''), _negated=True), _connector='OR'), name='task_event_has_key'),
+            model_name="customertask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("source", "manual"),
+                    models.Q(("source_key", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="task_event_has_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customertask',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='task_title_not_empty'),
+            model_name="customertask",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="task_title_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customernote',
-            index=models.Index(fields=['customer', '-created_at'], name='note_customer_idx'),
+            model_name="customernote",
+            index=models.Index(fields=["customer", "-created_at"], name="note_customer_idx"),
         ),
         migrations.AddIndex(
-            model_name='customernote',
-            index=models.Index(condition=models.Q(('task__isnull', False)), fields=['task', 'created_at'], name='note_task_idx'),
+            model_name="customernote",
+            index=models.Index(
+                condition=models.Q(("task__isnull", False)),
+                fields=["task", "created_at"],
+                name="note_task_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customernote',
-            constraint=models.CheckConstraint(condition=models.Q(('body', ''), _negated=True), name='note_body_not_empty'),
+            model_name="customernote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("body", ""), _negated=True), name="note_body_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='predictedclvcut',
-            constraint=models.UniqueConstraint(fields=('run', 'top_percent'), name='clv_cut_once'),
+            model_name="predictedclvcut",
+            constraint=models.UniqueConstraint(fields=("run", "top_percent"), name="clv_cut_once"),
         ),
         migrations.AddConstraint(
-            model_name='predictedclvcut',
-            constraint=models.CheckConstraint(condition=models.Q(('top_percent__gte', 1), ('top_percent__lte', 100)), name='clv_cut_percent_range'),
+            model_name="predictedclvcut",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("top_percent__gte", 1), ("top_percent__lte", 100)),
+                name="clv_cut_percent_range",
+            ),
         ),
         migrations.RunPython(roles_sync, migrations.RunPython.noop),
     ]

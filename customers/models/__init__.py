@@ -3,8 +3,8 @@
 from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore, PredictedClvCut
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
-from customers.models.interactions import CustomerNote, CustomerTask
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
+from customers.models.interactions import CustomerNote, CustomerTask
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.points import PointsBalance, PointsEntry
 from customers.models.segments import (

@@ -10,9 +10,9 @@ anything is written.
 """
 
 from dataclasses import dataclass
+from datetime import date
 from functools import reduce
 from operator import or_
-from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User

@@ -34,8 +34,7 @@ def detractor_follow_up_open(*, response: Response, survey_name: str) -> TaskOpe
         customer_id=response.customer_id,
         source=CustomerTask.Source.NPS_DETRACTOR,
         source_key=f"nps-response:{response.pk}",
-        title=f"NPS detractor: scored {response.score}/10 — "
-        + Truncator(survey_name).chars(60),
+        title=f"NPS detractor: scored {response.score}/10 — " + Truncator(survey_name).chars(60),
         description=f"The customer answered {response.score} of 10 to “{survey_name}”{said}",
         due_on=timezone.localdate(response.answered_at) + timedelta(days=days),
         assignee_id=_assignee_id(),

@@ -80,7 +80,9 @@ def response_submit(*, invitation_id: int, score: int, comment: str, language: s
         ).update(score=score, comment=comment, changed_at=now)
         if changed:
             return _acted_on(Outcome.CHANGED, invitation_id)
-        return Submitted(Outcome.ALREADY_ANSWERED, Response.objects.get(invitation_id=invitation_id))
+        return Submitted(
+            Outcome.ALREADY_ANSWERED, Response.objects.get(invitation_id=invitation_id)
+        )
 
 
 def _acted_on(outcome: Outcome, invitation_id: int) -> Submitted:
