@@ -204,7 +204,10 @@ def test_a_manual_task_and_notes(ann, make_staff):
     ("body", "message"),
     [
         ("   ", "The body is empty."),
-        ("x" * (NOTE_MAX_LENGTH + 1), f"The body is refused: longer than {NOTE_MAX_LENGTH} characters."),
+        (
+            "x" * (NOTE_MAX_LENGTH + 1),
+            f"The body is refused: longer than {NOTE_MAX_LENGTH} characters.",
+        ),
     ],
 )
 def test_a_bad_note_is_refused_and_nothing_is_written(ann, body, message):

@@ -40,14 +40,16 @@ def test_twenty_calls_at_once_open_one_follow_up():
     ann = Customer.objects.create(external_id="ANN")
 
     outcomes = _at_once(
-        lambda: task_open_once(
-            customer_id=ann.pk,
-            source="nps_detractor",
-            source_key="nps-response:1",
-            title="NPS detractor",
-            description="",
-            due_on=date(2026, 7, 1),
-        ).created
+        lambda: (
+            task_open_once(
+                customer_id=ann.pk,
+                source="nps_detractor",
+                source_key="nps-response:1",
+                title="NPS detractor",
+                description="",
+                due_on=date(2026, 7, 1),
+            ).created
+        )
     )
 
     assert outcomes == Counter({True: 1, False: CALLS - 1})
