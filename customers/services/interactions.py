@@ -245,4 +245,6 @@ def _text(value: str, *, field: str, max_length: int, required: bool = False) ->
     try:
         return text_within(text, max_length=max_length)
     except InputValueError as exc:
-        raise ValidationError({field: f"The {field.replace('_', ' ')} is refused: {exc}."}) from None
+        raise ValidationError(
+            {field: f"The {field.replace('_', ' ')} is refused: {exc}."}
+        ) from None

@@ -55,8 +55,8 @@ from campaigns.models import (
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
+from customers.clv_runs.value_bands import current_cut
 from customers.integrations.signatures import signature_of
-from customers.services.interactions import task_create, task_note_add
 from customers.models import (
     ClvRun,
     ClvRunPart,
@@ -67,6 +67,7 @@ from customers.models import (
     Segment,
     WebhookEvent,
 )
+from customers.services.interactions import task_create, task_note_add
 from customers.services.segments import custom_segment_save
 from feedback.models import Invitation
 from feedback.services.invitations import survey_invite
@@ -227,7 +228,9 @@ def _survey_with_an_answer() -> None:
 
 
 def _task_with_a_note(user: User) -> None:
-    """A task on a customer and a note written on it (the notes and tasks tables)."""
+    """A task on a customer and a note written on it (the notes and tasks tables), and
+    the cut-off of a value band (the inbox's filter stores it)."""
+    current_cut(20)
     customer = Customer.objects.order_by("id").first()
     assert customer is not None
     task = task_create(

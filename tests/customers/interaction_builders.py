@@ -1,6 +1,8 @@
 """Customers with scores, and tasks, for the notes and tasks tests."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 from decimal import Decimal
 
 from django.utils import timezone
@@ -39,7 +41,7 @@ def scored(customer: Customer, run: ClvRun, predicted: str | None) -> CustomerSc
     )
 
 
-def customers_valued(values: list[str | None], *, prefix: str = "V") -> list[Customer]:
+def customers_valued(values: Sequence[str | None], *, prefix: str = "V") -> list[Customer]:
     """One customer per value, scored by one new run with that predicted CLV."""
     run = clv_run()
     customers = []
@@ -52,7 +54,7 @@ def customers_valued(values: list[str | None], *, prefix: str = "V") -> list[Cus
     return customers
 
 
-def task_made(customer: Customer, title: str, due_on: date, **fields: object) -> CustomerTask:
+def task_made(customer: Customer, title: str, due_on: date, **fields: Any) -> CustomerTask:
     """A task written directly (the inbox tests need many in given states)."""
     status = fields.pop("status", CustomerTask.Status.OPEN)
     closed = status in CustomerTask.CLOSED
@@ -62,5 +64,5 @@ def task_made(customer: Customer, title: str, due_on: date, **fields: object) ->
         due_on=due_on,
         status=status,
         closed_at=timezone.now() if closed else None,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )

@@ -30,7 +30,7 @@ def ann() -> Customer:
 
 def _refused(**fields: object) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        CustomerTask.objects.create(**fields)  # type: ignore[arg-type]
+        CustomerTask.objects.create(**fields)
 
 
 def test_the_database_refuses_tasks_that_contradict_themselves(ann):

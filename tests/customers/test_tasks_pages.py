@@ -297,8 +297,10 @@ def test_analysts_see_tasks_and_notes_but_change_nothing(inbox, make_staff):
     for page in (inbox_page, task_page, customer_page):
         assert '<form method="post" action="/customers/' not in page.content.decode()
     html = customer_page.content.decode()
-    assert 'id="notes"' in html and "Prefers email" in html
-    assert 'id="tasks"' in html and "due in a week" in html
+    assert 'id="notes"' in html
+    assert "Prefers email" in html
+    assert 'id="tasks"' in html
+    assert "due in a week" in html
     assert 'href="/customers/tasks/"' in html  # the menu's Tasks
     assert CustomerNote.objects.count() == 1
     assert CustomerTask.objects.get(pk=task.pk).status == "open"
@@ -314,7 +316,8 @@ def test_marketing_adds_notes_and_sees_tasks(inbox, make_staff):
     inbox_page = client.get("/customers/tasks/")
 
     html = page.content.decode()
-    assert 'id="note-form"' in html and 'id="task-form"' not in html
+    assert 'id="note-form"' in html
+    assert 'id="task-form"' not in html
     assert (note.status_code, task.status_code, inbox_page.status_code) == (302, 403, 200)
     assert ">Take it</button>" not in inbox_page.content.decode()
     assert CustomerNote.objects.get().body == "Asked for the catalogue"
@@ -342,7 +345,8 @@ def test_support_creates_a_task_on_the_customer_page(inbox, today):
 
     html = created.content.decode()
     assert f"Task “Send a voucher” created, due {due.isoformat()}." in html
-    assert 'id="task-form"' in html and 'id="note-form"' in html
+    assert 'id="task-form"' in html
+    assert 'id="note-form"' in html
     task = CustomerTask.objects.get(title="Send a voucher")
     assert (task.customer, task.description, task.due_on, task.assignee, task.created_by) == (
         customer,

@@ -26,7 +26,8 @@ def test_cut_offs_rank_the_predicted_customers_and_are_stored_once(django_assert
     with django_assert_num_queries(1):
         again = customer_value(customer_id=top.pk, percents=[50, 20])
 
-    assert value is not None and again is not None
+    assert value is not None
+    assert again is not None
     assert value.cuts == {20: Decimal("90.00"), 50: Decimal("60.00")}
     assert (value.predicted_clv, value.top_percent()) == (Decimal("80.00"), 50)
     assert (again.predicted_clv, again.top_percent()) == (Decimal("100.00"), 20)
@@ -43,8 +44,10 @@ def test_customers_below_every_band_without_prediction_or_score():
     low = customer_value(customer_id=customers[0].pk, percents=[20, 50])
     unpredicted = customer_value(customer_id=customers[10].pk, percents=[20, 50])
 
-    assert low is not None and low.top_percent() is None
-    assert unpredicted is not None and unpredicted.predicted_clv is None
+    assert low is not None
+    assert low.top_percent() is None
+    assert unpredicted is not None
+    assert unpredicted.predicted_clv is None
     assert unpredicted.top_percent() is None
     assert customer_value(customer_id=unscored.pk, percents=[20]) is None
 
@@ -70,5 +73,5 @@ def test_a_run_without_predictions_has_no_band():
 
 @pytest.mark.parametrize("percents", [[0], [101], []])
 def test_a_share_outside_one_to_a_hundred_is_a_programming_error(percents):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="band percents must be 1 to 100"):
         customer_value(customer_id=1, percents=percents)
