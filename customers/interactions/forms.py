@@ -135,10 +135,11 @@ class TaskInboxForm(forms.Form):
         ]
 
     def statuses(self) -> tuple[str, ...]:
+        """The statuses shown; empty for every status (no filter: the due-date index)."""
         status = self.cleaned_data.get("status") or ACTIVE
         if status == ACTIVE:
             return tuple(CustomerTask.ACTIVE)
-        return tuple(CustomerTask.Status.values) if status == ALL else (status,)
+        return () if status == ALL else (status,)
 
 
 def describe_errors(form: forms.Form) -> str:

@@ -42,7 +42,7 @@ class TaskFilters:
     user_id: int
     assignee: str = Assignee.ANYONE
     assignee_id: int | None = None  # a given user's tasks (``assignee`` is then ignored)
-    statuses: tuple[str, ...] = CustomerTask.ACTIVE
+    statuses: tuple[str, ...] = CustomerTask.ACTIVE  # empty: any status
     due: str = Due.ANY
     source: str = ""
     top_percent: int | None = None  # customers in the top N % by predicted CLV
@@ -56,7 +56,8 @@ def task_inbox(filters: TaskFilters) -> QuerySet[CustomerTask]:
     qs = CustomerTask.objects.select_related("customer", "assignee").annotate(
         predicted_clv=F("customer__score__predicted_clv")
     )
-    qs = qs.filter(status__in=filters.statuses)
+    if filters.statuses:  # empty: any status
+        qs = qs.filter(status__in=filters.statuses)
     if filters.assignee_id is not None:
         qs = qs.filter(assignee_id=filters.assignee_id)
     elif filters.assignee == Assignee.ME:

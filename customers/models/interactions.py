@@ -116,8 +116,9 @@ class CustomerTask(models.Model):
                 condition=Q(status__in=["open", "in_progress"]),
                 name="task_active_assignee_idx",
             ),
-            # Any other status filter (done, cancelled) in the inbox's order.
+            # Any other status filter (done, cancelled) in the inbox's order, and every task.
             models.Index(fields=["status", "due_on", "id"], name="task_status_due_idx"),
+            models.Index(fields=["due_on", "id"], name="task_due_idx"),
             models.Index(fields=["customer", "status", "due_on"], name="task_customer_idx"),
         ]
 

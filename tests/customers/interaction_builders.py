@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
