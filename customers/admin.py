@@ -11,6 +11,7 @@ from clvcrm.core.admin_tools import LargeTableAdmin
 # Each feature package's admin registers its own models when imported.
 from customers.clv_runs import admin as clv_runs_admin  # noqa: F401
 from customers.integrations import admin as integrations_admin  # noqa: F401
+from customers.interactions import admin as interactions_admin  # noqa: F401
 from customers.loyalty import admin as loyalty_admin  # noqa: F401
 from customers.marketing import admin as marketing_admin  # noqa: F401
 from customers.models import (
@@ -46,7 +47,8 @@ class CustomerAdmin(LargeTableAdmin):
     search_fields = ["=external_id", "email", "last_name", "first_name"]
     list_filter = ["marketing_consent", "acquisition_channel", "country", "acquired_on"]
     autocomplete_fields = ["acquisition_channel"]
-    readonly_fields = ["created_at", "updated_at"]
+    # The NPS category is the latest answer's (the feedback app writes it).
+    readonly_fields = ["nps_category", "nps_answered_at", "created_at", "updated_at"]
     ordering = ["-id"]
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from customers.views import clv, customers, imports, loyalty, marketing, segments
+from customers.views import (
+    clv,
+    customers,
+    imports,
+    interactions,
+    loyalty,
+    marketing,
+    segments,
+    tasks,
+)
 
 app_name = "customers"
 
@@ -22,4 +31,12 @@ urlpatterns = [
     path("marketing/", marketing.marketing_overview, name="marketing"),
     path("marketing/spend/", marketing.spend_grid, name="marketing_spend"),
     path("marketing/spend/import/", marketing.spend_import, name="marketing_spend_import"),
+    path("<int:pk>/notes/", interactions.customer_note_add, name="note_add"),
+    path("<int:pk>/tasks/", interactions.customer_task_create, name="task_create"),
+    path("tasks/", tasks.task_inbox, name="tasks"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/update/", tasks.task_update_view, name="task_update"),
+    path("tasks/<int:pk>/status/", tasks.task_status, name="task_status"),
+    path("tasks/<int:pk>/take/", tasks.task_take_view, name="task_take"),
+    path("tasks/<int:pk>/notes/", tasks.task_note, name="task_note"),
 ]

@@ -38,6 +38,16 @@ MARKETING_SPEND_CHANGE = (
     "delete_marketingspend",
 )
 
+# The customer record's notes and follow-up tasks: everyone sees them; Support works the
+# tasks (and writes notes on them), Marketing writes notes.
+INTERACTIONS_VIEW = ("view_customernote", "view_customertask")
+INTERACTIONS_WORK = (
+    *INTERACTIONS_VIEW,
+    "add_customernote",
+    "add_customertask",
+    "change_customertask",
+)
+
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     # app label -> codenames (``*`` means every permission of that app)
     "Admin": {
@@ -85,6 +95,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "change_loyaltytier",
             "change_loyaltysettings",
             *MARKETING_SPEND_CHANGE,
+            *INTERACTIONS_VIEW,
+            "add_customernote",
         ),
         # Marketing runs the campaigns: create, edit, activate, pause, finish.
         "campaigns": ("*",),
@@ -109,6 +121,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "redeem_points",
             "adjust_points",
             *MARKETING_SPEND_VIEW,
+            *INTERACTIONS_WORK,
         ),
         # Support sees what a customer was sent, and what they answered.
         "campaigns": CAMPAIGNS_VIEW,
@@ -133,6 +146,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
             "view_customsegmentmembership",
             *LOYALTY_VIEW,
             *MARKETING_SPEND_VIEW,
+            *INTERACTIONS_VIEW,
         ),
         "campaigns": CAMPAIGNS_VIEW,
         "feedback": ("view_survey", *FEEDBACK_VIEW),

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from clvcrm.settings.environment import StrictEnv
 
@@ -340,6 +341,24 @@ FEEDBACK_ANSWERS_PER_IP_PER_MINUTE = env.int_at_least(
 FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE = env.int_at_least(
     "FEEDBACK_ANSWERS_PER_TOKEN_PER_MINUTE", 1, default=5
 )
+# A detractor's answer (0–6) opens a follow-up task for Support, due sooner for customers
+# of higher predicted CLV: in FEEDBACK_FOLLOW_UP_TOP_DAYS days for the top
+# FEEDBACK_FOLLOW_UP_TOP_PERCENT % of the latest CLV run, FEEDBACK_FOLLOW_UP_HIGH_DAYS for the
+# top FEEDBACK_FOLLOW_UP_HIGH_PERCENT %, else (and without a prediction)
+# FEEDBACK_FOLLOW_UP_DAYS. Assigned to the staff member FEEDBACK_FOLLOW_UP_ASSIGNEE
+# (a username), or to nobody: Support takes it from the tasks inbox.
+FEEDBACK_FOLLOW_UP_BANDS = tuple(
+    (
+        env.int_at_least(f"FEEDBACK_FOLLOW_UP_{band}_PERCENT", 1, default=percent),
+        env.int_at_least(f"FEEDBACK_FOLLOW_UP_{band}_DAYS", 0, default=days),
+    )
+    for band, percent, days in (("TOP", 20, 1), ("HIGH", 50, 3))
+)
+for _percent, _ in FEEDBACK_FOLLOW_UP_BANDS:
+    if _percent > 100:
+        raise ImproperlyConfigured(f"FEEDBACK_FOLLOW_UP_*_PERCENT={_percent}: at most 100")
+FEEDBACK_FOLLOW_UP_DAYS = env.int_at_least("FEEDBACK_FOLLOW_UP_DAYS", 0, default=7)
+FEEDBACK_FOLLOW_UP_ASSIGNEE = env.str("FEEDBACK_FOLLOW_UP_ASSIGNEE", default="")
 
 # The shop: one base currency; an order in another currency is rejected on import.
 SHOP_NAME = env.str("SHOP_NAME", default="clvcrm demo shop")

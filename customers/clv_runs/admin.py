@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from clvcrm.core.admin_tools import LargeTableAdmin
+from clvcrm.core.admin_tools import LargeTableAdmin, ReadOnlyLargeTableAdmin
 from customers.clv_runs.selectors import SCORE_EXPORT_COLUMNS
-from customers.models import ClvBacktest, ClvRun, ClvRunPart, CustomerScore
+from customers.models import ClvBacktest, ClvRun, ClvRunPart, CustomerScore, PredictedClvCut
 
 
 @admin.register(ClvRun)
@@ -86,3 +86,12 @@ class ClvBacktestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # back-tests come from ``manage.py backtest_clv``
+
+
+@admin.register(PredictedClvCut)
+class PredictedClvCutAdmin(ReadOnlyLargeTableAdmin):
+    """The predicted-CLV cut-offs of a run's top shares (the value bands), stored as asked."""
+
+    list_display = ["run", "top_percent", "value", "customers"]
+    raw_id_fields = ["run"]
+    ordering = ["-run_id", "top_percent"]

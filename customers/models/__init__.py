@@ -1,9 +1,10 @@
 """Models of the customers app, one module per topic."""
 
 from customers.models.backtest import ClvBacktest
-from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
+from customers.models.clv import ClvRun, ClvRunPart, CustomerScore, PredictedClvCut
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
+from customers.models.interactions import CustomerNote, CustomerTask
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.marketing import MarketingSpend
 from customers.models.points import PointsBalance, PointsEntry
@@ -21,6 +22,7 @@ from customers.models.segments import (
 from customers.models.shop import (
     AcquisitionChannel,
     Customer,
+    NpsCategory,
     Order,
     OrderLine,
     Product,
@@ -36,8 +38,10 @@ __all__ = [
     "ConnectedShop",
     "CustomSegmentMembership",
     "Customer",
+    "CustomerNote",
     "CustomerScore",
     "CustomerSegment",
+    "CustomerTask",
     "DefaultSegment",
     "ImportRejection",
     "LoyaltySettings",
@@ -45,12 +49,14 @@ __all__ = [
     "LoyaltyTier",
     "LoyaltyTierChange",
     "MarketingSpend",
+    "NpsCategory",
     "Order",
     "OrderImport",
     "OrderLine",
     "Platform",
     "PointsBalance",
     "PointsEntry",
+    "PredictedClvCut",
     "Product",
     "Segment",
     "SegmentReason",

@@ -179,3 +179,32 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"score of customer {self.customer_id}"
+
+
+class PredictedClvCut(models.Model):
+    """The predicted CLV a customer needs to be in the top ``top_percent`` % of a run.
+
+    Written once per run and share, the first time a page or a follow-up asks for it
+    (``customers.clv_runs.value_bands``), so "is this customer in the top 20 %?" is one
+    comparison, not a count over every score. ``value`` is empty when the run predicted
+    nothing; ``customers`` is how many customers had a predicted CLV.
+    """
+
+    run = models.ForeignKey(ClvRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    top_percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    customers = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "top_percent"], name="clv_cut_once"),
+            models.CheckConstraint(
+                condition=models.Q(top_percent__gte=1, top_percent__lte=100),
+                name="clv_cut_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"top {self.top_percent}% of CLV run {self.run_id}"

@@ -30,6 +30,18 @@ class AcquisitionChannel(models.Model):
         return self.name
 
 
+class NpsCategory(models.TextChoices):
+    """A customer's latest NPS answer: promoters score 9–10, passives 7–8, detractors 0–6.
+
+    The feedback app writes it (its ``ScoreCategory`` has the same values; a test keeps
+    them equal): the customers app knows the categories, not the surveys.
+    """
+
+    PROMOTER = "promoter", "Promoter"
+    PASSIVE = "passive", "Passive"
+    DETRACTOR = "detractor", "Detractor"
+
+
 class Customer(models.Model):
     """A shop customer, identified by the shop's own id (``external_id``)."""
 
@@ -59,6 +71,15 @@ class Customer(models.Model):
         max_length=8, blank=True, default="", db_default="", choices=settings.LANGUAGES
     )
     birthday = models.DateField(null=True, blank=True)
+    # The category of the customer's latest NPS answer (empty: never answered) and when
+    # they gave it; custom segment rules and so campaigns can target it. The database
+    # default keeps the column cheap to add and serves the set-based import's INSERTs (no
+    # CHECK: validating one would scan every customer under an exclusive lock; the answer
+    # service writes only the three values).
+    nps_category = models.CharField(
+        max_length=10, choices=NpsCategory.choices, blank=True, default="", db_default=""
+    )
+    nps_answered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

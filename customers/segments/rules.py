@@ -2,9 +2,9 @@
 
 A rule is ``{"field": name, "op": operator, "value": text}``; a segment's rules must all
 hold. ``RULE_FIELDS`` maps each field name to a lookup path from ``Customer``: adding a
-field (the NPS category, once it exists) is one entry here. What a rule's value may be
-follows the model field at the end of the path: a number within what its column holds
-(``clvcrm.core.input_values``) or text no longer than the column.
+field is one entry here. What a rule's value may be follows the model field at the end of
+the path: a number within what its column holds (``clvcrm.core.input_values``), one of its
+choices when it has some (the NPS category), or text no longer than the column.
 """
 
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from clvcrm.core.input_values import (
     number_range_of,
     text_within,
 )
-from customers.models import Customer
+from customers.models import Customer, NpsCategory
 
 NUMBER = "number"
 TEXT = "text"
@@ -36,6 +36,9 @@ class RuleField:
 
     label: str
     path: str
+    # The only values a rule may compare with (a closed set, such as the NPS categories);
+    # empty: any value the column holds.
+    choices: tuple[str, ...] = ()
 
     @property
     def expression(self) -> F:
@@ -58,6 +61,8 @@ class RuleField:
     def accepted(self) -> str:
         """The values the column holds, in words."""
         column = self.column
+        if self.choices:
+            return f"one of {', '.join(self.choices)}"
         if self.kind == TEXT:
             return f"text of at most {column.max_length} characters"
         low, high = number_range_of(column)
@@ -80,6 +85,8 @@ class RuleField:
     def _value(self, text: str) -> Decimal | float | int | str:
         if self.kind == NUMBER:
             return number_for_field(text, self.column)
+        if self.choices and text not in self.choices:
+            raise InputValueError("not one of the choices")
         return text_within(text, max_length=self.column.max_length)
 
 
@@ -98,6 +105,11 @@ RULE_FIELDS: dict[str, RuleField] = {
     "channel": RuleField("Acquisition channel", "acquisition_channel__name"),
     "segment": RuleField("Default segment code", "segment_assignment__segment__code"),
     "tier": RuleField("Loyalty tier (e.g. Gold)", "loyalty__tier__name"),
+    "nps_category": RuleField(
+        "Latest NPS category (promoter, passive, detractor)",
+        "nps_category",
+        choices=tuple(NpsCategory.values),
+    ),
 }
 
 # Operator → (label, ORM lookup); "ne" is the negation of "exact".

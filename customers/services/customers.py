@@ -1,16 +1,24 @@
-"""Services of a customer's record: the details a client writes (the API), and the
-customer's own unsubscribe."""
+"""Services of a customer's record: the details a client writes (the API), the
+customer's own unsubscribe, and their latest NPS category."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clvcrm.core.audit import audit_diff, audit_record, audit_snapshot
-from customers.models import AcquisitionChannel, Customer
+from customers.models import AcquisitionChannel, Customer, NpsCategory
 
-__all__ = ["CustomerConflictError", "customer_create", "customer_unsubscribe", "customer_update"]
+__all__ = [
+    "CustomerConflictError",
+    "customer_create",
+    "customer_nps_record",
+    "customer_unsubscribe",
+    "customer_update",
+]
 
 # What a client may write of a customer (the API): the shop's details, never the scores,
 # segment, tier or points (computed), nor ``unsubscribed_at`` (recorded by unsubscribing).
@@ -111,3 +119,22 @@ def customer_unsubscribe(*, customer_id: int) -> bool:
         unsubscribed_at=now, updated_at=now
     )
     return changed == 1
+
+
+def customer_nps_record(*, customer_id: int, category: str, answered_at: datetime) -> bool:
+    """Record ``category`` as the customer's latest NPS category if the answer given at
+    ``answered_at`` is their latest (or the same one, changed): one conditional UPDATE, so
+    an older answer stored late never overwrites a newer one. ``True`` if recorded.
+
+    In the caller's transaction (the answer's), so the category and the answer commit
+    together.
+    """
+    if category not in NpsCategory.values:
+        raise ValueError(f"{category!r} is not an NPS category")
+    latest = Q(nps_answered_at__isnull=True) | Q(nps_answered_at__lte=answered_at)
+    recorded = (
+        Customer.objects.filter(pk=customer_id)
+        .filter(latest)
+        .update(nps_category=category, nps_answered_at=answered_at)
+    )
+    return recorded == 1

@@ -8,6 +8,8 @@ from clvcrm.core.decorators import staff_required
 from clvcrm.core.pagination import keyset_page
 from customers import selectors
 from customers.forms import CustomerFilterForm
+from customers.interactions.forms import NoteForm, TaskCreateForm
+from customers.interactions.selectors import customer_notes, customer_open_tasks
 from customers.loyalty.selectors import loyalty_card
 from customers.models import Customer
 
@@ -48,6 +50,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    user = request.user
+    today = timezone.localdate()
     return render(
         request,
         "customers/customer_detail.html",
@@ -57,6 +61,19 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "orders": selectors.customer_recent_orders(customer),
             # Loaded with the customer above; None until a run scores their first order.
             "score": getattr(customer, "score", None),
-            "loyalty": loyalty_card(customer, timezone.localdate()),
+            "loyalty": loyalty_card(customer, today),
+            "today": today,
+            # The cards each role may see, and the forms of those who may add (the
+            # task form's assignee choices are one more query, read as it renders).
+            "notes": customer_notes(pk) if user.has_perm("customers.view_customernote") else None,
+            "tasks": (
+                customer_open_tasks(pk) if user.has_perm("customers.view_customertask") else None
+            ),
+            "note_form": NoteForm() if user.has_perm("customers.add_customernote") else None,
+            "task_form": (
+                TaskCreateForm(initial={"due_on": today})
+                if user.has_perm("customers.add_customertask")
+                else None
+            ),
         },
     )

@@ -6,8 +6,15 @@ P(alive) at that moment: of any number of submissions at once, exactly one inser
 others, and any later one, may change the score and comment while the first answer is
 less than ``FEEDBACK_CHANGE_MINUTES`` old (one conditional UPDATE); after that the answer
 stands ("already answered").
+
+In the same transaction, a stored or changed answer becomes the customer's latest NPS
+category (unless they have answered another survey since), and a detractor's opens the
+follow-up task on the customer's record (``feedback.services.detractors``), once. After
+it commits, a promoter's answer queues the survey's follow-up email
+(``feedback.services.follow_ups``), if the survey has one.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -17,7 +24,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from feedback.models import Response
+from clvcrm.core.tasks import enqueue_on_commit
+from customers.services.customers import customer_nps_record
+from feedback.models import Response, ScoreCategory, Survey
+from feedback.services.detractors import detractor_follow_up_open
 
 FIRST_ANSWER = """
     INSERT INTO feedback_response (
@@ -34,7 +44,12 @@ FIRST_ANSWER = """
     LEFT JOIN customers_customerscore sc ON sc.customer_id = i.customer_id
     WHERE i.id = %(invitation)s
     ON CONFLICT (invitation_id) DO NOTHING
+    RETURNING {columns}
 """
+# The stored row comes back with the insert (SQLite 3.35+ and PostgreSQL): no second read.
+RESPONSE_FIELDS = [field.attname for field in Response._meta.concrete_fields]
+RESPONSE_COLUMNS = [str(field.column) for field in Response._meta.concrete_fields]
+PROMOTER_FOLLOW_UP_TASK = "feedback.tasks.promoter_follow_ups_enrol"
 
 
 class Outcome(StrEnum):
@@ -62,13 +77,47 @@ def response_submit(*, invitation_id: int, score: int, comment: str, language: s
         "language": language,
         "now": connection.ops.adapt_datetimefield_value(now),
     }
-    with transaction.atomic(durable=True), connection.cursor() as cursor:
-        cursor.execute(FIRST_ANSWER, params)
-        if cursor.rowcount == 1:
-            return Submitted(Outcome.STORED, Response.objects.get(invitation_id=invitation_id))
+    with transaction.atomic(durable=True):
+        with connection.cursor() as cursor:
+            cursor.execute(FIRST_ANSWER.format(columns=", ".join(RESPONSE_COLUMNS)), params)
+            row = cursor.fetchone()
+        if row is not None:
+            stored = _response_of(row)
+            return _acted_on(Outcome.STORED, stored)
         window_start = now - timedelta(minutes=settings.FEEDBACK_CHANGE_MINUTES)
         changed = Response.objects.filter(
             invitation_id=invitation_id, answered_at__gt=window_start
         ).update(score=score, comment=comment, changed_at=now)
-        outcome = Outcome.CHANGED if changed else Outcome.ALREADY_ANSWERED
-        return Submitted(outcome, Response.objects.get(invitation_id=invitation_id))
+        response = Response.objects.get(invitation_id=invitation_id)
+        if changed:
+            return _acted_on(Outcome.CHANGED, response)
+        return Submitted(Outcome.ALREADY_ANSWERED, response)
+
+
+def _response_of(row: Sequence[Any]) -> Response:
+    """The response of a ``RETURNING`` row, its values converted as the ORM's are (SQLite
+    returns moments and decimals as text)."""
+    values = []
+    for field, value in zip(Response._meta.concrete_fields, row, strict=True):
+        column = field.get_col(Response._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        for converter in converters:
+            value = converter(value, column, connection)
+        values.append(value)
+    return Response.from_db(connection.alias, RESPONSE_FIELDS, values)
+
+
+def _acted_on(outcome: Outcome, response: Response) -> Submitted:
+    """The answer just stored or changed, with what follows from it in its transaction:
+    the customer's latest NPS category, a detractor's follow-up task; and once it commits,
+    a promoter's follow-up email (if the survey has one: the task checks)."""
+    category = ScoreCategory.of(response.score)
+    customer_nps_record(
+        customer_id=response.customer_id, category=category, answered_at=response.answered_at
+    )
+    if category == ScoreCategory.DETRACTOR:
+        survey_name = Survey.objects.values_list("name", flat=True).get(pk=response.survey_id)
+        detractor_follow_up_open(response=response, survey_name=survey_name)
+    elif category == ScoreCategory.PROMOTER:
+        enqueue_on_commit(PROMOTER_FOLLOW_UP_TASK, [response.pk])
+    return Submitted(outcome, response)

@@ -56,6 +56,7 @@ from campaigns.models import (
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
+from customers.clv_runs.value_bands import current_cut
 from customers.integrations.signatures import signature_of
 from customers.models import (
     AcquisitionChannel,
@@ -69,6 +70,7 @@ from customers.models import (
     Segment,
     WebhookEvent,
 )
+from customers.services.interactions import task_create, task_note_add
 from customers.services.segments import custom_segment_save
 from feedback.models import Invitation
 from feedback.services.invitations import survey_invite
@@ -158,6 +160,12 @@ NO_PAGE = {
     "logout": "POST only",
     "customers:points_change": "POST only",
     "workspace:recalculate": "POST only: queues a CLV run, then redirects",
+    "customers:note_add": "POST only: adds the note, then back to the customer page",
+    "customers:task_create": "POST only: creates the task, then back to the customer page",
+    "customers:task_update": "POST only: changes the task, then back to its page",
+    "customers:task_status": "POST only: the inbox's status change, then back",
+    "customers:task_take": "POST only: assigns the task to the staff member, then back",
+    "customers:task_note": "POST only: adds the note, then back to the task's page",
     "campaigns:activate": "POST only: activates or resumes, then redirects",
     "campaigns:pause": "POST only: pauses, then redirects",
     "campaigns:variant-test-send": "POST only: mails the preview to the staff member",
@@ -213,6 +221,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     channel = AcquisitionChannel.objects.order_by("pk").first()
     assert channel is not None
     MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=Decimal("1"))
+    _task_with_a_note(uploader)
 
 
 def _survey_with_an_answer() -> None:
@@ -223,6 +232,18 @@ def _survey_with_an_answer() -> None:
     survey_invite(survey_id=survey.pk, customer_ids=[customer.pk])
     invitation = Invitation.objects.get(survey=survey)
     response_submit(invitation_id=invitation.pk, score=9, comment="Walk", language="en")
+
+
+def _task_with_a_note(user: User) -> None:
+    """A task on a customer and a note written on it (the notes and tasks tables), and
+    the cut-off of a value band (the inbox's filter stores it)."""
+    current_cut(20)
+    customer = Customer.objects.order_by("id").first()
+    assert customer is not None
+    task = task_create(
+        customer=customer, title="Walk", due_on=timezone.localdate(), created_by=user
+    )
+    task_note_add(task_id=task.pk, author=user, body="Walk")
 
 
 def _campaign_with_a_message() -> None:

@@ -196,8 +196,9 @@ def test_loyalty_card_and_points_form_cost_the_same_queries_at_any_size(
     client = logged_in(make_staff, "Support")
 
     # Session, user, permissions (2), the customer, order figures, recent orders, their
-    # lines; the card's status with balance, 12-month activity, next tier, ledger, history.
-    with django_assert_num_queries(13):
+    # lines; the card's status with balance, 12-month activity, next tier, ledger, history;
+    # the notes, the open tasks, the task form's assignees.
+    with django_assert_num_queries(16):
         page = client.get(f"/customers/{ann.pk}/")
     # Session, user, permissions (2), the customer; in a savepoint, the balance row made
     # sure of, then locked, changed by a conditional update, the ledger line written, its

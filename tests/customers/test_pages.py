@@ -94,8 +94,9 @@ def test_customer_page_shows_profile_andorders_with_lines(admin_client, django_a
     order_with_coffee(customer)
 
     # session, user, permissions (2), the customer, order figures, recent orders, their
-    # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history)
-    with django_assert_num_queries(13):
+    # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history);
+    # the notes, the open tasks, the task form's assignees
+    with django_assert_num_queries(16):
         page = admin_client.get(f"/customers/{customer.pk}/")
 
     text = page.content.decode()
@@ -268,8 +269,9 @@ def test_customer_pages_cost_the_same_queries_at_any_size(
     with django_assert_num_queries(7):
         listing = admin_client.get("/customers/", {"country": "de", "sort": "-name"})
     # session, user, permissions (2), the customer, order figures, recent orders, their
-    # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history)
-    with django_assert_num_queries(13):
+    # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history);
+    # the notes, the open tasks, the task form's assignees
+    with django_assert_num_queries(16):
         detail = admin_client.get(f"/customers/{customers[0].pk}/")
 
     assert len(_ids(listing)) == size // 2

@@ -56,6 +56,7 @@ def test_each_rule_field_says_what_its_column_holds():
         "channel": "text of at most 100 characters",
         "segment": "text of at most 50 characters",
         "tier": "text of at most 50 characters",
+        "nps_category": "one of promoter, passive, detractor",
     }
 
 

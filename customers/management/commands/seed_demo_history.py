@@ -26,9 +26,7 @@ class Command(BaseCommand):
         def said(run: ClvRun) -> None:
             self.stdout.write(f"  CLV run as of {run.as_of}: {run.get_status_display()}")
 
-        runs = demo_history_write(
-            months=options["months"], today=timezone.localdate(), on_run=said
-        )
+        runs = demo_history_write(months=options["months"], today=timezone.localdate(), on_run=said)
         if not runs:
             self.stdout.write("The demo history is there already.")
             return
