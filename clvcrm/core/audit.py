@@ -23,6 +23,9 @@ CHANGED = "(changed)"
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "customers.customer": frozenset({"email", "first_name", "last_name", "phone", "birthday"}),
     "auth.user": frozenset({"password", "email", "first_name", "last_name"}),
+    # Free text staff write about a customer may name people: never copied either.
+    "customers.customernote": frozenset({"body"}),
+    "customers.customertask": frozenset({"title", "description"}),
 }
 # Whatever the model, a field with one of these names is never copied either.
 SECRET_FIELD_NAMES = frozenset({"password", "key_hash", "token_hash", "salt", "secret"})

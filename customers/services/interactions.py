@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clvcrm.core.audit import audit_diff, audit_record
 from clvcrm.core.input_values import InputValueError, day_within, text_within
 from customers.interactions.selectors import task_workers
 from customers.models import Customer, CustomerNote, CustomerTask
@@ -52,11 +53,17 @@ class TaskChange:
     changed: bool
 
 
+# What a task's audit entry compares before and after (never the free text).
+AUDITED_TASK_FIELDS = ("status", "assignee_id", "due_on")
+
+
 def note_add(*, customer: Customer, author: User | None, body: str) -> CustomerNote:
     """Add a note (at most ``NOTE_MAX_LENGTH`` characters, not blank) to the customer."""
     text = _text(body, field="body", max_length=NOTE_MAX_LENGTH, required=True)
     with transaction.atomic():
-        return CustomerNote.objects.create(customer=customer, author=author, body=text)
+        note = CustomerNote.objects.create(customer=customer, author=author, body=text)
+        _audit_note(author, note)
+        return note
 
 
 def task_note_add(*, task_id: int, author: User | None, body: str) -> CustomerNote:
@@ -65,9 +72,11 @@ def task_note_add(*, task_id: int, author: User | None, body: str) -> CustomerNo
     with transaction.atomic():
         customer_id = _task_customer_id(task_id)
         CustomerTask.objects.filter(pk=task_id).update(updated_at=timezone.now())
-        return CustomerNote.objects.create(
+        note = CustomerNote.objects.create(
             customer_id=customer_id, task_id=task_id, author=author, body=text
         )
+        _audit_note(author, note)
+        return note
 
 
 def task_create(
@@ -85,7 +94,7 @@ def task_create(
     _check_assignee(assignee)
     now = timezone.now()
     with transaction.atomic():
-        return CustomerTask.objects.create(
+        task = CustomerTask.objects.create(
             customer=customer,
             source=CustomerTask.Source.MANUAL,
             assignee=assignee,
@@ -94,6 +103,11 @@ def task_create(
             updated_at=now,
             **fields,
         )
+        if created_by is not None:
+            after = {"due_on": task.due_on, "assignee": task.assignee_id, "status": task.status}
+            changes = {"customer": customer.pk, **audit_diff({}, after)}
+            audit_record(actor=created_by, action="task.create", target=task, changes=changes)
+        return task
 
 
 def task_open_once(
@@ -155,6 +169,7 @@ def task_update(
     status: str | None = None,
     assignee: User | None = UNCHANGED,
     due_on: date | None = None,
+    actor: User | None = None,
 ) -> TaskChange:
     """Change the task's status, assignee (``None``: nobody) and due date, as given.
 
@@ -172,6 +187,7 @@ def task_update(
     now = timezone.now()
     with transaction.atomic():
         task = CustomerTask.objects.filter(pk=task_id)
+        before = task.values(*AUDITED_TASK_FIELDS).first() or {}
         changed = 0
         if status is not None:
             closed_at = now if status in CustomerTask.CLOSED else None
@@ -188,7 +204,12 @@ def task_update(
             differs.append(~Q(due_on=due_on))
         if others:
             changed += task.filter(reduce(or_, differs)).update(updated_at=now, **others)
-        return TaskChange(_task(task_id), changed=changed > 0)
+        result = TaskChange(_task(task_id), changed=changed > 0)
+        if actor is not None and result.changed:
+            after = {name: getattr(result.task, name) for name in AUDITED_TASK_FIELDS}
+            changes = audit_diff(before, after)
+            audit_record(actor=actor, action="task.update", target=result.task, changes=changes)
+        return result
 
 
 def task_take(*, task_id: int, user: User) -> TaskChange:
@@ -199,7 +220,19 @@ def task_take(*, task_id: int, user: User) -> TaskChange:
         taken = CustomerTask.objects.filter(
             pk=task_id, assignee__isnull=True, status__in=CustomerTask.ACTIVE
         ).update(assignee=user, updated_at=timezone.now())
-        return TaskChange(_task(task_id), changed=taken == 1)
+        result = TaskChange(_task(task_id), changed=taken == 1)
+        if result.changed:
+            changes = {"assignee_id": [None, user.pk]}
+            audit_record(actor=user, action="task.take", target=result.task, changes=changes)
+        return result
+
+
+def _audit_note(author: User | None, note: CustomerNote) -> None:
+    """A staff note in the audit log: which customer and task, never its text (free text
+    may name people, and the audit log keeps nothing personal)."""
+    if author is not None:
+        changes = {"customer": note.customer_id, "task": note.task_id, "length": len(note.body)}
+        audit_record(actor=author, action="note.add", target=note, changes=changes)
 
 
 def _task(task_id: int) -> CustomerTask:

@@ -106,7 +106,11 @@ def task_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda: task_update(
-            task_id=pk, status=data["status"], assignee=data["assignee"], due_on=data["due_on"]
+            task_id=pk,
+            status=data["status"],
+            assignee=data["assignee"],
+            due_on=data["due_on"],
+            actor=staff_user(request),
         ),
         done="Task updated.",
         same="Nothing to change: the task was so already.",
@@ -125,7 +129,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _changed(
         request,
         pk,
-        lambda: task_update(task_id=pk, status=status),
+        lambda: task_update(task_id=pk, status=status, actor=staff_user(request)),
         done="Task marked {status}.",
         same="The task was {status} already.",
     )

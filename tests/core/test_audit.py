@@ -203,3 +203,34 @@ def test_survey_writes_from_the_pages_are_recorded(client, make_staff):
     )
     assert entry.changes == {"customers": 1, "invited": 1, "skipped": {}}
     assert Survey.objects.count() == 1
+
+
+def test_notes_and_tasks_are_recorded_without_their_text(make_staff):
+    from datetime import timedelta as days
+
+    from django.utils import timezone as tz
+
+    from customers.services.interactions import note_add, task_create, task_update
+
+    (customer,) = customers_made(1)
+    sam = make_staff("Support", username="sam")
+    due = tz.localdate() + days(days=3)
+
+    note = note_add(customer=customer, author=sam, body="Ann0 called about her refund")
+    task = task_create(customer=customer, title="Call Ann0 back", due_on=due, created_by=sam)
+    task_update(task_id=task.pk, status="done", actor=sam)
+
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.action, e.target_label) for e in entries] == [
+        ("note.add", f"customer note {note.pk}"),
+        ("task.create", f"customer task {task.pk}"),
+        ("task.update", f"customer task {task.pk}"),
+    ]
+    assert entries[0].changes == {"customer": customer.pk, "task": None, "length": 28}
+    assert entries[1].changes == {
+        "customer": customer.pk,
+        "due_on": [None, due.isoformat()],
+        "status": [None, "open"],
+    }
+    assert entries[2].changes == {"status": ["open", "done"]}
+    assert "Ann0" not in str([(e.changes, e.target_label, e.note) for e in entries])
