@@ -20,10 +20,19 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
     """
 
     def send() -> None:
-        registered = current_app.tasks[task] if isinstance(task, str) else task
+        registered = task_named(task) if isinstance(task, str) else task
         registered.delay(*args, **kwargs)
 
     transaction.on_commit(send)
+
+
+def task_named(name: str) -> Task:
+    """The registered task ``name``. A web process imports an app's tasks module only when
+    something asks for it (a worker imports them all at start): the first time a name is
+    missing, the apps' task modules are imported as a worker does, then it is looked up."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 @shared_task(acks_late=True)
