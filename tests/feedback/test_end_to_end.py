@@ -1,10 +1,11 @@
 """End to end over a real SMTP server on loopback: an order completes; after the survey's
 delay the daily step invites the customer; the email carries the 0–10 scale; its link
 shows the form with the score chosen and stores nothing; the POST stores the answer once;
-the survey's NPS figures count it."""
+the survey's NPS figures count it on the staff page; the detractor's answer opens a
+follow-up task in the Support inbox and the promoter gets the survey's follow-up email."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from django.test import Client
 
 from campaigns.models import Message, MessageLink
 from clvcrm.pipeline import tasks as pipeline
-from customers.models import Customer, Order
+from customers.models import Customer, CustomerTask, Order
 from feedback.models import Response
 from feedback.selectors import survey_nps
 from tests.campaigns.builders import customers_made
@@ -32,12 +33,21 @@ def _part(email, subtype: str) -> str:
 
 @pytest.mark.django_db
 def test_an_order_leads_to_one_invitation_whose_link_answers_once(
-    smtp, settings, django_capture_on_commit_callbacks
+    smtp, settings, django_capture_on_commit_callbacks, make_staff
 ):
     settings.SITE_URL = SITE
     english, russian = customers_made(2)
     Customer.objects.filter(pk=russian.pk).update(language="ru")
-    survey = survey_made("Post-purchase", trigger="after_order", after_order_days=7)
+    with time_machine.travel(ORDERED - timedelta(days=30), tick=False):
+        survey = survey_made(
+            "Post-purchase",
+            trigger="after_order",
+            after_order_days=7,
+            promoter_follow_up={
+                "subject": "Thank you, {{ customer.first_name }}!",
+                "body_text": "Would you review us? https://shop.example/review",
+            },
+        )
     for customer in (english, russian):
         Order.objects.create(
             external_id=f"O-{customer.pk}",
@@ -81,7 +91,8 @@ def test_an_order_leads_to_one_invitation_whose_link_answers_once(
         shown = browser.get(f"/s/{token}/?score=9")
         assert re.findall(r'value="(\d+)" checked', shown.content.decode()) == ["9"]
         assert Response.objects.count() == 0
-        answered = browser.post(f"/s/{token}/", {"score": "9", "comment": "Lovely tea"})
+        with django_capture_on_commit_callbacks(execute=True):  # the follow-up email
+            answered = browser.post(f"/s/{token}/", {"score": "9", "comment": "Lovely tea"})
     with time_machine.travel(ORDERED + timedelta(days=8, hours=1), tick=False):
         again = browser.post(f"/s/{token}/", {"score": "2"})
 
@@ -93,6 +104,25 @@ def test_an_order_leads_to_one_invitation_whose_link_answers_once(
         9,
         "Lovely tea",
     )
+    # The Russian customer answers from their own email: a detractor.
+    russian_token = LINK.findall(_part(russian_mail, "plain"))[0][0]
+    with time_machine.travel(ORDERED + timedelta(days=9), tick=False):
+        unhappy = Client().post(f"/s/{russian_token}/", {"score": "3", "comment": "Late"})
+    assert unhappy.status_code == 200
+
     figures = survey_nps(survey_id=survey.pk)
-    assert (figures.responses, figures.promoters, figures.invitations) == (1, 1, 2)
-    assert (figures.nps, figures.response_rate) == (100.0, 0.5)
+    assert (figures.responses, figures.promoters, figures.detractors) == (2, 1, 1)
+    assert (figures.nps, figures.response_rate) == (0.0, 1.0)
+    staff = Client()
+    staff.force_login(make_staff("Support"))
+    page = staff.get(f"/surveys/{survey.pk}/").content.decode()
+    assert '<p class="figure" id="nps">+0.0</p>' in page
+    # The detractor's follow-up task, due in a week (no prediction), in the Support inbox.
+    task = CustomerTask.objects.get()
+    assert (task.customer_id, task.source, task.status) == (russian.pk, "nps_detractor", "open")
+    assert task.due_on == date(2026, 3, 18)
+    assert f"/customers/{russian.pk}/" in staff.get("/customers/tasks/").content.decode()
+    # The promoter's follow-up email went out after their answer, once; the detractor's not.
+    follow_ups = [e for e in smtp.received if str(e["Subject"]).startswith("Thank you")]
+    assert [str(e["To"]) for e in follow_ups] == [english.email]
+    assert str(follow_ups[0]["Subject"]) == f"Thank you, {english.first_name}!"
