@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0009_direct_trigger'),
+        ("campaigns", "0009_direct_trigger"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='suppressed_reason',
-            field=models.CharField(blank=True, choices=[('no_email', 'No email address'), ('no_consent', 'No marketing consent'), ('unsubscribed', 'Unsubscribed'), ('suppressed_address', 'Address suppressed (bounce or complaint)'), ('frequency_cap', 'Frequency cap'), ('converted', 'Converted before send'), ('left_segment', 'Left the segment before send'), ('campaign_finished', 'Campaign finished before send'), ('global_control', 'In the global control group'), ('erased', 'Personal data erased (privacy request)')], default='', max_length=20),
+            model_name="message",
+            name="suppressed_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_email", "No email address"),
+                    ("no_consent", "No marketing consent"),
+                    ("unsubscribed", "Unsubscribed"),
+                    ("suppressed_address", "Address suppressed (bounce or complaint)"),
+                    ("frequency_cap", "Frequency cap"),
+                    ("converted", "Converted before send"),
+                    ("left_segment", "Left the segment before send"),
+                    ("campaign_finished", "Campaign finished before send"),
+                    ("global_control", "In the global control group"),
+                    ("erased", "Personal data erased (privacy request)"),
+                ],
+                default="",
+                max_length=20,
+            ),
         ),
     ]

@@ -85,7 +85,9 @@ class Customer(models.Model):
             # The few erased customers: the senders' and the trigger step's exclusion reads
             # them as one small hashed set.
             models.Index(
-                fields=["id"], name="customer_erased_idx", condition=models.Q(erased_at__isnull=False)
+                fields=["id"],
+                name="customer_erased_idx",
+                condition=models.Q(erased_at__isnull=False),
             ),
         ]
         permissions = [

@@ -13,6 +13,7 @@ The text references cannot be found that way: they are listed here
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 from operator import or_
 
 from django.apps import apps
@@ -89,7 +90,7 @@ class Mentions:
             personal_values=tuple(v for v in values if v),
         )
 
-    def order_ids(self) -> QuerySet[Order, str]:
+    def order_ids(self) -> QuerySet[Order, Any]:
         """The customer's orders' shop ids, as a subquery (never fetched row by row)."""
         return Order.objects.filter(customer_id=self.customer_id).values("external_id")
 
