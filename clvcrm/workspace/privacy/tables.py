@@ -13,8 +13,8 @@ The text references cannot be found that way: they are listed here
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
 from operator import or_
+from typing import Any
 
 from django.apps import apps
 from django.db import connection
