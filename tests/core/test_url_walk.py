@@ -168,6 +168,7 @@ NO_PAGE = {
     "campaign-links:unsubscribe": "a sent email's link: the walk's token is not signed, so 404",
     "survey-answers:answer": "a survey invitation's link: the walk's token is nobody's, so 404",
     "api-survey-invite": "POST only (GET answers 405)",
+    "api-customer-erase": "POST only (GET answers 405): erases a customer's personal data",
     "anymail:postmark_tracking_webhook": "POST only, with the email service's basic auth",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "api-orders": "POST only: orders sent to be imported (GET answers 405)",
