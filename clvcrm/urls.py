@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from clvcrm.core.api_views import ApiDocs, ApiNotFound
 from clvcrm.core.views import home
+from clvcrm.workspace import api as privacy_api
 
 urlpatterns = [
     path("", home, name="home"),
@@ -24,6 +25,16 @@ urlpatterns = [
     path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/v1/campaigns/", include("campaigns.api_urls")),
     path("api/v1/surveys/", include("feedback.api_urls")),
+    path(
+        "api/v1/customers/<str:external_id>/export/",
+        privacy_api.CustomerExportApi.as_view(),
+        name="api-customer-export",
+    ),
+    path(
+        "api/v1/customers/<str:external_id>/erase/",
+        privacy_api.CustomerEraseApi.as_view(),
+        name="api-customer-erase",
+    ),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,7 +4,8 @@ A source of candidates is SQL selecting ``customer_id`` (duplicates allowed) wit
 parameters. The reasons are decided in SQL for all candidates at once, in this order: an
 id that names no customer, no email address, unsubscribed, an address suppressed after a
 bounce or complaint, invited to any survey within ``FEEDBACK_THROTTLE_DAYS`` (the
-throttle). Consent to marketing is not asked for: a survey is a feedback message (the
+throttle). A customer whose personal data was erased (a privacy request) is skipped first,
+whatever their row holds. Consent to marketing is not asked for: a survey is a feedback message (the
 campaign's kind), which respects unsubscribes but is not marketing.
 """
 
@@ -21,6 +22,7 @@ from customers.models import Segment
 
 class SkipReason(TextChoices):
     UNKNOWN_CUSTOMER = "unknown_customer", "No such customer"
+    ERASED = "erased", "Personal data erased"
     NO_EMAIL = "no_email", "No email address"
     UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
     SUPPRESSED_ADDRESS = "suppressed_address", "Address suppressed (bounce or complaint)"
@@ -71,6 +73,7 @@ _REASONS = """
     WITH candidates AS (SELECT DISTINCT src.customer_id FROM ({source}) src)
     SELECT c.customer_id, CASE
         WHEN cu.id IS NULL THEN 'unknown_customer'
+        WHEN cu.erased_at IS NOT NULL THEN 'erased'
         WHEN cu.email = '' THEN 'no_email'
         WHEN cu.unsubscribed_at IS NOT NULL THEN 'unsubscribed'
         WHEN EXISTS (

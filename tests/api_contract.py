@@ -7,6 +7,8 @@ API_PATHS = frozenset(
         "/api/v1/customers/{external_id}/",
         "/api/v1/customers/{external_id}/orders/",
         "/api/v1/customers/{external_id}/points/",
+        "/api/v1/customers/{external_id}/export/",
+        "/api/v1/customers/{external_id}/erase/",
         "/api/v1/segments/",
         "/api/v1/segments/{code}/customers/",
         "/api/v1/clv/runs/",

@@ -29,6 +29,7 @@ class SuppressedReason(models.TextChoices):
     LEFT_SEGMENT = "left_segment", "Left the segment before send"
     CAMPAIGN_FINISHED = "campaign_finished", "Campaign finished before send"
     GLOBAL_CONTROL = "global_control", "In the global control group"
+    ERASED = "erased", "Personal data erased (privacy request)"
 
 
 class Assignment(models.Model):

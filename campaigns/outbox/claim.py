@@ -62,7 +62,8 @@ FACTS = """
                WHERE r.customer_id = m.customer_id AND r.status = 'sending' AND r.id <> m.id
                  AND r.campaign_id IN (SELECT id FROM campaigns_campaign WHERE kind = 'marketing')
            ),
-           COALESCE(cu.language, '')
+           COALESCE(cu.language, ''),
+           cu.id IS NULL OR cu.erased_at IS NOT NULL
     FROM campaigns_message m
     JOIN campaigns_campaign c ON c.id = m.campaign_id
     LEFT JOIN customers_segment s ON s.id = c.segment_id
@@ -142,6 +143,7 @@ def _decide(rows: list[tuple[Any, ...]]) -> tuple[list[Claimed], dict[str, list[
             ordered_since_trigger=bool(row[8]),
             still_in_segment=bool(row[9]),
             recent_marketing=int(row[10]),
+            erased=bool(row[12]),
         )
         already = cleared.get(facts.customer_id, 0)
         reason = suppressed_reason(facts, sending_to_customer=already, cap=cap)

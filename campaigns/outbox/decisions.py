@@ -24,6 +24,7 @@ class SendFacts:
     ordered_since_trigger: bool
     still_in_segment: bool
     recent_marketing: int  # sent in the cap window, or being sent now, to this customer
+    erased: bool = False  # a privacy request erased the customer (or the row is gone)
 
 
 def suppressed_reason(facts: SendFacts, *, sending_to_customer: int, cap: int) -> str | None:
@@ -34,6 +35,8 @@ def suppressed_reason(facts: SendFacts, *, sending_to_customer: int, cap: int) -
     the cap).
     """
     marketing = facts.campaign_kind == CampaignKind.MARKETING
+    if facts.erased:  # first: whatever the row holds now, nothing goes to them again
+        return SuppressedReason.ERASED
     if not facts.email:
         return SuppressedReason.NO_EMAIL
     if facts.unsubscribed:

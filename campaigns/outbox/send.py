@@ -23,10 +23,11 @@ from campaigns.outbox.prepare import Prepared, batch_prepare
 logger = logging.getLogger(__name__)
 
 # Checked right before each message goes: the campaign still active (a pause stops a batch
-# mid-way) and the customer not unsubscribed since the claim (it takes effect at once).
+# mid-way) and the customer neither unsubscribed nor erased since the claim (both take
+# effect at once).
 STILL_SENDABLE = """
     SELECT c.status = 'active', cu.unsubscribed_at IS NULL,
-           c.kind <> 'marketing' OR cu.marketing_consent
+           c.kind <> 'marketing' OR cu.marketing_consent, cu.erased_at IS NOT NULL
     FROM campaigns_message m
     JOIN campaigns_campaign c ON c.id = m.campaign_id
     JOIN customers_customer cu ON cu.id = m.customer_id
@@ -126,9 +127,11 @@ def _refusal(message_id: int) -> str | None:
         row = cursor.fetchone()
     if row is None:
         return "release"  # swept back to pending (lease ran out) or gone: not ours now
-    active, subscribed, consenting = (bool(value) for value in row)
+    active, subscribed, consenting, erased = (bool(value) for value in row)
     if not active:
         return "release"
+    if erased:
+        return SuppressedReason.ERASED
     if not subscribed:
         return SuppressedReason.UNSUBSCRIBED
     if not consenting:

@@ -23,6 +23,9 @@ CHANGED = "(changed)"
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "customers.customer": frozenset({"email", "first_name", "last_name", "phone", "birthday"}),
     "auth.user": frozenset({"password", "email", "first_name", "last_name"}),
+    # Copies of a customer's address and of what was sent to them (the admin shows both).
+    "campaigns.suppression": frozenset({"email", "detail"}),
+    "campaigns.message": frozenset({"to_email", "subject", "last_error"}),
     # Free text staff write about a customer may name people: never copied either.
     "customers.customernote": frozenset({"body"}),
     "customers.customertask": frozenset({"title", "description"}),

@@ -80,6 +80,11 @@ class Customer(models.Model):
         max_length=10, choices=NpsCategory.choices, blank=True, default="", db_default=""
     )
     nps_answered_at = models.DateTimeField(null=True, blank=True)
+    # When a privacy request erased the customer's personal data (clvcrm.workspace.privacy):
+    # their orders and figures stay, nothing is ever sent to them again, and on the database
+    # a trigger keeps the personal columns empty whatever writes the row later (an import of
+    # the shop's old rows, a webhook, the API).
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,8 +103,19 @@ class Customer(models.Model):
             models.Index(fields=["created_at", "id"], name="customer_created_idx"),
             models.Index(fields=["country", "id"], name="customer_country_idx"),
             models.Index(fields=["acquisition_channel", "id"], name="customer_channel_idx"),
+            # The few erased customers: the senders' and the trigger step's exclusion reads
+            # them as one small hashed set.
+            models.Index(
+                fields=["id"],
+                name="customer_erased_idx",
+                condition=models.Q(erased_at__isnull=False),
+            ),
         ]
-        permissions = [("export_customer", "Can export customers")]
+        permissions = [
+            ("export_customer", "Can export customers"),
+            ("export_customer_data", "Can export all of one customer's data (privacy request)"),
+            ("erase_customer", "Can erase a customer's personal data (privacy request)"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or self.external_id
@@ -110,7 +126,16 @@ class Customer(models.Model):
 
     @property
     def can_be_emailed(self) -> bool:
-        return bool(self.email) and self.marketing_consent and self.unsubscribed_at is None
+        return (
+            bool(self.email)
+            and self.marketing_consent
+            and self.unsubscribed_at is None
+            and self.erased_at is None
+        )
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Product(models.Model):

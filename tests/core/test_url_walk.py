@@ -56,6 +56,7 @@ from campaigns.models import (
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
+from clvcrm.core.models import TaskFailure
 from customers.clv_runs.value_bands import current_cut
 from customers.integrations.signatures import signature_of
 from customers.models import (
@@ -176,6 +177,7 @@ NO_PAGE = {
     "campaign-links:unsubscribe": "a sent email's link: the walk's token is not signed, so 404",
     "survey-answers:answer": "a survey invitation's link: the walk's token is nobody's, so 404",
     "api-survey-invite": "POST only (GET answers 405)",
+    "api-customer-erase": "POST only (GET answers 405): erases a customer's personal data",
     "anymail:postmark_tracking_webhook": "POST only, with the email service's basic auth",
     "api-not-found": "the API's answer to an address that names no endpoint: always 404",
     "api-orders": "POST only: orders sent to be imported (GET answers 405)",
@@ -222,6 +224,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     assert channel is not None
     MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=Decimal("1"))
     _task_with_a_note(uploader)
+    TaskFailure.objects.create(task_name="clvcrm.pipeline.tasks.walk", exception="Boom: walked")
 
 
 def _survey_with_an_answer() -> None:

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 NO_SKIPS = {
     "unknown_customer": 0,
+    "erased": 0,
     "no_email": 0,
     "unsubscribed": 0,
     "suppressed_address": 0,
