@@ -4,6 +4,7 @@ from customers.models.backtest import ClvBacktest
 from customers.models.clv import ClvRun, ClvRunPart, CustomerScore
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
+from customers.models.kpis import KpiCohort, KpiLapse, KpiMonth, KpiRefresh, KpiRunSummary
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.marketing import MarketingSpend
 from customers.models.points import PointsBalance, PointsEntry
@@ -40,6 +41,11 @@ __all__ = [
     "CustomerSegment",
     "DefaultSegment",
     "ImportRejection",
+    "KpiCohort",
+    "KpiLapse",
+    "KpiMonth",
+    "KpiRefresh",
+    "KpiRunSummary",
     "LoyaltySettings",
     "LoyaltyStatus",
     "LoyaltyTier",
