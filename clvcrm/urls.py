@@ -7,10 +7,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from clvcrm.core.api_views import ApiDocs, ApiNotFound
-from clvcrm.core.views import home
+from clvcrm.workspace.api import KpiApi
+from clvcrm.workspace.dashboard_view import dashboard
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", dashboard, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/v1/webhooks/", include("customers.webhook_urls")),
     path("api/v1/campaigns/", include("campaigns.api_urls")),
     path("api/v1/surveys/", include("feedback.api_urls")),
+    path("api/v1/kpis/", KpiApi.as_view(), name="api-kpis"),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

@@ -56,7 +56,7 @@ def events(*, as_of: date, window_months: int) -> list[Event]:
     sql, params = _statement(as_of, window_months)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _statement(as_of: date, window_months: int) -> tuple[str, tuple[Any, ...]]:
@@ -124,6 +124,13 @@ def _statement(as_of: date, window_months: int) -> tuple[str, tuple[Any, ...]]:
 def _month_sql(column: str) -> str:
     """SQL of ``column``'s (a date, or a month's start) month number."""
     if connection.vendor == "postgresql":
-        return f"(CAST(EXTRACT(YEAR FROM {column}) AS integer) * 12 + CAST(EXTRACT(MONTH FROM {column}) AS integer) - 1)"
+        year, month = (
+            f"CAST(EXTRACT({part} FROM {column}) AS integer)" for part in ("YEAR", "MONTH")
+        )
+        return f"({year} * 12 + {month} - 1)"
     # SQLite keeps dates and datetimes as ISO text.
-    return f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 + CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+    year, month = (
+        f"CAST(substr({column}, 1, 4) AS INTEGER)",
+        f"CAST(substr({column}, 6, 2) AS INTEGER)",
+    )
+    return f"({year} * 12 + {month} - 1)"

@@ -77,13 +77,12 @@ def aggregates_from_events(rows: Iterable[Event], *, as_of: date) -> Aggregates:
 
 def aggregates_replace(aggregates: Aggregates) -> None:
     """Delete the old rows and insert ``aggregates`` (inside the caller's transaction)."""
-    for model, rows in (
-        (KpiMonth, aggregates.months),
-        (KpiLapse, aggregates.lapses),
-        (KpiCohort, aggregates.cohorts),
-    ):
-        model.objects.all().delete()
-        model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+    KpiMonth.objects.all().delete()
+    KpiLapse.objects.all().delete()
+    KpiCohort.objects.all().delete()
+    KpiMonth.objects.bulk_create(aggregates.months, batch_size=BATCH)
+    KpiLapse.objects.bulk_create(aggregates.lapses, batch_size=BATCH)
+    KpiCohort.objects.bulk_create(aggregates.cohorts, batch_size=BATCH)
 
 
 def _month_rows(months: dict[int | None, dict[int, _Month]], last: int) -> list[KpiMonth]:

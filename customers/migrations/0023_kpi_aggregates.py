@@ -6,86 +6,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0022_marketing_spend'),
+        ("customers", "0022_marketing_spend"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiCohort',
+            name="KpiCohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cohort', models.DateField(help_text="The acquisition month's first day.")),
-                ('months_since', models.PositiveSmallIntegerField(help_text='0: the acquisition month.')),
-                ('size', models.PositiveIntegerField()),
-                ('ordering_customers', models.PositiveIntegerField()),
-                ('revenue', models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cohort", models.DateField(help_text="The acquisition month's first day.")),
+                (
+                    "months_since",
+                    models.PositiveSmallIntegerField(help_text="0: the acquisition month."),
+                ),
+                ("size", models.PositiveIntegerField()),
+                ("ordering_customers", models.PositiveIntegerField()),
+                ("revenue", models.DecimalField(decimal_places=2, max_digits=18)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('cohort', 'months_since'), name='kpicohort_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("cohort", "months_since"), name="kpicohort_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiRefresh',
+            name="KpiRefresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(help_text='Orders placed after this day are left out.')),
-                ('window_months', models.PositiveSmallIntegerField(help_text="A customer at a month's end ordered in that month or the ones before it.")),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('seconds', models.FloatField(default=0.0)),
-                ('trigger', models.CharField(blank=True, default='', max_length=50)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField(help_text="Orders placed after this day are left out.")),
+                (
+                    "window_months",
+                    models.PositiveSmallIntegerField(
+                        help_text="A customer at a month's end ordered in that month or the ones before it."
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("seconds", models.FloatField(default=0.0)),
+                ("trigger", models.CharField(blank=True, default="", max_length=50)),
             ],
             options={
-                'indexes': [models.Index(fields=['-computed_at', '-id'], name='kpirefresh_latest_idx')],
+                "indexes": [
+                    models.Index(fields=["-computed_at", "-id"], name="kpirefresh_latest_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KpiRunSummary',
+            name="KpiRunSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scored_customers', models.PositiveIntegerField()),
-                ('active_customers', models.PositiveIntegerField()),
-                ('average_historical_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('average_predicted_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('total_predicted_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('histogram', models.JSONField(blank=True, default=dict)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='kpi_summary', to='customers.clvrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scored_customers", models.PositiveIntegerField()),
+                ("active_customers", models.PositiveIntegerField()),
+                (
+                    "average_historical_clv",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "average_predicted_clv",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "total_predicted_clv",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("histogram", models.JSONField(blank=True, default=dict)),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kpi_summary",
+                        to="customers.clvrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='KpiLapse',
+            name="KpiLapse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The month at whose end they were no longer customers.')),
-                ('since', models.DateField(help_text='The first month of the spell that lapsed.')),
-                ('returned', models.DateField(blank=True, help_text="Their next order's month.", null=True)),
-                ('customers', models.PositiveIntegerField()),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.acquisitionchannel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="The month at whose end they were no longer customers."
+                    ),
+                ),
+                ("since", models.DateField(help_text="The first month of the spell that lapsed.")),
+                (
+                    "returned",
+                    models.DateField(blank=True, help_text="Their next order's month.", null=True),
+                ),
+                ("customers", models.PositiveIntegerField()),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.acquisitionchannel",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['month', 'since'], name='kpilapse_month_idx')],
+                "indexes": [models.Index(fields=["month", "since"], name="kpilapse_month_idx")],
             },
         ),
         migrations.CreateModel(
-            name='KpiMonth',
+            name="KpiMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text="The month's first day.")),
-                ('new_customers', models.PositiveIntegerField(help_text='Acquired in the month.')),
-                ('ordering_customers', models.PositiveIntegerField(help_text='With an order in the month.')),
-                ('repeat_customers', models.PositiveIntegerField(help_text="Of those, customers with two or more orders by the month's end.")),
-                ('orders', models.PositiveIntegerField()),
-                ('revenue', models.DecimalField(decimal_places=2, max_digits=18)),
-                ('buyers_to_date', models.PositiveIntegerField(help_text="Customers with at least one order by the month's end.")),
-                ('repeat_buyers_to_date', models.PositiveIntegerField(help_text="Customers with two or more orders by the month's end.")),
-                ('customers_at_end', models.PositiveIntegerField(help_text='The active base at its end.')),
-                ('lost', models.PositiveIntegerField(help_text="Customers at the previous month's end who are no longer at this one's.")),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.acquisitionchannel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="The month's first day.")),
+                ("new_customers", models.PositiveIntegerField(help_text="Acquired in the month.")),
+                (
+                    "ordering_customers",
+                    models.PositiveIntegerField(help_text="With an order in the month."),
+                ),
+                (
+                    "repeat_customers",
+                    models.PositiveIntegerField(
+                        help_text="Of those, customers with two or more orders by the month's end."
+                    ),
+                ),
+                ("orders", models.PositiveIntegerField()),
+                ("revenue", models.DecimalField(decimal_places=2, max_digits=18)),
+                (
+                    "buyers_to_date",
+                    models.PositiveIntegerField(
+                        help_text="Customers with at least one order by the month's end."
+                    ),
+                ),
+                (
+                    "repeat_buyers_to_date",
+                    models.PositiveIntegerField(
+                        help_text="Customers with two or more orders by the month's end."
+                    ),
+                ),
+                (
+                    "customers_at_end",
+                    models.PositiveIntegerField(help_text="The active base at its end."),
+                ),
+                (
+                    "lost",
+                    models.PositiveIntegerField(
+                        help_text="Customers at the previous month's end who are no longer at this one's."
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.acquisitionchannel",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('month', 'channel'), name='kpimonth_once', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='kpimonth_first_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "channel"), name="kpimonth_once", nulls_distinct=False
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)), name="kpimonth_first_day"
+                    ),
+                ],
             },
         ),
     ]
