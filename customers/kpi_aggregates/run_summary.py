@@ -19,7 +19,7 @@ def run_summary_write(run: ClvRun) -> KpiRunSummary:
     """
     figures = CustomerScore.objects.filter(run=run).aggregate(
         scored=Count("*"),
-        active=Count("*", filter=Q(p_alive__gte=KpiRunSummary.ACTIVE_P_ALIVE)),
+        active=Count("customer_id", filter=Q(p_alive__gte=KpiRunSummary.ACTIVE_P_ALIVE)),
         historical=Avg("historical_clv"),
         predicted=Avg("predicted_clv"),
         total=Sum("predicted_clv"),
