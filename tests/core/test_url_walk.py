@@ -153,7 +153,6 @@ BASE_QUERIES = {
 }
 # Routes that never answer a page to a GET, and why; every other route must answer one.
 NO_PAGE = {
-    "home": "redirects to the customer list",
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
