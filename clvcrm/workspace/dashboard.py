@@ -152,7 +152,8 @@ def _activity(period: MonthPeriod, refresh: KpiRefresh | None) -> Activity:
         new_customers=sums["new"],
         lost=lost,
         orders=sums["orders"],
-        revenue=sums["revenue"] or ZERO,
+        # SQLite sums decimals without their places: always in cents.
+        revenue=Decimal(sums["revenue"] or ZERO).quantize(ZERO),
         first_time_buyers=sums["buyers"] - sums["buyers_before"],
         buyers=sums["buyers"],
         repeat_buyers=sums["repeat_buyers"],

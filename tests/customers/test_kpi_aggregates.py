@@ -77,7 +77,9 @@ def test_months_per_channel_with_the_active_base_and_lapses(window):
         (_m(5), 0, 0, 0, 0, d("0.00"), 1, 0, 1, 0),
         (_m(6), 0, 0, 0, 0, d("0.00"), 1, 0, 0, 1),  # D lapsed; July's order is after as-of
     ]
-    assert set(KpiLapse.objects.values_list("month", "since", "returned", "channel", "customers")) == {
+    assert set(
+        KpiLapse.objects.values_list("month", "since", "returned", "channel", "customers")
+    ) == {
         (_m(5), _m(2), None, paid.pk, 1),
         (_m(6), _m(3), None, None, 1),
     }
@@ -132,7 +134,9 @@ def test_the_window_is_a_setting(settings):
     kpi_aggregates_refresh(as_of=AS_OF)
 
     # Nobody's twelve months ran out by June: A, B, D and E are all customers at its end.
-    assert KpiMonth.objects.filter(month=_m(6)).values_list("customers_at_end", flat=True).count() == 2
+    assert (
+        KpiMonth.objects.filter(month=_m(6)).values_list("customers_at_end", flat=True).count() == 2
+    )
     assert sum(KpiMonth.objects.filter(month=_m(6)).values_list("customers_at_end", flat=True)) == 4
     assert not KpiLapse.objects.exists()
 
@@ -145,7 +149,11 @@ def test_a_refresh_replaces_the_tables_and_an_empty_shop_has_no_rows(window):
 
     kpi_aggregates_refresh(as_of=AS_OF)
 
-    assert (KpiMonth.objects.count(), KpiLapse.objects.count(), KpiCohort.objects.count()) == (0, 0, 0)
+    assert (KpiMonth.objects.count(), KpiLapse.objects.count(), KpiCohort.objects.count()) == (
+        0,
+        0,
+        0,
+    )
     assert KpiRefresh.objects.count() == 2
 
 

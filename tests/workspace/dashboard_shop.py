@@ -17,7 +17,11 @@ def dashboard_shop() -> tuple[AcquisitionChannel, ClvRun]:
     run = ClvRun.objects.create(
         as_of=AS_OF, status=ClvRun.Status.SUCCEEDED, r=1.0, customers=3, finished_at=timezone.now()
     )
-    scores = {"A": ("0.9", "100.00", "180.00"), "B": ("0.5", "20.00", "180.00"), "E": ("0.2", "5.00", "10.00")}
+    scores = {
+        "A": ("0.9", "100.00", "180.00"),
+        "B": ("0.5", "20.00", "180.00"),
+        "E": ("0.2", "5.00", "10.00"),
+    }
     for name, (p_alive, predicted, historical) in scores.items():
         score_of(
             Customer.objects.get(external_id=name),

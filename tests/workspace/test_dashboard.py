@@ -80,8 +80,14 @@ def test_the_page_shows_the_periods_figures_and_charts(shop, analyst_client):
     assert _card(response, "kpi-customers") == (
         "Customers at the end 2 from 3 at the start Lost in the period: 2; first orders: 1"
     )
-    assert _card(response, "kpi-new") == "New customers 1 acquired in the period (2 orders, 40.00 EUR revenue)"
-    assert _card(response, "kpi-active") == "Active customers 2 of 3 scored P(alive) ≥ 0.5 in the latest CLV run"
+    assert (
+        _card(response, "kpi-new")
+        == "New customers 1 acquired in the period (2 orders, 40.00 EUR revenue)"
+    )
+    assert (
+        _card(response, "kpi-active")
+        == "Active customers 2 of 3 scored P(alive) ≥ 0.5 in the latest CLV run"
+    )
     assert _card(response, "kpi-clv") == "Average CLV 123.33 historical 41.67 predicted (EUR)"
     assert _card(response, "kpi-retention") == "Retention (CRR) 33.3% Churn rate: 66.7%"
     assert _card(response, "kpi-repeat") == (
@@ -152,7 +158,7 @@ def _api(make_staff) -> APIClient:
 
 
 def test_the_api_answers_the_dashboards_figures(shop, make_staff):
-    paid, run = shop
+    _, run = shop
     answer = _api(make_staff).get("/api/v1/kpis/", Q2)
 
     assert answer.status_code == 200
