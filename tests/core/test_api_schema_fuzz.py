@@ -224,6 +224,7 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "GET /api/v1/surveys/{id}/",
         "GET /api/v1/surveys/{id}/nps/",
         "PATCH /api/v1/customers/{external_id}/",
+        "PATCH /api/v1/surveys/{id}/",
         "POST /api/v1/campaigns/",
         "POST /api/v1/campaigns/{id}/activate/",
         "POST /api/v1/campaigns/{id}/finish/",

@@ -56,6 +56,7 @@ from campaigns.models import (
 from campaigns.services.campaigns import campaign_activate, campaign_create
 from campaigns.services.results import campaign_results_compute
 from clvcrm.core.api_tokens import api_token_create
+from clvcrm.core.models import TaskFailure
 from customers.integrations.signatures import signature_of
 from customers.models import (
     AcquisitionChannel,
@@ -203,6 +204,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     failed = Client().post("/login/", {"username": "uploader", "password": "wrong"})
     assert failed.status_code == 200
     AccessFailureLog.objects.create(username="uploader", ip_address="127.0.0.1", locked_out=False)
+    TaskFailure.objects.create(task_name="clvcrm.pipeline.tasks.clv_recalculate", exception="boom")
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0)
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
