@@ -207,3 +207,21 @@ def test_the_api_answers_the_dashboards_figures(shop, make_staff):
 )
 def test_bad_months_are_400s_naming_the_parameter(make_staff, query, field):
     assert [e["field"] for e in errors(_api(make_staff).get("/api/v1/kpis/", query))] == [field]
+
+
+def _listed(response) -> list[str]:
+    return re.findall(r'<td class="mono">([^<]+)</td>', response.content.decode())
+
+
+def test_the_customer_list_filters_the_figures_link_to(shop, analyst_client):
+    listed = lambda **query: sorted(_listed(analyst_client.get("/customers/", query)))  # noqa: E731
+
+    assert listed(acquired_from="2025-03-01", acquired_to="2025-03-31") == ["C", "D"]
+    assert listed(acquired_to="2025-02-10") == ["A", "B"]
+    assert listed(active="yes") == ["A", "B"]  # P(alive) 0.9 and 0.5
+    assert listed(active="no") == ["E"]
+    assert listed(segment="nobody") == []
+    bad = analyst_client.get("/customers/", {"acquired_from": "2025-02-30"})
+    assert bad.status_code == 200
+    assert "acquired_from * " in _text(bad)  # the field named, then its reason
+    assert _listed(bad) == ["E", "D", "C", "B", "A"]  # the filter ignored, newest first
