@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from campaigns.models import ArmResult, Assignment, Campaign, Message, ResultComputation, Variant
 from campaigns.results.messages import MessageCounts, message_counts
@@ -240,4 +240,26 @@ def campaign_recent_messages(campaign: Campaign) -> QuerySet[Message]:
         Message.objects.filter(campaign=campaign)
         .select_related("customer", "variant")
         .order_by("-id")[:RECENT_MESSAGES]
+    )
+
+
+def variant_uplifts_latest(*, finished_since: datetime) -> list[ArmResult]:
+    """The variants' arms of each campaign's latest results computation, for the campaigns
+    that are active or paused or finished since ``finished_since``: their conversion
+    uplift against the holdout (NULL without one). One query; each campaign's latest
+    computation is found on ``result_computation_latest_idx``."""
+    latest = (
+        ResultComputation.objects.filter(campaign=OuterRef("computation__campaign"))
+        .order_by("-computed_at", "-id")
+        .values("id")[:1]
+    )
+    shown = Q(computation__campaign__status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED])
+    shown |= Q(
+        computation__campaign__status=Campaign.Status.FINISHED,
+        computation__campaign__finished_at__gte=finished_since,
+    )
+    return list(
+        ArmResult.objects.filter(shown, variant__isnull=False, computation=Subquery(latest))
+        .select_related("variant", "computation__campaign")
+        .order_by("computation__campaign__name", "variant_id")
     )

@@ -7,11 +7,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from clvcrm.core.api_views import ApiDocs, ApiNotFound
-from clvcrm.core.views import home
-from clvcrm.workspace import api as privacy_api
+from clvcrm.workspace import privacy_api
+from clvcrm.workspace.kpis_api import KpiApi
+from clvcrm.workspace.dashboard_view import dashboard
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", dashboard, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("customers/", include("customers.urls")),
@@ -35,6 +36,7 @@ urlpatterns = [
         privacy_api.CustomerEraseApi.as_view(),
         name="api-customer-erase",
     ),
+    path("api/v1/kpis/", KpiApi.as_view(), name="api-kpis"),
     path("api/v1/", include("customers.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

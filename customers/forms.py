@@ -1,5 +1,6 @@
 """Forms of the staff pages."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -8,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 
-from clvcrm.core.input_values import InputValueError, integer_from_text
+from clvcrm.core.input_values import InputValueError, date_from_text, integer_from_text
 from customers.models import AcquisitionChannel
 from customers.order_import.source import KNOWN_COLUMNS, REQUIRED_COLUMNS
 from customers.selectors import CUSTOMER_SORTS, DEFAULT_CUSTOMER_SORT
@@ -38,11 +39,34 @@ class CustomerFilterForm(forms.Form):
         required=False,
         choices=[("", "Any consent"), ("yes", "Consented"), ("no", "No consent")],
     )
+    acquired_from = forms.CharField(required=False, max_length=10, label="Acquired from")
+    acquired_to = forms.CharField(required=False, max_length=10, label="Acquired to")
+    segment = forms.SlugField(required=False, max_length=50, label="Segment (code)")
+    active = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any P(alive)"), ("yes", "Active (P(alive) ≥ 0.5)"), ("no", "Inactive")],
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key) for key in CUSTOMER_SORTS],
         initial=DEFAULT_CUSTOMER_SORT,
     )
+
+    def clean_acquired_from(self) -> date | None:
+        return _day_or_none(self.cleaned_data["acquired_from"])
+
+    def clean_acquired_to(self) -> date | None:
+        return _day_or_none(self.cleaned_data["acquired_to"])
+
+
+def _day_or_none(text: str) -> date | None:
+    """A YYYY-MM-DD day, or ``None`` for an empty field."""
+    if not text:
+        return None
+    try:
+        return date_from_text(text)
+    except InputValueError as exc:
+        raise forms.ValidationError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
 
 
 def upload_too_large_message() -> str:

@@ -1,6 +1,7 @@
 """Reads shared by the staff pages, the API and the tasks."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -16,10 +17,13 @@ from django.db.models.functions import Lower
 
 from customers.models import (
     Customer,
+    KpiRunSummary,
     Order,
     OrderLine,
     net_revenue,
 )
+
+ACTIVE_P_ALIVE = KpiRunSummary.ACTIVE_P_ALIVE
 
 CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
     "name": ("last_name", "first_name"),
@@ -40,6 +44,10 @@ class CustomerFilters:
     country: str = ""
     channel_id: int | None = None
     consent: str = ""
+    acquired_from: date | None = None
+    acquired_to: date | None = None
+    segment: str = ""
+    active: str = ""
 
 
 def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
@@ -69,6 +77,18 @@ def customer_search(filters: CustomerFilters) -> QuerySet[Customer]:
         qs = qs.filter(acquisition_channel_id=filters.channel_id)
     if filters.consent in ("yes", "no"):
         qs = qs.filter(marketing_consent=filters.consent == "yes")
+    # Acquisition days on customer_acquired_idx; the segment on segment_member_idx; P(alive)
+    # on score_p_alive_idx (the latest run's scores): the dashboard's figures link here.
+    if filters.acquired_from is not None:
+        qs = qs.filter(acquired_on__gte=filters.acquired_from)
+    if filters.acquired_to is not None:
+        qs = qs.filter(acquired_on__lte=filters.acquired_to)
+    if filters.segment:
+        qs = qs.filter(segment_assignment__segment__code=filters.segment)
+    if filters.active == "yes":
+        qs = qs.filter(score__p_alive__gte=ACTIVE_P_ALIVE)
+    elif filters.active == "no":
+        qs = qs.filter(score__p_alive__lt=ACTIVE_P_ALIVE)
     return qs
 
 

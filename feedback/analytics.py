@@ -161,6 +161,15 @@ def nps_analytics(*, survey_id: int | None, period: Period) -> Analytics:
     )
 
 
+def nps_by_month(*, survey_id: int | None, period: Period) -> list[Row]:
+    """NPS per month answered (with the month's invitations and response rate), oldest
+    first; months without responses or invitations are left out. Two grouped queries."""
+    return _by_month(
+        responses_in(survey_id=survey_id, period=period),
+        invitations_in(survey_id=survey_id, period=period),
+    )
+
+
 def band_expression() -> Case:
     """The response's predicted-CLV band code (``feedback.nps.clv_bands``) in SQL."""
     *bounded, last = clv_bands()

@@ -15,6 +15,7 @@ API_PATHS = frozenset(
         "/api/v1/clv/runs/latest/",
         "/api/v1/orders/",
         "/api/v1/marketing-spend/",
+        "/api/v1/kpis/",
         "/api/v1/campaigns/",
         "/api/v1/campaigns/{id}/",
         "/api/v1/campaigns/{id}/activate/",

@@ -4,10 +4,13 @@
 
     order import succeeded (not a dry run) ─► loyalty refresh, when the shop has tiers
                                            ─► campaign results, when a window is open
+                                           ─► the dashboard's aggregates
     orders from the API or a webhook ─► the same, once a minute at most for all of them
+                                       (the aggregates: once per KPI_REFRESH_AFTER_ORDERS_SECONDS)
     nightly (beat): campaign results (windows close with time, orders or not)
     loyalty refresh (also nightly) ─► campaign triggers (upgrades, downgrade warnings)
-    CLV run succeeded ─► segment reassignment ─► product affinities (recommendations)
+    CLV run succeeded ─► the dashboard's aggregates (with the run's summary)
+                      ─► segment reassignment ─► product affinities (recommendations)
                                                campaign triggers ─► senders
                                                campaigns' effect on CLV, once each
                                                window has closed

@@ -24,13 +24,14 @@ from customers.clv_runs.run import ClvRunBusyError
 from customers.loyalty.selectors import loyalty_programme_exists
 from customers.models import ClvRun, OrderImport
 from customers.segments.reassign import SegmentRunError
-from customers.services import clv_runs, loyalty, order_imports, segments, webhooks
+from customers.services import clv_runs, kpis, loyalty, order_imports, segments, webhooks
 from feedback.services import follow_ups
 from feedback.services import invitations as survey_invitations
 
 logger = logging.getLogger(__name__)
 
 AFTER_ORDERS = "after_orders"
+KPI_AGGREGATES = "kpi_aggregates"
 
 
 @shared_task(acks_late=True)
@@ -67,6 +68,23 @@ def after_orders_arrived() -> None:
     while this runs queues it once more."""
     if steps.step_start(AFTER_ORDERS):
         then_orders(loyalty=loyalty_programme_exists())
+
+
+@shared_task(acks_late=True)
+def kpi_aggregates_refresh(trigger: str = "") -> None:
+    """Recompute the dashboard's aggregates (after a CLV run or an order import).
+
+    Safe to deliver twice: the refresh replaces the tables whole with the same figures.
+    """
+    kpis.kpi_aggregates_refresh(trigger=trigger)
+
+
+@shared_task(acks_late=True)
+def kpi_aggregates_after_orders() -> None:
+    """The dashboard's aggregates after orders from the API or webhooks, once for all of a
+    while's requests. A second delivery finds no request and does nothing."""
+    if steps.step_start(KPI_AGGREGATES):
+        kpis.kpi_aggregates_refresh(trigger="orders")
 
 
 @shared_task(acks_late=True)
@@ -184,7 +202,7 @@ def surveys_invite() -> None:
 
 def then_order_import(order_import: OrderImport) -> None:
     """An import that succeeded (not a dry run) → the loyalty refresh, if there are tiers,
-    and the campaign results, if a campaign's may change.
+    the campaign results, if a campaign's may change, and the dashboard's aggregates.
 
     New orders may earn points, change tiers and convert campaign recipients. A shop without
     a loyalty programme or campaigns, like the import benchmark's, is not made to credit
@@ -192,6 +210,7 @@ def then_order_import(order_import: OrderImport) -> None:
     """
     if order_import.status == OrderImport.Status.SUCCEEDED and not order_import.dry_run:
         then_orders(loyalty=loyalty_programme_exists())
+        enqueue_on_commit(kpi_aggregates_refresh, "import")
 
 
 def then_orders(*, loyalty: bool) -> None:
@@ -207,11 +226,16 @@ def then_orders_arrived() -> None:
     """Orders from the API or a webhook → what follows an import, but
     ``PIPELINE_AFTER_ORDERS_SECONDS`` after the first request, once for all the requests
     until it starts (a busy shop sends orders many times a minute; the loyalty refresh
-    covers every customer, the results every open campaign)."""
+    covers every customer, the results every open campaign); and the dashboard's aggregates
+    ``KPI_REFRESH_AFTER_ORDERS_SECONDS`` after the first request, the same way."""
     follows = loyalty_programme_exists() or results.results_due().exists()
     if follows and steps.step_request(AFTER_ORDERS):
         delay = settings.PIPELINE_AFTER_ORDERS_SECONDS
         transaction.on_commit(lambda: after_orders_arrived.apply_async(countdown=delay))
+    # The dashboard's refresh reads every order: at most once per its own (longer) delay.
+    if steps.step_request(KPI_AGGREGATES):
+        kpi_delay = settings.KPI_REFRESH_AFTER_ORDERS_SECONDS
+        transaction.on_commit(lambda: kpi_aggregates_after_orders.apply_async(countdown=kpi_delay))
 
 
 def then_webhook_event(processed: webhooks.WebhookProcessed) -> None:
@@ -227,9 +251,11 @@ def then_campaign_triggers(outcome: TriggerOutcome) -> None:
 
 
 def then_clv_run(run: ClvRun) -> None:
-    """A CLV run that succeeded → the segment reassignment for it."""
+    """A CLV run that succeeded → the segment reassignment for it, and the dashboard's
+    aggregates (the run's summary: active customers, CLV averages, the histogram)."""
     if run.status == ClvRun.Status.SUCCEEDED:
         enqueue_on_commit(segments_reassign, run.pk)
+        enqueue_on_commit(kpi_aggregates_refresh, "clv_run")
 
 
 def then_clv_run_fanned_out(fan_out: FanOut) -> None:

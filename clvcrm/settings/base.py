@@ -136,7 +136,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -186,6 +186,14 @@ IDEMPOTENCY_KEY_HOURS = env.int_at_least("IDEMPOTENCY_KEY_HOURS", 1, default=24)
 # Orders from the API and webhooks ask for the loyalty refresh; it runs this many seconds
 # after the first request, once for every request until it starts (clvcrm.pipeline.steps).
 PIPELINE_AFTER_ORDERS_SECONDS = env.int_at_least("PIPELINE_AFTER_ORDERS_SECONDS", 1, default=60)
+# The dashboard's "customer at a date": acquired by then and with a completed order in that
+# month or the KPI_CUSTOMER_WINDOW_MONTHS - 1 months before it (12: the last year).
+KPI_CUSTOMER_WINDOW_MONTHS = env.int_at_least("KPI_CUSTOMER_WINDOW_MONTHS", 1, default=12)
+# Orders from the API and webhooks refresh the dashboard's aggregates this many seconds after
+# the first of them, once for all until it starts (the refresh reads every order).
+KPI_REFRESH_AFTER_ORDERS_SECONDS = env.int_at_least(
+    "KPI_REFRESH_AFTER_ORDERS_SECONDS", 1, default=300
+)
 
 # Campaigns. The trigger step claims this many segment transitions (or tier changes) per
 # transaction; a sender claims this many messages per batch (one SMTP connection each).

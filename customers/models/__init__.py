@@ -5,6 +5,7 @@ from customers.models.clv import ClvRun, ClvRunPart, CustomerScore, PredictedClv
 from customers.models.imports import ColumnMapping, ImportRejection, OrderImport
 from customers.models.integrations import ConnectedShop, Platform, ShopRefund, WebhookEvent
 from customers.models.interactions import CustomerNote, CustomerTask
+from customers.models.kpis import KpiCohort, KpiLapse, KpiMonth, KpiRefresh, KpiRunSummary
 from customers.models.loyalty import LoyaltySettings, LoyaltyStatus, LoyaltyTier, LoyaltyTierChange
 from customers.models.marketing import MarketingSpend
 from customers.models.points import PointsBalance, PointsEntry
@@ -44,6 +45,11 @@ __all__ = [
     "CustomerTask",
     "DefaultSegment",
     "ImportRejection",
+    "KpiCohort",
+    "KpiLapse",
+    "KpiMonth",
+    "KpiRefresh",
+    "KpiRunSummary",
     "LoyaltySettings",
     "LoyaltyStatus",
     "LoyaltyTier",

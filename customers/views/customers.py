@@ -24,6 +24,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         country=data.get("country", ""),
         channel_id=channel.pk if channel else None,
         consent=data.get("consent", ""),
+        acquired_from=data.get("acquired_from"),
+        acquired_to=data.get("acquired_to"),
+        segment=data.get("segment", ""),
+        active=data.get("active", ""),
     )
     sort = data.get("sort") or selectors.DEFAULT_CUSTOMER_SORT
     page = keyset_page(

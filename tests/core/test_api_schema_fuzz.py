@@ -217,6 +217,7 @@ def test_the_fuzzed_schema_is_the_one_served(make_staff: Callable[..., User]) ->
         "GET /api/v1/customers/{external_id}/export/",
         "GET /api/v1/customers/{external_id}/orders/",
         "GET /api/v1/customers/{external_id}/points/",
+        "GET /api/v1/kpis/",
         "GET /api/v1/marketing-spend/",
         "GET /api/v1/segments/",
         "GET /api/v1/segments/{code}/customers/",

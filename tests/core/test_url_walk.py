@@ -156,7 +156,6 @@ BASE_QUERIES = {
 }
 # Routes that never answer a page to a GET, and why; every other route must answer one.
 NO_PAGE = {
-    "home": "redirects to the customer list",
     "login": "redirects a logged-in user",
     "logout": "POST only",
     "customers:points_change": "POST only",
@@ -214,6 +213,7 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     failed = Client().post("/login/", {"username": "uploader", "password": "wrong"})
     assert failed.status_code == 200
     AccessFailureLog.objects.create(username="uploader", ip_address="127.0.0.1", locked_out=False)
+    TaskFailure.objects.create(task_name="clvcrm.pipeline.tasks.clv_recalculate", exception="boom")
     ClockedSchedule.objects.create(clocked_time=timezone.now())
     SolarSchedule.objects.create(event="sunrise", latitude=51.5, longitude=0)
     IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
@@ -224,7 +224,6 @@ def shop(django_capture_on_commit_callbacks: Any, make_staff: Any) -> None:
     assert channel is not None
     MarketingSpend.objects.create(month=date(2025, 1, 1), channel=channel, amount=Decimal("1"))
     _task_with_a_note(uploader)
-    TaskFailure.objects.create(task_name="clvcrm.pipeline.tasks.walk", exception="Boom: walked")
 
 
 def _survey_with_an_answer() -> None:

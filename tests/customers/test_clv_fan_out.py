@@ -226,9 +226,10 @@ def test_a_fanned_out_run_hands_over_to_segment_reassignment_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = _nightly(settings, date(2025, 2, 28), per_part=4)
 
-    # The reassignment, queued by the chord's callback; then the product affinities, the
-    # campaign triggers and the campaigns' effect on CLV the reassignment queues.
-    assert len(callbacks) == 4
+    # The reassignment and the dashboard's aggregates, queued by the chord's callback; then
+    # the product affinities, the campaign triggers and the campaigns' effect on CLV the
+    # reassignment queues.
+    assert len(callbacks) == 5
     assert SegmentReassignment.objects.filter(run=run).count() == 1
     assert CustomerSegment.objects.filter(run=run).count() == 9
     assert SegmentTransition.objects.filter(run=run).count() == 9

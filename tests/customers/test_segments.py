@@ -363,9 +363,9 @@ def test_cdnow_master_segments_after_the_real_commands(
         call_command("recalculate_clv", "--as-of", "1998-06-30", stdout=StringIO())
     run = ClvRun.objects.get()
 
-    # The reassignment, then the product affinities, the campaign triggers and the
-    # campaigns' effect on CLV it queues.
-    assert len(callbacks) == 4
+    # The reassignment and the dashboard's aggregates, then the product affinities, the
+    # campaign triggers and the campaigns' effect on CLV the reassignment queues.
+    assert len(callbacks) == 5
     sizes = dict(
         CustomerSegment.objects.values_list("segment__code").annotate(n=Count("*")).order_by()
     )

@@ -23,6 +23,8 @@ from customers.models import (
     ConnectedShop,
     Customer,
     CustomerSegment,
+    KpiRefresh,
+    KpiRunSummary,
     LoyaltyStatus,
     Order,
     OrderImport,
@@ -65,8 +67,9 @@ def test_an_uploaded_import_is_followed_by_the_loyalty_refresh_when_there_are_ti
     with django_capture_on_commit_callbacks(execute=True) as queued:
         order_import = _upload(client, make_staff)
 
-    # The import, the loyalty refresh it queued, then the campaign triggers after that.
-    assert len(queued) == 3
+    # The import, the loyalty refresh and the dashboard's aggregates it queued, then the
+    # campaign triggers after the refresh.
+    assert len(queued) == 4
     order_import.refresh_from_db()
     assert order_import.status == OrderImport.Status.SUCCEEDED
     assert set(LoyaltyStatus.objects.values_list("customer__external_id", "tier__name")) == {
@@ -80,7 +83,8 @@ def test_without_tiers_or_in_a_dry_run_nothing_follows_an_import(
 ):
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _upload(client, make_staff)
-    assert len(queued) == 1  # the import alone: the shop has no loyalty programme
+    assert len(queued) == 2  # the import and the dashboard's aggregates: no loyalty programme
+    assert KpiRefresh.objects.values_list("trigger", flat=True).get() == "import"
 
     OrderImport.objects.all().delete()
     make_tiers()
@@ -89,6 +93,7 @@ def test_without_tiers_or_in_a_dry_run_nothing_follows_an_import(
     assert len(queued) == 1
     dry.refresh_from_db()
     assert (dry.status, dry.dry_run, LoyaltyStatus.objects.count()) == ("succeeded", True, 0)
+    assert KpiRefresh.objects.count() == 1  # a dry run changes no figure
 
 
 def test_the_webhook_view_queues_the_pipelines_task_by_its_registered_name():
@@ -124,9 +129,9 @@ def test_a_webhook_order_is_followed_by_the_loyalty_refresh_when_it_changes_an_o
     make_tiers()
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _shop_order(client, 1, "d-1")
-    # The event's processing, the step after orders (asked for once), the loyalty refresh,
-    # the campaign triggers.
-    assert len(queued) == 4
+    # The event's processing, the step after orders (asked for once), the dashboard's
+    # aggregates (asked for once), the loyalty refresh, the campaign triggers.
+    assert len(queued) == 5
     assert LoyaltyStatus.objects.values_list("tier__name", flat=True).get() == "Bronze"
 
     for delivery_id, status in (("d-1", "paid"), ("d-2", "paid"), ("d-3", "pending")):
@@ -145,7 +150,7 @@ def test_the_import_command_is_followed_like_an_upload(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         call_command("import_orders", str(path), stdout=StringIO(), stderr=StringIO())
 
-    assert len(queued) == 2  # the loyalty refresh, then the campaign triggers
+    assert len(queued) == 3  # the loyalty refresh, the aggregates, then the campaign triggers
     assert LoyaltyStatus.objects.count() == 2
 
 
@@ -169,10 +174,11 @@ def test_a_clv_run_that_succeeds_is_followed_by_its_segment_reassignment(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         run_id = pipeline.clv_recalculate.delay("2025-02-28").get()
 
-    # The segment reassignment, then the product affinities, the campaign triggers and the
-    # campaigns' effect on CLV.
-    assert len(queued) == 4
+    # The segment reassignment and the dashboard's aggregates, then the product affinities,
+    # the campaign triggers and the campaigns' effect on CLV.
+    assert len(queued) == 5
     assert SegmentReassignment.objects.get().run_id == run_id
+    assert KpiRunSummary.objects.get().run_id == run_id
     assert CustomerSegment.objects.filter(run_id=run_id).count() == 3
 
 
@@ -240,7 +246,7 @@ def test_an_import_is_followed_by_the_campaign_results_when_a_window_is_open(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _upload(client, make_staff)
 
-    assert len(queued) == 2  # the import, then the results (the shop has no tiers)
+    assert len(queued) == 3  # the import, then the results and the aggregates (no tiers)
     computation = ResultComputation.objects.get(campaign=campaign)
     # C1's order of last week, in the window: a conversion in the holdout.
     assert computation.arms.get(variant=None).conversions == 1
@@ -257,8 +263,9 @@ def test_a_webhook_order_is_followed_by_the_campaign_results(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _shop_order(client, 1, "d-1")
 
-    # The event's processing, the step after orders, the results (no tiers: no loyalty).
-    assert len(queued) == 3
+    # The event's processing, the step after orders, the aggregates' step, the results (no
+    # tiers: no loyalty).
+    assert len(queued) == 4
     assert ResultComputation.objects.filter(campaign=campaign).count() == 1
 
 
@@ -271,4 +278,4 @@ def test_a_final_campaign_is_not_recomputed_after_an_import(
     with django_capture_on_commit_callbacks(execute=True) as queued:
         _upload(client, make_staff)
 
-    assert len(queued) == 1  # the import alone: every window had closed
+    assert len(queued) == 2  # the import and the aggregates: every window had closed
