@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps run worker clean
+.PHONY: demo test lint format bench bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps bench-pages run worker clean
 
 # manage.py, wsgi.py and the Celery app default to the production settings; the development
 # targets say they want the local ones (SQLite, in-process tasks, a development key).
@@ -58,7 +58,10 @@ bench-results: $(VENV)/.dev-installed  ## docs/benchmarks.md: a 100k-assigned ca
 bench-nps: $(VENV)/.dev-installed  ## docs/benchmarks.md: survey answers under gunicorn with PostgreSQL
 	$(BIN)/python -m benchmarks.nps_answers
 
-bench: bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps
+bench-pages: $(VENV)/.dev-installed  ## docs/benchmarks.md: dashboard, customer list and customer page, 1M customers
+	$(BIN)/python -m benchmarks.staff_pages
+
+bench: bench-import bench-clv bench-segments bench-loyalty bench-api bench-campaigns bench-results bench-nps bench-pages
 
 worker: $(VENV)/.main-installed
 	$(BIN)/celery -A clvcrm worker --queues=celery,email --loglevel=INFO

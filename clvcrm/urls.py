@@ -8,8 +8,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from clvcrm.core.api_views import ApiDocs, ApiNotFound
 from clvcrm.workspace import privacy_api
-from clvcrm.workspace.kpis_api import KpiApi
 from clvcrm.workspace.dashboard_view import dashboard
+from clvcrm.workspace.kpis_api import KpiApi
 
 urlpatterns = [
     path("", dashboard, name="home"),
