@@ -94,6 +94,14 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
+        # Style attributes only of these exact texts, which plotly.js writes with
+        # setAttribute when it draws a heatmap (the cells' crisp "image-rendering"; an empty
+        # style): a hash allows that one text and nothing else, unlike 'unsafe-inline'.
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='",
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+        ],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],

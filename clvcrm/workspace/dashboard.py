@@ -34,7 +34,7 @@ from customers.kpis import (
     month_start,
     repeat_purchase_rate,
 )
-from customers.marketing.selectors import AcquisitionCosts, acquisition_costs
+from customers.marketing.selectors import AcquisitionCosts, acquisition_costs_of_months
 from customers.models import ClvRun, KpiLapse, KpiMonth, KpiRefresh, KpiRunSummary
 from feedback.analytics import Period, Row, overall
 
@@ -116,7 +116,7 @@ def dashboard_figures(period: MonthPeriod) -> DashboardFigures:
         ),
         run=run,
         summary=getattr(run, "kpi_summary", None) if run is not None else None,
-        costs=acquisition_costs(period.start, period.end),
+        costs=acquisition_costs_of_months(period.start, period.end),
         nps=overall(survey_id=None, period=Period(period.start, period.end)),
     )
 

@@ -14,19 +14,20 @@ from customers.models import Customer
 
 
 class EraseConfirmForm(forms.Form):
-    """The erase cannot be undone: the staff member types the customer's id to confirm."""
+    """The erase cannot be undone: the staff member types the customer's id (the shop's,
+    as the customer page and list show it) to confirm."""
 
-    confirm_id = forms.CharField(max_length=20, label="Type the customer's id to confirm")
+    confirm_id = forms.CharField(max_length=64, label="Type the customer's id to confirm")
 
-    def __init__(self, *args: object, customer_id: int, **kwargs: object) -> None:
+    def __init__(self, *args: object, external_id: str, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.customer_id = customer_id
+        self.external_id = external_id
 
     def clean_confirm_id(self) -> str:
         typed = self.cleaned_data["confirm_id"].strip()
-        if typed != str(self.customer_id):
+        if typed != self.external_id:
             raise forms.ValidationError(
-                f"This is not the customer's id: type {self.customer_id} to erase this customer."
+                f"This is not the customer's id: type {self.external_id} to erase this customer."
             )
         return typed
 
@@ -51,7 +52,7 @@ def customer_export(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_erase_page(request: HttpRequest, pk: int) -> HttpResponse:
     """What the erase does, and a form that erases on POST once the id is typed."""
     customer = get_object_or_404(Customer, pk=pk)
-    form = EraseConfirmForm(request.POST or None, customer_id=customer.pk)
+    form = EraseConfirmForm(request.POST or None, external_id=customer.external_id)
     if request.method == "POST" and form.is_valid():
         erased = customer_erase(customer_id=customer.pk, actor=staff_user(request))
         tables = sum(1 for count in erased.rows.values() if count)

@@ -25,6 +25,9 @@ lapse      n1 customers lapsing in ``month``; ``since`` the start of their last 
 cohort     ``month`` the acquisition month, ``other`` months since, n1 customers who
            ordered, money their revenue
 new        n1 customers acquired in ``month``
+valued     of those, n1 valued by the latest CLV run (scored, or acquired by its as-of
+           day: no completed order, worth 0), money their historical + predicted CLV
+predicted  the same customers, money their predicted CLV
 =========  =====================================================================
 """
 
@@ -36,7 +39,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from customers.models import Customer, Order, net_revenue
+from customers.models import Customer, CustomerScore, Order, net_revenue
 
 Event = tuple[str, int, int | None, int | None, int | None, int, int, int, int, Any]
 
@@ -51,15 +54,19 @@ def month_of_number(number: int) -> date:
     return date(number // 12, number % 12 + 1, 1)
 
 
-def events(*, as_of: date, window_months: int) -> list[Event]:
-    """Every event count of the shop as of the end of ``as_of`` (one statement)."""
-    sql, params = _statement(as_of, window_months)
+def events(*, as_of: date, window_months: int, valued_by: date | None = None) -> list[Event]:
+    """Every event count of the shop as of the end of ``as_of`` (one statement);
+    ``valued_by``: the as-of day of the CLV run whose scores value the customers (None: no
+    run, nobody is valued)."""
+    sql, params = _statement(as_of, window_months, valued_by)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _statement(as_of: date, window_months: int) -> tuple[str, tuple[Any, ...]]:
+def _statement(
+    as_of: date, window_months: int, valued_by: date | None
+) -> tuple[str, tuple[Any, ...]]:
     window = int(window_months)
     end = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time()))
     customer_months = (
@@ -73,8 +80,19 @@ def _statement(as_of: date, window_months: int) -> tuple[str, tuple[Any, ...]]:
     inner, inner_params = customer_months.query.sql_with_params()
     greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
     customers = Customer._meta.db_table
+    scores = CustomerScore._meta.db_table
     sql = f"""
-    WITH om AS (
+    WITH valued AS (
+      SELECT {_month_sql("v.acquired_on")} AS m, v.acquisition_channel_id AS channel_id,
+             COUNT(*) AS customers,
+             SUM(COALESCE(s.historical_clv, 0) + COALESCE(s.predicted_clv, 0)) AS value,
+             SUM(COALESCE(s.predicted_clv, 0)) AS predicted
+      FROM {customers} v LEFT JOIN {scores} s ON s.customer_id = v.id
+      WHERE v.acquired_on <= %s
+        AND (s.customer_id IS NOT NULL OR v.acquired_on <= %s)
+      GROUP BY {_month_sql("v.acquired_on")}, v.acquisition_channel_id
+    ),
+    om AS (
       SELECT x.customer_id AS customer_id, {_month_sql("x.month")} AS m,
              x.orders AS orders, x.revenue AS revenue
       FROM ({inner}) x
@@ -117,8 +135,14 @@ def _statement(as_of: date, window_months: int) -> tuple[str, tuple[Any, ...]]:
            COUNT(*), 0, 0, 0, 0
       FROM {customers} n WHERE n.acquired_on <= %s
       GROUP BY {_month_sql("n.acquired_on")}, n.acquisition_channel_id
+    UNION ALL
+    SELECT 'valued', m, channel_id, NULL, NULL, customers, 0, 0, 0, value FROM valued
+    UNION ALL
+    SELECT 'predicted', m, channel_id, NULL, NULL, customers, 0, 0, 0, predicted FROM valued
     """
-    return sql, (*inner_params, as_of)
+    # Without a run there are no scores, and a day before every acquisition values nobody.
+    valued_day = valued_by or date(1, 1, 1)
+    return sql, (as_of, valued_day, *inner_params, as_of)
 
 
 def _month_sql(column: str) -> str:

@@ -34,6 +34,9 @@ class _Month:
     starts: int = 0
     stops: int = 0
     lost: int = 0
+    valued: int = 0
+    value: Decimal = Decimal(0)
+    predicted: Decimal = Decimal(0)
 
 
 @dataclass
@@ -70,6 +73,10 @@ def aggregates_from_events(rows: Iterable[Event], *, as_of: date) -> Aggregates:
             out.lapses.append(_lapse(month, channel, since, other, n1))
         elif kind == "new":
             cell.new = n1
+        elif kind == "valued":
+            cell.valued, cell.value = n1, _money(money)
+        elif kind == "predicted":
+            cell.predicted = _money(money)
     out.months = _month_rows(months, last)
     out.cohorts = _cohort_rows(months, cohorts, last)
     return out
@@ -111,6 +118,9 @@ def _month_rows(months: dict[int | None, dict[int, _Month]], last: int) -> list[
                     repeat_buyers_to_date=repeat_buyers,
                     customers_at_end=base,
                     lost=cell.lost,
+                    valued_customers=cell.valued,
+                    value_total=cell.value,
+                    predicted_total=cell.predicted,
                 )
             )
     return rows

@@ -28,11 +28,12 @@ from django.db.models.functions import Coalesce
 from customers.kpis import (
     clv_to_cac_ratio,
     customer_acquisition_cost,
+    month_end,
     month_start,
     payback_months,
     prorated,
 )
-from customers.models import AcquisitionChannel, ClvRun, Customer, MarketingSpend
+from customers.models import AcquisitionChannel, ClvRun, Customer, KpiMonth, MarketingSpend
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -92,6 +93,44 @@ def acquisition_costs(start: date, end: date) -> AcquisitionCosts:
     total_spend = sum(entered, ZERO) if entered else None
     total = _row(None, total_spend, _sum(list(bought.values())), run)
     return AcquisitionCosts(start, end, rows, no_channel, total, run)
+
+
+def acquisition_costs_of_months(start: date, end: date) -> AcquisitionCosts:
+    """:func:`acquisition_costs` for the whole months from ``start``'s to ``end``'s, read
+    from the dashboard's monthly aggregates (``KpiMonth``: the customers acquired in each
+    month and channel, as the latest CLV run values them) instead of the customers and
+    their scores: four queries on small tables whatever the shop's size and the period's
+    length. The figures are those of the last aggregate refresh."""
+    first, last = month_start(start), month_start(end)
+    run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED).order_by("-finished_at").first()
+    channels = list(AcquisitionChannel.objects.order_by("name"))
+    spend = _spend(first, month_end(last))
+    groups = (
+        KpiMonth.objects.filter(month__gte=first, month__lte=last)
+        .values("channel_id")
+        .annotate(
+            customers=Sum("new_customers"),
+            valued=Sum("valued_customers"),
+            value=Sum("value_total"),
+            predicted=Sum("predicted_total"),
+        )
+        .order_by()
+    )
+    bought: dict[int | None, _Bought] = {
+        group["channel_id"]: _Bought(
+            group["customers"] or 0,
+            group["valued"] or 0,
+            group["value"] or ZERO,
+            group["predicted"] or ZERO,
+        )
+        for group in groups
+    }
+    rows = [_row(c, spend.get(c.pk), bought.get(c.pk, _Bought()), run) for c in channels]
+    no_channel = _row(None, None, bought.get(None, _Bought()), run)
+    entered = list(spend.values())
+    total_spend = sum(entered, ZERO) if entered else None
+    total = _row(None, total_spend, _sum(list(bought.values())), run)
+    return AcquisitionCosts(first, month_end(last), rows, no_channel, total, run)
 
 
 def _spend(start: date, end: date) -> dict[int, Decimal]:

@@ -66,6 +66,13 @@ class KpiMonth(models.Model):
     lost = models.PositiveIntegerField(
         help_text="Customers at the previous month's end who are no longer at this one's."
     )
+    # The customers acquired in the month as the latest CLV run values them (CAC's CLV:CAC
+    # and payback read these, not a million scores): valued are those the run knew.
+    valued_customers = models.PositiveIntegerField(default=0)
+    value_total = models.DecimalField(
+        max_digits=18, decimal_places=2, default=0, help_text="Historical + predicted CLV."
+    )
+    predicted_total = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         constraints = [

@@ -30,10 +30,10 @@ def kpi_aggregates_refresh(*, as_of: date | None = None, trigger: str = "") -> K
     window = settings.KPI_CUSTOMER_WINDOW_MONTHS
     started = time.perf_counter()
     with transaction.atomic(durable=True):
-        aggregates_replace(
-            aggregates_from_events(events(as_of=day, window_months=window), as_of=day)
-        )
         run = clv_run_latest_succeeded()
+        valued_by = run.as_of if run is not None else None
+        rows = events(as_of=day, window_months=window, valued_by=valued_by)
+        aggregates_replace(aggregates_from_events(rows, as_of=day))
         if run is not None and not hasattr(run, "kpi_summary"):
             run_summary_write(run)
         return KpiRefresh.objects.create(

@@ -59,7 +59,8 @@ def _visit(page, url: str) -> None:
     assert response.status == 200, url
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy, url
-    assert "unsafe" not in policy, url
+    assert "'unsafe-inline'" not in policy, url
+    assert "'unsafe-eval'" not in policy, url
     page.wait_for_load_state("networkidle")
     violations = page.evaluate("window.cspViolations")
     assert violations == [], f"{url}: {violations}"

@@ -127,3 +127,23 @@ def test_a_run_without_predictions_gives_no_value():
     costs = acquisition_costs(*Q1)
 
     assert _figures(costs.total)[3:] == (None, Decimal("422.22"), None, None)
+
+
+def test_the_monthly_aggregates_give_the_same_table_for_whole_months(
+    django_assert_num_queries,
+):
+    from customers.marketing.selectors import acquisition_costs_of_months
+    from customers.services.kpis import kpi_aggregates_refresh
+
+    marketing_shop()
+    kpi_aggregates_refresh(as_of=date(2025, 3, 31))
+    direct = acquisition_costs(*Q1)
+
+    # The run, the channels, the spend, the months' aggregates grouped by channel.
+    with django_assert_num_queries(4):
+        aggregated = acquisition_costs_of_months(*Q1)
+
+    assert [_figures(row) for row in aggregated.rows] == [_figures(row) for row in direct.rows]
+    assert _figures(aggregated.no_channel) == _figures(direct.no_channel)
+    assert _figures(aggregated.total) == _figures(direct.total)
+    assert aggregated.rows[0].customers > 0

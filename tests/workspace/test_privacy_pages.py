@@ -38,7 +38,7 @@ def test_other_roles_can_neither_export_nor_erase(make_staff, role):
     base = f"/workspace/privacy/customers/{customer.pk}"
     assert client.get(f"{base}/export/").status_code == 403
     assert client.get(f"{base}/erase/").status_code == 403
-    assert client.post(f"{base}/erase/", {"confirm_id": customer.pk}).status_code == 403
+    assert client.post(f"{base}/erase/", {"confirm_id": customer.external_id}).status_code == 403
     assert Customer.objects.get(pk=customer.pk).email == "pat@example.com"
     assert not AuditEntry.objects.exists()
 
@@ -65,14 +65,14 @@ def test_the_erase_needs_the_typed_id(admin_client):
     url = f"/workspace/privacy/customers/{customer.pk}/erase/"
     assert admin_client.get(url).status_code == 200
 
-    wrong = admin_client.post(url, {"confirm_id": customer.pk + 1})
+    wrong = admin_client.post(url, {"confirm_id": str(customer.pk)})  # not the shop's id
 
     assert wrong.status_code == 400
-    assert f"type {customer.pk} to erase this customer" in wrong.content.decode()
+    assert f"type {customer.external_id} to erase this customer" in wrong.content.decode()
     assert Customer.objects.get(pk=customer.pk).erased_at is None
     assert not AuditEntry.objects.exists()
 
-    done = admin_client.post(url, {"confirm_id": str(customer.pk)})
+    done = admin_client.post(url, {"confirm_id": customer.external_id})
 
     assert done.status_code == 302
     assert done["Location"] == f"/customers/{customer.pk}/"
@@ -89,7 +89,7 @@ def test_the_erase_form_needs_the_csrf_token(make_staff):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_staff("Admin"))
     url = f"/workspace/privacy/customers/{customer.pk}/erase/"
-    assert client.post(url, {"confirm_id": customer.pk}).status_code == 403
+    assert client.post(url, {"confirm_id": customer.external_id}).status_code == 403
     assert Customer.objects.get(pk=customer.pk).erased_at is None
 
 
