@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.services.customers import customer_nps_record
-from feedback.models import Response, ScoreCategory, Survey
+from feedback.models import Invitation, Response, ScoreCategory, Survey
 from feedback.services.detractors import detractor_follow_up_open
 
 FIRST_ANSWER = """
@@ -64,11 +64,16 @@ class Submitted:
     response: Response
 
 
-def response_submit(*, invitation_id: int, score: int, comment: str, language: str) -> Submitted:
+def response_submit(
+    *, invitation: Invitation, score: int, comment: str, language: str
+) -> Submitted:
     """Store ``score`` (0–10, checked by the form and by the database) and ``comment`` as the
-    answer to the invitation, or change the answer within the window; see the module."""
+    answer to ``invitation`` (its survey loaded with it: what follows an answer reads the
+    survey's name and follow-up from there), or change the answer within the window; see
+    the module."""
     if not 0 <= score <= 10:
         raise ValueError(f"score {score} is not 0 to 10")
+    invitation_id = invitation.pk
     now = timezone.now()
     params: dict[str, Any] = {
         "invitation": invitation_id,
@@ -82,15 +87,14 @@ def response_submit(*, invitation_id: int, score: int, comment: str, language: s
             cursor.execute(FIRST_ANSWER.format(columns=", ".join(RESPONSE_COLUMNS)), params)
             row = cursor.fetchone()
         if row is not None:
-            stored = _response_of(row)
-            return _acted_on(Outcome.STORED, stored)
+            return _acted_on(Outcome.STORED, _response_of(row), invitation.survey)
         window_start = now - timedelta(minutes=settings.FEEDBACK_CHANGE_MINUTES)
         changed = Response.objects.filter(
             invitation_id=invitation_id, answered_at__gt=window_start
         ).update(score=score, comment=comment, changed_at=now)
         response = Response.objects.get(invitation_id=invitation_id)
         if changed:
-            return _acted_on(Outcome.CHANGED, response)
+            return _acted_on(Outcome.CHANGED, response, invitation.survey)
         return Submitted(Outcome.ALREADY_ANSWERED, response)
 
 
@@ -107,17 +111,16 @@ def _response_of(row: Sequence[Any]) -> Response:
     return Response.from_db(connection.alias, RESPONSE_FIELDS, values)
 
 
-def _acted_on(outcome: Outcome, response: Response) -> Submitted:
+def _acted_on(outcome: Outcome, response: Response, survey: Survey) -> Submitted:
     """The answer just stored or changed, with what follows from it in its transaction:
     the customer's latest NPS category, a detractor's follow-up task; and once it commits,
-    a promoter's follow-up email (if the survey has one: the task checks)."""
+    a promoter's follow-up email, when the survey has one."""
     category = ScoreCategory.of(response.score)
     customer_nps_record(
         customer_id=response.customer_id, category=category, answered_at=response.answered_at
     )
     if category == ScoreCategory.DETRACTOR:
-        survey_name = Survey.objects.values_list("name", flat=True).get(pk=response.survey_id)
-        detractor_follow_up_open(response=response, survey_name=survey_name)
-    elif category == ScoreCategory.PROMOTER:
+        detractor_follow_up_open(response=response, survey_name=survey.name)
+    elif category == ScoreCategory.PROMOTER and survey.follow_up_campaign_id is not None:
         enqueue_on_commit(PROMOTER_FOLLOW_UP_TASK, [response.pk])
     return Submitted(outcome, response)

@@ -63,7 +63,7 @@ def _answer_post(request: HttpRequest, invitation: Invitation, language: str) ->
             return _already_answered(request, language, response)
         return _form_page(request, invitation, language, form, response)
     submitted = response_submit(
-        invitation_id=invitation.pk,
+        invitation=invitation,
         score=form.cleaned_data["score"],
         comment=form.cleaned_data["comment"],
         language=language,

@@ -232,8 +232,8 @@ def _survey_with_an_answer() -> None:
     customer = Customer.objects.exclude(email="").order_by("id").first()
     assert customer is not None
     survey_invite(survey_id=survey.pk, customer_ids=[customer.pk])
-    invitation = Invitation.objects.get(survey=survey)
-    response_submit(invitation_id=invitation.pk, score=9, comment="Walk", language="en")
+    invitation = Invitation.objects.select_related("survey").get(survey=survey)
+    response_submit(invitation=invitation, score=9, comment="Walk", language="en")
 
 
 def _task_with_a_note(user: User) -> None:

@@ -30,9 +30,7 @@ def _invitations(customers: list[Customer], name: str = "After purchase") -> lis
 
 def _answer(invitation: Invitation, score: int, comment: str = "", at: datetime = NOON):
     with time_machine.travel(at, tick=False):
-        return response_submit(
-            invitation_id=invitation.pk, score=score, comment=comment, language="en"
-        )
+        return response_submit(invitation=invitation, score=score, comment=comment, language="en")
 
 
 def test_a_detractor_opens_a_task_due_sooner_the_more_valuable_the_customer():

@@ -154,6 +154,7 @@ def test_invite_now_a_pasted_list_by_id_or_email_shows_the_skipped_by_reason(mar
         "Unsubscribed": 0,
         "Address suppressed (bounce or complaint)": 0,
         "Invited to a survey recently": 0,
+        "Personal data erased": 0,
     }
     assert set(Invitation.objects.values_list("customer_id", flat=True)) == {first.pk, second.pk}
 
