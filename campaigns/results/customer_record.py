@@ -39,15 +39,14 @@ class DaysAfter(Func):
 
     def as_sqlite(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
-        sql, params = self.as_sql(
+    ) -> tuple[str, Any]:
+        return self.as_sql(
             compiler,
             connection,
             template=f"django_format_dtdelta('+', %(expressions)s * {MICROSECONDS_A_DAY})",
             arg_joiner=", ",
             **extra,
         )
-        return sql, list(params)
 
 
 def _with_conversion(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
@@ -71,9 +70,9 @@ def _with_conversion(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
         .filter(placed_at__lte=OuterRef("window_end"))
         .filter(placed_at__lte=Coalesce(OuterRef("next_assigned_at"), OuterRef("window_end")))
     )
-    return assignments.annotate(
-        window_end=window_end, next_assigned_at=next_assigned_at
-    ).annotate(converted=Exists(orders_in_window))
+    return assignments.annotate(window_end=window_end, next_assigned_at=next_assigned_at).annotate(
+        converted=Exists(orders_in_window)
+    )
 
 
 def customer_messages(customer_id: int) -> list[Assignment]:

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clvcrm.core.input_values import InputValueError, day_within
+from clvcrm.core.model_fields import model_field
 from customers.models import Customer
 
 # What the profile page edits, in the order it shows them.
@@ -35,14 +36,14 @@ class CustomerProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.customer = customer
         for name in PROFILE_FIELDS:
-            field = Customer._meta.get_field(name).formfield()
+            field = model_field(Customer, name).formfield()
             assert field is not None, name
             self.fields[name] = field
         self.fields["language"].help_text = "Empty: the shop's language."
         self.fields["birthday"].widget = forms.DateInput(attrs={"type": "date"})
-        self.fields["marketing_consent"].help_text = (
-            "Marketing email is sent only with consent and until they unsubscribe."
-        )
+        self.fields[
+            "marketing_consent"
+        ].help_text = "Marketing email is sent only with consent and until they unsubscribe."
 
     def clean_birthday(self) -> Any:
         day = self.cleaned_data.get("birthday")

@@ -57,9 +57,7 @@ def consent_history(customer: Customer) -> list[ConsentEvent]:
         .order_by("-at", "-id")
     )
     events = [_audited(entry) for entry in entries[:HISTORY_LIMIT]]
-    events.append(
-        ConsentEvent(_start_of(customer.acquired_on), "acquired", "Became a customer.")
-    )
+    events.append(ConsentEvent(_start_of(customer.acquired_on), "acquired", "Became a customer."))
     if customer.unsubscribed_at and customer.unsubscribed_at != customer.erased_at:
         events.append(
             ConsentEvent(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
     from customers.models import Customer
 
@@ -59,9 +59,7 @@ def record_panels() -> list[RecordPanel]:
     return sorted(_panels.values(), key=lambda panel: (panel.order, panel.key))
 
 
-def record_panels_for(
-    customer: "Customer", user: "AbstractBaseUser | AnonymousUser"
-) -> list[RenderedPanel]:
+def record_panels_for(customer: "Customer", user: "User | AnonymousUser") -> list[RenderedPanel]:
     """The panels ``user`` holds the permissions of, each with its context for
     ``customer``: the queries of those panels only (the permissions are cached on the user
     once the page has read them)."""

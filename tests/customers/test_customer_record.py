@@ -39,7 +39,9 @@ def _moves(customer: Customer, codes: list[tuple[str | None, str, str]]) -> None
     by_code = {s.code: s for s in Segment.objects.all()}
     for month, (source, target, reason) in enumerate(codes):
         run = ClvRun.objects.create(
-            as_of=date(2025, 1, 28) + timedelta(days=30 * month), status=ClvRun.Status.SUCCEEDED, finished_at=T0
+            as_of=date(2025, 1, 28) + timedelta(days=30 * month),
+            status=ClvRun.Status.SUCCEEDED,
+            finished_at=T0,
         )
         SegmentTransition.objects.create(
             customer=customer,
@@ -58,8 +60,11 @@ def test_segment_history_newest_first_with_reason_and_run(django_assert_num_quer
     customer = _customer()
     _moves(
         customer,
-        [(None, "new", "new"), ("new", "high_value", "high_value"), ("high_value", "at_risk",
-         "at_risk_p_alive")],
+        [
+            (None, "new", "new"),
+            ("new", "high_value", "high_value"),
+            ("high_value", "at_risk", "at_risk_p_alive"),
+        ],
     )
     _moves(_customer(external_id="C-2", email=""), [(None, "churned", "churned_one_time")])
 
@@ -129,12 +134,24 @@ def test_consent_history_from_acquisition_to_erasure(make_staff, django_assert_n
     with django_assert_num_queries(1):
         consent_history(customer)
     assert _events(customer) == [
-        (unsubscribed.isoformat(), "unsubscribed",
-         "Unsubscribed from marketing email (the link in an email).", ""),
-        (withdrawn.isoformat(), "withdrawn",
-         "Marketing consent withdrawn (the profile page or the API).", "sam"),
-        (given.isoformat(), "given", "Marketing consent given (the profile page or the API).",
-         "sam"),
+        (
+            unsubscribed.isoformat(),
+            "unsubscribed",
+            "Unsubscribed from marketing email (the link in an email).",
+            "",
+        ),
+        (
+            withdrawn.isoformat(),
+            "withdrawn",
+            "Marketing consent withdrawn (the profile page or the API).",
+            "sam",
+        ),
+        (
+            given.isoformat(),
+            "given",
+            "Marketing consent given (the profile page or the API).",
+            "sam",
+        ),
         ("2024-06-01T00:00:00+00:00", "acquired", "Became a customer.", ""),
     ]
 
@@ -215,8 +232,16 @@ def test_support_edits_the_profile_and_the_audit_log_hides_personal_values(make_
         customer.language,
         customer.birthday,
         customer.marketing_consent,
-    ) == ("anne.lee@example.org", "Anne", "Lee", "+49 30 1234567", "DE", "ru",
-          date(1990, 4, 2), True)
+    ) == (
+        "anne.lee@example.org",
+        "Anne",
+        "Lee",
+        "+49 30 1234567",
+        "DE",
+        "ru",
+        date(1990, 4, 2),
+        True,
+    )
     entry = AuditEntry.objects.get()
     assert (entry.actor_name, entry.action, entry.target_type, entry.target_id) == (
         "sam",
@@ -293,8 +318,11 @@ def test_an_email_of_another_customer_is_an_error_on_the_field(make_staff, clien
         ("email", "not-an-address", "Enter a valid email address."),
         ("country", "XX", "Select a valid choice. XX is not one of the available choices."),
         ("language", "de", "Select a valid choice. de is not one of the available choices."),
-        ("birthday", "1800-01-01", "The birthday is outside the supported dates (1900-01-01 "
-         "to 2999-12-31)."),
+        (
+            "birthday",
+            "1800-01-01",
+            "The birthday is outside the supported dates (1900-01-01 to 2999-12-31).",
+        ),
         ("birthday", "yesterday", "Enter a valid date."),
         ("first_name", "A" * 151, "Ensure this value has at most 150 characters (it has 151)."),
         ("phone", "12\x0034", "Null characters are not allowed."),

@@ -45,7 +45,7 @@ def answered():
 def test_answers_newest_first_with_the_segment_they_were_in(answered, django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = [
-            (r.survey.name, r.score, r.category.value, r.segment_name, r.tier_name)
+            (r.survey.name, r.score, r.category.value, r.segment_name, r.tier_name)  # type: ignore[attr-defined]  # annotated by the query
             for r in customer_responses(answered.pk)
         ]
 
@@ -76,7 +76,10 @@ def test_a_removed_segment_shows_its_code(answered):
     )
     assert not Segment.objects.filter(code="vip_gone").exists()
 
-    rows = [(r.segment_code, r.segment_name) for r in customer_responses(answered.pk)]
+    rows = [
+        (r.segment_code, r.segment_name)  # type: ignore[attr-defined]  # annotated by the query
+        for r in customer_responses(answered.pk)
+    ]
 
     assert rows == [("at_risk", "At risk"), ("vip_gone", None)]
 
