@@ -7,6 +7,7 @@ from customers.views import (
     interactions,
     loyalty,
     marketing,
+    profile,
     segments,
     tasks,
 )
@@ -22,6 +23,7 @@ urlpatterns = [
     path("model/", clv.model_page, name="model"),
     path("model/scores.csv", clv.score_export, name="score_export"),
     path("<int:pk>/", customers.customer_detail, name="detail"),
+    path("<int:pk>/edit/", profile.customer_edit, name="edit"),
     path("segments/", segments.segment_list, name="segments"),
     path("segments/new/", segments.custom_segment_create, name="segment_create"),
     path("segments/<int:pk>/", segments.segment_detail, name="segment_detail"),

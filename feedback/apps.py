@@ -17,3 +17,21 @@ class FeedbackConfig(AppConfig):
         # the invitation's token, so they are never stored as click-through links.
         context_provider_register(CampaignKind.FEEDBACK, SURVEY_CONTEXT)
         link_untracked_register(ANSWER_PATH)
+        _record_panel_register()
+
+
+def _record_panel_register() -> None:
+    """The customer page's NPS answers panel (customers never imports feedback)."""
+    from customers.record.panels import RecordPanel, record_panel_register
+    from feedback.selectors import customer_record_panel
+
+    record_panel_register(
+        RecordPanel(
+            key="nps-answers",
+            title="NPS answers",
+            template_name="feedback/_customer_answers.html",
+            provide=customer_record_panel,
+            permissions=("feedback.view_response",),
+            order=20,
+        )
+    )

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Segment
 from feedback.analytics import Period, invitations_in, responses_in
 from feedback.models import Invitation, Response, Survey
 from feedback.nps import PASSIVE_FROM, PROMOTER_FROM, NpsFigures
@@ -119,3 +119,32 @@ def customers_listed(entries: Sequence[str]) -> tuple[list[int], int]:
         1 for entry in entries if entry not in external_ids and entry.lower() not in addresses
     )
     return sorted({pk for pk, _, _ in found}), unknown
+
+
+# The customer page's NPS answers panel: the latest answers of one customer.
+CUSTOMER_RESPONSES = 20
+
+
+def customer_responses(customer_id: int) -> list[Response]:
+    """The customer's latest answers, newest first, with their survey and the name of the
+    segment they were in when they answered (``segment_name``; empty if that segment is
+    gone): one query over the response's customer index."""
+    segment_name = Segment.objects.filter(code=OuterRef("segment_code")).values("name")[:1]
+    rows = (
+        Response.objects.filter(customer_id=customer_id)
+        .select_related("survey")
+        .annotate(segment_name=Subquery(segment_name))
+        .order_by("-answered_at", "-id")
+    )
+    return list(rows[:CUSTOMER_RESPONSES])
+
+
+def customer_record_panel(customer: Customer) -> dict[str, Any]:
+    """The NPS answers panel's context: the answers, the limit and the customer's latest
+    category (on the customer row: no query)."""
+    return {
+        "responses": customer_responses(customer.pk),
+        "limit": CUSTOMER_RESPONSES,
+        "category": customer.get_nps_category_display() if customer.nps_category else "",
+        "category_code": customer.nps_category,
+    }

@@ -13,6 +13,7 @@ from clvcrm.core.audit import audit_diff, audit_record, audit_snapshot
 from customers.models import AcquisitionChannel, Customer, NpsCategory
 
 __all__ = [
+    "STAFF_DETAILS",
     "CustomerConflictError",
     "customer_create",
     "customer_nps_record",
@@ -32,6 +33,9 @@ CUSTOMER_DETAILS = (
     "marketing_consent",
     "birthday",
 )
+# Staff also set the language of the customer's pages and emails (the profile page); the
+# API's input keeps the shop's details above.
+STAFF_DETAILS = (*CUSTOMER_DETAILS, "language")
 
 
 class CustomerConflictError(Exception):
@@ -52,7 +56,7 @@ def _customer_conflict(customer: Customer) -> CustomerConflictError | None:
 
 
 def _customer_set(customer: Customer, details: Mapping[str, object]) -> None:
-    unknown = set(details) - set(CUSTOMER_DETAILS)
+    unknown = set(details) - set(STAFF_DETAILS)
     if unknown:
         raise TypeError(f"not writable: {sorted(unknown)}")
     for name, value in details.items():
@@ -89,9 +93,11 @@ def customer_create(*, external_id: str, **details: object) -> Customer:
 
 
 def customer_update(*, customer: Customer, actor: Any = None, **details: object) -> Customer:
-    """Change the given details of ``customer``; only their columns are written, so a
-    concurrent change of another detail is kept. A staff ``actor`` is recorded in the audit
-    log with the same transaction (personal details as changed, without their values)."""
+    """Change the given details of ``customer`` (``STAFF_DETAILS``); only their columns are
+    written, so a concurrent change of another detail is kept. A staff ``actor`` is
+    recorded in the audit log with the same transaction (personal details as changed,
+    without their values); :class:`CustomerConflictError` when the email is another
+    customer's, and nothing is written."""
     columns = ["acquisition_channel" if name == "channel" else name for name in details]
     before = audit_snapshot(customer, fields=columns)
     _customer_set(customer, details)

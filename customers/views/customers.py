@@ -12,6 +12,8 @@ from customers.interactions.forms import NoteForm, TaskCreateForm
 from customers.interactions.selectors import customer_notes, customer_open_tasks
 from customers.loyalty.selectors import loyalty_card
 from customers.models import Customer
+from customers.record.history import HISTORY_LIMIT, consent_history, segment_history
+from customers.record.panels import record_panels_for
 
 
 @staff_required("customers.view_customer")
@@ -79,5 +81,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if user.has_perm("customers.add_customertask")
                 else None
             ),
+            # The histories (one query each) and the panels other apps add, those the
+            # role may see (a few queries each, bounded whatever the customer's history).
+            "consent_history": consent_history(customer),
+            "segment_history": (
+                segment_history(pk) if user.has_perm("customers.view_customersegment") else None
+            ),
+            "history_limit": HISTORY_LIMIT,
+            "record_panels": record_panels_for(customer, user),
         },
     )

@@ -198,8 +198,9 @@ def test_loyalty_card_and_points_form_cost_the_same_queries_at_any_size(
 
     # Session, user, permissions (2), the customer, order figures, recent orders, their
     # lines; the card's status with balance, 12-month activity, next tier, ledger, history;
-    # the notes, the open tasks, the task form's assignees.
-    with django_assert_num_queries(16):
+    # the notes, the open tasks, the task form's assignees; the consent history, the segment
+    # history, the campaign messages and the holdouts, the NPS answers.
+    with django_assert_num_queries(21):
         page = client.get(f"/customers/{ann.pk}/")
     # Session, user, permissions (2), the customer; in a savepoint, the balance row made
     # sure of, then locked, changed by a conditional update, the ledger line written, its

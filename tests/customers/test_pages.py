@@ -95,8 +95,9 @@ def test_customer_page_shows_profile_andorders_with_lines(admin_client, django_a
 
     # session, user, permissions (2), the customer, order figures, recent orders, their
     # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history);
-    # the notes, the open tasks, the task form's assignees
-    with django_assert_num_queries(16):
+    # the notes, the open tasks, the task form's assignees; the consent history, the segment
+    # history, the campaign messages and the holdouts, the NPS answers
+    with django_assert_num_queries(21):
         page = admin_client.get(f"/customers/{customer.pk}/")
 
     text = page.content.decode()
@@ -267,8 +268,9 @@ def test_customer_pages_cost_the_same_queries_at_any_size(
         listing = admin_client.get("/customers/", {"country": "de", "sort": "-name"})
     # session, user, permissions (2), the customer, order figures, recent orders, their
     # lines; the loyalty card's five (status, 12-month activity, next tier, ledger, history);
-    # the notes, the open tasks, the task form's assignees
-    with django_assert_num_queries(16):
+    # the notes, the open tasks, the task form's assignees; the consent history, the segment
+    # history, the campaign messages and the holdouts, the NPS answers
+    with django_assert_num_queries(21):
         detail = admin_client.get(f"/customers/{customers[0].pk}/")
 
     assert len(_ids(listing)) == size // 2

@@ -124,8 +124,10 @@ def test_customer_page_says_which_segment_and_why(
 
     # The page's own 7 (no orders, so no lines to prefetch), two for the segment card
     # (custom segments, thresholds), five for the loyalty card and three for the notes and
-    # tasks cards (notes, open tasks, the task form's assignees).
-    with django_assert_num_queries(7 + 2 + 5 + 3):
+    # tasks cards (notes, open tasks, the task form's assignees), two for the consent and
+    # segment histories and three for the panels of campaigns (messages, holdouts) and
+    # feedback (NPS answers).
+    with django_assert_num_queries(7 + 2 + 5 + 3 + 2 + 3):
         page = admin_client.get(f"/customers/{churned.pk}/").content.decode()
 
     assert 'id="customer-segment"' in page

@@ -377,8 +377,9 @@ def test_the_customer_page_costs_the_same_queries_with_many_notes_and_tasks(
     # Session, user, permissions (2), the customer, order figures, recent orders (no lines
     # to fetch); the loyalty card's status, 12-month activity, next tier, ledger, history;
     # the notes (with authors and tasks), the open tasks (with assignees), the task form's
-    # assignees.
-    with django_assert_num_queries(15):
+    # assignees; the consent history, the segment history, the campaign messages and the
+    # holdouts, the NPS answers.
+    with django_assert_num_queries(20):
         page = client.get(f"/customers/{ann.pk}/")
 
     html = page.content.decode()
