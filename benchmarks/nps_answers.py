@@ -270,8 +270,10 @@ def render_section(bench: Bench, box: dict[str, str], pg: dict[str, str]) -> str
             "PostgreSQL on the same machine.",
             f"- **Load:** `benchmarks/nps_client.py` in a second process, {args.connections} "
             "keep-alive connections at once, each loading one answer page first (the CSRF "
-            "cookie and form token, as a browser does) and then posting answers: a score "
-            "0–10, a comment on every third, each from its own client address "
+            "cookie and form token, as a browser does) and then posting answers: scores "
+            "in a shop's mix (50 % promoters, 30 % passives, 20 % detractors, NPS +30: "
+            "each detractor's answer also opens a follow-up task), a comment on every third, "
+            "each from its own client address "
             "(`X-Forwarded-For` behind one trusted proxy), so the per-address and "
             "per-invitation limits are counted in Redis but never reached.",
             f"- **Data:** {args.customers:,} customers with scores and default segments (the "
@@ -301,9 +303,11 @@ def render_section(bench: Bench, box: dict[str, str], pg: dict[str, str]) -> str
             "page rendering, with no query. CPU per answer (medians): "
             f"{cpu}. What an answer does: the per-address limit (one Redis increment), the "
             "invitation by its token's hash (unique index) and the token compared in constant "
-            "time, the per-invitation limit, the existing response (none), then one durable "
-            "transaction: the `INSERT ... SELECT ... ON CONFLICT DO NOTHING` that stores the "
-            "answer with the customer's snapshot, and the thank-you page.",
+            "time, the per-invitation limit, then one durable transaction: the `INSERT ... "
+            "SELECT ... ON CONFLICT DO NOTHING RETURNING` that stores the answer with the "
+            "customer's snapshot, the customer's latest NPS category (a conditional "
+            "`UPDATE`), for a detractor the customer's value band and the follow-up task's "
+            "`INSERT ... ON CONFLICT DO NOTHING`; then the thank-you page.",
             "",
             f"Reproduce: `make bench-nps`, i.e. `{reproduce_command(args)}`.",
         ]

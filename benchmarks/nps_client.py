@@ -5,9 +5,10 @@ Run by ``benchmarks.nps_answers`` as a process of its own (the server is another
 invitation token per line, or is ``malformed:N`` for N posts with a token no invitation
 can have (the run's floor). Each connection is a thread with its own keep-alive
 ``http.client`` connection that first loads one answer page, as a customer's browser does,
-for the CSRF cookie and the form's token, then posts the answers: a score from 0 to 10,
-a comment on every third. Each post comes from its own client address (``X-Forwarded-For``
-behind one trusted proxy), so the per-address limit is checked but never reached.
+for the CSRF cookie and the form's token, then posts the answers: scores in a shop's mix
+(half promoters, a fifth detractors: ``SCORES``), a comment on every third. Each post comes
+from its own client address (``X-Forwarded-For`` behind one trusted proxy), so the
+per-address limit is checked but never reached.
 
 It prints one JSON object: seconds from the first post sent to the last answer read,
 posts, the answers' status codes, and each post's latency in seconds (p50, p95, p99, max).
@@ -49,8 +50,13 @@ def client_address(number: int) -> str:
     return f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
 
 
+# Scores in the mix the issue's own example names (50 % promoters, 30 % passives, 20 %
+# detractors: NPS +30), as a shop's answers come: one of every ten posts is a 10, a 9, ...
+SCORES = (10, 9, 10, 9, 10, 8, 7, 8, 3, 6)
+
+
 def answer_body(csrf: str, number: int) -> bytes:
-    fields = {"csrfmiddlewaretoken": csrf, "score": str(number % 11)}
+    fields = {"csrfmiddlewaretoken": csrf, "score": str(SCORES[number % len(SCORES)])}
     if number % 3 == 0:
         fields["comment"] = f"Answer {number}: quick delivery, the packaging could be better."
     return urlencode(fields).encode()

@@ -1,7 +1,7 @@
 """Answer-page submissions per client address and per invitation, in the Django cache.
 
-A fixed one-minute window per key: the first submission of a minute creates the counter
-(``add``, expiring with the window), each one increments it; past the limit the page
+A fixed one-minute window per key: each submission increments the window's counter, the
+first of a minute creates it (``add``, expiring with the window); past the limit the page
 answers 429. The cache is shared by every web process when it is Redis (``CACHE_URL``);
 with the local-memory default each process counts on its own.
 """
@@ -17,10 +17,9 @@ def allow(scope: str, key: str, *, limit: int) -> bool:
     """Count one submission of ``key`` in ``scope``; whether it is within ``limit``."""
     window = int(time.time()) // WINDOW_SECONDS
     name = f"feedback:rate:{scope}:{key}:{window}"
-    cache.add(name, 0, WINDOW_SECONDS + 1)
     try:
         count = cache.incr(name)
-    except ValueError:  # expired between add and incr: a new window
-        cache.add(name, 1, WINDOW_SECONDS + 1)
-        count = 1
+    except ValueError:  # the window's first submission (or its counter just expired)
+        # Another process may have created it meanwhile: then it counts this one too.
+        count = 1 if cache.add(name, 1, WINDOW_SECONDS + 1) else cache.incr(name)
     return count <= limit

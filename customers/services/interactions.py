@@ -137,7 +137,8 @@ def task_open_once(
         due_on=due_on,
     )
     ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+    moment = timezone.now()
+    now = ops.adapt_datetimefield_value(moment)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {TASKS} (customer_id, title, description, source, source_key, "
@@ -159,7 +160,19 @@ def task_open_once(
         )
         row = cursor.fetchone()
     if row is not None:
-        return TaskOpened(CustomerTask.objects.get(pk=row[0]), created=True)
+        # The row as inserted: an answer's transaction reads nothing back.
+        task = CustomerTask(
+            id=row[0],
+            customer_id=customer_id,
+            source=source,
+            source_key=key,
+            assignee_id=assignee_id,
+            status=CustomerTask.Status.OPEN,
+            created_at=moment,
+            updated_at=moment,
+            **fields,
+        )
+        return TaskOpened(task, created=True)
     return TaskOpened(CustomerTask.objects.get(source_key=key), created=False)
 
 

@@ -14,7 +14,6 @@ it commits, a promoter's answer queues the survey's follow-up email
 (``feedback.services.follow_ups``), if the survey has one.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -24,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clvcrm.core.rows import instance_from_row
 from clvcrm.core.tasks import enqueue_on_commit
 from customers.services.customers import customer_nps_record
 from feedback.models import Invitation, Response, ScoreCategory, Survey
@@ -47,7 +47,6 @@ FIRST_ANSWER = """
     RETURNING {columns}
 """
 # The stored row comes back with the insert (SQLite 3.35+ and PostgreSQL): no second read.
-RESPONSE_FIELDS = [field.attname for field in Response._meta.concrete_fields]
 RESPONSE_COLUMNS = [str(field.column) for field in Response._meta.concrete_fields]
 PROMOTER_FOLLOW_UP_TASK = "feedback.tasks.promoter_follow_ups_enrol"
 
@@ -87,7 +86,11 @@ def response_submit(
             cursor.execute(FIRST_ANSWER.format(columns=", ".join(RESPONSE_COLUMNS)), params)
             row = cursor.fetchone()
         if row is not None:
-            return _acted_on(Outcome.STORED, _response_of(row), invitation.survey)
+            return _acted_on(
+                Outcome.STORED,
+                instance_from_row(Response, Response._meta.concrete_fields, row),
+                invitation.survey,
+            )
         window_start = now - timedelta(minutes=settings.FEEDBACK_CHANGE_MINUTES)
         changed = Response.objects.filter(
             invitation_id=invitation_id, answered_at__gt=window_start
@@ -96,19 +99,6 @@ def response_submit(
         if changed:
             return _acted_on(Outcome.CHANGED, response, invitation.survey)
         return Submitted(Outcome.ALREADY_ANSWERED, response)
-
-
-def _response_of(row: Sequence[Any]) -> Response:
-    """The response of a ``RETURNING`` row, its values converted as the ORM's are (SQLite
-    returns moments and decimals as text)."""
-    values = []
-    for field, value in zip(Response._meta.concrete_fields, row, strict=True):
-        column = field.get_col(Response._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        for converter in converters:
-            value = converter(value, column, connection)
-        values.append(value)
-    return Response.from_db(connection.alias, RESPONSE_FIELDS, values)
 
 
 def _acted_on(outcome: Outcome, response: Response, survey: Survey) -> Submitted:
