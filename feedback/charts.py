@@ -36,7 +36,8 @@ def nps_trend_chart(months: Sequence[Row]) -> SafeString:
     )
     chart_layout(figure, x_title="Month answered", y_title="NPS (points, −100 to 100)")
     figure.update_layout(
-        xaxis={"type": "date", "tickformat": "%b %Y", "dtick": "M1"},
+        # Every third month labelled: twelve labels do not fit half a page's width.
+        xaxis={"type": "date", "tickformat": "%b %Y", "dtick": "M3", "automargin": True},
         yaxis={"range": [-100, 100], "zeroline": True, "zerolinecolor": MUTED},
         yaxis2={
             "title": {"text": "Responses", "font": {"color": MUTED}},
@@ -45,6 +46,7 @@ def nps_trend_chart(months: Sequence[Row]) -> SafeString:
             "rangemode": "tozero",
             "showgrid": False,
             "tickfont": {"color": MUTED},
+            "tickformat": ",.0f",
         },
         margin={"l": 64, "r": 64, "t": 16, "b": 48},
     )

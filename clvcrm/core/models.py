@@ -140,5 +140,5 @@ class AuditEntry(models.Model):
                 before, after = ("—" if value is None else str(value) for value in change)
                 lines.append((field, f"{before} → {after}"))
             else:
-                lines.append((field, str(change)))
+                lines.append((field, "—" if change is None else str(change)))
         return lines

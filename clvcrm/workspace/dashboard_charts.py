@@ -196,9 +196,9 @@ def _cumulative_revenue(matrix: CohortMatrix) -> SafeString:
     chart_layout(
         figure,
         x_title="Months since acquisition (0: the acquisition month)",
-        y_title=f"Cumulative revenue per customer ({currency})",
+        y_title=f"Revenue per customer ({currency})",
     )
-    figure.update_layout(xaxis={"dtick": 1})
+    figure.update_layout(xaxis={"dtick": 1}, yaxis={"automargin": True})
     return figure_html(figure)
 
 
@@ -226,5 +226,5 @@ def _campaigns(arms: list[ArmResult]) -> str:
         return ""
     return estimates_chart(
         rows,
-        x_title="Conversion uplift against the holdout (percentage points, 95% interval)",
+        x_title="Conversion uplift vs holdout (points)",
     )

@@ -102,7 +102,7 @@ def test_the_page_shows_the_periods_figures_and_charts(shop, analyst_client):
         "Predicted CLV (EUR)",
         "Months since acquisition (0: the acquisition month)",
         "Cohort (acquisition month, customers)",
-        "Cumulative revenue per customer (EUR)",
+        "Revenue per customer (EUR)",
     ):
         assert f'"text": "{axis}"' in page or f'"text":"{axis}"' in page, axis
     assert "/customers/?acquired_from=2025-04-01&amp;acquired_to=2025-06-30" in page
