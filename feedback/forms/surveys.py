@@ -13,25 +13,9 @@ from django.core.exceptions import ValidationError
 from customers.forms import IdChoiceField
 from customers.models import Segment
 from feedback.models import Survey
-from feedback.services.surveys import EDITABLE_FIELDS, FOLLOW_UP
+from feedback.services.surveys import EDITABLE_FIELD_ORDER, FOLLOW_UP
 
-SURVEY_FIELDS = (
-    "name",
-    "question_en",
-    "question_zh_hans",
-    "question_ru",
-    "open_question_en",
-    "open_question_zh_hans",
-    "open_question_ru",
-    "trigger",
-    "after_order_days",
-    "segment",
-    "every_days",
-    "throttle_days",
-    "active_from",
-    "active_until",
-)
-assert set(SURVEY_FIELDS) == EDITABLE_FIELDS
+SURVEY_FIELDS = EDITABLE_FIELD_ORDER
 # The follow-up's fields in the form -> its content's (the campaign variant's) names.
 FOLLOW_UP_FIELDS = {
     "follow_up_subject": "subject",

@@ -44,25 +44,25 @@ INVITATION_HTML = (
 CAMPAIGN_NAME_PREFIX = "Survey: "
 
 
-# What the staff form and the API may change after creation (the rest is the app's).
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "question_en",
-        "question_zh_hans",
-        "question_ru",
-        "open_question_en",
-        "open_question_zh_hans",
-        "open_question_ru",
-        "trigger",
-        "after_order_days",
-        "segment",
-        "every_days",
-        "throttle_days",
-        "active_from",
-        "active_until",
-    }
+# What the staff form and the API may change after creation (the rest is the app's), in
+# the order the staff form shows them.
+EDITABLE_FIELD_ORDER = (
+    "name",
+    "question_en",
+    "question_zh_hans",
+    "question_ru",
+    "open_question_en",
+    "open_question_zh_hans",
+    "open_question_ru",
+    "trigger",
+    "after_order_days",
+    "segment",
+    "every_days",
+    "throttle_days",
+    "active_from",
+    "active_until",
 )
+EDITABLE_FIELDS = frozenset(EDITABLE_FIELD_ORDER)
 FOLLOW_UP = "promoter_follow_up"
 
 
