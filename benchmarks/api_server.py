@@ -6,6 +6,7 @@ read from ``/proc``, so a run can say where its time went besides the wall clock
 """
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,6 +25,25 @@ from benchmarks.database import BenchmarkError
 from benchmarks.measured_run import process_tree
 
 READY_TIMEOUT_S = 60
+
+
+def loopback_production_env(database_uri: str, redis: str, **extra: str) -> dict[str, str]:
+    """The environment of gunicorn (and of Django in a benchmark's own process) on loopback:
+    the production settings, HTTP without TLS on 127.0.0.1, a fresh secret key, the cache
+    and broker in ``redis``; ``extra`` on top."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_uri,
+        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.production",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "CACHE_URL": redis,
+        "CELERY_BROKER_URL": redis,
+        **extra,
+    }
 
 
 @contextmanager

@@ -17,7 +17,6 @@ query. After every round the database must hold exactly one response per answer 
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.api_server import backends_cpu, gunicorn, tree_cpu
+from benchmarks.api_server import backends_cpu, gunicorn, loopback_production_env, tree_cpu
 from benchmarks.campaign_data import clv_run_made, customers_load, scores_write
 from benchmarks.database import (
     BenchmarkError,
@@ -103,21 +102,9 @@ class Bench:
 
 
 def server_env(bench: Bench) -> dict[str, str]:
-    """Production settings on loopback: HTTP (no TLS here), one trusted proxy (the client
-    says each post's address in ``X-Forwarded-For``), the cache and broker in Redis."""
-    return {
-        **os.environ,
-        "DATABASE_URL": bench.database_uri,
-        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.production",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": "http://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "TRUSTED_PROXY_COUNT": "1",
-        "CACHE_URL": bench.args.redis,
-        "CELERY_BROKER_URL": bench.args.redis,
-    }
+    """Production settings on loopback, one trusted proxy: the client says each post's
+    address in ``X-Forwarded-For``."""
+    return loopback_production_env(bench.database_uri, bench.args.redis, TRUSTED_PROXY_COUNT="1")
 
 
 def prepare(bench: Bench) -> list[Path]:

@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from typing import Any
 import psycopg
 
 from benchmarks import ROOT
-from benchmarks.api_server import gunicorn
+from benchmarks.api_server import gunicorn, loopback_production_env
 from benchmarks.database import BenchmarkError, Server, execute, setup_django
 from benchmarks.report import (
     command_line,
@@ -271,27 +270,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def server_env(args: argparse.Namespace, database_uri: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_uri,
-        "DJANGO_SETTINGS_MODULE": "clvcrm.settings.production",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": "http://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "CACHE_URL": args.redis,
-        "CELERY_BROKER_URL": args.redis,
-    }
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     server = Server(args.server)
     box, pg = machine_announce(server)
     database_url = server.database_url(args.database)
-    env = server_env(args, server.database_uri(args.database))
+    env = loopback_production_env(server.database_uri(args.database), args.redis)
     try:
         as_of, facts, _ = prepare_database(args, server, shop_time_zone())
         # The server's key in this process too: the session made here must be valid there.

@@ -180,7 +180,7 @@ def _each(request: HttpRequest, queryset: QuerySet[Campaign], change: Any) -> No
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ReadOnlyLargeTableAdmin):
     """Variants listed across campaigns; they are edited on their campaign's page, where
     the campaign's state decides what may change."""
 
@@ -188,15 +188,6 @@ class VariantAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
     list_filter = ["campaign"]
     search_fields = ["name", "subject"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Assignment)

@@ -19,6 +19,7 @@ from django.db.models import ManyToManyField, QuerySet
 from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest
 
+from clvcrm.core.admin_tools import ReadOnlyLargeTableAdmin
 from clvcrm.core.api_tokens import api_tokens_revoke
 from clvcrm.core.models import ApiToken, AuditEntry, TaskFailure
 from clvcrm.core.roles import ROLES
@@ -77,7 +78,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaskFailure)
-class TaskFailureAdmin(admin.ModelAdmin):
+class TaskFailureAdmin(ReadOnlyLargeTableAdmin):
     """Failed tasks, as recorded: read-only (the operations page shows the latest)."""
 
     list_display = ("failed_at", "task_name", "exception")
@@ -86,18 +87,9 @@ class TaskFailureAdmin(admin.ModelAdmin):
     fields = ("failed_at", "task_name", "task_id", "arguments", "exception", "traceback")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyLargeTableAdmin):
     """The audit log, read-only (Admins search it on the audit page too)."""
 
     list_display = ("at", "actor_name", "action", "target_label")
@@ -115,12 +107,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "note",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

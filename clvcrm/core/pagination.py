@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import Field, Model, Q, QuerySet
+from django.http import HttpRequest
 
 from clvcrm.core.input_values import (
     INTEGER_KINDS,
@@ -171,3 +172,12 @@ def _tagged(value: Any, tag: str) -> str:
     if type(value["v"]) is not str:
         raise ValueError(f"a tagged {tag} without its text")
     return value["v"]
+
+
+def parameters_besides_cursor(request: HttpRequest) -> str:
+    """The list's query string without its cursor: what the pager's links carry over (the
+    ``query`` of ``templates/partials/pager.html``)."""
+    query = request.GET.copy()
+    query.pop("after", None)
+    query.pop("before", None)
+    return query.urlencode()

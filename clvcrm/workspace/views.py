@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clvcrm.core.decorators import staff_required, staff_user
-from clvcrm.core.pagination import keyset_page
+from clvcrm.core.pagination import keyset_page, parameters_besides_cursor
 from clvcrm.core.tasks import enqueue_on_commit
 from clvcrm.workspace import operations
 from clvcrm.workspace.audit import AUDIT_ORDERING, AuditFilterForm, audit_entries
@@ -55,11 +55,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
+    query = parameters_besides_cursor(request)
     return render(
         request,
         "workspace/audit_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query},
     )

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from clvcrm.core.decorators import staff_required
-from clvcrm.core.pagination import keyset_page
+from clvcrm.core.pagination import keyset_page, parameters_besides_cursor
 from customers import selectors
 from customers.forms import CustomerFilterForm
 from customers.interactions.forms import NoteForm, TaskCreateForm
@@ -38,13 +38,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
+    query = parameters_besides_cursor(request)
     return render(
         request,
         "customers/customer_list.html",
-        {"form": form, "page": page, "sort": sort, "query": query.urlencode()},
+        {"form": form, "page": page, "sort": sort, "query": query},
     )
 
 

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clvcrm.core.decorators import staff_required, staff_user
-from clvcrm.core.pagination import keyset_page
+from clvcrm.core.pagination import keyset_page, parameters_besides_cursor
 from customers.interactions import selectors
 from customers.interactions.forms import (
     NoteForm,
@@ -60,14 +60,12 @@ def task_inbox(request: HttpRequest) -> HttpResponse:
         after=request.GET.get("after"),
         before=request.GET.get("before"),
     )
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("before", None)
+    query = parameters_besides_cursor(request)
     context = {
         "form": form,
         "page": page,
         "today": today,
-        "query": query.urlencode(),
+        "query": query,
         "mine_overdue": selectors.overdue_count(user_id=user.pk, today=today),
         "status_form": TaskStatusForm(),
     }
