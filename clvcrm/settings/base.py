@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "anymail",
+    # htmx's script, served from the installed package (static/django_htmx/): the staff
+    # pages' partial updates (templates/base.html).
+    "django_htmx",
     "clvcrm.core",
     "customers",
     "campaigns",

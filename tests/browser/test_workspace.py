@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from customers.models import Customer, CustomerNote, CustomerTask
 
@@ -86,9 +87,12 @@ def test_a_day_in_the_workspace(live_server, page, screenshot, demo_shop):
     page.fill("input[name=start]", "2026-01")
     page.fill("input[name=end]", "2026-03")
     page.click("#period button[type=submit]")
-    page.wait_for_url("**/?start=2026-01&end=2026-03")
-    assert page.inner_text("#period-shown") != shown
+    # htmx swaps the page's content in place and puts the period in the address.
+    expect(page).to_have_url(f"{base}/?start=2026-01&end=2026-03")
+    expect(page.locator("#period-shown")).to_have_text("From 2026-01-01 to 2026-03-31.")
+    assert shown != "From 2026-01-01 to 2026-03-31."
     _charts_drawn(page)
+    assert page.evaluate("window.cspViolations") == []
 
     customer = Customer.objects.exclude(external_id="TEST-ERASE").order_by("id").first()
     assert customer is not None
@@ -102,11 +106,12 @@ def test_a_day_in_the_workspace(live_server, page, screenshot, demo_shop):
 
     page.fill("#note-form textarea[name=body]", "Asked about the spring offer.")
     page.click("#note-form button[type=submit]")
-    page.wait_for_selector("text=Asked about the spring offer.")
+    page.wait_for_selector("#notes >> text=Asked about the spring offer.")
+    assert page.url == f"{base}/customers/{customer.pk}/"  # the notes card swapped in place
     page.click("summary:has-text('Create a task')")
     page.fill("#task-form input[name=title]", "Call back about the offer")
     page.click("#task-form button[type=submit]")
-    page.wait_for_selector("text=Call back about the offer")
+    page.wait_for_selector("#tasks >> text=Call back about the offer")
     assert CustomerNote.objects.filter(customer=customer).count() == 1
     assert CustomerTask.objects.filter(customer=customer, title__startswith="Call back").exists()
 

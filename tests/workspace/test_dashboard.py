@@ -225,3 +225,20 @@ def test_the_customer_list_filters_the_figures_link_to(shop, analyst_client):
     assert bad.status_code == 200
     assert "acquired_from * " in _text(bad)  # the field named, then its reason
     assert _listed(bad) == ["E", "D", "C", "B", "A"]  # the filter ignored, newest first
+
+
+def test_a_period_fetched_by_htmx_comes_without_the_charts_scripts_and_styles(shop, analyst_client):
+    full = analyst_client.get("/", {"start": "2025-01", "end": "2025-03"}).content.decode()
+    swapped = analyst_client.get(
+        "/", {"start": "2025-01", "end": "2025-03"}, headers={"HX-Request": "true"}
+    ).content.decode()
+
+    # The page the period goes into has plotly's scripts and nonce'd style elements; the
+    # swapped-in part brings its charts' data only (a second nonce would be refused).
+    assert "plotly.min.js" in full
+    assert "<style" in full
+    assert "plotly.min.js" not in swapped
+    assert "<style" not in swapped
+    assert 'id="kpis"' in swapped
+    assert 'class="plotly-graph-div"' in swapped
+    assert 'hx-select="main"' in full
