@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from customers.demo.history import TRIGGERED_BY, month_ends
-from customers.models import ClvRun, Customer, SegmentStatistic, SegmentTransition
+from customers.demo.spend import COST_PER_CUSTOMER
+from customers.models import ClvRun, Customer, MarketingSpend, SegmentStatistic, SegmentTransition
 
 pytestmark = pytest.mark.django_db
 
@@ -45,4 +46,20 @@ def test_the_history_is_written_once_dated_at_its_month_ends(settings):
     assert not SegmentTransition.objects.filter(processed_at__isnull=True).exists()
     assert "3 past CLV runs written." in out.getvalue()
     assert "The demo history is there already." in again.getvalue()
+    # A month's spend per paid channel that won customers then; none for direct visits.
+    ends = month_ends(months=3, today=today)
+    paid = (
+        Customer.objects.filter(
+            acquired_on__gte=ends[0].replace(day=1),
+            acquired_on__lte=ends[-1],
+            acquisition_channel__name__in=COST_PER_CUSTOMER,
+        )
+        .values_list("acquired_on__year", "acquired_on__month", "acquisition_channel")
+        .distinct()
+        .count()
+    )
+    assert MarketingSpend.objects.count() == paid > 0
+    assert not MarketingSpend.objects.filter(channel__name="Direct").exists()
+    assert f"Marketing spend: {paid} months and channels entered." in out.getvalue()
+    assert "Marketing spend: 0 months and channels entered." in again.getvalue()
     assert ClvRun.objects.count() == 3
