@@ -12,6 +12,7 @@ from clvcrm.core.admin_tools import LargeTableAdmin
 from customers.clv_runs import admin as clv_runs_admin  # noqa: F401
 from customers.integrations import admin as integrations_admin  # noqa: F401
 from customers.interactions import admin as interactions_admin  # noqa: F401
+from customers.kpi_aggregates import admin as kpi_aggregates_admin  # noqa: F401
 from customers.loyalty import admin as loyalty_admin  # noqa: F401
 from customers.marketing import admin as marketing_admin  # noqa: F401
 from customers.models import (

@@ -20,6 +20,9 @@ POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
+    # The two style texts plotly.js sets on a heatmap, by their hashes (settings/base.py).
+    "style-src-attr": "'unsafe-hashes' 'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8=' "
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "img-src": "'self' data:",
     "font-src": "'self'",
     "connect-src": "'self'",

@@ -174,7 +174,7 @@ def test_rules_are_checked_with_a_reason_per_rule():
     assert error.value.messages == [
         "rule 1: unknown field 'nps' (one of predicted_clv, historical_clv, p_alive, "
         "expected_purchases_90d, rfm_recency, rfm_frequency, rfm_monetary, rfm_score, country, "
-        "channel, segment, tier)",
+        "channel, segment, tier, nps_category)",
         "rule 2: Country code (e.g. DE) is text: use =, ≠ or 'is one of'",
         "rule 3: P(alive) needs a number from -1.7976931348623157e+308 to "
         "1.7976931348623157e+308, not 'x': not a number (use a dot as decimal separator, no "
