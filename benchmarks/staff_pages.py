@@ -54,6 +54,7 @@ PG_SETTINGS = ("shared_buffers", "work_mem")
 FIRST_NAMES = ("Anna", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas")
 LAST_NAMES = ("Smith", "Garcia", "Müller", "Rossi", "Nowak", "Silva", "Kim", "Dubois", "Ivanova")
 READY_MARK = "staff_pages_ready"
+REUSED = "done by an earlier --keep-db run of this benchmark, untimed here"
 
 
 @dataclass
@@ -224,7 +225,7 @@ def render_section(
             f"- **Data:** the shop of `benchmarks/clv_recalculation.py`: "
             f"{facts['customers']:,} customers, {facts['orders']:,} completed orders over two "
             "years, with names and addresses; then, through the app's services, a CLV run, "
-            f"the segment reassignment and the dashboard's aggregates ({prepared or 'done by an earlier --keep-db run of this benchmark, untimed here'}).",
+            f"the segment reassignment and the dashboard's aggregates ({prepared or REUSED}).",
             f"- **Server:** gunicorn, {args.workers} sync workers, the production settings "
             "(DEBUG off, static files collected) on 127.0.0.1; a Support member's session.",
             "- **Pages:** the dashboard with its default period (last month) and two longer "
