@@ -9,7 +9,7 @@ from clvcrm.core.task_failures import task_failure_record
 
 
 class BrokenError(Exception):
-    pass
+    """What the test task raises."""
 
 
 @shared_task
