@@ -26,7 +26,10 @@ class CellField(serializers.Field):
     def to_internal_value(self, data: Any) -> str:
         if not cell_ok(data):
             raise serializers.ValidationError(CELL_EXPECTED)
-        return "" if data is None else str(data)
+        text = "" if data is None else str(data)
+        if "\x00" in text:  # a CSV file never has one (it is refused whole); JSON may
+            raise serializers.ValidationError(NUL_REFUSED)
+        return text
 
     def to_representation(self, value: Any) -> Any:
         return value
@@ -38,6 +41,7 @@ class FlagCellField(CellField):
 
 
 CELL_EXPECTED = "Expected a string, a number or null."
+NUL_REFUSED = "Contains a NUL character, which no text column can hold."
 
 
 def cell_ok(value: Any) -> bool:
@@ -110,7 +114,9 @@ def _kind(declared: serializers.Field) -> "Shape | ListOf | None":
 
 def _value_problems(value: Any, kind: "Shape | ListOf | None", where: str) -> list[Problem]:
     if kind is None:
-        return [] if cell_ok(value) else [Problem(where, "invalid", CELL_EXPECTED)]
+        if not cell_ok(value):
+            return [Problem(where, "invalid", CELL_EXPECTED)]
+        return [Problem(where, "invalid", NUL_REFUSED)] if "\x00" in str(value) else []
     if isinstance(kind, Shape):
         return kind.problems(value, where)
     if value is None and kind.allow_null:
