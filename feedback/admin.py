@@ -18,27 +18,17 @@ from django.http import HttpRequest
 
 from clvcrm.core.admin_tools import CheckedNumbersAdmin, ReadOnlyLargeTableAdmin
 from feedback.models import Invitation, Response, Survey
-from feedback.services.surveys import invitation_campaign_create, survey_check
+from feedback.services.surveys import (
+    EDITABLE_FIELD_ORDER,
+    invitation_campaign_create,
+    survey_check,
+)
 
 
 class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
-        fields = [
-            "name",
-            "question_en",
-            "question_zh_hans",
-            "question_ru",
-            "open_question_en",
-            "open_question_zh_hans",
-            "open_question_ru",
-            "trigger",
-            "after_order_days",
-            "segment",
-            "every_days",
-            "active_from",
-            "active_until",
-        ]
+        fields = list(EDITABLE_FIELD_ORDER)  # as the staff form and the API
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -16,27 +16,12 @@ from kombu.exceptions import ChannelError, OperationalError
 
 from campaigns.models import Campaign, Message
 from clvcrm.core.models import TaskFailure
-from customers.models import ClvRun, OrderImport
+from customers.models import OrderImport
 
 RECENT = 10
 # A finished campaign still shows for this long after it finished: its last sends.
 FINISHED_SHOWN_DAYS = 7
 SEND_STATUSES = tuple(status for status, _ in Message.Status.choices)
-
-
-def clv_runs_recent(limit: int = RECENT) -> QuerySet[ClvRun]:
-    """The latest CLV runs, newest first (their status, timings and error)."""
-    return ClvRun.objects.order_by("-created_at", "-id").only(
-        "as_of",
-        "status",
-        "error",
-        "triggered_by",
-        "customers",
-        "seconds",
-        "created_at",
-        "started_at",
-        "finished_at",
-    )[:limit]
 
 
 def imports_recent(limit: int = RECENT) -> QuerySet[OrderImport]:

@@ -10,6 +10,7 @@ from clvcrm.core.pagination import keyset_page, parameters_besides_cursor
 from clvcrm.core.tasks import enqueue_on_commit
 from clvcrm.workspace import operations
 from clvcrm.workspace.audit import AUDIT_ORDERING, AuditFilterForm, audit_entries
+from customers.clv_runs.selectors import clv_runs_recent
 
 
 @staff_required("core.view_operations")
@@ -20,7 +21,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
         request,
         "workspace/operations.html",
         {
-            "runs": operations.clv_runs_recent(),
+            "runs": clv_runs_recent(),
             "imports": operations.imports_recent(),
             "sends": operations.campaign_sends(),
             "send_statuses": operations.SEND_STATUSES,

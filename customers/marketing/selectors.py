@@ -83,16 +83,8 @@ def acquisition_costs(start: date, end: date) -> AcquisitionCosts:
     the channels, the spend of the months the period touches, the customers acquired in it
     grouped by channel (one aggregate over the ``acquired_on`` index, joined to the scores).
     """
-    run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED).order_by("-finished_at").first()
-    channels = list(AcquisitionChannel.objects.order_by("name"))
-    spend = _spend(start, end)
-    bought = _bought(start, end, run)
-    rows = [_row(c, spend.get(c.pk), bought.get(c.pk, _Bought()), run) for c in channels]
-    no_channel = _row(None, None, bought.get(None, _Bought()), run)
-    entered = list(spend.values())
-    total_spend = sum(entered, ZERO) if entered else None
-    total = _row(None, total_spend, _sum(list(bought.values())), run)
-    return AcquisitionCosts(start, end, rows, no_channel, total, run)
+    run = _latest_run()
+    return _costs(start, end, run, _spend(start, end), _bought(start, end, run))
 
 
 def acquisition_costs_of_months(start: date, end: date) -> AcquisitionCosts:
@@ -102,8 +94,7 @@ def acquisition_costs_of_months(start: date, end: date) -> AcquisitionCosts:
     their scores: four queries on small tables whatever the shop's size and the period's
     length. The figures are those of the last aggregate refresh."""
     first, last = month_start(start), month_start(end)
-    run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED).order_by("-finished_at").first()
-    channels = list(AcquisitionChannel.objects.order_by("name"))
+    run = _latest_run()
     spend = _spend(first, month_end(last))
     groups = (
         KpiMonth.objects.filter(month__gte=first, month__lte=last)
@@ -125,12 +116,30 @@ def acquisition_costs_of_months(start: date, end: date) -> AcquisitionCosts:
         )
         for group in groups
     }
+    return _costs(first, month_end(last), run, spend, bought)
+
+
+def _latest_run() -> ClvRun | None:
+    """The run whose scores value the customers (the latest successful one)."""
+    return ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED).order_by("-finished_at").first()
+
+
+def _costs(
+    start: date,
+    end: date,
+    run: ClvRun | None,
+    spend: dict[int, Decimal],
+    bought: dict[int | None, _Bought],
+) -> AcquisitionCosts:
+    """The table of ``[start, end]``: a row per channel (one query for the channels), the
+    customers without one, and all channels blended."""
+    channels = AcquisitionChannel.objects.order_by("name")
     rows = [_row(c, spend.get(c.pk), bought.get(c.pk, _Bought()), run) for c in channels]
     no_channel = _row(None, None, bought.get(None, _Bought()), run)
     entered = list(spend.values())
     total_spend = sum(entered, ZERO) if entered else None
     total = _row(None, total_spend, _sum(list(bought.values())), run)
-    return AcquisitionCosts(first, month_end(last), rows, no_channel, total, run)
+    return AcquisitionCosts(start, end, rows, no_channel, total, run)
 
 
 def _spend(start: date, end: date) -> dict[int, Decimal]:
