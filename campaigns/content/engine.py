@@ -12,7 +12,7 @@ HTML bodies are rendered with autoescaping on; subjects and text bodies with it 
 are not HTML: escaping would show ``&amp;`` to the reader).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -155,7 +155,15 @@ def template_render(source: str, context: Mapping[str, Any], *, html: bool) -> s
     Returns a plain ``str``, not Django's "safe" string: whoever shows it in a page (the
     preview) must escape it, since a text body holds customer data unescaped.
     """
+    return templates_render([(source, html)], context)[0]
+
+
+def templates_render(sources: Sequence[tuple[str, bool]], context: Mapping[str, Any]) -> list[str]:
+    """Each ``(source, html)`` rendered as :func:`template_render` does, with one
+    ``context`` checked and frozen once for all of them (an email has three templates)."""
     plain_data_check(dict(context))
     frozen = {key: context_freeze(value) for key, value in context.items()}
-    rendered = template_compile(source).render(Context(frozen, autoescape=html))
-    return str.__str__(rendered)
+    return [
+        str.__str__(template_compile(source).render(Context(frozen, autoescape=html)))
+        for source, html in sources
+    ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaigns.content.context import customer_contexts, offer_code_of
-from campaigns.content.engine import template_render
+from campaigns.content.engine import templates_render
 from campaigns.content.extensions import Recipient as Recipient
 from campaigns.content.extensions import context_providers
 from campaigns.models import Campaign, Variant
@@ -60,7 +60,9 @@ def email_render(*, variant: Variant, context: Mapping[str, Any]) -> RenderedEma
     The subject is one line (runs of whitespace, newlines included, become one space); the
     HTML body is autoescaped, the subject and text body are not.
     """
-    subject = template_render(variant.subject, context, html=False)
-    text = template_render(variant.body_text, context, html=False)
-    html = template_render(variant.body_html, context, html=True) if variant.body_html else ""
+    sources = [(variant.subject, False), (variant.body_text, False)]
+    if variant.body_html:
+        sources.append((variant.body_html, True))
+    subject, text, *html_if_any = templates_render(sources, context)
+    html = html_if_any[0] if html_if_any else ""
     return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)

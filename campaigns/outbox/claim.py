@@ -85,10 +85,13 @@ class Claimed:
 
 @dataclass
 class Claim:
-    """One claimed batch: the messages to send, and how many were suppressed."""
+    """One claimed batch: the messages to send, how many were suppressed, and the lease
+    its messages hold (their ``lease_until``). The sender finds each message by its key
+    and this lease, never by its status (see ``campaigns.outbox.send.STILL_SENDABLE``)."""
 
     to_send: list[Claimed]
     suppressed: int
+    lease: datetime | None = None
 
 
 def messages_claim(*, limit: int, now: datetime | None = None) -> Claim:
@@ -114,7 +117,7 @@ def messages_claim(*, limit: int, now: datetime | None = None) -> Claim:
         Message.objects.filter(pk__in=[m.message_id for m in to_send]).update(
             status=Message.Status.SENDING, lease_until=lease, attempts=F("attempts") + 1
         )
-    return Claim(to_send=to_send, suppressed=sum(len(v) for v in suppressed.values()))
+    return Claim(to_send=to_send, suppressed=sum(len(v) for v in suppressed.values()), lease=lease)
 
 
 def _due_ids(cursor: Any, *, limit: int, now: datetime) -> list[int]:

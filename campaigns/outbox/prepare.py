@@ -11,19 +11,19 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 
 from campaigns.content.render import Recipient, contexts_build, email_render
 from campaigns.models import Message, MessageLink
 from campaigns.outbox.claim import Claimed
+from campaigns.outbox.mime import CampaignEmail
 from campaigns.tracking.compose import email_finish
 
 
 @dataclass(frozen=True)
 class Prepared:
     message_id: int
-    email: EmailMultiAlternatives
+    email: CampaignEmail
 
 
 def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str]]:
@@ -79,7 +79,7 @@ def _record(messages: list[Message]) -> None:
 
 def _email_make(
     message: Message, claimed: Claimed, context: dict
-) -> tuple[EmailMultiAlternatives, list[str]]:
+) -> tuple[CampaignEmail, list[str]]:
     rendered = email_render(variant=message.variant, context=context)
     finished = email_finish(
         message_id=message.pk,
@@ -93,7 +93,7 @@ def _email_make(
     message.subject = finished.email.subject[:250]
     message.offer_code = str(context.get("offer_code", ""))[:32]
     campaign = message.campaign
-    email = EmailMultiAlternatives(
+    email = CampaignEmail(
         subject=finished.email.subject,
         body=finished.email.text,
         from_email=campaign.from_email or settings.DEFAULT_FROM_EMAIL,

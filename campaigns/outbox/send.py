@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Message, SuppressedReason
@@ -22,6 +22,12 @@ from campaigns.outbox.prepare import Prepared, batch_prepare
 
 logger = logging.getLogger(__name__)
 
+# Each message is found by its key and the claim's lease, never by its status: a
+# condition on ``status = 'sending'`` let the planner scan the partial index of leased
+# messages (message_leased_idx, small by its statistics, crowded with dead entries
+# while a send runs) instead of the primary key, at a cost growing with the batch.
+# A message swept back (its lease ran out) or claimed again no longer has this lease.
+
 # Checked right before each message goes: the campaign still active (a pause stops a batch
 # mid-way) and the customer neither unsubscribed nor erased since the claim (both take
 # effect at once).
@@ -31,16 +37,22 @@ STILL_SENDABLE = """
     FROM campaigns_message m
     JOIN campaigns_campaign c ON c.id = m.campaign_id
     JOIN customers_customer cu ON cu.id = m.customer_id
-    WHERE m.id = %s AND m.status = 'sending'
+    WHERE m.id = %s AND m.lease_until = %s
 """
 
 
-# Raw SQL on the hot path: one statement per message, without the ORM's overhead.
+# Marks a message sent, in its own commit (autocommit): the resend window closes here.
 MARK_SENT = """
     UPDATE campaigns_message
     SET status = 'sent', sent_at = %s, lease_until = NULL, last_error = '', esp_message_id = %s
-    WHERE id = %s AND status = 'sending'
+    WHERE id = %s AND lease_until = %s
 """
+
+# On PostgreSQL one round trip both marks the message just sent and checks the next one:
+# on this kind of machine a round trip costs more than either statement's work, and two
+# per message were most of the database's share of a send (docs/benchmarks.md). A
+# data-modifying WITH always runs to completion, read or not.
+MARK_SENT_AND_STILL_SENDABLE = f"WITH marked AS ({MARK_SENT}) {STILL_SENDABLE}"
 
 
 @dataclass
@@ -61,24 +73,31 @@ def batch_send(*, limit: int | None = None) -> BatchOutcome:
     outcome = BatchOutcome(claimed=len(claim.to_send), suppressed=claim.suppressed)
     if not claim.to_send:
         return outcome
+    assert claim.lease is not None  # a claim with messages holds a lease
+    leased = _Leased(claim.lease)
     prepared, failures = batch_prepare(claim.to_send)
     for message_id, error in failures.items():
-        _fail(message_id, error)
+        leased.fail(message_id, error)
         outcome.failed += 1
     with _open_connection() as smtp, _commits_without_flush():
-        for item in prepared:
-            _send_one(smtp, item, outcome)
+        try:
+            for item in prepared:
+                _send_one(smtp, item, leased, outcome)
+        finally:
+            leased.flush()
     return outcome
 
 
-def _send_one(smtp: BaseEmailBackend, item: Prepared, outcome: BatchOutcome) -> None:
-    refusal = _refusal(item.message_id)
+def _send_one(
+    smtp: BaseEmailBackend, item: Prepared, leased: "_Leased", outcome: BatchOutcome
+) -> None:
+    refusal = leased.refusal(item.message_id)
     if refusal == "release":
-        _release(item.message_id)
+        leased.release(item.message_id)
         outcome.released += 1
         return
     if refusal is not None:
-        Message.objects.filter(pk=item.message_id, status=Message.Status.SENDING).update(
+        leased.messages(item.message_id).update(
             status=Message.Status.SUPPRESSED, suppressed_reason=refusal, lease_until=None
         )
         outcome.suppressed += 1
@@ -89,11 +108,11 @@ def _send_one(smtp: BaseEmailBackend, item: Prepared, outcome: BatchOutcome) -> 
         if breaks_connection(exc):
             smtp.close()
             smtp.open()
-        _after_error(item.message_id, exc, outcome)
+        _after_error(leased, item.message_id, exc, outcome)
         return
-    # The window: the server has the message; until this commit, a kill means a resend.
-    with connection.cursor() as cursor:  # autocommit: one round trip, its own commit
-        cursor.execute(MARK_SENT, [_db_time(timezone.now()), _esp_id(item), item.message_id])
+    # The window: the server has the message; until the commit of the next statement
+    # (the next message's check, or the flush after the last), a kill means a resend.
+    leased.sent(item.message_id, _esp_id(item))
     outcome.sent += 1
 
 
@@ -120,42 +139,82 @@ def _commits_without_flush() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
-def _refusal(message_id: int) -> str | None:
-    """``None`` to send; ``"release"`` when the campaign was paused; else a reason."""
-    with connection.cursor() as cursor:
-        cursor.execute(STILL_SENDABLE, [message_id])
-        row = cursor.fetchone()
-    if row is None:
-        return "release"  # swept back to pending (lease ran out) or gone: not ours now
-    active, subscribed, consenting, erased = (bool(value) for value in row)
-    if not active:
-        return "release"
-    if erased:
-        return SuppressedReason.ERASED
-    if not subscribed:
-        return SuppressedReason.UNSUBSCRIBED
-    if not consenting:
-        return SuppressedReason.NO_CONSENT
-    return None
+class _Leased:
+    """The batch's messages, each found by its key and the claim's ``lease``.
+
+    A message just sent is marked by the statement that checks the next one
+    (:meth:`refusal`), or by :meth:`flush` after the last; nothing runs in between.
+    """
+
+    def __init__(self, lease: datetime) -> None:
+        self.lease = lease
+        self._unmarked: list[Any] | None = None  # MARK_SENT's parameters, once sent
+
+    def messages(self, message_id: int) -> QuerySet[Message]:
+        """The message, while it still holds this claim's lease."""
+        return Message.objects.filter(pk=message_id, lease_until=self.lease)
+
+    def sent(self, message_id: int, esp_id: str) -> None:
+        """The server accepted the message: mark it with the next statement."""
+        self._unmarked = [_db_time(timezone.now()), esp_id, message_id, _db_time(self.lease)]
+
+    def flush(self) -> None:
+        """Mark the message last sent, if it is not yet (autocommit: its own commit)."""
+        if self._unmarked is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(MARK_SENT, self._unmarked)
+            self._unmarked = None
+
+    def refusal(self, message_id: int) -> str | None:
+        """``None`` to send; ``"release"`` when the campaign was paused; else a reason."""
+        check = [message_id, _db_time(self.lease)]
+        if connection.vendor != "postgresql":  # SQLite has no data-modifying WITH
+            self.flush()
+        with connection.cursor() as cursor:
+            if self._unmarked is None:
+                cursor.execute(STILL_SENDABLE, check)
+            else:
+                cursor.execute(MARK_SENT_AND_STILL_SENDABLE, [*self._unmarked, *check])
+                self._unmarked = None
+            row = cursor.fetchone()
+        if row is None:
+            return "release"  # swept back to pending (lease ran out) or gone: not ours now
+        active, subscribed, consenting, erased = (bool(value) for value in row)
+        if not active:
+            return "release"
+        if erased:
+            return SuppressedReason.ERASED
+        if not subscribed:
+            return SuppressedReason.UNSUBSCRIBED
+        if not consenting:
+            return SuppressedReason.NO_CONSENT
+        return None
+
+    def release(self, message_id: int) -> None:
+        """Give a claimed message back unsent (its campaign was paused): not an attempt."""
+        self.messages(message_id).update(
+            status=Message.Status.PENDING, lease_until=None, attempts=F("attempts") - 1
+        )
+
+    def fail(self, message_id: int, error: str) -> None:
+        self.messages(message_id).update(
+            status=Message.Status.FAILED, lease_until=None, last_error=error[:2000]
+        )
+        logger.error("message %s failed for good: %s", message_id, error)
 
 
-def _release(message_id: int) -> None:
-    """Give a claimed message back unsent (its campaign was paused): not an attempt."""
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
-        status=Message.Status.PENDING, lease_until=None, attempts=F("attempts") - 1
-    )
-
-
-def _after_error(message_id: int, exc: BaseException, outcome: BatchOutcome) -> None:
+def _after_error(
+    leased: _Leased, message_id: int, exc: BaseException, outcome: BatchOutcome
+) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     message = Message.objects.filter(pk=message_id).only("attempts").first()
     attempts = message.attempts if message else 0
     if is_permanent(exc) or attempts >= settings.CAMPAIGN_SEND_MAX_ATTEMPTS:
-        _fail(message_id, error)
+        leased.fail(message_id, error)
         outcome.failed += 1
         return
     delay = retry_delay_seconds(attempts=attempts, base=settings.CAMPAIGN_RETRY_BASE_SECONDS)
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+    leased.messages(message_id).update(
         status=Message.Status.PENDING,
         lease_until=None,
         due_at=timezone.now() + timedelta(seconds=delay),
@@ -163,13 +222,6 @@ def _after_error(message_id: int, exc: BaseException, outcome: BatchOutcome) -> 
     )
     logger.warning("message %s: transient error, retry in %s s: %s", message_id, delay, error)
     outcome.retried += 1
-
-
-def _fail(message_id: int, error: str) -> None:
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
-        status=Message.Status.FAILED, lease_until=None, last_error=error[:2000]
-    )
-    logger.error("message %s failed for good: %s", message_id, error)
 
 
 @contextmanager

@@ -64,16 +64,16 @@ def email_finish(
         f"{settings.SITE_URL}/m/u/"
         f"{unsubscribe_token(customer_id=customer_id, message_id=message_id)}/"
     )
-    html_body = _html_links_track(rendered.html, tracked) if rendered.html else ""
-    text_body = _text_links_track(rendered.text, tracked)
     with translation.override(language or settings.LANGUAGE_CODE):
-        text_body = text_body.rstrip("\n") + "\n\n" + _text_footer(unsubscribe_url)
-        if html_body:
+        html_body = ""
+        if rendered.html:
             pixel = (
                 f'<img src="{settings.SITE_URL}/m/o/{open_token(message_id=message_id)}.gif" '
                 'width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
             )
-            html_body = _before_body_end(html_body, _html_footer(unsubscribe_url) + pixel)
+            html_body = _html_finish(rendered.html, tracked, _html_footer(unsubscribe_url) + pixel)
+        text_body = _text_links_track(rendered.text, tracked)
+        text_body = text_body.rstrip("\n") + "\n\n" + _text_footer(unsubscribe_url)
     return FinishedEmail(
         email=RenderedEmail(subject=rendered.subject, text=text_body, html=html_body),
         headers={
@@ -117,8 +117,9 @@ class _AnchorFinder(HTMLParser):
             self.anchors.append((self.getpos(), raw, attrs, closed))
 
 
-def _html_links_track(source: str, tracked: Callable[[str], str]) -> str:
-    """Rewrite the ``href`` of each ``<a>`` whose value is an http(s) URL.
+def _html_finish(source: str, tracked: Callable[[str], str], addition: str) -> str:
+    """Rewrite the ``href`` of each ``<a>`` whose value is an http(s) URL, and put
+    ``addition`` before ``</body>`` (at the end when there is none), in one parse.
 
     The parser (the standard library's) finds the tags; only those tags' text is replaced,
     so the rest of the HTML reaches the reader byte for byte. Attribute values come back
@@ -129,17 +130,25 @@ def _html_links_track(source: str, tracked: Callable[[str], str]) -> str:
     finder.feed(source)
     finder.close()
     offsets = _line_offsets(source)
-    pieces: list[str] = []
-    done = 0
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the source
     for (line, column), raw, attrs, closed in finder.anchors:
         start = offsets[line - 1] + column
         if source[start : start + len(raw)] != raw:  # never expected; leave the tag alone
             continue
         rewritten = _anchor_rewrite(attrs, closed, tracked)
-        if rewritten is None:
-            continue
-        pieces += [source[done:start], rewritten]
-        done = start + len(raw)
+        if rewritten is not None:
+            edits.append((start, start + len(raw), rewritten))
+    if finder.body_end is None:
+        edits.append((len(source), len(source), addition))
+    else:
+        line, column = finder.body_end
+        at = offsets[line - 1] + column
+        edits.append((at, at, addition))
+    pieces: list[str] = []
+    done = 0
+    for start, end, replacement in sorted(edits, key=lambda edit: edit[0]):
+        pieces += [source[done:start], replacement]
+        done = end
     pieces.append(source[done:])
     return "".join(pieces)
 
@@ -164,17 +173,6 @@ def _line_offsets(source: str) -> list[int]:
     for match in re.finditer("\n", source):
         offsets.append(match.end())
     return offsets
-
-
-def _before_body_end(source: str, addition: str) -> str:
-    finder = _AnchorFinder()
-    finder.feed(source)
-    finder.close()
-    if finder.body_end is None:
-        return source + addition
-    line, column = finder.body_end
-    at = _line_offsets(source)[line - 1] + column
-    return source[:at] + addition + source[at:]
 
 
 def _text_footer(unsubscribe_url: str) -> str:
