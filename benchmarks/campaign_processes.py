@@ -176,6 +176,21 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_pids() -> list[int]:
+    """The processes of a PostgreSQL server on this machine (none when it runs elsewhere):
+    its backends, including the workers' connections, and its background processes."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                pass  # gone meanwhile
+    return pids
+
+
 def queues_purge(broker: str, queues: Sequence[str]) -> dict[str, int]:
     """Drop what waits on ``queues`` (tasks a setup step queued that no worker should run)."""
     purged: dict[str, Any] = {}

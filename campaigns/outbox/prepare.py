@@ -46,7 +46,7 @@ def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str
     links: list[MessageLink] = []
     for message in messages:
         try:
-            email, urls = _email_make(message, by_id[message.pk], contexts[message.pk])
+            email, urls = email_make(message, by_id[message.pk], contexts[message.pk])
         except Exception as exc:  # one bad message must not stop the batch
             failures[message.pk] = f"could not be rendered: {type(exc).__name__}: {exc}"
             continue
@@ -77,9 +77,14 @@ def _record(messages: list[Message]) -> None:
         )
 
 
-def _email_make(
+def email_make(
     message: Message, claimed: Claimed, context: dict
 ) -> tuple[CampaignEmail, list[str]]:
+    """``message``'s email as it is sent, and the URLs its click tokens name by position.
+
+    Sets ``to_email``, ``subject``, ``offer_code`` and ``smtp_message_id`` on ``message``
+    (in memory: :func:`batch_prepare` stores them for the batch); writes nothing.
+    """
     rendered = email_render(variant=message.variant, context=context)
     finished = email_finish(
         message_id=message.pk,
