@@ -176,19 +176,36 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_pids() -> list[int]:
-    """The processes of a PostgreSQL server on this machine (none when it runs elsewhere):
-    its backends, including the workers' connections, and its background processes."""
-    pids = []
+def postgres_cpu_seconds() -> float:
+    """CPU seconds spent so far by a PostgreSQL server on this machine (0 when it runs
+    elsewhere): its live processes, plus the backends that ended, which the kernel adds
+    to the postmaster's children's times when it reaps them. The difference of two
+    readings is what the server spent in between, however many connections came and went.
+    """
+    total = 0
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as comm:
-                    if comm.read().strip() == "postgres":
-                        pids.append(int(entry))
-            except OSError:
-                pass  # gone meanwhile
-    return pids
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                name, rest = stat.read().split(" (", 1)[1].rsplit(")", 1)
+            if name != "postgres":
+                continue
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            if _comm(int(fields[1])) != "postgres":  # the postmaster: its reaped children
+                total += int(fields[13]) + int(fields[14])  # cutime, cstime
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            return comm.read().strip()
+    except OSError:
+        return ""
 
 
 def queues_purge(broker: str, queues: Sequence[str]) -> dict[str, int]:

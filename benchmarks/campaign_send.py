@@ -56,7 +56,7 @@ from benchmarks.campaign_processes import (
     SinkFigures,
     celery_workers,
     cpu_seconds,
-    postgres_pids,
+    postgres_cpu_seconds,
     queues_purge,
     smtp_sink,
 )
@@ -220,24 +220,16 @@ def send_phase(r: Results, bench: Bench) -> None:
         env = bench.worker_env(sink.url)
         with celery_workers(env, bench.workdir, ["email"] * args.workers) as workers:
             pids = [worker.pid for worker in workers]
-            database = {pid: cpu_seconds([pid]) for pid in postgres_pids()}
-            before = cpu_seconds(pids), cpu_seconds([sink.pid])
+            before = cpu_seconds(pids), cpu_seconds([sink.pid]), postgres_cpu_seconds()
             sending_start()  # outside a transaction: queued at once, one task per worker
             wait_drained(bench, since_id=0, timeout=args.timeout)
             r.send_cpu = {
                 "workers": cpu_seconds(pids) - before[0],
                 "sink": cpu_seconds([sink.pid]) - before[1],
-                "postgres": postgres_seconds_since(database),
+                "postgres": postgres_cpu_seconds() - before[2],
             }
     r.send = sink.figures
     r.send_statuses = bench.statuses()
-
-
-def postgres_seconds_since(before: dict[int, float]) -> float:
-    """CPU seconds PostgreSQL's processes spent since ``before`` (pid → seconds then); a
-    process started since (the workers' connections) counts whole, one that ended counts
-    nothing."""
-    return sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in postgres_pids())
 
 
 def wait_drained(bench: Bench, *, since_id: int, timeout: float) -> None:

@@ -23,6 +23,8 @@ from campaigns.tracking.compose import email_finish
 @dataclass(frozen=True)
 class Prepared:
     message_id: int
+    campaign_id: int
+    customer_id: int
     email: CampaignEmail
 
 
@@ -54,7 +56,7 @@ def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str
             MessageLink(message_id=message.pk, position=position, url=url)
             for position, url in enumerate(urls)
         )
-        prepared.append(Prepared(message.pk, email))
+        prepared.append(Prepared(message.pk, message.campaign_id, message.customer_id, email))
     MessageLink.objects.bulk_create(links, ignore_conflicts=True)
     _record([m for m in messages if m.pk not in failures])
     return prepared, failures

@@ -29,15 +29,16 @@ logger = logging.getLogger(__name__)
 # A message swept back (its lease ran out) or claimed again no longer has this lease.
 
 # Checked right before each message goes: the campaign still active (a pause stops a batch
-# mid-way) and the customer neither unsubscribed nor erased since the claim (both take
-# effect at once).
+# mid-way), the customer neither unsubscribed nor erased since the claim (both take effect
+# at once), and the message still this claim's. Campaign and customer are named by their
+# keys (the claim knows them): joined through the message, the same check cost the
+# database half as much again.
 STILL_SENDABLE = """
     SELECT c.status = 'active', cu.unsubscribed_at IS NULL,
            c.kind <> 'marketing' OR cu.marketing_consent, cu.erased_at IS NOT NULL
-    FROM campaigns_message m
-    JOIN campaigns_campaign c ON c.id = m.campaign_id
-    JOIN customers_customer cu ON cu.id = m.customer_id
-    WHERE m.id = %s AND m.lease_until = %s
+    FROM campaigns_campaign c, customers_customer cu
+    WHERE c.id = %s AND cu.id = %s
+      AND EXISTS (SELECT 1 FROM campaigns_message m WHERE m.id = %s AND m.lease_until = %s)
 """
 
 
@@ -91,7 +92,7 @@ def batch_send(*, limit: int | None = None) -> BatchOutcome:
 def _send_one(
     smtp: BaseEmailBackend, item: Prepared, leased: "_Leased", outcome: BatchOutcome
 ) -> None:
-    refusal = leased.refusal(item.message_id)
+    refusal = leased.refusal(item)
     if refusal == "release":
         leased.release(item.message_id)
         outcome.released += 1
@@ -165,9 +166,9 @@ class _Leased:
                 cursor.execute(MARK_SENT, self._unmarked)
             self._unmarked = None
 
-    def refusal(self, message_id: int) -> str | None:
+    def refusal(self, item: Prepared) -> str | None:
         """``None`` to send; ``"release"`` when the campaign was paused; else a reason."""
-        check = [message_id, _db_time(self.lease)]
+        check = [item.campaign_id, item.customer_id, item.message_id, _db_time(self.lease)]
         if connection.vendor != "postgresql":  # SQLite has no data-modifying WITH
             self.flush()
         with connection.cursor() as cursor:
@@ -178,7 +179,7 @@ class _Leased:
                 self._unmarked = None
             row = cursor.fetchone()
         if row is None:
-            return "release"  # swept back to pending (lease ran out) or gone: not ours now
+            return "release"  # swept back (lease ran out), claimed again or gone: not ours now
         active, subscribed, consenting, erased = (bool(value) for value in row)
         if not active:
             return "release"

@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -49,31 +50,34 @@ def email_finish(
     ``LANGUAGE_CODE``). Every URL is built from ``SITE_URL``, never from a request.
     """
     links: list[str] = []
+    tracked_urls: dict[str, str] = {}  # a URL in both bodies is signed once
 
     untracked = tuple(settings.SITE_URL + path for path in untracked_paths())
 
     def tracked(url: str) -> str:
         if url.startswith(untracked):
             return url  # carries a secret: never stored, never redirected
-        if url not in links:
+        if url not in tracked_urls:
+            token = click_token(message_id=message_id, position=len(links))
             links.append(url)
-        token = click_token(message_id=message_id, position=links.index(url))
-        return f"{settings.SITE_URL}/m/c/{token}/"
+            tracked_urls[url] = f"{settings.SITE_URL}/m/c/{token}/"
+        return tracked_urls[url]
 
     unsubscribe_url = (
         f"{settings.SITE_URL}/m/u/"
         f"{unsubscribe_token(customer_id=customer_id, message_id=message_id)}/"
     )
-    with translation.override(language or settings.LANGUAGE_CODE):
-        html_body = ""
-        if rendered.html:
-            pixel = (
-                f'<img src="{settings.SITE_URL}/m/o/{open_token(message_id=message_id)}.gif" '
-                'width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
-            )
-            html_body = _html_finish(rendered.html, tracked, _html_footer(unsubscribe_url) + pixel)
-        text_body = _text_links_track(rendered.text, tracked)
-        text_body = text_body.rstrip("\n") + "\n\n" + _text_footer(unsubscribe_url)
+    words = _footer_words(language or settings.LANGUAGE_CODE, settings.SHOP_NAME)
+    html_body = ""
+    if rendered.html:
+        pixel = (
+            f'<img src="{settings.SITE_URL}/m/o/{open_token(message_id=message_id)}.gif" '
+            'width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
+        )
+        footer = _html_footer(unsubscribe_url, words)
+        html_body = _html_finish(rendered.html, tracked, footer + pixel)
+    text_body = _text_links_track(rendered.text, tracked)
+    text_body = text_body.rstrip("\n") + "\n\n" + _text_footer(unsubscribe_url, words)
     return FinishedEmail(
         email=RenderedEmail(subject=rendered.subject, text=text_body, html=html_body),
         headers={
@@ -175,29 +179,44 @@ def _line_offsets(source: str) -> list[int]:
     return offsets
 
 
-def _text_footer(unsubscribe_url: str) -> str:
+@dataclass(frozen=True)
+class _FooterWords:
+    notice: str  # "You receive this email because you are a customer of <shop>."
+    unsubscribe_line: str  # "Unsubscribe: %(url)s"
+    unsubscribe: str
+
+
+@lru_cache(maxsize=64)
+def _footer_words(language: str, shop: str) -> _FooterWords:
+    """The footer's sentences in ``language``: the same for every message of a language,
+    so translated once, not per message."""
+    with translation.override(language):
+        return _FooterWords(
+            notice=gettext("You receive this email because you are a customer of %(shop)s.")
+            % {"shop": shop},
+            unsubscribe_line=gettext("Unsubscribe: %(url)s"),
+            unsubscribe=gettext("Unsubscribe"),
+        )
+
+
+def _text_footer(unsubscribe_url: str, words: _FooterWords) -> str:
     return "\n".join(
         [
             "-- ",
-            gettext("You receive this email because you are a customer of %(shop)s.")
-            % {"shop": settings.SHOP_NAME},
-            gettext("Unsubscribe: %(url)s") % {"url": unsubscribe_url},
+            words.notice,
+            words.unsubscribe_line % {"url": unsubscribe_url},
             f"{settings.SHOP_NAME}, {settings.SHOP_POSTAL_ADDRESS}",
             "",
         ]
     )
 
 
-def _html_footer(unsubscribe_url: str) -> str:
+def _html_footer(unsubscribe_url: str, words: _FooterWords) -> str:
     shop = html.escape(settings.SHOP_NAME)
-    notice = html.escape(
-        gettext("You receive this email because you are a customer of %(shop)s.")
-        % {"shop": settings.SHOP_NAME}
-    )
-    link = f'<a href="{html.escape(unsubscribe_url)}">{html.escape(gettext("Unsubscribe"))}</a>'
+    link = f'<a href="{html.escape(unsubscribe_url)}">{html.escape(words.unsubscribe)}</a>'
     address = html.escape(settings.SHOP_POSTAL_ADDRESS)
     return (
         '<div style="margin-top:24px;padding-top:12px;border-top:1px solid #ddd;'
         'font-size:12px;line-height:1.5;color:#666">'
-        f"<p>{notice} {link}</p><p>{shop}, {address}</p></div>"
+        f"<p>{html.escape(words.notice)} {link}</p><p>{shop}, {address}</p></div>"
     )
