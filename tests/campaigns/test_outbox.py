@@ -255,3 +255,52 @@ def test_a_lease_that_ran_out_is_handed_back_by_the_sweeper_and_sent_once():
     messages_send(seconds=60)
     assert len(mail.outbox) == 3
     assert set(Message.objects.values_list("status", "attempts")) == {("sent", 2)}
+
+
+class ReclaimingBackend(EmailBackend):
+    """After the first email, the sweeper and another sender take C-1's message: its lease
+    ran out (a stalled sender) and a new claim holds it."""
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        if len(mail.outbox) == 1:
+            Message.objects.filter(customer__external_id="C-1").update(
+                lease_until=timezone.now() + timedelta(minutes=9)
+            )
+        return sent
+
+
+@pytest.mark.django_db
+def test_a_message_claimed_again_mid_batch_is_neither_sent_nor_marked_by_the_first(settings):
+    campaign_made(holdout="0.0")
+    segment_entered(customers_made(3), "at_risk")
+    campaign_triggers_run()
+    settings.EMAIL_BACKEND = "tests.campaigns.test_outbox.ReclaimingBackend"
+
+    outcome = batch_send()
+
+    assert (outcome.sent, outcome.released) == (2, 1)
+    assert [e.to for e in mail.outbox] == [["c0@example.com"], ["c2@example.com"]]
+    statuses = dict(Message.objects.values_list("customer__external_id", "status"))
+    assert statuses == {"C-0": "sent", "C-1": "sending", "C-2": "sent"}  # C-1: the new claim's
+
+
+@pytest.mark.django_db
+def test_each_message_costs_one_statement_that_marks_the_last_and_checks_the_next(
+    django_assert_num_queries, settings
+):
+    from django.db import connection
+
+    campaign_made(holdout="0.0")
+    segment_entered(customers_made(5), "at_risk")
+    campaign_triggers_run()
+    batch_send(limit=1)  # the first batch reads what is cached from then on
+
+    # Per batch: the claim (8 statements with its savepoint and lock), the batch's emails
+    # made (6) and recorded (2), and on PostgreSQL the two around the sending that set
+    # synchronous_commit. Per message one, which also marks the one before it sent; the
+    # last is marked after it. SQLite has no WITH ... UPDATE: there, mark and check are two.
+    expected = 16 + 2 + 4 + 1 if connection.vendor == "postgresql" else 16 + 4 * 2
+    with django_assert_num_queries(expected):
+        assert batch_send().sent == 4
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
