@@ -242,3 +242,22 @@ def test_a_period_fetched_by_htmx_comes_without_the_charts_scripts_and_styles(sh
     assert 'id="kpis"' in swapped
     assert 'class="plotly-graph-div"' in swapped
     assert 'hx-select="main"' in full
+
+
+def test_a_run_that_skipped_the_prediction_says_why_in_the_charts_place(shop, analyst_client):
+    from customers.models import ClvRun, KpiRunSummary
+
+    run = ClvRun.objects.filter(status=ClvRun.Status.SUCCEEDED).latest("finished_at")
+    ClvRun.objects.filter(pk=run.pk).update(
+        prediction_skipped="the purchase model did not converge"
+    )
+    KpiRunSummary.objects.filter(run=run).update(histogram={})
+
+    page = analyst_client.get("/", Q2).content.decode()
+
+    found = re.search(r'<p class="muted" id="prediction-skipped">(.*?)</p>', page, re.S)
+    assert found
+    assert re.sub(r"<[^>]+>", "", found[1]) == (
+        f"CLV run #{run.pk} as of {run.as_of:%Y-%m-%d} made no prediction: the purchase "
+        "model did not converge. The model and its run"
+    )
