@@ -53,6 +53,7 @@ from benchmarks.api_server import backends_cpu, gunicorn, tree_cpu
 from benchmarks.database import (
     BenchmarkError,
     Server,
+    add_redis_argument,
     add_server_arguments,
     count_rows,
     django_env,
@@ -268,11 +269,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--batch", type=int, default=500, help="orders per request")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the orders")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"),
-        help="Redis for the server's cache and broker (env BENCH_REDIS_URL; its queue purged)",
-    )
+    add_redis_argument(parser, db=10, use="Redis for the server's cache and broker, queue purged")
     parser.add_argument("--keep-file", action="store_true", help="keep the CSV files and logs")
     add_server_arguments(parser, database="clvcrm_bench_api")
     add_report_arguments(parser)

@@ -34,7 +34,7 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.database import Server, execute, setup_django
+from benchmarks.database import Server, add_redis_argument, execute, setup_django
 from benchmarks.report import (
     command_line,
     load_average,
@@ -246,11 +246,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = shop_parser((__doc__ or "").split("\n\n")[0], database="clvcrm_bench_results")
     parser.add_argument("--assigned", type=int, default=100_000, help="customers assigned")
     parser.add_argument("--spread-days", type=int, default=60, help="assignments spread over")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
-        help="broker the activation's tasks are queued to (env BENCH_REDIS_URL)",
-    )
+    add_redis_argument(parser, db=6, use="broker the activation's tasks are queued to")
     args = shop_args(parser, argv)
     if not 1 <= args.assigned <= args.customers or args.spread_days < 1:
         parser.error("need 1 <= --assigned <= --customers and --spread-days >= 1")

@@ -63,6 +63,7 @@ from benchmarks.campaign_processes import (
 from benchmarks.database import (
     BenchmarkError,
     Server,
+    add_redis_argument,
     add_server_arguments,
     django_env,
     migrate,
@@ -373,11 +374,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--floor-messages", type=int, default=20_000)
     parser.add_argument("--entrants", type=int, default=10_000, help="moved by the reassignment")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per wait")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
-        help="broker (its celery and email queues are purged) (env BENCH_REDIS_URL)",
-    )
+    add_redis_argument(parser, db=6, use="broker; its celery and email queues are purged")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--keep-files", action="store_true", help="keep logs and figures")
     add_server_arguments(parser, database="clvcrm_bench_campaigns")

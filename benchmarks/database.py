@@ -38,6 +38,16 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, database: str) -> N
     parser.add_argument("--database", default=database, help="scratch database")
 
 
+def add_redis_argument(parser: argparse.ArgumentParser, *, db: int, use: str) -> None:
+    """``--redis``: the benchmark's Redis database ``db`` (env ``BENCH_REDIS_URL``), for
+    ``use`` (said in the help)."""
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{db}"),
+        help=f"{use} (env BENCH_REDIS_URL)",
+    )
+
+
 class Server:
     """The PostgreSQL server, through its maintenance database."""
 

@@ -34,6 +34,7 @@ from benchmarks.campaign_data import clv_run_made, customers_load, scores_write
 from benchmarks.database import (
     BenchmarkError,
     Server,
+    add_redis_argument,
     add_server_arguments,
     count_rows,
     execute,
@@ -317,11 +318,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the report shows medians")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=8, help="client connections at once")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
-        help="Redis for the server's cache and broker (env BENCH_REDIS_URL)",
-    )
+    add_redis_argument(parser, db=11, use="Redis for the server's cache and broker")
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
     add_server_arguments(parser, database="clvcrm_bench_nps")
     add_report_arguments(parser)

@@ -34,7 +34,7 @@ import psycopg
 
 from benchmarks import ROOT
 from benchmarks.api_server import gunicorn, loopback_production_env
-from benchmarks.database import BenchmarkError, Server, execute, setup_django
+from benchmarks.database import BenchmarkError, Server, add_redis_argument, execute, setup_django
 from benchmarks.report import (
     command_line,
     load_average,
@@ -260,11 +260,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = shop_parser((__doc__ or "").split("\n\n")[0], database="clvcrm_bench_pages")
     parser.add_argument("--requests", type=int, default=60, help="requests of each page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument(
-        "--redis",
-        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-        help="Redis for the server's cache and broker (env BENCH_REDIS_URL)",
-    )
+    add_redis_argument(parser, db=12, use="Redis for the server's cache and broker")
     args = shop_args(parser, argv)
     if args.requests < 10 or args.workers < 1:
         parser.error("need --requests >= 10 and --workers >= 1")
