@@ -167,12 +167,9 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     """User + system seconds the processes ``pids`` have spent so far (from ``/proc``)."""
     ticks = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, ValueError, IndexError):
-            pass  # gone meanwhile
+        stat = _stat(pid)
+        if stat is not None:  # else gone meanwhile
+            ticks += stat.utime + stat.stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -182,30 +179,44 @@ def postgres_cpu_seconds() -> float:
     to the postmaster's children's times when it reaps them. The difference of two
     readings is what the server spent in between, however many connections came and went.
     """
-    total = 0
+    ticks = 0
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        stat = _stat(int(entry)) if entry.isdigit() else None
+        if stat is None or stat.name != "postgres":
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                name, rest = stat.read().split(" (", 1)[1].rsplit(")", 1)
-            if name != "postgres":
-                continue
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-            if _comm(int(fields[1])) != "postgres":  # the postmaster: its reaped children
-                total += int(fields[13]) + int(fields[14])  # cutime, cstime
-        except (OSError, ValueError, IndexError):
-            pass  # gone meanwhile
-    return total / os.sysconf("SC_CLK_TCK")
+        ticks += stat.utime + stat.stime
+        parent = _stat(stat.ppid)
+        if parent is None or parent.name != "postgres":  # the postmaster
+            ticks += stat.children_time
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _comm(pid: int) -> str:
+@dataclass(frozen=True)
+class _Stat:
+    """The fields of ``/proc/PID/stat`` read here; times in clock ticks."""
+
+    name: str
+    ppid: int
+    utime: int
+    stime: int
+    children_time: int  # cutime + cstime: of the children it has reaped
+
+
+def _stat(pid: int) -> _Stat | None:
+    """``pid``'s ``/proc`` status, or None when it is gone."""
     try:
-        with open(f"/proc/{pid}/comm") as comm:
-            return comm.read().strip()
-    except OSError:
-        return ""
+        with open(f"/proc/{pid}/stat") as file:
+            name, rest = file.read().split(" (", 1)[1].rsplit(")", 1)
+        fields = rest.split()  # from the state on: ppid is fields[1], utime fields[11]
+        return _Stat(
+            name=name,
+            ppid=int(fields[1]),
+            utime=int(fields[11]),
+            stime=int(fields[12]),
+            children_time=int(fields[13]) + int(fields[14]),
+        )
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def queues_purge(broker: str, queues: Sequence[str]) -> dict[str, int]:

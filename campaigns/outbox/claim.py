@@ -17,15 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.cursors import cursor_locked
-from campaigns.models import Message
+from campaigns.models import Campaign, Message
 from campaigns.outbox.decisions import SendFacts, suppressed_reason
 
 CLAIM_LOCK = "outbox_claims"
-
-# The active campaigns are read first and named by id: joined in, their status's small
-# selectivity made the planner sort every pending message of every campaign (a sequential
-# scan of the whole table per batch) instead of reading the first few from message_due_idx.
-ACTIVE = "SELECT id FROM campaigns_campaign WHERE status = 'active'"
 
 DUE = """
     SELECT m.id FROM campaigns_message m
@@ -124,9 +119,18 @@ def messages_claim(*, limit: int, now: datetime | None = None) -> Claim:
     return Claim(to_send=to_send, suppressed=sum(len(v) for v in suppressed.values()), lease=lease)
 
 
+def active_campaign_ids() -> list[int]:
+    """The active campaigns' ids, for queries on their messages to name.
+
+    Read first rather than joined: joined, the status's small selectivity made the planner
+    sort every pending message of every campaign (a sequential scan of the whole table per
+    batch) instead of reading the first few from message_due_idx.
+    """
+    return list(Campaign.objects.filter(status=Campaign.Status.ACTIVE).values_list("id", flat=True))
+
+
 def _due_ids(cursor: Any, *, limit: int, now: datetime) -> list[int]:
-    cursor.execute(ACTIVE)
-    campaigns = [row[0] for row in cursor.fetchall()]
+    campaigns = active_campaign_ids()
     if not campaigns:
         return []
     sql = DUE.format(campaigns=", ".join(f"%(c{i})s" for i in range(len(campaigns))))

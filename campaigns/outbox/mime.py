@@ -1,7 +1,7 @@
 """A campaign's email as Django sends it, made into bytes with less work per message.
 
-Turning each email into MIME was the largest share of a sender's CPU
-(docs/benchmarks.md): the standard library's generator folds every header through
+Turning each email into MIME was the largest share of a sender's CPU (by a profile of
+``batch_send``): the standard library's generator folds every header through
 ``email.header.Header`` and checks a fresh random boundary with a regular expression
 compiled anew for each message. :class:`CampaignEmail` changes neither the bytes' form
 nor Django's API: a header line that needs no folding is written as it is (the folding

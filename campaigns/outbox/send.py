@@ -51,8 +51,8 @@ MARK_SENT = """
 
 # On PostgreSQL one round trip both marks the message just sent and checks the next one:
 # on this kind of machine a round trip costs more than either statement's work, and two
-# per message were most of the database's share of a send (docs/benchmarks.md). A
-# data-modifying WITH always runs to completion, read or not.
+# per message were most of the database's share of a send (by a profile of each
+# statement while sending). A data-modifying WITH always runs to completion, read or not.
 MARK_SENT_AND_STILL_SENDABLE = f"WITH marked AS ({MARK_SENT}) {STILL_SENDABLE}"
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import connection
 
 from campaigns.models import Campaign, Message, TriggerCursor
+from campaigns.outbox.claim import active_campaign_ids
 from campaigns.triggers.step import TIER_CHANGES
 
 
@@ -24,12 +25,10 @@ def leases_expire(*, now: datetime) -> int:
 def messages_due(*, now: datetime) -> bool:
     """Whether an active campaign has a message due.
 
-    The active campaigns are named by id, as the claim does (``campaigns.outbox.claim``):
+    The active campaigns are named by id, as the claim does (``active_campaign_ids``):
     joined in, a paused campaign's million pending messages could be scanned each minute.
     """
-    active = list(
-        Campaign.objects.filter(status=Campaign.Status.ACTIVE).values_list("id", flat=True)
-    )
+    active = active_campaign_ids()
     return bool(active) and (
         Message.objects.filter(
             status=Message.Status.PENDING, due_at__lte=now, campaign_id__in=active

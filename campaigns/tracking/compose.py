@@ -49,8 +49,9 @@ def email_finish(
     visible unsubscribe link and the shop's name and postal address, in ``language`` (else
     ``LANGUAGE_CODE``). Every URL is built from ``SITE_URL``, never from a request.
     """
-    links: list[str] = []
-    tracked_urls: dict[str, str] = {}  # a URL in both bodies is signed once
+    # Each original URL → its tracked URL, in order of first appearance (its position); a
+    # URL in both bodies is signed once.
+    tracked_urls: dict[str, str] = {}
 
     untracked = tuple(settings.SITE_URL + path for path in untracked_paths())
 
@@ -58,8 +59,7 @@ def email_finish(
         if url.startswith(untracked):
             return url  # carries a secret: never stored, never redirected
         if url not in tracked_urls:
-            token = click_token(message_id=message_id, position=len(links))
-            links.append(url)
+            token = click_token(message_id=message_id, position=len(tracked_urls))
             tracked_urls[url] = f"{settings.SITE_URL}/m/c/{token}/"
         return tracked_urls[url]
 
@@ -84,7 +84,7 @@ def email_finish(
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        links=links,
+        links=list(tracked_urls),
     )
 
 

@@ -66,8 +66,8 @@ def _charts_drawn(page) -> None:
 # The demo's past win-back experiment assigns its customers by the real hash of campaign
 # and customer ids, so its orders, and the CLV fit on them, depend on the ids. Sequences
 # reset to their start give this test the same ids, the same data and the same fit
-# whatever ran before it (after other tests, one layout left the purchase model's optimum
-# on its boundary: no prediction, no CLV chart).
+# whatever ran before it (after the full suite, one layout gave data on which the purchase
+# model's fit did not converge: no prediction, no CLV chart).
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_a_day_in_the_workspace(live_server, page, screenshot, demo_shop):
     from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
