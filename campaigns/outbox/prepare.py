@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from campaigns.content.render import Recipient, contexts_build, email_render
-from campaigns.models import Message, MessageLink
+from campaigns.models import Campaign, Message, MessageLink, Variant
 from campaigns.outbox.claim import Claimed
 from campaigns.outbox.mime import CampaignEmail
 from campaigns.tracking.compose import email_finish
@@ -31,11 +31,8 @@ class Prepared:
 def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str]]:
     """The emails of a claimed batch, and the errors of the messages that could not be made."""
     by_id = {item.message_id: item for item in claimed}
-    messages = list(
-        Message.objects.filter(pk__in=by_id)
-        .select_related("campaign", "variant")
-        .order_by("-priority", "id")
-    )
+    messages = list(Message.objects.filter(pk__in=by_id).order_by("-priority", "id"))
+    _campaigns_and_variants_attach(messages)
     contexts: dict[int, dict] = {}
     by_campaign: dict[int, list[Message]] = defaultdict(list)
     for message in messages:
@@ -60,6 +57,20 @@ def batch_prepare(claimed: list[Claimed]) -> tuple[list[Prepared], dict[int, str
     MessageLink.objects.bulk_create(links, ignore_conflicts=True)
     _record([m for m in messages if m.pk not in failures])
     return prepared, failures
+
+
+def _campaigns_and_variants_attach(messages: list[Message]) -> None:
+    """Give each message its campaign and variant, each read once for the batch.
+
+    A batch holds a few campaigns and variants; joined to every message they were read,
+    decoded and built again per message (a variant carries its templates), a tenth of a
+    sender's CPU by a profile of ``batch_send``.
+    """
+    campaigns = Campaign.objects.in_bulk({m.campaign_id for m in messages})
+    variants = Variant.objects.in_bulk({m.variant_id for m in messages})
+    for message in messages:
+        message.campaign = campaigns[message.campaign_id]
+        message.variant = variants[message.variant_id]
 
 
 def _record(messages: list[Message]) -> None:

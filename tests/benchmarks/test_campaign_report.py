@@ -3,7 +3,8 @@
 from types import SimpleNamespace
 
 from benchmarks.campaign_processes import SinkFigures
-from benchmarks.campaign_report import cpu_text
+from benchmarks.campaign_report import cpu_text, rates_list
+from benchmarks.campaign_send import Results
 
 
 def test_the_cpu_paragraph_counts_the_database_and_the_cores_the_send_kept_busy() -> None:
@@ -27,3 +28,15 @@ def test_the_cpu_paragraph_counts_the_database_and_the_cores_the_send_kept_busy(
         "1.62 of the 2 cores busy."
     )
     assert text.endswith("4.00 ms per worker here, not by the CPU alone.")
+
+
+def test_the_floor_is_the_bare_loops_round_of_median_rate() -> None:
+    rounds = [
+        SinkFigures(20_000, 20_000, 0, 1.0, 1.0 + seconds, 1, 43_000_000)
+        for seconds in (16.0, 20.0, 10.0)
+    ]  # 1,250/s, 1,000/s, 2,000/s
+    results = Results(SimpleNamespace(), {}, {}, floors=rounds)  # type: ignore[arg-type]
+
+    assert results.floor is rounds[0]
+    assert rates_list(results.floors) == "1,250/s · 1,000/s · 2,000/s"
+    assert Results(SimpleNamespace(), {}, {}).floor is None  # type: ignore[arg-type]

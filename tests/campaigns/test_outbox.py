@@ -297,10 +297,11 @@ def test_each_message_costs_one_statement_that_marks_the_last_and_checks_the_nex
     batch_send(limit=1)  # the first batch reads what is cached from then on
 
     # Per batch: the claim (8 statements with its savepoint and lock), the batch's emails
-    # made (6) and recorded (2), and on PostgreSQL the two around the sending that set
-    # synchronous_commit. Per message one, which also marks the one before it sent; the
-    # last is marked after it. SQLite has no WITH ... UPDATE: there, mark and check are two.
-    expected = 16 + 2 + 4 + 1 if connection.vendor == "postgresql" else 16 + 4 * 2
+    # made (8: its campaigns and variants read once each) and recorded (2), and on
+    # PostgreSQL the two around the sending that set synchronous_commit. Per message one,
+    # which also marks the one before it sent; the last is marked after it. SQLite has no
+    # WITH ... UPDATE: there, mark and check are two.
+    expected = 18 + 2 + 4 + 1 if connection.vendor == "postgresql" else 18 + 4 * 2
     with django_assert_num_queries(expected):
         assert batch_send().sent == 4
     assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
