@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -76,16 +77,17 @@ def batch_send(*, limit: int | None = None) -> BatchOutcome:
         return outcome
     assert claim.lease is not None  # a claim with messages holds a lease
     prepared, failures = batch_prepare(claim.to_send)
-    with _open_connection() as smtp, _commits_without_flush(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         leased = _Leased(claim.lease, cursor)
         for message_id, error in failures.items():
             leased.fail(message_id, error)
             outcome.failed += 1
-        try:
-            for item in prepared:
-                _send_one(smtp, item, leased, outcome)
-        finally:
-            leased.flush()
+        with _open_connection() as smtp, _commits_without_flush():
+            try:
+                for item in prepared:
+                    _send_one(smtp, item, leased, outcome)
+            finally:
+                leased.flush()
     return outcome
 
 
@@ -150,7 +152,7 @@ class _Leased:
     sender's CPU in the send loop (by a profile of ``batch_send``).
     """
 
-    def __init__(self, lease: datetime, cursor: Any) -> None:
+    def __init__(self, lease: datetime, cursor: CursorWrapper) -> None:
         self.lease = lease
         self._cursor = cursor
         self._ops = connection.ops
