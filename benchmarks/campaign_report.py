@@ -130,12 +130,13 @@ LIMITS = (
     "rendering of the email, and one statement (one round trip) that commits the previous "
     "message's mark and checks this one (campaign still active, customer still subscribed; "
     "each mark its own commit, for the resend window of one message, not waiting for the "
-    "WAL flush); per batch of 200, the claim (one locked query of the facts) and one "
+    "WAL flush); per batch of 200, the claim (one locked query of the facts), the "
+    "recipients' data, the batch's campaigns and variants read once each, and one "
     "statement storing what was made. With two workers, the sink and PostgreSQL sharing "
-    "two cores, the send is bound by each message's whole path through them (a worker "
-    "waits while the sink and the database work on its message) and by the CPU it costs "
-    "in all of them together; the load average above says how much of the cores other "
-    "work took."
+    "two cores, the send is bound by the CPU it costs in all of them together and by the "
+    "handoffs between them (a worker waits while the sink or the database works on its "
+    "message, and the one sink serves both workers); the load average above says how "
+    "much of the cores other work took."
 )
 
 
@@ -173,16 +174,15 @@ def _half_rate_budget(r: "Results") -> str:
     budget = 2000 / half  # ms of CPU per email on 2 cores, every process together
     spent = 1000 * sum(r.send_cpu.values()) / max(r.send.accepted, 1)
     busy = r.send.rate * spent / 1000  # cores' worth of CPU the send used
+    own = 1000 * r.send_cpu["workers"] / max(r.send.accepted, 1)
     return (
         f" Half the bare rate, {half:,.0f}/s, leaves each email {budget:.2f} ms of CPU on "
         f"2 cores for every process together; the workers, the sink and PostgreSQL spent "
         f"{spent:.2f} ms, and kept {busy:.2f} of the 2 cores busy. Each worker has one "
         "message in flight at a time (one SMTP connection, one commit per message: what "
         "keeps a kill to one duplicate) and waits while the sink and PostgreSQL work on "
-        "it, so two workers leave a core idle whenever both wait on the same process or "
-        "on the kernel: the rate is bound by each message's whole path, "
-        f"{1000 * r.args.workers / max(r.send.rate, 1):.2f} ms per worker here, not by "
-        "the CPU alone."
+        f"it: a worker took {1000 * r.args.workers / max(r.send.rate, 1):.2f} ms per "
+        f"email, {own:.2f} ms of it its own CPU."
     )
 
 

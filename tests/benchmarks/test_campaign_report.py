@@ -27,7 +27,7 @@ def test_the_cpu_paragraph_counts_the_database_and_the_cores_the_send_kept_busy(
         "process together; the workers, the sink and PostgreSQL spent 3.23 ms, and kept "
         "1.62 of the 2 cores busy."
     )
-    assert text.endswith("4.00 ms per worker here, not by the CPU alone.")
+    assert text.endswith("a worker took 4.00 ms per email, 1.80 ms of it its own CPU.")
 
 
 def test_the_floor_is_the_bare_loops_round_of_median_rate() -> None:
