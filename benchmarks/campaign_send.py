@@ -107,8 +107,8 @@ class Results:
 
     @property
     def floor(self) -> SinkFigures | None:
-        """The bare loop's round of median rate (the machine is shared: one round can be
-        slowed, or spared, by other work)."""
+        """The bare loop's round of median rate, the slower middle one of an even number
+        (the machine is shared: one round can be slowed, or spared, by other work)."""
         if not self.floors:
             return None
         return sorted(self.floors, key=lambda figures: figures.rate)[(len(self.floors) - 1) // 2]
